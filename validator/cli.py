@@ -1,0 +1,77 @@
+"""The command line: thin typer commands that call the pipeline stages and map errors to exit codes.
+
+Exit codes: 0 all required paths reachable and no finding at or above --fail-on; 1 findings; 2 bad input
+or usage (one line, no traceback; --debug shows it).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+from . import __version__
+from .errors import EXIT_INPUT, InputError
+
+app = typer.Typer(
+    name="palette-policy",
+    help="Check that the network paths Spectro Cloud Palette needs get through your security groups, "
+    "ACLs, NetworkPolicies, proxies and firewalls.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_state: dict[str, Any] = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"palette-policy {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show a traceback for errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    _state["debug"] = debug
+
+
+def fail(error: InputError) -> None:
+    """Print one located line to stderr and exit 2."""
+    typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(EXIT_INPUT)
+
+
+def guarded(func: Callable[[], int]) -> None:
+    """Run a command body; InputError → one line and exit 2, anything else → one line too."""
+    try:
+        code = func()
+    except InputError as exc:
+        if _state["debug"]:
+            raise
+        fail(exc)
+    except (typer.Exit, typer.Abort, SystemExit):
+        raise
+    except Exception as exc:  # a bug of ours: still one line, exit 2, traceback with --debug
+        if _state["debug"]:
+            raise
+        typer.echo(f"error: internal error: {type(exc).__name__}: {exc} (rerun with --debug)", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    raise typer.Exit(code)
+
+
+def main() -> None:
+    from . import commands  # noqa: F401  (registers every command on ``app``)
+
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,1 @@
+"""Each CLI command in its own module; importing this package registers them all on ``cli.app``."""

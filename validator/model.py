@@ -1,0 +1,437 @@
+"""The normalized model: the contract between loaders and the graph.
+
+Loaders turn file formats into these plain dataclasses and know nothing about Palette; the graph and
+reachability stages read only these types. Address and port sets are sorted tuples of inclusive integer
+intervals, so every set operation is linear in the number of intervals and no single IP or port is ever
+enumerated. IPv4 and IPv6 live in one integer space: IPv4 addresses are 0 … 2**32-1 and IPv6 addresses are
+shifted by 2**32, so the two families never overlap (AWS and Kubernetes match them separately).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+V6_OFFSET = 1 << 32
+V4_MAX = (1 << 32) - 1
+V6_MAX = V6_OFFSET + (1 << 128) - 1
+
+Interval = tuple[int, int]
+
+
+def _normalize(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
+    """Sort and merge overlapping or adjacent intervals."""
+    items = sorted(intervals)
+    out: list[Interval] = []
+    for lo, hi in items:
+        if lo > hi:
+            continue
+        if out and lo <= out[-1][1] + 1:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return tuple(out)
+
+
+class IntervalSet:
+    """An immutable set of integers stored as sorted, disjoint, inclusive intervals."""
+
+    __slots__ = ("intervals", "_hash")
+
+    def __init__(self, intervals: Iterable[Interval] = (), *, normalized: bool = False) -> None:
+        self.intervals: tuple[Interval, ...] = (
+            tuple(intervals) if normalized else _normalize(intervals)
+        )
+        self._hash: int | None = None
+
+    # -- construction helpers -------------------------------------------------
+    def _new(self, intervals: Iterable[Interval], normalized: bool = True) -> IntervalSet:
+        obj = self.__class__.__new__(self.__class__)
+        IntervalSet.__init__(obj, intervals, normalized=normalized)
+        return obj
+
+    # -- algebra --------------------------------------------------------------
+    def union(self, other: IntervalSet) -> IntervalSet:
+        if not other.intervals:
+            return self
+        if not self.intervals:
+            return self._new(other.intervals)
+        return self._new(self.intervals + other.intervals, normalized=False)
+
+    __or__ = union
+
+    def intersection(self, other: IntervalSet) -> IntervalSet:
+        a, b = self.intervals, other.intervals
+        i = j = 0
+        out: list[Interval] = []
+        while i < len(a) and j < len(b):
+            lo = max(a[i][0], b[j][0])
+            hi = min(a[i][1], b[j][1])
+            if lo <= hi:
+                out.append((lo, hi))
+            if a[i][1] < b[j][1]:
+                i += 1
+            else:
+                j += 1
+        return self._new(out)
+
+    __and__ = intersection
+
+    def difference(self, other: IntervalSet) -> IntervalSet:
+        if not self.intervals or not other.intervals:
+            return self
+        out: list[Interval] = []
+        b = other.intervals
+        j = 0
+        for lo, hi in self.intervals:
+            cur = lo
+            while j < len(b) and b[j][1] < cur:
+                j += 1
+            k = j
+            while k < len(b) and b[k][0] <= hi:
+                if b[k][0] > cur:
+                    out.append((cur, b[k][0] - 1))
+                cur = max(cur, b[k][1] + 1)
+                if cur > hi:
+                    break
+                k += 1
+            if cur <= hi:
+                out.append((cur, hi))
+        return self._new(out)
+
+    __sub__ = difference
+
+    def covers(self, other: IntervalSet) -> bool:
+        """True when every element of ``other`` is in this set."""
+        return not other.difference(self).intervals
+
+    def overlaps(self, other: IntervalSet) -> bool:
+        return bool(self.intersection(other).intervals)
+
+    def is_empty(self) -> bool:
+        return not self.intervals
+
+    def size(self) -> int:
+        return sum(hi - lo + 1 for lo, hi in self.intervals)
+
+    def __bool__(self) -> bool:
+        return bool(self.intervals)
+
+    def __contains__(self, value: int) -> bool:
+        return any(lo <= value <= hi for lo, hi in self.intervals)
+
+    def __iter__(self) -> Iterator[Interval]:
+        return iter(self.intervals)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, IntervalSet) and self.intervals == other.intervals
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(self.intervals)
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({self})"
+
+
+def _ip_to_int(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> int:
+    return int(ip) if ip.version == 4 else int(ip) + V6_OFFSET
+
+
+def _int_to_ip(value: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    if value <= V4_MAX:
+        return ipaddress.IPv4Address(value)
+    return ipaddress.IPv6Address(value - V6_OFFSET)
+
+
+class AddressSet(IntervalSet):
+    """IPv4 and IPv6 addresses as integer intervals (IPv6 shifted by 2**32)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def parse(cls, *cidrs: str, strict: bool = False) -> AddressSet:
+        """Parse CIDRs, single addresses or ``a-b`` ranges; raises ValueError on bad text.
+
+        ``strict`` rejects host bits set (``10.0.0.1/8``), as AWS does for rule CIDRs.
+        """
+        intervals: list[Interval] = []
+        for text in cidrs:
+            intervals.append(parse_range(text, strict=strict))
+        return cls(intervals)
+
+    @classmethod
+    def everything(cls) -> AddressSet:
+        return cls([(0, V4_MAX), (V6_OFFSET, V6_MAX)], normalized=True)
+
+    @classmethod
+    def all_ipv4(cls) -> AddressSet:
+        return cls([(0, V4_MAX)], normalized=True)
+
+    @classmethod
+    def all_ipv6(cls) -> AddressSet:
+        return cls([(V6_OFFSET, V6_MAX)], normalized=True)
+
+    def ranges(self) -> list[str]:
+        """Human-readable ranges: CIDR when a range is one block, else ``first-last``."""
+        return [format_range(lo, hi) for lo, hi in self.intervals]
+
+    def cidrs(self) -> list[str]:
+        """The minimal list of CIDR blocks covering exactly this set."""
+        out: list[str] = []
+        for lo, hi in self.intervals:
+            first, last = _int_to_ip(lo), _int_to_ip(hi)
+            out.extend(str(n) for n in ipaddress.summarize_address_range(first, last))  # type: ignore[arg-type]
+        return out
+
+    def __str__(self) -> str:
+        return ",".join(self.ranges()) if self.intervals else "(none)"
+
+
+def parse_range(text: str, *, strict: bool = False) -> Interval:
+    """One CIDR, address or ``first-last`` range to an interval; ValueError with a clear reason."""
+    text = text.strip()
+    if not text:
+        raise ValueError("empty address")
+    if "-" in text and "/" not in text:
+        first_s, last_s = (p.strip() for p in text.split("-", 1))
+        first, last = ipaddress.ip_address(first_s), ipaddress.ip_address(last_s)
+        if first.version != last.version:
+            raise ValueError(f"range {text!r} mixes IPv4 and IPv6")
+        lo, hi = _ip_to_int(first), _ip_to_int(last)
+        if lo > hi:
+            raise ValueError(f"range {text!r} is reversed")
+        return lo, hi
+    try:
+        net = ipaddress.ip_network(text, strict=strict)
+    except ValueError as exc:
+        if strict and "host bits set" in str(exc):
+            raise ValueError(f"{text!r} has host bits set (did you mean "
+                             f"{ipaddress.ip_network(text, strict=False)}?)") from None
+        raise ValueError(f"{text!r} is not a valid IP address or CIDR") from None
+    return _ip_to_int(net.network_address), _ip_to_int(net.broadcast_address)
+
+
+def format_range(lo: int, hi: int) -> str:
+    first, last = _int_to_ip(lo), _int_to_ip(hi)
+    nets = list(ipaddress.summarize_address_range(first, last))  # type: ignore[arg-type]
+    if len(nets) == 1:
+        net = nets[0]
+        return str(net.network_address) if net.num_addresses == 1 else str(net)
+    return f"{first}-{last}"
+
+
+class PortSet(IntervalSet):
+    """Destination ports (0–65535) as inclusive intervals."""
+
+    __slots__ = ()
+
+    @classmethod
+    def all(cls) -> PortSet:
+        return cls([(0, 65535)], normalized=True)
+
+    @classmethod
+    def range(cls, first: int, last: int | None = None) -> PortSet:
+        return cls([(first, first if last is None else last)])
+
+    def is_all(self) -> bool:
+        return self.intervals == ((0, 65535),)
+
+    def __str__(self) -> str:
+        if self.is_all():
+            return "all"
+        if not self.intervals:
+            return "(none)"
+        return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in self.intervals)
+
+
+ALL_PORTS = PortSet.all()
+NO_PORTS = PortSet()
+NO_ADDRESSES = AddressSet()
+
+Protocol = str  # "tcp" | "udp" | "icmp" | "icmpv6" | "sctp" | "all" | an IP protocol number as text
+Direction = Literal["ingress", "egress"]
+Action = Literal["allow", "deny"]
+
+_PROTOCOL_NAMES = {"-1": "all", "all": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6",
+                   "132": "sctp", "tcp": "tcp", "udp": "udp", "icmp": "icmp", "icmpv6": "icmpv6",
+                   "sctp": "sctp", "any": "all", "*": "all"}
+
+
+def normalize_protocol(value: object) -> Protocol:
+    """AWS/Kubernetes protocol spellings to one name; ValueError for anything unknown."""
+    text = str(value).strip().lower()
+    if text in _PROTOCOL_NAMES:
+        return _PROTOCOL_NAMES[text]
+    if text.isdigit() and 0 <= int(text) <= 255:
+        return text
+    raise ValueError(f"unknown protocol {value!r} (expected tcp, udp, icmp, icmpv6, -1/all or 0-255)")
+
+
+def protocol_matches(rule_protocol: Protocol, flow_protocol: Protocol) -> bool:
+    return rule_protocol == "all" or rule_protocol == flow_protocol
+
+
+@dataclass(frozen=True, order=True)
+class SourceRef:
+    """Where a rule or resource is declared: the evidence an auditor follows."""
+
+    file: str
+    line: int | None = None
+    resource: str = ""
+    column: int | None = None
+
+    def location(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"file": self.file, "line": self.line, "resource": self.resource}
+        if self.column:
+            out["column"] = self.column
+        return out
+
+
+@dataclass(frozen=True)
+class Peer:
+    """The other side of a rule: addresses, and references resolved later by the graph.
+
+    ``groups`` are security-group keys (members' addresses), ``prefix_lists`` managed prefix list keys.
+    ``unresolved`` lists the parts a loader could not understand (a Terraform variable without value,
+    an ``!ImportValue``): a rule with such parts can never make a path reachable, only ``unknown``.
+    """
+
+    addresses: AddressSet = NO_ADDRESSES
+    groups: tuple[str, ...] = ()
+    prefix_lists: tuple[str, ...] = ()
+    unresolved: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        parts = [*self.addresses.ranges(), *(f"sg:{g}" for g in self.groups),
+                 *(f"pl:{p}" for p in self.prefix_lists), *(f"?{u}" for u in self.unresolved)]
+        return ", ".join(parts) if parts else "(nothing)"
+
+
+ANY_PEER = Peer(addresses=AddressSet.everything())
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One normalized rule of an enforcement point.
+
+    ``ports`` are destination ports (for ICMP the whole set; A5). ``order`` is the position in
+    first-match lists (NACL rule number, firewall/proxy line order); None in union semantics.
+    """
+
+    direction: Direction
+    action: Action
+    protocol: Protocol
+    ports: PortSet
+    peer: Peer
+    source: SourceRef
+    order: int | None = None
+    description: str = ""
+    # Proxy rules carry HTTP-level conditions (method, destination domains); None elsewhere.
+    methods: tuple[str, ...] | None = None
+    domains: tuple[str, ...] | None = None
+
+    def describe(self) -> str:
+        what = f"{self.action} {self.direction} {self.protocol}"
+        if self.protocol in ("tcp", "udp", "sctp"):
+            what += f"/{self.ports}"
+        side = "from" if self.direction == "ingress" else "to"
+        return f"{what} {side} {self.peer.describe()}"
+
+
+EnforcementKind = Literal["security-group", "network-acl", "network-policy", "proxy", "firewall"]
+Semantics = Literal["union", "first-match"]
+
+
+@dataclass
+class EnforcementPoint:
+    """Something that applies rules to traffic: a security group, a NACL, a proxy, a firewall.
+
+    ``semantics`` says how rules combine: ``union`` (allow-only, any match allows: security groups,
+    NetworkPolicies) or ``first-match`` (ordered, first matching rule decides, else ``default_action``).
+    ``stateful`` points admit replies by themselves; stateless ones need a rule for the return leg.
+    ``aliases`` are every name a reference may use (sg-… id, Terraform address, CFN logical id, name).
+    """
+
+    kind: EnforcementKind
+    key: str
+    name: str
+    source: SourceRef
+    rules: list[Rule] = field(default_factory=list)
+    semantics: Semantics = "union"
+    default_action: Action = "deny"
+    stateful: bool = True
+    aliases: set[str] = field(default_factory=set)
+    vpc: str | None = None
+    unresolved: tuple[str, ...] = ()
+
+    def rules_for(self, direction: Direction) -> list[Rule]:
+        return [r for r in self.rules if r.direction == direction]
+
+
+@dataclass
+class PrefixList:
+    """A managed prefix list declared in the repo (A4): its entries' CIDRs."""
+
+    key: str
+    name: str
+    addresses: AddressSet
+    source: SourceRef
+    aliases: set[str] = field(default_factory=set)
+
+
+@dataclass
+class LoadedFile:
+    """A file the run read, with what it contributed (for the report and the evidence manifest)."""
+
+    path: str
+    format: str
+    resources: int
+
+
+@dataclass
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass
+class Inventory:
+    """Everything the loaders found, merged across files and formats."""
+
+    points: dict[str, EnforcementPoint] = field(default_factory=dict)
+    prefix_lists: dict[str, PrefixList] = field(default_factory=dict)
+    files: list[LoadedFile] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    extras: dict[str, list[object]] = field(default_factory=dict)
+
+    def add_point(self, point: EnforcementPoint) -> None:
+        self.points[point.key] = point
+
+    def merge(self, other: Inventory) -> None:
+        self.points.update(other.points)
+        self.prefix_lists.update(other.prefix_lists)
+        self.files.extend(other.files)
+        self.skipped.extend(other.skipped)
+        for k, v in other.extras.items():
+            self.extras.setdefault(k, []).extend(v)
+
+    def alias_index(self) -> dict[str, str]:
+        """Every alias of every enforcement point and prefix list → its key."""
+        index: dict[str, str] = {}
+        for key, point in self.points.items():
+            index[key] = key
+            for alias in point.aliases:
+                index.setdefault(alias, key)
+        for key, plist in self.prefix_lists.items():
+            index[key] = key
+            for alias in plist.aliases:
+                index.setdefault(alias, key)
+        return index
