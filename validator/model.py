@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Self
 
 V6_OFFSET = 1 << 32
 V4_MAX = (1 << 32) - 1
@@ -48,13 +48,13 @@ class IntervalSet:
         self._hash: int | None = None
 
     # -- construction helpers -------------------------------------------------
-    def _new(self, intervals: Iterable[Interval], normalized: bool = True) -> IntervalSet:
+    def _new(self, intervals: Iterable[Interval], normalized: bool = True) -> Self:
         obj = self.__class__.__new__(self.__class__)
         IntervalSet.__init__(obj, intervals, normalized=normalized)
         return obj
 
     # -- algebra --------------------------------------------------------------
-    def union(self, other: IntervalSet) -> IntervalSet:
+    def union(self, other: IntervalSet) -> Self:
         if not other.intervals:
             return self
         if not self.intervals:
@@ -63,7 +63,7 @@ class IntervalSet:
 
     __or__ = union
 
-    def intersection(self, other: IntervalSet) -> IntervalSet:
+    def intersection(self, other: IntervalSet) -> Self:
         a, b = self.intervals, other.intervals
         i = j = 0
         out: list[Interval] = []
@@ -80,7 +80,7 @@ class IntervalSet:
 
     __and__ = intersection
 
-    def difference(self, other: IntervalSet) -> IntervalSet:
+    def difference(self, other: IntervalSet) -> Self:
         if not self.intervals or not other.intervals:
             return self
         out: list[Interval] = []
@@ -413,10 +413,22 @@ class Inventory:
     extras: dict[str, list[object]] = field(default_factory=dict)
 
     def add_point(self, point: EnforcementPoint) -> None:
-        self.points[point.key] = point
+        """Add a point; a point with the same key (a group seen in two files) gets the rules of both."""
+        existing = self.points.get(point.key)
+        if existing is None or existing is point:
+            self.points[point.key] = point
+            return
+        if existing.unresolved and not point.unresolved:  # the declaration wins over a stand-in
+            point.rules = existing.rules + point.rules
+            point.aliases |= existing.aliases
+            self.points[point.key] = point
+        else:
+            existing.rules.extend(point.rules)
+            existing.aliases |= point.aliases
 
     def merge(self, other: Inventory) -> None:
-        self.points.update(other.points)
+        for point in other.points.values():
+            self.add_point(point)
         self.prefix_lists.update(other.prefix_lists)
         self.files.extend(other.files)
         self.skipped.extend(other.skipped)

@@ -1,0 +1,77 @@
+"""``aws ec2 describe-security-groups`` / ``describe-security-group-rules`` / ``describe-managed-prefix-lists``
+output (JSON), as the EC2 API returns it: the rules a group really has, defaults included.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InputError
+from ..model import Inventory, LoadedFile, SourceRef
+from .aws_sg import RuleSpec, new_group, sg_rules
+from .documents import line_of
+
+
+def is_describe(doc: Any) -> bool:
+    return isinstance(doc, dict) and ("SecurityGroups" in doc or "SecurityGroupRules" in doc)
+
+
+def load_describe(doc: dict[str, Any], path: str) -> Inventory:
+    inv = Inventory()
+    groups = doc.get("SecurityGroups")
+    if groups is not None and not isinstance(groups, list):
+        raise InputError("SecurityGroups must be a list", file=path, line=line_of(groups))
+    for sg in groups or []:
+        if not isinstance(sg, dict) or "GroupId" not in sg:
+            raise InputError("a security group without GroupId", file=path, line=line_of(sg))
+        gid = str(sg["GroupId"])
+        group = new_group(gid, str(sg.get("GroupName") or gid), SourceRef(path, line_of(sg), gid),
+                          aliases={gid, str(sg.get("GroupName") or "")}, vpc=sg.get("VpcId"))
+        for field, direction in (("IpPermissions", "ingress"), ("IpPermissionsEgress", "egress")):
+            perms = sg.get(field) or []
+            if not isinstance(perms, list):
+                raise InputError(f"{field} must be a list", file=path, line=line_of(perms, line_of(sg)))
+            for perm in perms:
+                group.rules.append(sg_rules(_permission(perm, direction, path, gid, sg)))
+        inv.add_point(group)
+    for rule in doc.get("SecurityGroupRules") or []:
+        if not isinstance(rule, dict) or "GroupId" not in rule:
+            raise InputError("a security group rule without GroupId", file=path, line=line_of(rule))
+        gid = str(rule["GroupId"])
+        src = SourceRef(path, line_of(rule), str(rule.get("SecurityGroupRuleId") or gid))
+        spec = RuleSpec("egress" if rule.get("IsEgress") else "ingress", rule.get("IpProtocol"),
+                        rule.get("FromPort"), rule.get("ToPort"), src,
+                        description=str(rule.get("Description") or ""))
+        for field in ("CidrIpv4", "CidrIpv6"):
+            if rule.get(field):
+                spec.cidrs.append(rule[field])
+        if rule.get("PrefixListId"):
+            spec.prefix_lists.append(str(rule["PrefixListId"]))
+        ref = rule.get("ReferencedGroupInfo") or {}
+        if ref.get("GroupId"):
+            spec.groups.append(str(ref["GroupId"]))
+        group = new_group(gid, gid, src, aliases={gid})
+        group.rules.append(sg_rules(spec))
+        inv.add_point(group)
+    inv.files.append(LoadedFile(path, "aws-describe", len(inv.points)))
+    return inv
+
+
+def _permission(perm: Any, direction: str, path: str, gid: str, sg: Any) -> RuleSpec:
+    if not isinstance(perm, dict):
+        raise InputError("a permission must be an object", file=path, line=line_of(sg))
+    src = SourceRef(path, line_of(perm, line_of(sg)), gid)
+    spec = RuleSpec(direction, perm.get("IpProtocol"), perm.get("FromPort"), perm.get("ToPort"), src)  # type: ignore[arg-type]
+    if "IpProtocol" not in perm:
+        raise InputError("IpProtocol is required", file=path, line=src.line)
+    for item in perm.get("IpRanges") or []:
+        spec.cidrs.append(item.get("CidrIp"))
+    for item in perm.get("Ipv6Ranges") or []:
+        spec.cidrs.append(item.get("CidrIpv6"))
+    for item in perm.get("PrefixListIds") or []:
+        spec.prefix_lists.append(str(item.get("PrefixListId")))
+    for item in perm.get("UserIdGroupPairs") or []:
+        spec.groups.append(str(item.get("GroupId") or item.get("GroupName")))
+    descriptions = [i.get("Description") for k in ("IpRanges", "Ipv6Ranges") for i in perm.get(k) or []]
+    spec.description = "; ".join(d for d in descriptions if d)
+    return spec

@@ -1,0 +1,167 @@
+"""CloudFormation templates (YAML or JSON): security groups, split ingress/egress rules, prefix lists.
+
+Short-form tags (``!Ref``, ``!GetAtt``, ``!Sub``) parse through ``documents``. ``Ref`` to a parameter
+takes its ``Default``; ``Ref``/``GetAtt`` to a group resolves to that group; anything else CloudFormation
+only knows at deploy time (``!ImportValue``, a parameter without default) leaves the rule unresolved.
+
+A group with no egress rule at all (neither ``SecurityGroupEgress`` nor a standalone
+``AWS::EC2::SecurityGroupEgress``) gets the allow-all egress rule EC2 adds on creation (A3; the
+CloudFormation reference: "if you do not add egress rules, we add egress rules that allow all outbound
+IPv4 and IPv6 traffic").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InputError
+from ..model import AddressSet, EnforcementPoint, Inventory, LoadedFile, PrefixList, SourceRef
+from .aws_sg import UNRESOLVED, RuleSpec, check_family, default_egress, is_unresolved, new_group, sg_rules
+from .documents import line_of
+
+SG = "AWS::EC2::SecurityGroup"
+SG_IN = "AWS::EC2::SecurityGroupIngress"
+SG_OUT = "AWS::EC2::SecurityGroupEgress"
+PREFIX_LIST = "AWS::EC2::PrefixList"
+
+
+def is_template(doc: Any) -> bool:
+    if not isinstance(doc, dict):
+        return False
+    if "AWSTemplateFormatVersion" in doc:
+        return True
+    resources = doc.get("Resources")
+    return isinstance(resources, dict) and any(
+        isinstance(r, dict) and str(r.get("Type", "")).startswith("AWS::") for r in resources.values())
+
+
+class _Template:
+    def __init__(self, doc: dict[str, Any], path: str) -> None:
+        self.path = path
+        self.resources: dict[str, Any] = doc.get("Resources") or {}
+        self.parameters: dict[str, Any] = doc.get("Parameters") or {}
+        if not isinstance(self.resources, dict):
+            raise InputError("Resources must be a mapping", file=path, line=line_of(self.resources))
+
+    def resolve(self, value: Any) -> Any:
+        """Intrinsics we can evaluate statically; UNRESOLVED for the rest."""
+        if not isinstance(value, dict):
+            return value
+        if "Ref" in value:
+            name = value["Ref"]
+            param = self.parameters.get(name)
+            if isinstance(param, dict):
+                return param.get("Default", UNRESOLVED)
+            if name in self.resources:
+                return f"{self.path}#{name}"
+            return UNRESOLVED
+        if "Fn::GetAtt" in value:
+            target = value["Fn::GetAtt"]
+            if isinstance(target, list) and target and target[0] in self.resources:
+                return f"{self.path}#{target[0]}"
+            return UNRESOLVED
+        if "Fn::Sub" in value and isinstance(value["Fn::Sub"], str) and "${" not in value["Fn::Sub"]:
+            return value["Fn::Sub"]
+        return UNRESOLVED
+
+
+def load_cloudformation(doc: dict[str, Any], path: str) -> Inventory:
+    tpl = _Template(doc, path)
+    inv = Inventory()
+    groups: dict[str, EnforcementPoint] = {}
+    egress_seen: set[str] = set()
+    for logical, res in tpl.resources.items():
+        if not isinstance(res, dict):
+            continue
+        if res.get("Type") == SG:
+            props = res.get("Properties") or {}
+            key = f"{path}#{logical}"
+            name = tpl.resolve(props.get("GroupName"))
+            group = new_group(key, name if isinstance(name, str) else logical,
+                              SourceRef(path, line_of(res), logical),
+                              aliases={logical, name if isinstance(name, str) else ""})
+            groups[key] = group
+            inv.add_point(group)
+            for field, direction in (("SecurityGroupIngress", "ingress"), ("SecurityGroupEgress", "egress")):
+                for perm in _items(props.get(field), path):
+                    group.rules.append(sg_rules(_spec(tpl, perm, direction, f"{logical}.{field}", res)))
+                    if direction == "egress":
+                        egress_seen.add(key)
+        elif res.get("Type") == PREFIX_LIST:
+            props = res.get("Properties") or {}
+            cidrs = [tpl.resolve(e.get("Cidr")) for e in _items(props.get("Entries"), path)]
+            if any(is_unresolved(c) for c in cidrs):
+                continue
+            try:
+                addresses = AddressSet.parse(*cidrs, strict=True)
+            except ValueError as exc:
+                raise InputError(str(exc), file=path, line=line_of(res)) from None
+            key = f"{path}#{logical}"
+            plname = tpl.resolve(props.get("PrefixListName"))
+            inv.prefix_lists[key] = PrefixList(key, plname if isinstance(plname, str) else logical, addresses,
+                                               SourceRef(path, line_of(res), logical),
+                                               aliases={logical, plname if isinstance(plname, str) else ""})
+    for logical, res in tpl.resources.items():
+        if not isinstance(res, dict) or res.get("Type") not in (SG_IN, SG_OUT):
+            continue
+        props = res.get("Properties") or {}
+        direction = "ingress" if res["Type"] == SG_IN else "egress"
+        target = tpl.resolve(props.get("GroupId"))
+        src = SourceRef(path, line_of(res), logical)
+        if is_unresolved(target):
+            raise InputError(f"{logical}: GroupId cannot be resolved statically", file=path, line=src.line,
+                             hint="use !Ref or !GetAtt to a group in this template, or a literal sg-… id")
+        group = groups.get(target)
+        if group is None:
+            group = new_group(str(target), str(target), src, aliases={str(target)})
+            group.unresolved = ("declared outside the scanned folder",)
+            groups[str(target)] = group
+            inv.add_point(group)
+        group.rules.append(sg_rules(_spec(tpl, props, direction, logical, res)))
+        if direction == "egress":
+            egress_seen.add(group.key)
+    for key, group in groups.items():
+        if key not in egress_seen and not group.unresolved:
+            group.rules.append(default_egress(group.source))
+    inv.files.append(LoadedFile(path, "cloudformation", len(groups)))
+    return inv
+
+
+def _items(value: Any, path: str) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputError("expected a list of rules", file=path, line=line_of(value))
+    return [v for v in value if isinstance(v, dict)]
+
+
+def _spec(tpl: _Template, perm: dict[str, Any], direction: str, resource: str, res: Any) -> RuleSpec:
+    src = SourceRef(tpl.path, line_of(perm, line_of(res)), resource)
+    spec = RuleSpec(direction, tpl.resolve(perm.get("IpProtocol")), tpl.resolve(perm.get("FromPort")),  # type: ignore[arg-type]
+                    tpl.resolve(perm.get("ToPort")), src, description=str(perm.get("Description") or ""))
+    if "IpProtocol" not in perm:
+        raise InputError("IpProtocol is required", file=src.file, line=src.line)
+    for field, family in (("CidrIp", 4), ("CidrIpv6", 6)):
+        if field in perm:
+            value = tpl.resolve(perm[field])
+            if is_unresolved(value):
+                spec.unresolved.append(f"{field} is not known until deploy")
+            else:
+                check_family([value], family, src, field)
+                spec.cidrs.append(value)
+    group_field = "SourceSecurityGroupId" if direction == "ingress" else "DestinationSecurityGroupId"
+    plist_field = "SourcePrefixListId" if direction == "ingress" else "DestinationPrefixListId"
+    for field, bucket in ((group_field, spec.groups), (plist_field, spec.prefix_lists)):
+        if field in perm:
+            value = tpl.resolve(perm[field])
+            if is_unresolved(value):
+                spec.unresolved.append(f"{field} is not known until deploy")
+            else:
+                bucket.append(str(value))
+    if "SourceSecurityGroupName" in perm:
+        value = tpl.resolve(perm["SourceSecurityGroupName"])
+        if is_unresolved(value):
+            spec.unresolved.append("SourceSecurityGroupName is not known until deploy")
+        else:
+            spec.groups.append(str(value))
+    return spec

@@ -1,0 +1,153 @@
+"""YAML and JSON documents with line numbers, read safely.
+
+Evidence needs file:line for every rule, and the standard loaders drop positions. This module composes the
+node tree with libyaml's C parser (safe: no Python objects are ever constructed from tags) and builds plain
+dicts and lists that remember the line they start on (``LineDict.line``). JSON is YAML, so one reader serves
+both. Aliases are expanded with a node budget and nesting is bounded, so a "billion laughs" file or a
+pathologically deep document is an InputError, not a hang. CloudFormation's short-form tags (``!Ref``,
+``!GetAtt``, ``!Sub`` …) become their long-form dicts (``{"Ref": …}``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from ..errors import InputError
+
+try:  # libyaml is in PyYAML's wheels; fall back to the pure-Python parser elsewhere
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+MAX_NODES = 2_000_000
+MAX_DEPTH = 200
+
+
+class LineDict(dict):  # type: ignore[type-arg]
+    """A dict that knows the 1-based line where it starts."""
+
+    line: int = 0
+
+
+class LineList(list):  # type: ignore[type-arg]
+    line: int = 0
+
+
+_CFN_TAGS = {
+    "!Ref": "Ref", "!Condition": "Condition",
+}
+_CFN_FN_TAGS = {"Base64", "Cidr", "FindInMap", "GetAtt", "GetAZs", "ImportValue", "Join", "Select",
+                "Split", "Sub", "Transform", "And", "Equals", "If", "Not", "Or", "ToJsonString", "Length"}
+
+
+class _Builder:
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.count = 0
+        self._scalar = yaml.constructor.SafeConstructor()
+
+    def build(self, node: yaml.Node, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise InputError(f"document expands to more than {MAX_NODES:,} nodes (YAML alias bomb?)",
+                             file=self.filename, line=node.start_mark.line + 1,
+                             hint="remove the repeated aliases")
+        if depth > MAX_DEPTH:
+            raise InputError(f"document nested deeper than {MAX_DEPTH} levels", file=self.filename,
+                             line=node.start_mark.line + 1)
+        tag = node.tag or ""
+        if tag.startswith("!") and not tag.startswith("!!"):
+            return self._cfn_tag(node, tag, depth)
+        if isinstance(node, yaml.MappingNode):
+            out = LineDict()
+            out.line = node.start_mark.line + 1
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    merged = self.build(value_node, depth + 1)
+                    for item in merged if isinstance(merged, list) else [merged]:
+                        if isinstance(item, dict):
+                            for k, v in item.items():
+                                out.setdefault(k, v)
+                    continue
+                key = self.build(key_node, depth + 1)
+                if isinstance(key, (dict, list)):
+                    raise InputError("a mapping key must be a plain value", file=self.filename,
+                                     line=key_node.start_mark.line + 1)
+                out[key] = self.build(value_node, depth + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            seq = LineList(self.build(item, depth + 1) for item in node.value)
+            seq.line = node.start_mark.line + 1
+            return seq
+        try:
+            return self._scalar.construct_object(node, deep=False)
+        except yaml.constructor.ConstructorError as exc:
+            raise InputError(f"bad value: {exc.problem}", file=self.filename,
+                             line=node.start_mark.line + 1) from None
+
+    def _cfn_tag(self, node: yaml.Node, tag: str, depth: int) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = node.value
+        else:
+            value = self.build(_untagged(node), depth + 1)
+        name = tag[1:]
+        out = LineDict()
+        out.line = node.start_mark.line + 1
+        if tag in _CFN_TAGS:
+            out[_CFN_TAGS[tag]] = value
+        elif name in _CFN_FN_TAGS:
+            if name == "GetAtt" and isinstance(value, str):
+                value = value.split(".", 1)
+            out[f"Fn::{name}"] = value
+        else:
+            out[tag] = value  # unknown local tag: kept, never executed
+        return out
+
+
+def _untagged(node: yaml.Node) -> yaml.Node:
+    if isinstance(node, yaml.MappingNode):
+        return yaml.MappingNode("tag:yaml.org,2002:map", node.value, node.start_mark, node.end_mark)
+    return yaml.SequenceNode("tag:yaml.org,2002:seq", node.value, node.start_mark, node.end_mark)
+
+
+def load_documents(text: str, filename: str) -> list[Any]:
+    """All documents of a YAML/JSON text, with line numbers; InputError on bad syntax."""
+    try:
+        loader = _Loader(text)
+    except Exception as exc:  # pragma: no cover - loader construction does not parse
+        raise InputError(f"cannot read: {exc}", file=filename) from None
+    builder = _Builder(filename)
+    docs: list[Any] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                docs.append(builder.build(node))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "bad syntax"
+        raise InputError(f"invalid YAML/JSON: {problem}", file=filename,
+                         line=mark.line + 1 if mark else None,
+                         column=mark.column + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML/JSON: {exc}", file=filename) from None
+    except RecursionError:
+        raise InputError(f"document nested too deeply (over {MAX_DEPTH} levels)", file=filename) from None
+    finally:
+        loader.dispose()
+    return docs
+
+
+def load_document(text: str, filename: str) -> Any:
+    """Exactly one document (JSON files, topology); an empty file is None."""
+    docs = load_documents(text, filename)
+    if len(docs) > 1:
+        raise InputError("expected one document, found several", file=filename,
+                         line=getattr(docs[1], "line", None))
+    return docs[0] if docs else None
+
+
+def line_of(value: Any, default: int | None = None) -> int | None:
+    return getattr(value, "line", None) or default

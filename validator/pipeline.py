@@ -1,0 +1,143 @@
+"""One run, in one direction: discover → load → model → graph → reach → policies → report.
+
+Each stage is a function of the previous one's output; ``run`` only wires them and times them (the
+timings feed the benchmark). The result is a plain ``Report`` that every reporter formats.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .discover import discover
+from .engine import get_engine
+from .errors import InputError
+from .graph import build_graph
+from .loaders import load_all
+from .model import Inventory
+from .policy import Finding, build_input, evaluate, load_bundle
+from .reach import PathResult, Unbound, evaluate_requirements
+from .requirements import Profile, load_profiles
+from .resources import resource_dir
+from .topology import Topology, load_topology
+
+SEVERITY_RANK = {"deny": 2, "warn": 1}
+
+
+@dataclass
+class Options:
+    path: Path
+    topology: Path | None = None
+    profiles: list[str] | None = None
+    profiles_dirs: list[Path] = field(default_factory=list)
+    engine: str = "embedded"
+    engine_options: dict[str, Any] = field(default_factory=dict)
+    policy_dirs: list[Path] = field(default_factory=list)
+    data_files: list[Path] = field(default_factory=list)
+    namespaces: list[str] = field(default_factory=list)
+    fail_on: str = "deny"
+    max_file_bytes: int | None = None
+
+
+@dataclass
+class Report:
+    """Everything a reporter needs; also the JSON report (schemas/report.schema.json)."""
+
+    root: str
+    topology: Topology
+    profiles: list[Profile]
+    inventory: Inventory
+    results: list[PathResult]
+    unbound: list[Unbound]
+    findings: list[Finding]
+    engine: dict[str, str]
+    policy_digest: str
+    policy_files: list[str]
+    ignored: list[str]
+    timings: dict[str, float]
+    fail_on: str
+    input_doc: dict[str, Any]
+
+    @property
+    def failed(self) -> bool:
+        threshold = {"deny": 2, "warn": 1, "none": 99}[self.fail_on]
+        return any(SEVERITY_RANK.get(f.kind, 0) >= threshold for f in self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def counts(self) -> dict[str, int]:
+        out = {"reachable": 0, "partial": 0, "blocked": 0, "unknown": 0}
+        for r in self.results:
+            out[r.verdict] += 1
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema_version": 1,
+            "tool": {"name": "palette-policy", "version": __version__},
+            "engine": self.engine,
+            "policy_bundle": {"sha256": self.policy_digest, "files": self.policy_files},
+            "root": self.root,
+            "topology": self.topology.path,
+            "profiles": [p.name for p in self.profiles],
+            "summary": {"verdicts": self.counts(), "findings": {
+                "deny": sum(f.kind == "deny" for f in self.findings),
+                "warn": sum(f.kind == "warn" for f in self.findings)},
+                "fail_on": self.fail_on, "exit_code": self.exit_code},
+            "results": [r.to_json() for r in self.results],
+            "unbound": [u.to_json() for u in self.unbound],
+            "findings": [f.to_json() for f in self.findings],
+            "inputs": {
+                "loaded": [{"path": f.path, "format": f.format} for f in
+                           sorted(self.inventory.files, key=lambda f: f.path)],
+                "skipped": [{"path": s.path, "reason": s.reason} for s in
+                            sorted(self.inventory.skipped, key=lambda s: s.path)],
+                "ignored": sorted(self.ignored),
+            },
+        }
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+
+
+def run(options: Options) -> Report:
+    timings: dict[str, float] = {}
+    with _timed(timings, "discover"):
+        kwargs = {"max_bytes": options.max_file_bytes} if options.max_file_bytes else {}
+        found = discover(options.path, **kwargs)
+        topo_path = options.topology or found.topology
+        if topo_path is None:
+            raise InputError(f"no palette-network.yaml in {options.path}",
+                             hint="write one (see the README's topology section) or pass --topology FILE")
+    with _timed(timings, "parse"):
+        topology = load_topology(topo_path, found.display(topo_path) if options.topology is None
+                                 else str(topo_path))
+        inventory = load_all(found)
+    with _timed(timings, "model"):
+        profiles = load_profiles(options.profiles or topology.profiles, options.profiles_dirs)
+        requirements = [r for p in profiles for r in p.requirements]
+    with _timed(timings, "graph"):
+        graph = build_graph(inventory, topology)
+    with _timed(timings, "reach"):
+        results, unbound = evaluate_requirements(graph, requirements)
+    with _timed(timings, "policies"):
+        bundle = load_bundle([resource_dir("policies"), *options.policy_dirs], options.data_files)
+        engine = get_engine(options.engine, **options.engine_options)
+        input_doc = build_input(results, unbound, inventory, topology, requirements)
+        findings = evaluate(engine, bundle, input_doc, options.namespaces or None)
+    return Report(root=str(options.path), topology=topology, profiles=profiles, inventory=inventory,
+                  results=results, unbound=unbound, findings=findings,
+                  engine={"name": engine.name, "version": engine.version}, policy_digest=bundle.digest,
+                  policy_files=bundle.files, ignored=found.ignored, timings=timings, fail_on=options.fail_on,
+                  input_doc=input_doc)

@@ -1,0 +1,50 @@
+"""Reporters: one module per output format, each a pure function ``render(report) -> str``.
+
+Reporters only format; they decide nothing. ``write`` puts the text on stdout or, atomically, in a file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ..pipeline import Report
+
+Renderer = Callable[["Report"], str]
+
+
+def renderers() -> dict[str, Renderer]:
+    from . import json_report, text
+
+    return {"table": text.render, "json": json_report.render}
+
+
+def atomic_write(path: Path, text: str | bytes) -> None:
+    """Write via a temporary file in the same folder and rename: never a half-written report."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        atomic_write(output, text if text.endswith("\n") else text + "\n")

@@ -1,0 +1,79 @@
+"""The terminal table: one row per requirement × binding, its verdict and the evidence that decided it."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..pipeline import Report
+    from ..reach import PathResult
+
+MARK = {"reachable": "ok", "partial": "PARTIAL", "blocked": "BLOCKED", "unknown": "UNKNOWN"}
+
+
+def _evidence(result: PathResult) -> str:
+    """The shortest evidence that explains the verdict: the allowing rules, or what blocked."""
+    parts: list[str] = []
+    for hop in result.hops:
+        for layer in hop.layers:
+            if result.verdict == "reachable":
+                rules = [r.source.location() for r in layer.allowed_by[:2]]
+                if rules:
+                    parts.append(f"{layer.layer}: {', '.join(rules)}")
+            elif layer.decision != "allow":
+                where = [r.source.location() for r in layer.blocked_by[:1]] or [
+                    f"{p['file']}:{p['line']}" if p.get("line") else p["file"] for p in layer.points[:2]]
+                text = layer.message + (f" [{', '.join(where)}]" if where else "")
+                if layer.near_misses:
+                    near = layer.near_misses[0]
+                    text += f"; nearest: {near.text} at {near.source.location()}"
+                if layer.unknown_because:
+                    text += f"; {layer.unknown_because[0]}"
+                parts.append(text)
+    return "; ".join(parts) or "no enforcement point on the way"
+
+
+def render(report: Report) -> str:
+    width = max(100, min(shutil.get_terminal_size((140, 20)).columns, 200))
+    rows = []
+    for r in report.results:
+        req = "" if r.requirement.required else " (optional)"
+        rows.append((f"{r.requirement.id}{req}", f"{r.source.name} -> {r.destination.name}",
+                     f"{r.requirement.protocol}/{r.ports}", MARK[r.verdict], _evidence(r)))
+    headers = ("REQUIREMENT", "PATH", "PORT", "VERDICT", "EVIDENCE")
+    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(headers[:4])]
+    evidence_width = max(30, width - sum(widths) - 8)
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers[:4], widths, strict=True)) + "  EVIDENCE"]
+    for row in rows:
+        wrapped = textwrap.wrap(row[4], evidence_width) or [""]
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + wrapped[0])
+        indent = " " * (sum(widths) + 8)
+        lines.extend(indent + more for more in wrapped[1:])
+    for u in report.unbound:
+        lines.append(f"{u.requirement.id}: not checked (no {' or '.join(u.missing)} in the topology)")
+    if report.findings:
+        lines.append("")
+        lines.append("FINDINGS")
+        for f in report.findings:
+            where = ", ".join(f"{loc.get('file')}:{loc.get('line')}" if loc.get("line") else str(loc.get("file"))
+                              for loc in f.locations[:3])
+            lines.append(f"  {f.kind.upper():5} {f.id} [{f.severity}] {f.message}" + (f"  ({where})" if where else ""))
+    skipped = report.inventory.skipped
+    if skipped:
+        lines.append("")
+        lines.append(f"SKIPPED ({len(skipped)} files)")
+        for s in sorted(skipped, key=lambda s: s.path)[:20]:
+            lines.append(f"  {s.path}: {s.reason}")
+        if len(skipped) > 20:
+            lines.append(f"  … and {len(skipped) - 20} more (see --format json)")
+    counts = report.counts()
+    denies = sum(f.kind == "deny" for f in report.findings)
+    warns = sum(f.kind == "warn" for f in report.findings)
+    lines.append("")
+    lines.append(f"{len(report.results)} paths: {counts['reachable']} reachable, {counts['partial']} partial, "
+                 f"{counts['blocked']} blocked, {counts['unknown']} unknown; {denies} deny, {warns} warn; "
+                 f"profiles {', '.join(p.name for p in report.profiles)}; "
+                 f"{'FAIL' if report.failed else 'PASS'} (fail-on {report.fail_on})")
+    return "\n".join(lines)
