@@ -95,11 +95,19 @@ class NetworkGraph:
         return hop
 
     def paths(self, src: Endpoint, dst: Endpoint) -> list[list[Hop]]:
-        """Every way from src to dst in the graph (simple paths), each as its hops."""
+        """Every way from src to dst (simple paths), each as its hops.
+
+        Only forwarders (proxies, firewalls: nodes marked ``forwards``) may stand between the two ends;
+        an ordinary endpoint is a destination, not a router.
+        """
+        if src.name == dst.name:  # within one group of nodes (node to node)
+            return [[self.direct_hop(src, dst)]]
         if not self.graph.has_edge(src.name, dst.name):
             self.graph.add_edge(src.name, dst.name)
+        allowed = {src.name, dst.name} | {n for n, d in self.graph.nodes(data=True) if d.get("forwards")}
+        view = self.graph.subgraph(allowed)
         out = []
-        for nodes in nx.all_simple_paths(self.graph, src.name, dst.name, cutoff=3):
+        for nodes in nx.all_simple_paths(view, src.name, dst.name, cutoff=3):
             hops = []
             for a, b in zip(nodes, nodes[1:], strict=False):
                 hops.append(self.direct_hop(self.graph.nodes[a]["endpoint"], self.graph.nodes[b]["endpoint"]))

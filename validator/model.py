@@ -4,7 +4,7 @@ Loaders turn file formats into these plain dataclasses and know nothing about Pa
 reachability stages read only these types. Address and port sets are sorted tuples of inclusive integer
 intervals, so every set operation is linear in the number of intervals and no single IP or port is ever
 enumerated. IPv4 and IPv6 live in one integer space: IPv4 addresses are 0 … 2**32-1 and IPv6 addresses are
-shifted by 2**32, so the two families never overlap (AWS and Kubernetes match them separately).
+shifted by 2**33, so the two families never overlap or touch (AWS and Kubernetes match them separately).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal, Self
 
-V6_OFFSET = 1 << 32
+V6_OFFSET = 1 << 33  # a gap after IPv4 so the two families never merge into one interval
 V4_MAX = (1 << 32) - 1
 V6_MAX = V6_OFFSET + (1 << 128) - 1
 
@@ -149,7 +149,7 @@ def _int_to_ip(value: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
 
 
 class AddressSet(IntervalSet):
-    """IPv4 and IPv6 addresses as integer intervals (IPv6 shifted by 2**32)."""
+    """IPv4 and IPv6 addresses as integer intervals (IPv6 shifted by 2**33)."""
 
     __slots__ = ()
 
@@ -184,8 +184,7 @@ class AddressSet(IntervalSet):
         """The minimal list of CIDR blocks covering exactly this set."""
         out: list[str] = []
         for lo, hi in self.intervals:
-            first, last = _int_to_ip(lo), _int_to_ip(hi)
-            out.extend(str(n) for n in ipaddress.summarize_address_range(first, last))  # type: ignore[arg-type]
+            out.extend(str(n) for n in _summarize(lo, hi))
         return out
 
     def __str__(self) -> str:
@@ -216,13 +215,19 @@ def parse_range(text: str, *, strict: bool = False) -> Interval:
     return _ip_to_int(net.network_address), _ip_to_int(net.broadcast_address)
 
 
+def _summarize(lo: int, hi: int) -> list[ipaddress.IPv4Network] | list[ipaddress.IPv6Network]:
+    if hi <= V4_MAX:
+        return list(ipaddress.summarize_address_range(ipaddress.IPv4Address(lo), ipaddress.IPv4Address(hi)))
+    return list(ipaddress.summarize_address_range(ipaddress.IPv6Address(lo - V6_OFFSET),
+                                                  ipaddress.IPv6Address(hi - V6_OFFSET)))
+
+
 def format_range(lo: int, hi: int) -> str:
-    first, last = _int_to_ip(lo), _int_to_ip(hi)
-    nets = list(ipaddress.summarize_address_range(first, last))  # type: ignore[arg-type]
+    nets = _summarize(lo, hi)
     if len(nets) == 1:
         net = nets[0]
         return str(net.network_address) if net.num_addresses == 1 else str(net)
-    return f"{first}-{last}"
+    return f"{_int_to_ip(lo)}-{_int_to_ip(hi)}"
 
 
 class PortSet(IntervalSet):

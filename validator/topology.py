@@ -79,6 +79,7 @@ class Topology:
 
 
 def _addresses(values: list[Any], filename: str, line: int | None) -> tuple[AddressSet, bool]:
+    line = line_of(values, line)
     out = AddressSet()
     external = False
     for value in values:

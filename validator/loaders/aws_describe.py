@@ -61,7 +61,7 @@ def _permission(perm: Any, direction: str, path: str, gid: str, sg: Any) -> Rule
     if not isinstance(perm, dict):
         raise InputError("a permission must be an object", file=path, line=line_of(sg))
     src = SourceRef(path, line_of(perm, line_of(sg)), gid)
-    spec = RuleSpec(direction, perm.get("IpProtocol"), perm.get("FromPort"), perm.get("ToPort"), src)  # type: ignore[arg-type]
+    spec = RuleSpec(direction, perm.get("IpProtocol"), perm.get("FromPort"), perm.get("ToPort"), src)
     if "IpProtocol" not in perm:
         raise InputError("IpProtocol is required", file=path, line=src.line)
     for item in perm.get("IpRanges") or []:

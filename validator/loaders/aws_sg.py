@@ -18,7 +18,6 @@ from ..errors import InputError
 from ..model import (
     ALL_PORTS,
     AddressSet,
-    Direction,
     EnforcementPoint,
     Peer,
     PortSet,
@@ -39,7 +38,7 @@ def is_unresolved(value: Any) -> bool:
 class RuleSpec:
     """One IpPermission as the formats give it, before normalization."""
 
-    direction: Direction
+    direction: Any  # "ingress" | "egress" (checked by the loaders)
     protocol: Any
     from_port: Any
     to_port: Any
@@ -85,7 +84,7 @@ def ports_for(protocol: str, from_port: int | None, to_port: int | None, spec: R
 
 def sg_rules(spec: RuleSpec) -> Rule:
     """Normalize one rule spec; InputError (with the spec's location) on bad values."""
-    where = {"file": spec.source.file, "line": spec.source.line}
+    file, line = spec.source.file, spec.source.line
     if is_unresolved(spec.protocol):
         return Rule(spec.direction, "allow", "all", ALL_PORTS,
                     Peer(unresolved=("protocol is not known until apply",)), spec.source,
@@ -93,7 +92,7 @@ def sg_rules(spec: RuleSpec) -> Rule:
     try:
         protocol = normalize_protocol(spec.protocol)
     except ValueError as exc:
-        raise InputError(str(exc), **where) from None
+        raise InputError(str(exc), file=file, line=line) from None
     unresolved = list(spec.unresolved)
     from_port = to_port = None
     if is_unresolved(spec.from_port) or is_unresolved(spec.to_port):
@@ -113,7 +112,7 @@ def sg_rules(spec: RuleSpec) -> Rule:
     try:
         addresses = AddressSet.parse(*texts, strict=True)
     except ValueError as exc:
-        raise InputError(str(exc), **where, hint="AWS rule CIDRs must be network addresses") from None
+        raise InputError(str(exc), file=file, line=line, hint="AWS rule CIDRs must be network addresses") from None
     peer = Peer(addresses=addresses, groups=tuple(spec.groups), prefix_lists=tuple(spec.prefix_lists),
                 unresolved=tuple(dict.fromkeys(unresolved)))
     return Rule(spec.direction, "allow", protocol, ports, peer, spec.source, description=spec.description)

@@ -111,8 +111,10 @@ def load_cloudformation(doc: dict[str, Any], path: str) -> Inventory:
         if is_unresolved(target):
             raise InputError(f"{logical}: GroupId cannot be resolved statically", file=path, line=src.line,
                              hint="use !Ref or !GetAtt to a group in this template, or a literal sg-… id")
-        group = groups.get(target)
-        if group is None:
+        found = groups.get(target)
+        if found is not None:
+            group = found
+        else:
             group = new_group(str(target), str(target), src, aliases={str(target)})
             group.unresolved = ("declared outside the scanned folder",)
             groups[str(target)] = group
@@ -137,7 +139,7 @@ def _items(value: Any, path: str) -> list[dict[str, Any]]:
 
 def _spec(tpl: _Template, perm: dict[str, Any], direction: str, resource: str, res: Any) -> RuleSpec:
     src = SourceRef(tpl.path, line_of(perm, line_of(res)), resource)
-    spec = RuleSpec(direction, tpl.resolve(perm.get("IpProtocol")), tpl.resolve(perm.get("FromPort")),  # type: ignore[arg-type]
+    spec = RuleSpec(direction, tpl.resolve(perm.get("IpProtocol")), tpl.resolve(perm.get("FromPort")),
                     tpl.resolve(perm.get("ToPort")), src, description=str(perm.get("Description") or ""))
     if "IpProtocol" not in perm:
         raise InputError("IpProtocol is required", file=src.file, line=src.line)

@@ -10,6 +10,7 @@ pathologically deep document is an InputError, not a hang. CloudFormation's shor
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import yaml
@@ -25,13 +26,13 @@ MAX_NODES = 2_000_000
 MAX_DEPTH = 200
 
 
-class LineDict(dict):  # type: ignore[type-arg]
+class LineDict(dict[Any, Any]):
     """A dict that knows the 1-based line where it starts."""
 
     line: int = 0
 
 
-class LineList(list):  # type: ignore[type-arg]
+class LineList(list[Any]):
     line: int = 0
 
 
@@ -113,7 +114,13 @@ def _untagged(node: yaml.Node) -> yaml.Node:
 
 
 def load_documents(text: str, filename: str) -> list[Any]:
-    """All documents of a YAML/JSON text, with line numbers; InputError on bad syntax."""
+    """All documents of a YAML/JSON text, with line numbers; InputError on bad syntax.
+
+    A ``.json`` file is first checked by the strict JSON parser: YAML accepts things JSON does not
+    (trailing commas, comments), and a file that says it is JSON must be JSON.
+    """
+    if filename.endswith(".json"):
+        _check_json(text, filename)
     try:
         loader = _Loader(text)
     except Exception as exc:  # pragma: no cover - loader construction does not parse
@@ -138,6 +145,15 @@ def load_documents(text: str, filename: str) -> list[Any]:
     finally:
         loader.dispose()
     return docs
+
+
+def _check_json(text: str, filename: str) -> None:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", file=filename, line=exc.lineno, column=exc.colno) from None
+    except RecursionError:
+        raise InputError(f"document nested too deeply (over {MAX_DEPTH} levels)", file=filename) from None
 
 
 def load_document(text: str, filename: str) -> Any:

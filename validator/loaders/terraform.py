@@ -13,6 +13,7 @@ path ``unknown``, never ``reachable``.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ GROUP_TYPES = ("aws_security_group", "aws_default_security_group")
 _TF_ERROR = re.compile(r"(?P<file>[^\s:]+\.tf(?:\.json)?):(?P<line>\d+),(?P<col>\d+)(?:-[\d,]+)?:\s*(?P<msg>.*)")
 
 
-def parse_directory(directory: Path) -> dict[str, Any]:
+def parse_directory(directory: Path, display_dir: str = "") -> dict[str, Any]:
     """tfparse one root module; InputError with file:line on HCL errors."""
     try:
         return tfparse.load_from_path(str(directory), stop_on_hcl_error=True)
@@ -36,10 +37,16 @@ def parse_directory(directory: Path) -> dict[str, Any]:
         match = _TF_ERROR.search(text)
         if match:
             raise InputError(f"invalid HCL: {match['msg'].strip()}",
-                             file=str(directory / match["file"]), line=int(match["line"]),
+                             file=_display(display_dir, match["file"]), line=int(match["line"]),
                              column=int(match["col"])) from None
         raise InputError(f"invalid Terraform: {text.splitlines()[0] if text else 'parse error'}",
-                         file=str(directory)) from None
+                         file=display_dir or str(directory)) from None
+
+
+def _display(display_dir: str, filename: str) -> str:
+    """A file's path relative to the scanned folder (tfparse names files relative to the root module)."""
+    joined = f"{display_dir}/{filename}" if display_dir not in ("", ".") else filename
+    return posixpath.normpath(joined)
 
 
 def _blocks(value: Any) -> list[dict[str, Any]]:
@@ -72,9 +79,7 @@ class _Context:
                     self.ids[item["id"]] = item["__tfmeta"].get("path", "")
 
     def source(self, meta: dict[str, Any], resource: str) -> SourceRef:
-        filename = meta.get("filename", "")
-        display = f"{self.display_dir}/{filename}" if self.display_dir not in ("", ".") else filename
-        return SourceRef(display, meta.get("line_start"), resource)
+        return SourceRef(_display(self.display_dir, meta.get("filename", "")), meta.get("line_start"), resource)
 
     def reference(self, value: Any) -> tuple[str | None, str | None]:
         """A group/prefix-list reference → (key or literal id, unresolved reason)."""
@@ -87,7 +92,7 @@ class _Context:
 
 def load_terraform(directory: Path, display_dir: str) -> tuple[Inventory, set[str]]:
     """Load one root module; returns the inventory and the .tf files (display paths) it covered."""
-    parsed = parse_directory(directory)
+    parsed = parse_directory(directory, display_dir)
     ctx = _Context(directory, display_dir, parsed)
     inv = Inventory()
     covered: set[str] = set()
@@ -161,7 +166,7 @@ def load_terraform(directory: Path, display_dir: str) -> tuple[Inventory, set[st
         if any(is_unresolved(c) for c in cidrs):
             continue  # an entry we cannot know: the list stays unresolved for references
         try:
-            addresses = AddressSet.parse(*cidrs, strict=True)
+            addresses = AddressSet.parse(*(str(c) for c in cidrs), strict=True)
         except ValueError as exc:
             raise InputError(str(exc), file=src.file, line=src.line) from None
         name = item.get("name") if isinstance(item.get("name"), str) else meta["path"]
@@ -175,7 +180,7 @@ def load_terraform(directory: Path, display_dir: str) -> tuple[Inventory, set[st
 def _inline_spec(ctx: _Context, block: dict[str, Any], direction: str, group_key: str) -> RuleSpec:
     meta = block.get("__tfmeta", {})
     src = ctx.source(meta, f"{group_key}.{direction}")
-    spec = RuleSpec(direction, block.get("protocol"), block.get("from_port"),  # type: ignore[arg-type]
+    spec = RuleSpec(direction, block.get("protocol"), block.get("from_port"),
                     block.get("to_port"), src, description=str(block.get("description") or ""))
     _cidrs(spec, block.get("cidr_blocks"), block.get("ipv6_cidr_blocks"))
     spec.prefix_lists = _refs(ctx, block.get("prefix_list_ids"), spec)

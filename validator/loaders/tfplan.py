@@ -98,7 +98,7 @@ def load_plan(doc: dict[str, Any], path: str) -> Inventory:
         rtype, address, values = res.get("type"), res.get("address", ""), res.get("values") or {}
         src = SourceRef(path, line_of(res), address)
         if rtype == "aws_security_group_rule":
-            direction = values.get("type")
+            direction = str(values.get("type"))
             spec = _spec(values, direction, src)
             spec.groups = ref(values.get("source_security_group_id"), address, "source_security_group_id")
             target_refs = ref(values.get("security_group_id"), address, "security_group_id")

@@ -1,0 +1,87 @@
+"""Interval sets against brute force: the algebra every verdict rests on."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from validator.flows import Box
+from validator.model import V6_OFFSET, AddressSet, IntervalSet, PortSet, normalize_protocol
+
+small = st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60)).map(lambda t: (min(t), max(t))), max_size=6)
+
+
+def members(s: IntervalSet) -> set[int]:
+    return {v for lo, hi in s for v in range(lo, hi + 1)}
+
+
+@given(small, small)
+def test_algebra_matches_python_sets(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> None:
+    x, y = IntervalSet(a), IntervalSet(b)
+    assert members(x | y) == members(x) | members(y)
+    assert members(x & y) == members(x) & members(y)
+    assert members(x - y) == members(x) - members(y)
+    assert x.covers(y) == (members(y) <= members(x))
+    assert x.overlaps(y) == bool(members(x) & members(y))
+    # normalized: sorted, disjoint, not adjacent
+    for (_, hi1), (lo2, _) in zip((x | y).intervals, (x | y).intervals[1:], strict=False):
+        assert hi1 + 1 < lo2
+
+
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=3),
+       st.tuples(st.integers(0, 9), st.integers(0, 9), st.integers(0, 9)))
+def test_box_subtraction_is_exact(cuts: list[tuple[int, int, int]], point: tuple[int, int, int]) -> None:
+    """A point is in request − ∪cuts exactly when it is in no cut (boxes as small integer cubes)."""
+    request = Box(AddressSet([(0, 9)]), AddressSet([(0, 9)]), PortSet([(0, 9)]))
+    boxes = [request]
+    cut_boxes = [Box(AddressSet([(c[0], c[0] + 3)]), AddressSet([(c[1], c[1] + 3)]), PortSet([(c[2], c[2] + 3)]))
+                 for c in cuts]
+    for cut in cut_boxes:
+        boxes = [piece for b in boxes for piece in b.subtract(cut)]
+
+    def inside(box: Box) -> bool:
+        return point[0] in box.src and point[1] in box.dst and point[2] in box.ports
+
+    expected = not any(inside(c) for c in cut_boxes)
+    assert sum(inside(b) for b in boxes) == (1 if expected else 0)  # disjoint pieces
+
+
+def test_cidr_parsing_and_families_do_not_overlap() -> None:
+    v4 = AddressSet.parse("0.0.0.0/0")
+    v6 = AddressSet.parse("::/0")
+    assert not v4.overlaps(v6)
+    assert AddressSet.parse("10.0.0.0/8").ranges() == ["10.0.0.0/8"]
+    assert AddressSet.parse("10.0.0.5").ranges() == ["10.0.0.5"]
+    assert AddressSet.parse("10.0.0.1-10.0.0.6").ranges() == ["10.0.0.1-10.0.0.6"]
+    assert AddressSet.parse("10.0.0.0/25", "10.0.0.128/25").ranges() == ["10.0.0.0/24"]
+    low = int(ipaddress.ip_address("2001:db8::")) + V6_OFFSET
+    assert low in AddressSet.parse("2001:db8::/32")
+    assert AddressSet.parse("10.0.0.0/23").cidrs() == ["10.0.0.0/23"]
+    assert (AddressSet.parse("10.0.0.0/24") - AddressSet.parse("10.0.0.0/25")).cidrs() == ["10.0.0.128/25"]
+
+
+def test_strict_cidrs_reject_host_bits_and_bad_text() -> None:
+    for bad, fragment in (("10.0.0.1/8", "host bits set"), ("10.0.0.0/33", "not a valid"),
+                          ("300.1.1.1", "not a valid"), ("10.0.0.9-10.0.0.1", "reversed")):
+        try:
+            AddressSet.parse(bad, strict=True)
+        except ValueError as exc:
+            assert fragment in str(exc)
+        else:
+            raise AssertionError(f"{bad} accepted")
+
+
+def test_protocol_names() -> None:
+    assert normalize_protocol("-1") == "all"
+    assert normalize_protocol("6") == "tcp"
+    assert normalize_protocol("TCP") == "tcp"
+    assert normalize_protocol(17) == "udp"
+    assert normalize_protocol("50") == "50"
+    try:
+        normalize_protocol("tcpx")
+    except ValueError as exc:
+        assert "unknown protocol" in str(exc)
+    else:
+        raise AssertionError

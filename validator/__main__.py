@@ -1,0 +1,5 @@
+"""``python -m validator`` = the ``palette-policy`` console script."""
+
+from .cli import main
+
+main()
