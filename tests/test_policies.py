@@ -20,7 +20,8 @@ def test_world_open_ssh_and_nats_are_warned_with_location(cli, tmp_path: Path) -
     (net / "security_groups.tf").write_text(tf)
     code, report = json_report(cli, net)
     assert code == 0  # warnings do not fail by default
-    exposed = sorted((f["title"], f["locations"][0]["line"]) for f in report["findings"] if f["id"] == "PP-EXPOSED-PORT")
+    exposed = sorted((f["title"], f["locations"][0]["line"])
+                     for f in report["findings"] if f["id"] == "PP-EXPOSED-PORT")
     assert exposed == [("NATS message bus open to the internet", 43), ("SSH open to the internet", 6)]
     ssh = next(f for f in report["findings"] if f["title"].startswith("SSH"))
     assert ssh["kind"] == "warn"
