@@ -393,6 +393,18 @@ class PrefixList:
 
 
 @dataclass
+class Subnet:
+    """A subnet declared in the repo: its CIDR (when known) lets the graph scope its network ACL."""
+
+    key: str
+    name: str
+    addresses: AddressSet
+    source: SourceRef
+    aliases: set[str] = field(default_factory=set)
+    vpc: str | None = None
+
+
+@dataclass
 class LoadedFile:
     """A file the run read, with what it contributed (for the report and the evidence manifest)."""
 
@@ -413,6 +425,9 @@ class Inventory:
 
     points: dict[str, EnforcementPoint] = field(default_factory=dict)
     prefix_lists: dict[str, PrefixList] = field(default_factory=dict)
+    subnets: dict[str, Subnet] = field(default_factory=dict)
+    # subnet reference (key or literal id) → network ACL key (N1: exactly one NACL per subnet)
+    nacl_associations: dict[str, tuple[str, SourceRef]] = field(default_factory=dict)
     files: list[LoadedFile] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     extras: dict[str, list[object]] = field(default_factory=dict)
@@ -435,6 +450,8 @@ class Inventory:
         for point in other.points.values():
             self.add_point(point)
         self.prefix_lists.update(other.prefix_lists)
+        self.subnets.update(other.subnets)
+        self.nacl_associations.update(other.nacl_associations)
         self.files.extend(other.files)
         self.skipped.extend(other.skipped)
         for k, v in other.extras.items():
@@ -450,5 +467,9 @@ class Inventory:
         for key, plist in self.prefix_lists.items():
             index[key] = key
             for alias in plist.aliases:
+                index.setdefault(alias, key)
+        for key, subnet in self.subnets.items():
+            index[key] = key
+            for alias in subnet.aliases:
                 index.setdefault(alias, key)
         return index
