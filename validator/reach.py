@@ -156,7 +156,6 @@ def evaluate_layer(graph: NetworkGraph, layer: Layer, pending: list[Box], protoc
     unknown_because: list[str] = []
     maybe: list[tuple[Rule, Box, tuple[str, ...]]] = []
     remaining = list(pending)
-    any_denied = False
     for rule in candidates:
         if not remaining:
             break
@@ -189,7 +188,6 @@ def evaluate_layer(graph: NetworkGraph, layer: Layer, pending: list[Box], protoc
             allowed.extend(hit)
             allowed_by.append(_evidence(rule, owner[id(rule)]))
         else:
-            any_denied = True
             blocked_by.append(_evidence(rule, owner[id(rule)]))
     for point in layer.points:
         if point.unresolved:
@@ -200,7 +198,6 @@ def evaluate_layer(graph: NetworkGraph, layer: Layer, pending: list[Box], protoc
         if point.default_action == "allow":
             allowed.extend(remaining)
         else:
-            any_denied = True
             blocked_by.append(RuleEvidence(point.source, f"* (implicit final rule) {point.default_action} all",
                                            point.name))
         remaining = []
