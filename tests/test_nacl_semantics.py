@@ -145,7 +145,8 @@ DESCRIBE = """
 """
 
 
-@pytest.mark.parametrize(("name", "text", "subnet"), [("cfn.yaml", CFN, "workers"), ("acls.json", DESCRIBE, "subnet-0w")])
+@pytest.mark.parametrize(("name", "text", "subnet"),
+                         [("cfn.yaml", CFN, "workers"), ("acls.json", DESCRIBE, "subnet-0w")])
 def test_cloudformation_and_describe_acls_agree_with_terraform(tmp_path: Path, name: str, text: str,
                                                                subnet: str) -> None:
     tf_entries = [("egress", 100, "allow", "tcp", 443, 443, "0.0.0.0/0"),
