@@ -18,6 +18,7 @@ from .discover import discover
 from .engine import get_engine
 from .errors import InputError
 from .graph import build_graph
+from .limits import DEFAULT_LIMITS, Limits
 from .loaders import load_all
 from .model import Inventory
 from .policy import Finding, build_input, evaluate, load_bundle
@@ -41,7 +42,8 @@ class Options:
     data_files: list[Path] = field(default_factory=list)
     namespaces: list[str] = field(default_factory=list)
     fail_on: str = "deny"
-    max_file_bytes: int | None = None
+    limits: Limits = DEFAULT_LIMITS
+    strict: bool = False  # files that would be skipped are errors instead
 
 
 @dataclass
@@ -114,16 +116,20 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 def run(options: Options) -> Report:
     timings: dict[str, float] = {}
     with _timed(timings, "discover"):
-        kwargs = {"max_bytes": options.max_file_bytes} if options.max_file_bytes else {}
-        found = discover(options.path, **kwargs)
+        found = discover(options.path, options.limits)
         topo_path = options.topology or found.topology
         if topo_path is None:
             raise InputError(f"no palette-network.yaml in {options.path}",
                              hint="write one (see the README's topology section) or pass --topology FILE")
     with _timed(timings, "parse"):
         topology = load_topology(topo_path, found.display(topo_path) if options.topology is None
-                                 else str(topo_path))
-        inventory = load_all(found)
+                                 else str(topo_path), options.limits)
+        inventory = load_all(found, options.limits)
+        if options.strict and inventory.skipped:
+            first = sorted(inventory.skipped, key=lambda s: s.path)[0]
+            raise InputError(f"skipped: {first.reason} ({len(inventory.skipped)} file(s) skipped in all)",
+                             file=first.path, hint="--strict makes skips errors; add the file to "
+                             ".palette-policy-ignore or drop --strict")
     with _timed(timings, "model"):
         profiles = load_profiles(options.profiles or topology.profiles, options.profiles_dirs)
         requirements = [r for p in profiles for r in p.requirements]

@@ -14,6 +14,7 @@ from typing import Any
 
 from .discover import read_text
 from .errors import InputError
+from .limits import DEFAULT_LIMITS, Limits
 from .loaders.documents import line_of, load_document
 from .model import AddressSet, SourceRef
 from .schemas import validate
@@ -177,5 +178,5 @@ def parse_topology(doc: Any, filename: str) -> Topology:
     return Topology(filename, list(doc["profiles"]), endpoints, doc)
 
 
-def load_topology(path: Path, display: str) -> Topology:
-    return parse_topology(load_document(read_text(path, display), display), display)
+def load_topology(path: Path, display: str, limits: Limits = DEFAULT_LIMITS) -> Topology:
+    return parse_topology(load_document(read_text(path, display), display, limits), display)

@@ -8,6 +8,7 @@ import typer
 
 from ..cli import app, guarded
 from ..errors import InputError
+from ..limits import Limits
 from ..pipeline import Options, run
 from ..report import renderers, write
 
@@ -35,6 +36,10 @@ def validate(
     data: list[Path] = typer.Option([], "--data", help="Extra data file (YAML/JSON) for the policies."),
     namespace: list[str] = typer.Option([], "--namespace", help="Only report these Rego packages."),
     max_file_size: int = typer.Option(50, "--max-file-size", help="Largest config file to read, in MiB."),
+    max_yaml_nodes: int = typer.Option(2_000_000, "--max-yaml-nodes",
+                                       help="Most YAML/JSON nodes per file after alias expansion."),
+    max_depth: int = typer.Option(200, "--max-depth", help="Deepest YAML/JSON nesting accepted."),
+    strict: bool = typer.Option(False, "--strict", help="Treat files that would be skipped as errors."),
 ) -> None:
     """Check that every Palette port path is reachable; exit 0 ok, 1 findings, 2 bad input."""
 
@@ -46,7 +51,8 @@ def validate(
             raise InputError(f"--fail-on must be deny, warn or none, not {fail_on!r}")
         report = run(Options(path=path, topology=topology, profiles=profile or None, profiles_dirs=profiles_dir,
                              engine=engine, policy_dirs=policy, data_files=data, namespaces=namespace,
-                             fail_on=fail_on, max_file_bytes=max_file_size * 1024 * 1024))
+                             fail_on=fail_on, strict=strict,
+                             limits=Limits(max_file_size * 1024 * 1024, max_yaml_nodes, max_depth)))
         write(formats[output_format](report), output)
         return report.exit_code
 

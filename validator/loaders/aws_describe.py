@@ -19,8 +19,23 @@ def is_describe(doc: Any) -> bool:
     return isinstance(doc, dict) and any(k in doc for k in DESCRIBE_KEYS)
 
 
+def _objects(doc: dict[str, Any], key: str, path: str) -> list[dict[str, Any]]:
+    """``doc[key]`` as a list of objects, or a located error naming what is wrong."""
+    value = doc.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputError(f"{key} must be a list", file=path, line=line_of(value, line_of(doc)))
+    for item in value:
+        if not isinstance(item, dict):
+            raise InputError(f"every item of {key} must be an object", file=path, line=line_of(value))
+    return value
+
+
 def load_describe(doc: dict[str, Any], path: str) -> Inventory:
     inv = Inventory()
+    for key in DESCRIBE_KEYS:
+        _objects(doc, key, path)
     groups = doc.get("SecurityGroups")
     if groups is not None and not isinstance(groups, list):
         raise InputError("SecurityGroups must be a list", file=path, line=line_of(groups))

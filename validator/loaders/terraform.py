@@ -55,6 +55,8 @@ def _blocks(value: Any) -> list[dict[str, Any]]:
         return []
     if isinstance(value, dict):
         return [value]
+    if not isinstance(value, list):
+        raise ValueError(f"expected a block or a list of blocks, found {value!r}")
     return [v for v in value if isinstance(v, dict)]
 
 
@@ -94,6 +96,15 @@ class _Context:
 def load_terraform(directory: Path, display_dir: str) -> tuple[Inventory, set[str]]:
     """Load one root module; returns the inventory and the .tf files (display paths) it covered."""
     parsed = parse_directory(directory, display_dir)
+    try:
+        return _load(parsed, directory, display_dir)
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
+        # a shape Terraform itself would reject (an attribute where a block belongs, …): one located line
+        raise InputError(f"unexpected Terraform structure: {exc}", file=display_dir or str(directory),
+                         hint="run 'terraform validate' on this folder") from None
+
+
+def _load(parsed: dict[str, Any], directory: Path, display_dir: str) -> tuple[Inventory, set[str]]:
     ctx = _Context(directory, display_dir, parsed)
     inv = Inventory()
     covered: set[str] = set()
