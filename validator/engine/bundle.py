@@ -1,0 +1,165 @@
+"""A policy bundle: the Rego modules and data documents one run evaluates, read once and digested.
+
+``load_bundle`` walks policy directories (``**/*.rego`` policies, ``**/*.json|yaml|yml`` data) and extra
+data files, checks every module parses and compiles (regorus), and refuses sandboxed builtins, so a bad
+policy is reported as one InputError with file, line and column before any backend runs. Data documents
+are deep-merged at the root of ``data`` (conftest convention; OPA's directory prefixes are not applied).
+The digest covers every module and data file in a stable order, for the report's provenance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import InputError
+from .rego_ast import ModuleInfo, check_sandbox, parse_module
+
+FINDING_RULES = ("deny", "warn", "violation")
+DATA_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+@dataclass
+class Bundle:
+    """Modules (name → source, sorted by name), merged data, digest and packages with finding rules."""
+
+    modules: dict[str, str]
+    data: dict[str, Any]
+    digest: str                                   # "sha256:<hex>"
+    packages: list[str]                           # packages defining deny/warn/violation, e.g. "palette.ports"
+    files: list[str] = field(default_factory=list)  # every file read, in digest order
+    infos: dict[str, ModuleInfo] = field(default_factory=dict, repr=False)
+
+    @property
+    def all_packages(self) -> list[str]:
+        return sorted({info.package for info in self.infos.values()})
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", file=str(path),
+                         hint="check the path and its permissions") from None
+
+
+def _text(path: Path, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise InputError("file is not valid UTF-8", file=str(path), line=line,
+                         hint="save the file as UTF-8") from None
+
+
+def parse_data(path: Path, raw: bytes) -> Any:
+    """A JSON or YAML data document; InputError with the line on a syntax error."""
+    text = _text(path, raw)
+    if path.suffix == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON: {exc.msg}", file=str(path), line=exc.lineno, column=exc.colno,
+                             hint="fix the JSON syntax") from None
+    try:
+        docs = [doc for doc in yaml.safe_load_all(text) if doc is not None]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"invalid YAML: {problem}", file=str(path),
+                         line=mark.line + 1 if mark is not None else None,
+                         column=mark.column + 1 if mark is not None else None,
+                         hint="fix the YAML syntax") from None
+    if len(docs) > 1:
+        raise InputError("a data file must hold one YAML document", file=str(path),
+                         hint="split it into one file per document")
+    return docs[0] if docs else {}
+
+
+def merge_data(base: dict[str, Any], doc: Any, source: str, owners: dict[str, str], prefix: str = "") -> None:
+    """Deep-merge ``doc`` into ``base``; two files giving different values for one path is an error."""
+    if not isinstance(doc, dict):
+        raise InputError("a data document must be an object (mapping) at the top level", file=source,
+                         hint="wrap the value in an object, e.g. {\"name\": ...}")
+    for key, value in doc.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if key in base and isinstance(base[key], dict) and isinstance(value, dict):
+            merge_data(base[key], value, source, owners, path)
+        elif key in base and base[key] != value:
+            raise InputError(f"data.{path} is also defined by {owners.get(path, 'another file')} "
+                             "with a different value", file=source,
+                             hint="give each data file its own keys")
+        else:
+            base[key] = value
+            owners[path] = source
+
+
+def _scan(directory: Path) -> tuple[list[Path], list[Path]]:
+    if not directory.exists():
+        raise InputError(f"policy directory {directory} does not exist", file=str(directory),
+                         hint="pass an existing directory with --policy")
+    if directory.is_file():
+        if directory.suffix == ".rego":
+            return [directory], []
+        if directory.suffix in DATA_SUFFIXES:
+            return [], [directory]
+        raise InputError("not a policy (.rego) or data (.json/.yaml) file", file=str(directory))
+    files = sorted(p for p in directory.rglob("*") if p.is_file()
+                   and not any(part.startswith(".") for part in p.relative_to(directory).parts))
+    return ([p for p in files if p.suffix == ".rego"], [p for p in files if p.suffix in DATA_SUFFIXES])
+
+
+def _digest_name(root: Path, path: Path) -> str:
+    """A location-independent name for the digest: the root's own name plus the relative path."""
+    if root == path:
+        return path.name
+    return f"{root.name}/{path.relative_to(root).as_posix()}"
+
+
+def load_bundle(dirs: list[Path], data_files: list[Path] | None = None) -> Bundle:
+    """Read, check and digest the policies in ``dirs`` and the data in ``data_files``."""
+    entries: list[tuple[str, str, Path, bytes]] = []   # (kind, digest name, path, content)
+    for directory in dirs:
+        rego_files, data_in_dir = _scan(Path(directory))
+        for path in rego_files:
+            entries.append(("module", _digest_name(Path(directory), path), path, _read(path)))
+        for path in data_in_dir:
+            entries.append(("data", _digest_name(Path(directory), path), path, _read(path)))
+    for path in data_files or []:
+        entries.append(("data", f"data/{Path(path).name}", Path(path), _read(Path(path))))
+
+    modules: dict[str, str] = {}
+    infos: dict[str, ModuleInfo] = {}
+    data: dict[str, Any] = {}
+    owners: dict[str, str] = {}
+    hasher = hashlib.sha256()
+    files: list[str] = []
+    for kind, name, path, raw in sorted(entries, key=lambda e: (e[0] != "module", e[1], str(e[2]))):
+        hasher.update(f"{kind}\0{name}\0{hashlib.sha256(raw).hexdigest()}\n".encode())
+        files.append(str(path))
+        if kind == "module":
+            key = str(path)
+            if key in modules:
+                continue
+            modules[key] = _text(path, raw)
+            infos[key] = parse_module(key, modules[key])
+        else:
+            merge_data(data, parse_data(path, raw), str(path), owners)
+    check_sandbox(list(infos.values()))
+    _compile_check(modules, data)
+    packages = sorted({info.package for info in infos.values()
+                       if any(rule.name in FINDING_RULES for rule in info.rules)})
+    return Bundle(modules=modules, data=data, digest=f"sha256:{hasher.hexdigest()}", packages=packages,
+                  files=files, infos=infos)
+
+
+def _compile_check(modules: dict[str, str], data: dict[str, Any]) -> None:
+    """Compile everything together once, so unsafe variables and rule conflicts fail at load."""
+    from .regorus_engine import RegorusEngine
+
+    RegorusEngine().load(modules, data)
