@@ -59,7 +59,7 @@ def parse_annotations(file: str, source: str) -> list[Annotation]:
                 raise InputError("invalid METADATA annotation: expected a YAML mapping", file=file, line=start)
             pending.append((start, doc))
             continue
-        if not stripped or stripped.startswith("#"):
+        if not stripped or stripped.startswith("#") or re.match(r"import\s", stripped):
             i += 1
             continue
         pkg = _PACKAGE.match(lines[i])
