@@ -56,7 +56,8 @@ def parse_annotations(file: str, source: str) -> list[Annotation]:
                                  line=start + 1 + (mark.line if mark is not None else 0),
                                  hint="the lines after '# METADATA' must be YAML") from None
             if not isinstance(doc, dict):
-                raise InputError("invalid METADATA annotation: expected a YAML mapping", file=file, line=start)
+                raise InputError("invalid METADATA annotation: expected a YAML mapping", file=file,
+                                 line=start)
             pending.append((start, doc))
             continue
         if not stripped or stripped.startswith("#") or re.match(r"import\s", stripped):
@@ -67,7 +68,8 @@ def parse_annotations(file: str, source: str) -> list[Annotation]:
         if pkg:
             package = pkg.group(1)
         for start, doc in pending:
-            custom = doc.get("custom") if isinstance(doc.get("custom"), dict) else {}
+            raw_custom = doc.get("custom")
+            custom: dict[str, Any] = raw_custom if isinstance(raw_custom, dict) else {}
             scope = doc.get("scope")
             target = None if pkg or scope in ("package", "subpackages") else (rule.group(1) if rule else None)
             result.append(Annotation(file=file, line=start, package=package, rule=target,

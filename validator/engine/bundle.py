@@ -31,7 +31,7 @@ class Bundle:
     modules: dict[str, str]
     data: dict[str, Any]
     digest: str                                   # "sha256:<hex>"
-    packages: list[str]                           # packages defining deny/warn/violation, e.g. "palette.ports"
+    packages: list[str]                           # packages with deny/warn/violation, e.g. "palette.ports"
     files: list[str] = field(default_factory=list)  # every file read, in digest order
     infos: dict[str, ModuleInfo] = field(default_factory=dict, repr=False)
 

@@ -166,7 +166,7 @@ def _child(modules: dict[str, str], data: list[dict[str, Any]], query: str, inpu
 def _evaluate_in_child(engine: RegorusEngine, query: str, input_doc: Any) -> Any:
     """Evaluate in a child process and kill it when ``engine.timeout`` passes."""
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     parent, child = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(engine._modules, engine._data, query, input_doc, child),
                               daemon=True)
