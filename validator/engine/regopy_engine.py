@@ -11,6 +11,7 @@ Built-in errors are raised (``strict_built_in_errors``), as regorus does.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import re
 from functools import lru_cache
 from typing import Any
@@ -105,6 +106,30 @@ class RegopyEngine:
         return interpreter
 
     def evaluate(self, query: str, input_doc: Any = None) -> Any:
+        """Evaluate in a forked child where possible: rego-cpp 1.5.2 can crash the process (SIGSEGV)."""
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return self._evaluate_here(query, input_doc)
+        context: Any = multiprocessing.get_context("fork")
+        parent, child = context.Pipe(duplex=False)
+        process = context.Process(target=_child, args=(self, query, input_doc, child), daemon=True)
+        process.start()
+        child.close()
+        try:
+            status, payload = parent.recv()
+        except EOFError:
+            process.join()
+            raise InputError(f"rego-cpp crashed (exit {process.exitcode}) while evaluating {query}",
+                             hint="a rego-cpp defect (seen with `with input as` around partial set rules); "
+                                  "use --engine embedded") from None
+        finally:
+            parent.close()
+        process.join()
+        if status == "ok":
+            return payload
+        message, file, line, column, hint = payload
+        raise InputError(message, file=file, line=line, column=column, hint=hint)
+
+    def _evaluate_here(self, query: str, input_doc: Any) -> Any:
         if input_doc is None:
             if self._no_input is None:
                 self._no_input = self._interpreter()
@@ -128,3 +153,12 @@ class RegopyEngine:
         if isinstance(doc, list):
             doc = doc[0] if doc else {}
         return doc.get("bindings", {}).get("__palette_x")
+
+
+def _child(engine: RegopyEngine, query: str, input_doc: Any, conn: Any) -> None:
+    try:
+        conn.send(("ok", engine._evaluate_here(query, input_doc)))
+    except InputError as exc:
+        conn.send(("input-error", (exc.message, exc.file, exc.line, exc.column, exc.hint)))
+    finally:
+        conn.close()
