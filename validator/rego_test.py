@@ -72,7 +72,8 @@ def discover(bundle: Bundle) -> list[tuple[str, str, str, int]]:
     return found
 
 
-def run_tests(bundle: Bundle, engine: PolicyEngine | None = None, pattern: str | None = None) -> RegoTestReport:
+def run_tests(bundle: Bundle, engine: PolicyEngine | None = None,
+              pattern: str | None = None) -> RegoTestReport:
     """Run the bundle's test rules (those whose full name matches ``pattern``, a regex, if given)."""
     engine = engine or get_engine()
     engine.load(bundle.modules, bundle.data)
@@ -109,7 +110,8 @@ def format_text(report: RegoTestReport, verbose: bool = True) -> str:
     for r in report.results:
         if verbose or r.status in (FAIL, ERROR):
             detail = f" — {r.message}" if r.message and r.status != FAIL else ""
-            lines.append(f"{r.file}:{r.line}: {r.full_name}: {labels[r.status]} ({r.duration_ms:g} ms){detail}")
+            timing = f"{r.duration_ms:g} ms"
+            lines.append(f"{r.file}:{r.line}: {r.full_name}: {labels[r.status]} ({timing}){detail}")
     total = len(report.results)
     lines.append("-" * 80)
     lines.append(f"engine: {report.engine}; bundle {report.bundle_digest}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -20,16 +21,22 @@ app.add_typer(policy_app, name="policy")
 
 @policy_app.command("test")
 def test_command(
-    dirs: list[Path] = typer.Argument(None, help="Policy directories or .rego files (default: policies)."),
-    data: list[Path] = typer.Option([], "--data", help="Extra data file (JSON/YAML), repeatable."),
-    output_format: str = typer.Option("text", "--format", help="text or json."),
-    engine: str = typer.Option("embedded", "--engine", help="embedded (default) or regopy."),
-    opa_url: str = typer.Option(None, "--opa-url", help="Run the tests on this OPA server instead."),
-    opa_token: str = typer.Option(None, "--opa-token", envvar="PALETTE_POLICY_OPA_TOKEN",
-                                  help="Bearer token for --opa-url."),
-    run: str = typer.Option(None, "--run", help="Only tests whose full name matches this regex."),
-    timeout: float = typer.Option(None, "--timeout", help="Time limit per test in seconds (embedded)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Text: show only failures and totals."),
+    dirs: Annotated[list[Path] | None, typer.Argument(
+        help="Policy directories or .rego files (default: policies).")] = None,
+    data: Annotated[list[Path] | None, typer.Option(
+        "--data", help="Extra data file (JSON/YAML), repeatable.")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    engine: Annotated[str, typer.Option("--engine", help="embedded (default) or regopy.")] = "embedded",
+    opa_url: Annotated[str | None, typer.Option(
+        "--opa-url", help="Run the tests on this OPA server instead.")] = None,
+    opa_token: Annotated[str | None, typer.Option(
+        "--opa-token", envvar="PALETTE_POLICY_OPA_TOKEN", help="Bearer token for --opa-url.")] = None,
+    run: Annotated[str | None, typer.Option(
+        "--run", help="Only tests whose full name matches this regex.")] = None,
+    timeout: Annotated[float | None, typer.Option(
+        "--timeout", help="Time limit per test in seconds (embedded engine).")] = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Text: show only failures and totals.")] = False,
 ) -> None:
     """Run Rego unit tests (test_ rules) and print pass/fail per test and totals."""
 
@@ -39,7 +46,7 @@ def test_command(
 
         if output_format not in ("text", "json"):
             raise InputError(f"unknown --format {output_format!r}", hint="use text or json")
-        bundle = load_bundle(list(dirs or [Path("policies")]), list(data))
+        bundle = load_bundle(list(dirs or [Path("policies")]), list(data or []))
         backend = get_engine(engine, opa_url=opa_url, opa_token=opa_token, timeout=timeout)
         report = run_tests(bundle, backend, run)
         if output_format == "json":

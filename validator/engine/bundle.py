@@ -101,8 +101,8 @@ def merge_data(base: dict[str, Any], doc: Any, source: str, owners: dict[str, st
 
 def _scan(directory: Path) -> tuple[list[Path], list[Path]]:
     if not directory.exists():
-        raise InputError(f"policy directory {directory} does not exist", file=str(directory),
-                         hint="pass an existing directory with --policy")
+        raise InputError(f"policy directory {directory} does not exist",
+                         hint="pass an existing directory of .rego files")
     if directory.is_file():
         if directory.suffix == ".rego":
             return [directory], []
