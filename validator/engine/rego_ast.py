@@ -31,6 +31,10 @@ class CallInfo:
     line: int
     column: int
     offset: int        # byte offset of the reference in the source
+    end: int = -1      # byte offset just after the call's closing parenthesis
+    args: tuple[tuple[int, int], ...] = ()   # byte spans of the arguments
+    statement: bool = False                  # the call is a whole body statement (``f(a, x)``)
+    last_var: str | None = None              # the last argument, when it is a plain variable
 
 
 @dataclass
@@ -121,6 +125,9 @@ def module_info(file: str, source: str, tree: dict[str, Any]) -> ModuleInfo:
             continue
         info.rules.append(RuleInfo(name=name, head=head, line=int(span["line"]),
                                    end_line=_line_of(raw, int(span["end"]))))
+    statements = {id(node["Expr"]["expr"]["Call"]) for node in _walk(tree.get("rules", []))
+                  if isinstance(node.get("Expr"), dict) and isinstance(node["Expr"].get("expr"), dict)
+                  and isinstance(node["Expr"]["expr"].get("Call"), dict)}
     for node in _walk(tree.get("rules", [])):
         call = node.get("Call")
         if not isinstance(call, dict):
@@ -134,7 +141,14 @@ def module_info(file: str, source: str, tree: dict[str, Any]) -> ModuleInfo:
             continue
         line = _line_of(raw, start)
         column = len(raw[raw.rfind(b"\n", 0, start) + 1:start].decode(errors="replace")) + 1
-        info.calls.append(CallInfo(name=name, line=line, column=column, offset=start))
+        params = call.get("params", [])
+        spans = tuple((int(p[k]["span"]["start"]), int(p[k]["span"]["end"]))
+                      for p in params for k in p if isinstance(p[k], dict) and "span" in p[k])
+        last = params[-1] if params else {}
+        last_var = str(last["Var"]["value"]) if isinstance(last, dict) and "Var" in last else None
+        info.calls.append(CallInfo(name=name, line=line, column=column, offset=start,
+                                   end=int(call.get("span", {}).get("end", -1)), args=spans,
+                                   statement=id(call) in statements, last_var=last_var))
     return info
 
 

@@ -56,7 +56,12 @@ def new_regorus_engine() -> regorus.Engine:
 
 
 def shim_source(source: str, info: ModuleInfo) -> str:
-    """Rename ``net.cidr_contains_matches`` calls to the same-length shim (see extensions.SHIM_CALL)."""
+    """Adapt calls to our extensions so regorus can run them, keeping columns where possible.
+
+    ``net.cidr_contains_matches`` is renamed to the same-length shim (see extensions.SHIM_CALL), and the
+    legacy output-argument form ``f(a, x)`` of an extension (which regorus only supports for its own
+    builtins) becomes ``x = f(a)``.
+    """
     raw = bytearray(source.encode())
     changed = False
     needle = _SHIMMED.encode()
@@ -64,6 +69,14 @@ def shim_source(source: str, info: ModuleInfo) -> str:
         if call.name == _SHIMMED and raw[call.offset:call.offset + len(needle)] == needle:
             raw[call.offset:call.offset + len(needle)] = SHIM_CALL.encode()
             changed = True
+    outputs = [call for call in info.calls
+               if call.name in EXTENSIONS and call.statement and call.last_var and call.end > 0
+               and len(call.args) == EXTENSIONS[call.name][0] + 1]
+    for call in sorted(outputs, key=lambda c: c.offset, reverse=True):
+        head = bytes(raw[call.offset:call.args[-1][0]]).rstrip()   # "f(a, b," or "f("
+        head = head[:-1].rstrip() if head.endswith(b",") else head
+        raw[call.offset:call.end] = f"{call.last_var} = ".encode() + head + b")"
+        changed = True
     return raw.decode() if changed else source
 
 
