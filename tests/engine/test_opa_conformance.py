@@ -29,7 +29,8 @@ def _cases() -> list[Any]:
     for path in sorted(CASES_DIR.rglob("*.yaml")):
         for index, case in enumerate(yaml.safe_load(path.read_text())["cases"]):
             modules = case["modules"] if path.parent.name == "v1" else [_to_v1(m) for m in case["modules"]]
-            params.append(pytest.param(case, modules, id=f"{path.parent.name}/{path.stem}#{index}:{case['note']}"))
+            name = f"{path.parent.name}/{path.stem}#{index}:{case['note']}"
+            params.append(pytest.param(case, modules, id=name))
     return params
 
 

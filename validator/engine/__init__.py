@@ -16,7 +16,7 @@ from .bundle import Bundle, load_bundle
 from .findings import RawFinding, collect_findings
 
 __all__ = ["ENGINES", "Bundle", "PolicyEngine", "RawFinding", "available_engines", "collect_findings",
-           "get_engine", "load_bundle"]
+           "evaluate_findings", "get_engine", "load_bundle"]
 
 ENGINES = ("embedded", "regopy", "opa")
 
@@ -82,3 +82,25 @@ def get_engine(name: str = "embedded", *, opa_url: str | None = None, opa_token:
         return RegopyEngine()
     raise InputError(f"unknown policy engine {name!r}",
                      hint=f"choose one of: {', '.join(ENGINES)} (opa needs --opa-url)")
+
+
+def evaluate_findings(engine: PolicyEngine, bundle: Bundle, input_doc: Any,
+                      namespaces: list[str] | None = None) -> list[RawFinding]:
+    """Findings of ``bundle`` on ``input_doc`` with an engine that has loaded the bundle.
+
+    Evaluates ``data.<package>`` for each package with finding rules (not all of ``data``: an OPA server
+    may hold other documents), then ``collect_findings`` with the bundle's METADATA annotations."""
+    from .findings import selected
+
+    document: dict[str, Any] = {}
+    packages = [p for p in bundle.packages if selected(p, namespaces)]
+    for package in packages:
+        value = engine.evaluate(f"data.{package}", input_doc)
+        if value is None:
+            continue
+        node = document
+        *parents, last = package.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return collect_findings(document, packages=packages, modules=bundle.modules)

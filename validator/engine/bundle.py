@@ -121,8 +121,20 @@ def _digest_name(root: Path, path: Path) -> str:
     return f"{root.name}/{path.relative_to(root).as_posix()}"
 
 
-def load_bundle(dirs: list[Path], data_files: list[Path] | None = None) -> Bundle:
-    """Read, check and digest the policies in ``dirs`` and the data in ``data_files``."""
+def is_test_module(path: Path, info: ModuleInfo) -> bool:
+    """``*_test.rego``, or a module whose rules are all ``test_``/``todo_test_`` rules."""
+    if path.name.endswith("_test.rego"):
+        return True
+    return bool(info.rules) and all(r.name.startswith(("test_", "todo_test_")) for r in info.rules)
+
+
+def load_bundle(dirs: list[Path], data_files: list[Path] | None = None, *,
+                include_tests: bool = True) -> Bundle:
+    """Read, check and digest the policies in ``dirs`` and the data in ``data_files``.
+
+    ``include_tests=False`` leaves out test modules (see ``is_test_module``), e.g. for evaluating
+    findings: they are not needed, and rego-cpp crashes compiling typical ones. The digest then covers
+    only what is loaded."""
     entries: list[tuple[str, str, Path, bytes]] = []   # (kind, digest name, path, content)
     for directory in dirs:
         rego_files, data_in_dir = _scan(Path(directory))
@@ -140,16 +152,20 @@ def load_bundle(dirs: list[Path], data_files: list[Path] | None = None) -> Bundl
     hasher = hashlib.sha256()
     files: list[str] = []
     for kind, name, path, raw in sorted(entries, key=lambda e: (e[0] != "module", e[1], str(e[2]))):
-        hasher.update(f"{kind}\0{name}\0{hashlib.sha256(raw).hexdigest()}\n".encode())
-        files.append(str(path))
         if kind == "module":
             key = str(path)
             if key in modules:
                 continue
-            modules[key] = _text(path, raw)
-            infos[key] = parse_module(key, modules[key])
+            source = _text(path, raw)
+            info = parse_module(key, source)
+            if not include_tests and is_test_module(path, info):
+                continue
+            modules[key] = source
+            infos[key] = info
         else:
             merge_data(data, parse_data(path, raw), str(path), owners)
+        hasher.update(f"{kind}\0{name}\0{hashlib.sha256(raw).hexdigest()}\n".encode())
+        files.append(str(path))
     check_sandbox(list(infos.values()))
     _compile_check(modules, data)
     packages = sorted({info.package for info in infos.values()

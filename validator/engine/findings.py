@@ -61,7 +61,7 @@ def _packages_in(data: Any, prefix: str = "") -> Iterable[str]:
             yield from _packages_in(value, f"{prefix}.{key}" if prefix else str(key))
 
 
-def _selected(package: str, namespaces: Iterable[str] | None) -> bool:
+def selected(package: str, namespaces: Iterable[str] | None) -> bool:
     if namespaces is None:
         return True
     return any(package == ns or package.startswith(ns + ".") for ns in namespaces)
@@ -125,7 +125,7 @@ def collect_findings(data: Any, *, packages: Iterable[str] | None = None,
     names = list(packages) if packages is not None else list(_packages_in(data))
     findings: list[RawFinding] = []
     for package in sorted(set(names)):
-        if not _selected(package, namespaces):
+        if not selected(package, namespaces):
             continue
         node = _subtree(data, package)
         if not isinstance(node, dict):
