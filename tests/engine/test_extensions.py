@@ -50,7 +50,8 @@ def _native_contains(a: str, b: str) -> bool:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(v4_small, min_size=1, max_size=5), st.lists(st.one_of(v4_small, v4_hosts), min_size=1, max_size=5))
+@given(st.lists(v4_small, min_size=1, max_size=5),
+       st.lists(st.one_of(v4_small, v4_hosts), min_size=1, max_size=5))
 def test_contains_matches_agrees_with_native_cidr_contains(cidrs: list[str], items: list[str]) -> None:
     expected = {(i, j) for i, a in enumerate(cidrs) for j, b in enumerate(items) if _native_contains(a, b)}
     assert cidr_contains_matches(cidrs, items) == expected
@@ -72,7 +73,8 @@ def test_merge_edge_cases(args: object, expected: set[str]) -> None:
 
 
 @pytest.mark.parametrize("bad", ["010.0.0.0/8", "10.0.0.0/33", "10.0.0.0/+8", "10.0.0.0/ 8",
-                                 "fe80::1%eth0/64", "10.0.0.0/255.0.0.0", "10.0.0.0", "", "10.0.0.0/8/1", "10.0.0.0/٨"])
+                                 "fe80::1%eth0/64", "10.0.0.0/255.0.0.0", "10.0.0.0", "", "10.0.0.0/8/1",
+                                 "10.0.0.0/٨"])
 def test_intersects_rejects_what_go_parsecidr_rejects(bad: str) -> None:
     with pytest.raises(BuiltinError, match=r"^net\.cidr_intersects: invalid CIDR address: "):
         cidr_intersects(bad, "10.0.0.0/8")
