@@ -2,7 +2,7 @@
 
 For teams that already run OPA as their policy decision point. ``load`` uploads each module as policy
 ``palette-policy/<file>`` (removing ones this tool uploaded earlier that are no longer in the bundle) and
-each top-level data key with ``PUT /v1/data/<key>``; ``evaluate`` reads ``data.<path>`` with
+each top-level data key with one JSON Patch on ``/v1/data`` (``add /<key>``); ``evaluate`` reads ``data.<path>`` with
 ``POST /v1/data/<path>`` (``GET`` when there is no input). Known client 3.0.0 defects are avoided: the
 client is built with keyword arguments, Rego v1 is sent as-is (``rego_compat=False``), no ad-hoc query
 carries an input, and its catch-all exceptions are turned back into one clear InputError.
@@ -20,6 +20,11 @@ from .rego_ast import check_sandbox, parse_module
 
 POLICY_PREFIX = "palette-policy"
 _DATA_REF = re.compile(r"^data(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def policy_id(name: str) -> str:
+    """The OPA policy id a module is uploaded as: ``palette-policy/<file name>``."""
+    return f"{POLICY_PREFIX}/{quote(name.lstrip('/'), safe='/._-')}"
 
 
 class OpaServerEngine:
@@ -85,15 +90,12 @@ class OpaServerEngine:
                 message = f"HTTP {status}"
         return InputError(f"OPA at {self.url} failed while {doing}: {code + ': ' if code else ''}{message}")
 
-    def _policy_id(self, name: str) -> str:
-        return f"{POLICY_PREFIX}/{quote(name.lstrip('/'), safe='/._-')}"
-
     def load(self, modules: dict[str, str], data: dict[str, Any]) -> None:
         from opa_client.errors import RegoParseError
 
         infos = [parse_module(name, source) for name, source in modules.items()]
         check_sandbox(infos)
-        wanted = {self._policy_id(name): name for name in modules}
+        wanted = {policy_id(name): name for name in modules}
         try:
             stale = [pid for pid in self._client.get_policies_list() if pid.startswith(POLICY_PREFIX + "/")
                      and pid not in wanted and pid not in self._uploaded]
@@ -110,14 +112,13 @@ class OpaServerEngine:
             except Exception as exc:
                 raise self._fail(exc, f"uploading {name}") from None
             self._uploaded.add(pid)
-        for key, value in data.items():
-            if not isinstance(value, dict):
-                raise InputError(f"data.{key} must be an object to upload it to OPA",
-                                 hint="nest the value under a key, e.g. {\"" + key + "\": {\"items\": ...}}")
+        if data:  # one JSON Patch on the root: sets each top-level key, whatever its type, leaves others
+            patches = [{"op": "add", "path": "/" + str(key).replace("~", "~0").replace("/", "~1"), "value": value}
+                       for key, value in data.items()]
             try:
-                self._client.update_or_create_data(new_data=value, endpoint=quote(str(key), safe=""))
+                self._client.patch_data(endpoint="", patches=patches)
             except Exception as exc:
-                raise self._fail(exc, f"uploading data.{key}") from None
+                raise self._fail(exc, "uploading data") from None
 
     def _compile_error(self, exc: Any, name: str, pid: str) -> InputError:
         if exc.expression == "unauthorized":
