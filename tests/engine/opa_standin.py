@@ -86,7 +86,8 @@ class OpaStandIn:
                 if path.startswith("/v1/policies"):
                     pid = path[len("/v1/policies/"):]
                     if verb == "GET":
-                        self._reply(200, {"result": [{"id": k, "raw": v} for k, v in standin.policies.items()]})
+                        listing = [{"id": k, "raw": v} for k, v in standin.policies.items()]
+                        self._reply(200, {"result": listing})
                     elif verb == "PUT":
                         source = self._body().decode()
                         try:
@@ -108,7 +109,8 @@ class OpaStandIn:
                     parts = [p for p in path[len("/v1/data"):].split("/") if p]
                     if verb == "PATCH":
                         for op in json.loads(self._body()):
-                            keys = [k.replace("~1", "/").replace("~0", "~") for k in op["path"].split("/")[1:]]
+                            keys = [k.replace("~1", "/").replace("~0", "~")
+                                    for k in op["path"].split("/")[1:]]
                             node = standin.data
                             for part in [*parts, *keys[:-1]]:
                                 node = node.setdefault(part, {})

@@ -101,7 +101,8 @@ def test_only_data_references_can_be_evaluated(standin) -> None:
 
 
 @pytest.mark.skipif(not os.environ.get("PALETTE_POLICY_TEST_OPA_URL"),
-                    reason="set PALETTE_POLICY_TEST_OPA_URL (and PALETTE_POLICY_TEST_OPA_TOKEN) to test a real OPA")
+                    reason="no real OPA here: set PALETTE_POLICY_TEST_OPA_URL "
+                           "(and PALETTE_POLICY_TEST_OPA_TOKEN) to run this against one")
 def test_real_opa_gives_the_embedded_findings() -> None:
     bundle = _bundle()
     remote = get_engine(opa_url=os.environ["PALETTE_POLICY_TEST_OPA_URL"],

@@ -36,7 +36,8 @@ def _findings(engine_name: str, dirs: list[Path], opa_url: str | None = None) ->
 
 @pytest.mark.parametrize("suite", sorted(SUITES))
 @pytest.mark.parametrize("backend", [*available_engines(), "opa-standin"])
-def test_backend_gives_the_embedded_findings(suite: str, backend: str, request: pytest.FixtureRequest) -> None:
+def test_backend_gives_the_embedded_findings(suite: str, backend: str,
+                                             request: pytest.FixtureRequest) -> None:
     expected = _findings("embedded", SUITES[suite])
     try:
         if backend == "opa-standin":
@@ -68,7 +69,8 @@ def test_regopy_refuses_net_builtins_with_the_call_location(tmp_path: Path) -> N
     if "regopy" not in available_engines():
         pytest.skip("regopy is not installed (extra palette-policy[regopy])")
     policy = tmp_path / "p.rego"
-    policy.write_text("package p\nimport rego.v1\n\ndeny contains \"x\" if net.cidr_contains(\"10.0.0.0/8\", input.ip)\n")
+    policy.write_text('package p\nimport rego.v1\n\n'
+                      'deny contains "x" if net.cidr_contains("10.0.0.0/8", input.ip)\n')
     bundle = load_bundle([tmp_path])
     with pytest.raises(InputError) as info:
         get_engine("regopy").load(bundle.modules, bundle.data)

@@ -2,8 +2,8 @@
 
 For teams that already run OPA as their policy decision point. ``load`` uploads each module as policy
 ``palette-policy/<file>`` (removing ones this tool uploaded earlier that are no longer in the bundle) and
-each top-level data key with one JSON Patch on ``/v1/data`` (``add /<key>``); ``evaluate`` reads ``data.<path>`` with
-``POST /v1/data/<path>`` (``GET`` when there is no input). Known client 3.0.0 defects are avoided: the
+sets each top-level data key with one JSON Patch on ``/v1/data`` (``add /<key>``); ``evaluate`` reads
+``data.<path>`` with ``POST /v1/data/<path>`` (``GET`` when there is no input). Known client 3.0.0 defects are avoided: the
 client is built with keyword arguments, Rego v1 is sent as-is (``rego_compat=False``), no ad-hoc query
 carries an input, and its catch-all exceptions are turned back into one clear InputError.
 """
@@ -113,8 +113,8 @@ class OpaServerEngine:
                 raise self._fail(exc, f"uploading {name}") from None
             self._uploaded.add(pid)
         if data:  # one JSON Patch on the root: sets each top-level key, whatever its type, leaves others
-            patches = [{"op": "add", "path": "/" + str(key).replace("~", "~0").replace("/", "~1"), "value": value}
-                       for key, value in data.items()]
+            patches = [{"op": "add", "path": "/" + str(key).replace("~", "~0").replace("/", "~1"),
+                        "value": value} for key, value in data.items()]
             try:
                 self._client.patch_data(endpoint="", patches=patches)
             except Exception as exc:
