@@ -3,9 +3,10 @@
 For teams that already run OPA as their policy decision point. ``load`` uploads each module as policy
 ``palette-policy/<file>`` (removing ones this tool uploaded earlier that are no longer in the bundle) and
 sets each top-level data key with one JSON Patch on ``/v1/data`` (``add /<key>``); ``evaluate`` reads
-``data.<path>`` with ``POST /v1/data/<path>`` (``GET`` when there is no input). Known client 3.0.0 defects are avoided: the
-client is built with keyword arguments, Rego v1 is sent as-is (``rego_compat=False``), no ad-hoc query
-carries an input, and its catch-all exceptions are turned back into one clear InputError.
+``data.<path>`` with ``POST /v1/data/<path>`` (``GET`` when there is no input). Known client 3.0.0
+defects are avoided: the client is built with keyword arguments, Rego v1 is sent as-is
+(``rego_compat=False``), no ad-hoc query carries an input, and its catch-all exceptions are turned back
+into one clear InputError.
 """
 
 from __future__ import annotations
