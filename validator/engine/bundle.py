@@ -91,12 +91,18 @@ def merge_data(base: dict[str, Any], doc: Any, source: str, owners: dict[str, st
         if key in base and isinstance(base[key], dict) and isinstance(value, dict):
             merge_data(base[key], value, source, owners, path)
         elif key in base and base[key] != value:
-            raise InputError(f"data.{path} is also defined by {owners.get(path, 'another file')} "
+            owner = next((owners[p] for p in _prefixes(path) if p in owners), "another file")
+            raise InputError(f"data.{path} is also defined by {owner} "
                              "with a different value", file=source,
                              hint="give each data file its own keys")
         else:
             base[key] = value
             owners[path] = source
+
+
+def _prefixes(path: str) -> list[str]:
+    parts = path.split(".")
+    return [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
 
 
 def _scan(directory: Path) -> tuple[list[Path], list[Path]]:
@@ -135,15 +141,16 @@ def load_bundle(dirs: list[Path], data_files: list[Path] | None = None, *,
     ``include_tests=False`` leaves out test modules (see ``is_test_module``), e.g. for evaluating
     findings: they are not needed, and rego-cpp crashes compiling typical ones. The digest then covers
     only what is loaded."""
-    entries: list[tuple[str, str, Path, bytes]] = []   # (kind, digest name, path, content)
+    # (group, digest name, path, content); group 0: modules, 1: data in policy dirs, 2+: --data in order
+    entries: list[tuple[int, str, Path, bytes]] = []
     for directory in dirs:
         rego_files, data_in_dir = _scan(Path(directory))
         for path in rego_files:
-            entries.append(("module", _digest_name(Path(directory), path), path, _read(path)))
+            entries.append((0, _digest_name(Path(directory), path), path, _read(path)))
         for path in data_in_dir:
-            entries.append(("data", _digest_name(Path(directory), path), path, _read(path)))
-    for path in data_files or []:
-        entries.append(("data", f"data/{Path(path).name}", Path(path), _read(Path(path))))
+            entries.append((1, _digest_name(Path(directory), path), path, _read(path)))
+    for index, path in enumerate(data_files or []):
+        entries.append((2 + index, f"data/{Path(path).name}", Path(path), _read(Path(path))))
 
     modules: dict[str, str] = {}
     infos: dict[str, ModuleInfo] = {}
@@ -151,7 +158,8 @@ def load_bundle(dirs: list[Path], data_files: list[Path] | None = None, *,
     owners: dict[str, str] = {}
     hasher = hashlib.sha256()
     files: list[str] = []
-    for kind, name, path, raw in sorted(entries, key=lambda e: (e[0] != "module", e[1], str(e[2]))):
+    for group, name, path, raw in sorted(entries, key=lambda e: (e[0], e[1], str(e[2]))):
+        kind = "module" if group == 0 else "data"
         if kind == "module":
             key = str(path)
             if key in modules:

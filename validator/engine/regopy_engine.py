@@ -10,6 +10,7 @@ Built-in errors are raised (``strict_built_in_errors``), as regorus does.
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import multiprocessing
 import re
@@ -156,6 +157,7 @@ class RegopyEngine:
 
 
 def _child(engine: RegopyEngine, query: str, input_doc: Any, conn: Any) -> None:
+    faulthandler.disable()  # a rego-cpp crash ends only this child; the parent reports it
     try:
         conn.send(("ok", engine._evaluate_here(query, input_doc)))
     except InputError as exc:
