@@ -48,7 +48,8 @@ def test_order_is_stable_whatever_the_creation_order(tmp_path: Path) -> None:
 
 
 def test_data_files_merge_and_conflicts_name_both_files(tmp_path: Path) -> None:
-    _write(tmp_path, {"p/a.yaml": "profiles:\n  aws: {nats: 4222}\n", "p/b.json": '{"profiles": {"azure": {}}}',
+    _write(tmp_path, {"p/a.yaml": "profiles:\n  aws: {nats: 4222}\n",
+                      "p/b.json": '{"profiles": {"azure": {}}}',
                       "extra.yaml": "profiles:\n  aws: {nats: 4223}\n"})
     bundle = load_bundle([tmp_path / "p"])
     assert bundle.data == {"profiles": {"aws": {"nats": 4222}, "azure": {}}}

@@ -96,7 +96,8 @@ def test_regopy_crash_is_reported_not_fatal() -> None:
 @pytest.mark.skipif("regopy" not in available_engines(), reason="regopy is not installed")
 def test_regopy_answers_and_provenance() -> None:
     engine = get_engine("regopy")
-    engine.load({"a.rego": 'package a\nimport rego.v1\ndeny contains "big" if input.x > 1\n'}, {"k": {"v": 1}})
+    source = 'package a\nimport rego.v1\ndeny contains "big" if input.x > 1\n'
+    engine.load({"a.rego": source}, {"k": {"v": 1}})
     assert engine.evaluate("data.a.deny", {"x": 2}) == ["big"]
     assert engine.evaluate("data.a.deny", {"x": 0}) == []
     assert engine.evaluate("data.k") == {"v": 1}

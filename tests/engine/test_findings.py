@@ -37,7 +37,8 @@ def test_strings_objects_and_annotations() -> None:
     assert (deny.package, deny.kind, deny.msg, deny.id, deny.severity, deny.title, deny.remediation) == (
         "p.q", "deny", "blocked: nats", "PP-001", "high", "Blocked path", "open it")
     assert deny.metadata == {"description": "Palette cannot connect."}
-    assert (warn.kind, warn.msg, warn.severity, warn.title, warn.id) == ("warn", "w", "low", "Package title", None)
+    assert (warn.kind, warn.msg, warn.severity, warn.title, warn.id) == (
+        "warn", "w", "low", "Package title", None)
     assert warn.locations == [{"file": "a.tf", "line": 3}]
     assert warn.metadata == {"extra": 1}
 
