@@ -80,7 +80,8 @@ def test_bad_options_exit_2(tmp_path: Path) -> None:
 
 
 def test_the_same_tests_run_on_the_opa_backend(standin) -> None:
-    result = runner.invoke(app, ["policy", "test", str(SAMPLE), "--opa-url", standin.url, "--opa-token", "t0ken"])
+    args = ["policy", "test", str(SAMPLE), "--opa-url", standin.url, "--opa-token", "t0ken"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "PASS: 4/4" in result.output and "engine: OPA" in result.output
 
