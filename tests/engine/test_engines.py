@@ -102,3 +102,15 @@ def test_regopy_answers_and_provenance() -> None:
     assert engine.evaluate("data.a.deny", {"x": 0}) == []
     assert engine.evaluate("data.k") == {"v": 1}
     assert engine.name == "regopy" and engine.description.startswith("regopy ")
+
+
+def test_provenance_names_engine_and_bundle_digest() -> None:
+    from validator.engine import load_bundle, provenance
+
+    from .conftest import SAMPLE
+
+    bundle = load_bundle([SAMPLE])
+    record = provenance(get_engine(), bundle)
+    assert record["engine"]["name"] == "regorus" and record["engine"]["version"]
+    assert record["policy_bundle"]["digest"] == bundle.digest
+    assert record["policy_bundle"]["packages"] == ["palette.sample"]

@@ -16,7 +16,7 @@ from .bundle import Bundle, load_bundle
 from .findings import RawFinding, collect_findings
 
 __all__ = ["ENGINES", "Bundle", "PolicyEngine", "RawFinding", "available_engines", "collect_findings",
-           "evaluate_findings", "get_engine", "load_bundle"]
+           "evaluate_findings", "get_engine", "load_bundle", "provenance"]
 
 ENGINES = ("embedded", "regopy", "opa")
 
@@ -104,3 +104,10 @@ def evaluate_findings(engine: PolicyEngine, bundle: Bundle, input_doc: Any,
             node = node.setdefault(part, {})
         node[last] = value
     return collect_findings(document, packages=packages, modules=bundle.modules)
+
+
+def provenance(engine: PolicyEngine, bundle: Bundle) -> dict[str, Any]:
+    """What the report records about the policy run: engine name/version and the bundle digest."""
+    return {"engine": {"name": engine.name, "version": engine.version, "description": engine.description},
+            "policy_bundle": {"digest": bundle.digest, "files": list(bundle.files),
+                              "packages": list(bundle.packages)}}
