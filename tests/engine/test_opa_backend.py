@@ -117,3 +117,10 @@ def test_real_opa_gives_the_embedded_findings() -> None:
         assert remote.version != "unknown"
     finally:
         remote.close()  # type: ignore[attr-defined]
+
+
+def test_server_compile_errors_come_back_located(standin) -> None:
+    engine = get_engine(opa_url=standin.url, opa_token="t0ken")
+    with pytest.raises(InputError, match="OPA rejected the policy: .*unsafe") as info:
+        engine.load({"u.rego": "package u\nimport rego.v1\n\np if {\n  x > 1\n}\n"}, {})
+    assert (info.value.file, info.value.line, info.value.column) == ("u.rego", 5, 3)
