@@ -105,7 +105,7 @@ class RegorusEngine:
         for info in infos:
             self._infos[info.file] = info
             source = shim_source(modules[info.file], info)
-            if source is not modules[info.file] and not self._shimmed:
+            if SHIM_CALL in source and SHIM_CALL not in modules[info.file] and not self._shimmed:
                 self._engine.add_policy(SHIM_FILE, SHIM_MODULE)
                 self._shimmed = True
             try:
