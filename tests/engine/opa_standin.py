@@ -4,13 +4,19 @@ embedded engine (regorus), on 127.0.0.1 with a random port.
 No OPA binary can be installed here, so this checks our side of the protocol (URLs, verbs, payloads,
 Bearer token, error bodies, JSON round trip), not OPA's evaluation. ``test_opa_backend.py`` also has a test
 against a real server, run only when ``PALETTE_POLICY_TEST_OPA_URL`` is set.
+
+The server runs in a forked child process with a single-threaded HTTP server: regorus engines are bound
+to the thread that made them (pyo3 "unsendable"), and a real OPA is a separate process anyway. Tests read
+the server's state through ``GET /_standin/state``.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import urllib.request
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -29,18 +35,34 @@ class OpaStandIn:
         self.data: dict[str, Any] = {}
         self.requests: list[tuple[str, str]] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self.url = ""
+        self._process: Any = None
 
     def __enter__(self) -> OpaStandIn:
-        self._thread.start()
+        context: Any = multiprocessing.get_context("fork")
+        parent, child = context.Pipe(duplex=False)
+        self._process = context.Process(target=self._serve, args=(child,), daemon=True)
+        self._process.start()
+        child.close()
+        self.url = f"http://127.0.0.1:{parent.recv()}"
+        parent.close()
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        if self._process is not None and self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+
+    def state(self) -> dict[str, Any]:
+        """The server's policies, data and request log (read over HTTP from the child process)."""
+        with urllib.request.urlopen(f"{self.url}/_standin/state", timeout=10) as response:
+            return dict(json.load(response))
+
+    def _serve(self, conn: Any) -> None:
+        server = HTTPServer(("127.0.0.1", 0), self._handler())
+        conn.send(server.server_address[1])
+        conn.close()
+        server.serve_forever(poll_interval=0.05)
 
     def _engine(self) -> RegorusEngine:
         engine = RegorusEngine()
@@ -77,6 +99,10 @@ class OpaStandIn:
                     standin.requests.append((verb, path))
                 if path == "/health":
                     self._reply(200, {})
+                    return
+                if path == "/_standin/state":
+                    self._reply(200, {"policies": standin.policies, "data": standin.data,
+                                      "requests": standin.requests})
                     return
                 if not self._authorized():
                     return

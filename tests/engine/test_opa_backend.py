@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.request
 
 import pytest
 
@@ -30,18 +31,20 @@ def test_upload_query_and_findings_match_the_embedded_engine(standin) -> None:
         doc = json.loads(path.read_text())
         assert evaluate_findings(remote, bundle, doc) == evaluate_findings(local, bundle, doc)
     # what went over the wire: one policy per module under our prefix, data as one JSON Patch
-    assert set(standin.policies) == {policy_id(name) for name in bundle.modules}
-    assert standin.data["requirements"]["nats"]["port"] == 4222
-    assert standin.data["open_ports"] == [80, 443]
-    assert ("PATCH", "/v1/data/") in standin.requests
-    assert ("POST", "/v1/data/palette/sample") in standin.requests
+    state = standin.state()
+    assert set(state["policies"]) == {policy_id(name) for name in bundle.modules}
+    assert state["data"]["requirements"]["nats"]["port"] == 4222
+    assert state["data"]["open_ports"] == [80, 443]
+    assert ["PATCH", "/v1/data/"] in state["requests"]
+    assert ["POST", "/v1/data/palette/sample"] in state["requests"]
 
 
 def test_rego_v1_is_sent_unchanged(standin) -> None:
     bundle = _bundle()
     get_engine(opa_url=standin.url, opa_token="t0ken").load(bundle.modules, bundle.data)
+    policies = standin.state()["policies"]
     for name, source in bundle.modules.items():
-        assert standin.policies[policy_id(name)] == source   # no "import rego.v1" injected
+        assert policies[policy_id(name)] == source   # no "import rego.v1" injected
 
 
 def test_no_input_means_get_and_undefined_is_none(standin) -> None:
@@ -50,7 +53,7 @@ def test_no_input_means_get_and_undefined_is_none(standin) -> None:
     assert engine.evaluate("data.a.q") == 2
     assert engine.evaluate("data.a.p") is None
     assert engine.evaluate("data.a.p", {"x": 1}) is True
-    assert ("GET", "/v1/data/a/q") in standin.requests
+    assert ["GET", "/v1/data/a/q"] in standin.state()["requests"]
 
 
 def test_wrong_token_is_one_clear_error(standin) -> None:
@@ -68,15 +71,22 @@ def test_unreachable_server(standin) -> None:
         engine.load({"a.rego": "package a\nq := 2\n"}, {})
 
 
+def _put_policy(url: str, pid: str, source: str) -> None:
+    request = urllib.request.Request(f"{url}/v1/policies/{pid}", data=source.encode(), method="PUT",
+                                     headers={"Authorization": "Bearer t0ken"})
+    urllib.request.urlopen(request, timeout=10).close()
+
+
 def test_stale_policies_from_an_earlier_run_are_removed(standin) -> None:
-    standin.policies[f"{POLICY_PREFIX}/old.rego"] = "package old\nx := 1\n"
-    standin.policies["someone-else/keep.rego"] = "package keep\nx := 1\n"
+    _put_policy(standin.url, f"{POLICY_PREFIX}/old.rego", "package old\nx := 1\n")
+    _put_policy(standin.url, "someone-else/keep.rego", "package keep\nx := 1\n")
     engine = get_engine(opa_url=standin.url, opa_token="t0ken")
     engine.load({"a.rego": "package a\nq := 2\n"}, {})
-    assert f"{POLICY_PREFIX}/old.rego" not in standin.policies
-    assert "someone-else/keep.rego" in standin.policies
+    policies = standin.state()["policies"]
+    assert f"{POLICY_PREFIX}/old.rego" not in policies and f"{POLICY_PREFIX}/a.rego" in policies
+    assert "someone-else/keep.rego" in policies
     engine.close()
-    assert f"{POLICY_PREFIX}/a.rego" not in standin.policies
+    assert f"{POLICY_PREFIX}/a.rego" not in standin.state()["policies"]
 
 
 def test_server_side_evaluation_error_is_an_input_error(standin) -> None:

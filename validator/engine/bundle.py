@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,26 +58,27 @@ def _text(path: Path, raw: bytes) -> str:
                          hint="save the file as UTF-8") from None
 
 
-def parse_data(path: Path, raw: bytes) -> Any:
-    """A JSON or YAML data document; InputError with the line on a syntax error."""
-    text = _text(path, raw)
+def parse_data(path: Path, raw: bytes, shown: str | None = None) -> Any:
+    """A JSON or YAML data document; InputError (naming ``shown``) with the line on a syntax error."""
+    name = shown or str(path)
+    text = _text(Path(name), raw)
     if path.suffix == ".json":
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON: {exc.msg}", file=str(path), line=exc.lineno, column=exc.colno,
+            raise InputError(f"invalid JSON: {exc.msg}", file=name, line=exc.lineno, column=exc.colno,
                              hint="fix the JSON syntax") from None
     try:
         docs = [doc for doc in yaml.safe_load_all(text) if doc is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"invalid YAML: {problem}", file=str(path),
+        raise InputError(f"invalid YAML: {problem}", file=name,
                          line=mark.line + 1 if mark is not None else None,
                          column=mark.column + 1 if mark is not None else None,
                          hint="fix the YAML syntax") from None
     if len(docs) > 1:
-        raise InputError("a data file must hold one YAML document", file=str(path),
+        raise InputError("a data file must hold one YAML document", file=name,
                          hint="split it into one file per document")
     return docs[0] if docs else {}
 
@@ -105,7 +107,7 @@ def _prefixes(path: str) -> list[str]:
     return [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
 
 
-def _scan(directory: Path) -> tuple[list[Path], list[Path]]:
+def _scan(directory: Path, skip_dirs: tuple[str, ...]) -> tuple[list[Path], list[Path]]:
     if not directory.exists():
         raise InputError(f"policy directory {directory} does not exist",
                          hint="pass an existing directory of .rego files")
@@ -116,7 +118,9 @@ def _scan(directory: Path) -> tuple[list[Path], list[Path]]:
             return [], [directory]
         raise InputError("not a policy (.rego) or data (.json/.yaml) file", file=str(directory))
     files = sorted(p for p in directory.rglob("*") if p.is_file()
-                   and not any(part.startswith(".") for part in p.relative_to(directory).parts))
+                   and not any(part.startswith(".") or part in skip_dirs
+                               for part in p.relative_to(directory).parent.parts)
+                   and not p.name.startswith("."))
     return ([p for p in files if p.suffix == ".rego"], [p for p in files if p.suffix in DATA_SUFFIXES])
 
 
@@ -134,17 +138,20 @@ def is_test_module(path: Path, info: ModuleInfo) -> bool:
     return bool(info.rules) and all(r.name.startswith(("test_", "todo_test_")) for r in info.rules)
 
 
-def load_bundle(dirs: list[Path], data_files: list[Path] | None = None, *,
-                include_tests: bool = True) -> Bundle:
+def load_bundle(dirs: list[Path], data_files: list[Path] | None = None, *, include_tests: bool = True,
+                skip_dirs: tuple[str, ...] = ("profiles",),
+                display: Callable[[Path], str] | None = None) -> Bundle:
     """Read, check and digest the policies in ``dirs`` and the data in ``data_files``.
 
     ``include_tests=False`` leaves out test modules (see ``is_test_module``), e.g. for evaluating
     findings: they are not needed, and rego-cpp crashes compiling typical ones. The digest then covers
-    only what is loaded."""
+    only what is loaded. Sub-directories named in ``skip_dirs`` are not read (requirement profiles live
+    in ``policies/profiles/`` and are loaded by the profile stage, not as policy data). ``display`` names
+    each file in module keys, errors and ``files`` (default: the path as given)."""
     # (group, digest name, path, content); group 0: modules, 1: data in policy dirs, 2+: --data in order
     entries: list[tuple[int, str, Path, bytes]] = []
     for directory in dirs:
-        rego_files, data_in_dir = _scan(Path(directory))
+        rego_files, data_in_dir = _scan(Path(directory), skip_dirs)
         for path in rego_files:
             entries.append((0, _digest_name(Path(directory), path), path, _read(path)))
         for path in data_in_dir:
@@ -160,20 +167,21 @@ def load_bundle(dirs: list[Path], data_files: list[Path] | None = None, *,
     files: list[str] = []
     for group, name, path, raw in sorted(entries, key=lambda e: (e[0], e[1], str(e[2]))):
         kind = "module" if group == 0 else "data"
+        shown = display(path) if display is not None else str(path)
         if kind == "module":
-            key = str(path)
+            key = shown
             if key in modules:
                 continue
-            source = _text(path, raw)
+            source = _text(Path(shown), raw)
             info = parse_module(key, source)
             if not include_tests and is_test_module(path, info):
                 continue
             modules[key] = source
             infos[key] = info
         else:
-            merge_data(data, parse_data(path, raw), str(path), owners)
+            merge_data(data, parse_data(path, raw, shown), shown, owners)
         hasher.update(f"{kind}\0{name}\0{hashlib.sha256(raw).hexdigest()}\n".encode())
-        files.append(str(path))
+        files.append(shown)
     check_sandbox(list(infos.values()))
     _compile_check(modules, data)
     packages = sorted({info.package for info in infos.values()
