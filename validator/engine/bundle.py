@@ -191,7 +191,7 @@ def load_bundle(dirs: list[Path], data_files: list[Path] | None = None, *, inclu
 
 
 def _compile_check(modules: dict[str, str], data: dict[str, Any]) -> None:
-    """Compile everything together once, so unsafe variables and rule conflicts fail at load."""
+    """Compile everything together once, so unsafe variables and bad imports fail at load."""
     from .regorus_engine import RegorusEngine
 
     RegorusEngine().load(modules, data)
