@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, json_report, profile, verdicts, write_files
+
+from tests.helpers import FIXTURES, json_report, profile, verdicts, write_files
 
 TOPOLOGY = """
 profiles: [t]
