@@ -21,10 +21,9 @@ from .graph import build_graph
 from .limits import DEFAULT_LIMITS, Limits
 from .loaders import load_all
 from .model import Inventory
-from .policy import Finding, build_input, evaluate, load_bundle
+from .policy import Finding, build_input, evaluate, load_policies
 from .reach import PathResult, Unbound, evaluate_requirements
 from .requirements import Profile, load_profiles
-from .resources import resource_dir
 from .topology import Topology, load_topology
 
 SEVERITY_RANK = {"deny": 2, "warn": 1}
@@ -138,12 +137,13 @@ def run(options: Options) -> Report:
     with _timed(timings, "reach"):
         results, unbound = evaluate_requirements(graph, requirements)
     with _timed(timings, "policies"):
-        bundle = load_bundle([resource_dir("policies"), *options.policy_dirs], options.data_files)
+        bundle = load_policies(options.policy_dirs, options.data_files)
         engine = get_engine(options.engine, **options.engine_options)
         input_doc = build_input(results, unbound, inventory, topology, requirements)
         findings = evaluate(engine, bundle, input_doc, options.namespaces or None)
     return Report(root=str(options.path), topology=topology, profiles=profiles, inventory=inventory,
                   results=results, unbound=unbound, findings=findings,
-                  engine={"name": engine.name, "version": engine.version}, policy_digest=bundle.digest,
+                  engine={"name": engine.name, "version": engine.version, "description": engine.description},
+                  policy_digest=bundle.digest,
                   policy_files=bundle.files, ignored=found.ignored, timings=timings, fail_on=options.fail_on,
                   input_doc=input_doc)

@@ -31,7 +31,13 @@ def validate(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here (atomically)."),
     fail_on: str = typer.Option("deny", "--fail-on", help="Exit 1 on findings of this level or above: "
                                 "deny, warn or none."),
-    engine: str = typer.Option("embedded", "--engine", help="Rego engine: embedded (regorus)."),
+    engine: str = typer.Option("embedded", "--engine", help="Rego engine: embedded (regorus, default), "
+                               "regopy (optional extra), or opa with --opa-url."),
+    opa_url: str | None = typer.Option(None, "--opa-url", help="Evaluate on this OPA server instead "
+                                       "(modules and data are uploaded to it)."),
+    opa_token: str | None = typer.Option(None, "--opa-token", help="Bearer token for --opa-url."),
+    policy_timeout: float | None = typer.Option(None, "--policy-timeout",
+                                                help="Seconds one policy evaluation may take."),
     policy: list[Path] = typer.Option([], "--policy", help="Extra folder of Rego policies (repeatable)."),
     data: list[Path] = typer.Option([], "--data", help="Extra data file (YAML/JSON) for the policies."),
     namespace: list[str] = typer.Option([], "--namespace", help="Only report these Rego packages."),
@@ -50,7 +56,9 @@ def validate(
         if fail_on not in ("deny", "warn", "none"):
             raise InputError(f"--fail-on must be deny, warn or none, not {fail_on!r}")
         report = run(Options(path=path, topology=topology, profiles=profile or None, profiles_dirs=profiles_dir,
-                             engine=engine, policy_dirs=policy, data_files=data, namespaces=namespace,
+                             engine=engine, policy_dirs=policy,
+                             engine_options={"opa_url": opa_url, "opa_token": opa_token, "timeout": policy_timeout},
+                             data_files=data, namespaces=namespace,
                              fail_on=fail_on, strict=strict,
                              limits=Limits(max_file_size * 1024 * 1024, max_yaml_nodes, max_depth)))
         write(formats[output_format](report), output)
