@@ -20,7 +20,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .model import ALL_PORTS, AddressSet, PortSet, SourceRef, normalize_protocol, protocol_matches
+from .model import (
+    ALL_PORTS,
+    AddressSet,
+    IntervalSet,
+    PortSet,
+    SourceRef,
+    normalize_protocol,
+    protocol_matches,
+)
+
+
+def as_addresses(value: IntervalSet) -> AddressSet:
+    """Typed view: interval algebra on AddressSets returns AddressSets at run time."""
+    return value if isinstance(value, AddressSet) else AddressSet(value.intervals, normalized=True)
+
+
+def as_ports(value: IntervalSet) -> PortSet:
+    return value if isinstance(value, PortSet) else PortSet(value.intervals, normalized=True)
 
 
 @dataclass(frozen=True)
@@ -35,23 +52,24 @@ class Box:
         return not self.src or not self.dst or not self.ports
 
     def intersect(self, other: Box) -> Box:
-        return Box(self.src & other.src, self.dst & other.dst, self.ports & other.ports)  # type: ignore[arg-type]
+        return Box(as_addresses(self.src & other.src), as_addresses(self.dst & other.dst),
+                   as_ports(self.ports & other.ports))
 
     def subtract(self, other: Box) -> list[Box]:
         """This box minus ``other`` as at most three disjoint, non-empty boxes."""
-        s_in = self.src & other.src
+        s_in = as_addresses(self.src & other.src)
         if not s_in:
             return [self] if not self.is_empty() else []
-        d_in = self.dst & other.dst
+        d_in = as_addresses(self.dst & other.dst)
         if not d_in:
             return [self] if not self.is_empty() else []
         p_in = self.ports & other.ports
         if not p_in:
             return [self] if not self.is_empty() else []
         pieces = [
-            Box(self.src - other.src, self.dst, self.ports),  # type: ignore[arg-type]
-            Box(s_in, self.dst - other.dst, self.ports),  # type: ignore[arg-type]
-            Box(s_in, d_in, self.ports - other.ports),  # type: ignore[arg-type]
+            Box(as_addresses(self.src - other.src), self.dst, self.ports),
+            Box(s_in, as_addresses(self.dst - other.dst), self.ports),
+            Box(s_in, d_in, as_ports(self.ports - other.ports)),
         ]
         return [p for p in pieces if not p.is_empty()]
 
@@ -148,8 +166,8 @@ class Evaluation:
         bad = AddressSet()
         for d in self.decided:
             if d.action != action:
-                bad = bad | d.box.src  # type: ignore[assignment]
-        return self.request.src - bad  # type: ignore[return-value]
+                bad = as_addresses(bad | d.box.src)
+        return as_addresses(self.request.src - bad)
 
     def to_json(self) -> dict[str, object]:
         return {"request": self.request.to_json(), "protocol": self.protocol, "verdict": self.verdict,
@@ -210,11 +228,11 @@ def coalesce(boxes: Iterable[Box]) -> list[Box]:
                 if key in groups:
                     g = groups[key]
                     if dim == "src":
-                        groups[key] = Box(g.src | b.src, g.dst, g.ports)  # type: ignore[arg-type]
+                        groups[key] = Box(as_addresses(g.src | b.src), g.dst, g.ports)
                     elif dim == "dst":
-                        groups[key] = Box(g.src, g.dst | b.dst, g.ports)  # type: ignore[arg-type]
+                        groups[key] = Box(g.src, as_addresses(g.dst | b.dst), g.ports)
                     else:
-                        groups[key] = Box(g.src, g.dst, g.ports | b.ports)  # type: ignore[arg-type]
+                        groups[key] = Box(g.src, g.dst, as_ports(g.ports | b.ports))
                     changed = True
                 else:
                     groups[key] = b

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, cast
 
 from .model import AddressSet, PortSet, SourceRef
-from .ordered import Box, coalesce
+from .ordered import Box, as_addresses, coalesce
 
 Verdict = Literal["allow", "deny", "partial", "unknown"]
 Outcome = Literal["allow", "deny", "unknown"]
@@ -124,8 +124,8 @@ class ProxyDecision:
         bad = AddressSet()
         for p in self.parts:
             if p.outcome != "allow":
-                bad = bad | p.clients  # type: ignore[assignment]
-        return self.request.client - bad  # type: ignore[return-value]
+                bad = as_addresses(bad | p.clients)
+        return as_addresses(self.request.client - bad)
 
     @property
     def denied_clients(self) -> AddressSet:
@@ -133,7 +133,7 @@ class ProxyDecision:
         out = AddressSet()
         for p in self.parts:
             if p.outcome == "deny":
-                out = out | p.clients  # type: ignore[assignment]
+                out = as_addresses(out | p.clients)
         return out
 
     @property
@@ -188,7 +188,7 @@ class CompiledLine:
 
 def _outcome(action: str) -> Outcome:
     if action in ("allow", "deny", "unknown"):
-        return action  # type: ignore[return-value]
+        return cast(Outcome, action)
     return "deny"
 
 

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from .errors import InputError
 from .model import AddressSet, SourceRef
+from .ordered import as_addresses
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "socks5": 1080}
 LOOPBACK = AddressSet.parse("127.0.0.0/8", "::1")
@@ -67,25 +68,26 @@ class ProxyURL:
     def parse(cls, text: str, variable: str = "HTTPS_PROXY", source: SourceRef | None = None) -> ProxyURL:
         """Parse like Go's httpproxy.parseProxy; InputError for what an agent could not dial."""
         value = text.strip()
-        where = {"file": source.file if source else None, "line": source.line if source else None}
+        file = source.file if source else None
+        line = source.line if source else None
         if not value:
-            raise InputError(f"{variable} is empty", **where)
+            raise InputError(f"{variable} is empty", file=file, line=line)
         if "://" not in value:
             value = "http://" + value
         try:
             parts = urlsplit(value)
             port = parts.port
         except ValueError as exc:
-            raise InputError(f"{variable}={text!r} is not a valid proxy URL: {exc}", **where,
+            raise InputError(f"{variable}={text!r} is not a valid proxy URL: {exc}", file=file, line=line,
                              hint="use http://host:port or http://user:pass@host:port") from None
         scheme = parts.scheme.lower()
         host = parts.hostname or ""
         if not host:
-            raise InputError(f"{variable}={text!r} has no host", **where,
+            raise InputError(f"{variable}={text!r} has no host", file=file, line=line,
                              hint="use http://host:port or http://user:pass@host:port")
         if scheme not in DEFAULT_PORTS:
             raise InputError(f"{variable}={text!r}: proxy scheme {scheme!r} is not supported by Go's "
-                             "HTTP transport", **where, hint="use http://, https:// or socks5://")
+                             "HTTP transport", file=file, line=line, hint="use http://, https:// or socks5://")
         return cls(scheme, host, port if port is not None else DEFAULT_PORTS[scheme],
                    parts.username or None, parts.password is not None, port is not None)
 
@@ -134,9 +136,9 @@ class NoProxyEntry:
         """The IP-literal hosts this entry sends direct for ``port`` (cidr / ip entries)."""
         if self.kind == "all":
             return AddressSet.everything()
-        if self.kind in ("cidr", "ip") and self.addresses is not None:
-            if self.port is None or self.port == str(port):
-                return self.addresses
+        if self.kind in ("cidr", "ip") and self.addresses is not None and (
+                self.port is None or self.port == str(port)):
+            return self.addresses
         return AddressSet()
 
     def to_json(self) -> dict[str, object]:
@@ -281,12 +283,12 @@ class ProxySettings:
 
     def _route_addresses(self, proxy: ProxyURL, address: AddressSet, port: int,
                          text: str | None) -> ProxyRoute:
-        direct: AddressSet = address & LOOPBACK  # type: ignore[assignment]
+        direct = as_addresses(address & LOOPBACK)
         reasons: list[str] = []
         if direct:
             reasons.append(f"loopback {direct} is never proxied")
         entries: list[NoProxyEntry] = []
-        rest: AddressSet = address - LOOPBACK  # type: ignore[assignment]
+        rest = as_addresses(address - LOOPBACK)
         ordered = [e for e in self.no_proxy if e.kind in ("all", "cidr", "ip")] + [
             e for e in self.no_proxy if e.kind == "domain"]
         for entry in ordered:
@@ -295,12 +297,12 @@ class ProxySettings:
             if entry.kind == "domain":
                 hit = rest if text is not None and entry.matches_name(text, port) else AddressSet()
             else:
-                hit = rest & entry.matched_addresses(port)  # type: ignore[assignment]
+                hit = as_addresses(rest & entry.matched_addresses(port))
             if hit:
                 entries.append(entry)
                 reasons.append(f"NO_PROXY entry {entry.text!r} matches {hit}")
-                direct = direct | hit  # type: ignore[assignment]
-                rest = rest - hit  # type: ignore[assignment]
+                direct = as_addresses(direct | hit)
+                rest = as_addresses(rest - hit)
         if rest:
             reasons.append(f"{rest} matches no NO_PROXY entry")
         return ProxyRoute(proxy if rest else None, "; ".join(reasons), entries[0] if entries else None,

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..model import ALL_PORTS, AddressSet, EnforcementPoint, Peer, PortSet, Rule, SourceRef
-from ..ordered import Box, Evaluation, OrderedRule, evaluate
+from ..ordered import Box, Evaluation, OrderedRule, as_addresses, evaluate
 from .proxy_rules import parse_ports
 from .rulefiles import line_of, load_schema, parse_yaml, read_yaml, validate
 
@@ -103,12 +103,12 @@ def _resolve(values: list[str], zones: dict[str, AddressSet], where: str, path: 
     for v in values:
         text = str(v).strip()
         if text in zones:
-            out = out | zones[text]  # type: ignore[assignment]
+            out = as_addresses(out | zones[text])
         elif text.lower() == "any":
             out = AddressSet.everything()
         else:
             try:
-                out = out | AddressSet.parse(text)  # type: ignore[assignment]
+                out = as_addresses(out | AddressSet.parse(text))
             except ValueError:
                 known = ", ".join(sorted(zones)) or "none defined"
                 raise InputError(f"{where}: {text!r} is neither a zone nor an address/CIDR", file=path,

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 from ..errors import InputError
 from ..model import AddressSet, PortSet, SourceRef
+from ..ordered import as_addresses
 from ..proxy_decision import (
     AclEvidence,
     CompiledLine,
@@ -588,7 +589,7 @@ def _ev(cond: _Cond, matched: bool | None, text: str) -> AclEvidence:
     acl = cond.acl
     if acl.predefined and not acl.lines:
         text += " (predefined)"
-    return AclEvidence(acl.name, acl.type, cond.ref.negated, matched, text)
+    return AclEvidence(acl.name, acl.type, cond.ref.negated, matched, text, acl.sources)
 
 
 def _detail(cond: _Cond, req: ProxyRequest, clients: AddressSet, dsts: AddressSet | None) -> AclEvidence:
@@ -641,9 +642,9 @@ def _compile_line(config: SquidConfig, line: AccessLine, req: ProxyRequest,
             if cond.scalar == ref.negated:  # item is false: the whole line cannot match
                 return None
         elif cond.src is not None:
-            clients = clients & (everything - cond.src if ref.negated else cond.src)  # type: ignore[assignment]
+            clients = as_addresses(clients & (everything - cond.src if ref.negated else cond.src))
         elif cond.dst is not None:
-            dsts = dsts & (everything - cond.dst if ref.negated else cond.dst)  # type: ignore[assignment]
+            dsts = as_addresses(dsts & (everything - cond.dst if ref.negated else cond.dst))
     action = line.action if outcome_of is None else outcome_of.get(line.action, line.action)
     frozen = tuple(conds)
 
