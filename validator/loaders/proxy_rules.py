@@ -5,8 +5,9 @@ conditions all hold decides, else ``default`` (deny unless stated). Conditions: 
 ``hosts`` (``name`` = that name only, ``.domain`` = the domain and its subdomains as in Squid's dstdomain
 (S4), an IP/CIDR = IP destinations), ``ports`` and ``methods`` (CONNECT for TLS tunnels). A missing
 condition matches anything. Host names are matched as requested — never resolved — so a rule listing
-only names does not match an IP-literal request, and one listing only IPs does not match a name whose
-addresses the caller did not give (that part is ``unknown``).
+only names does not match an IP-literal request. IP/CIDR host entries match the destination addresses;
+for a name whose addresses the caller did not give, their match is ``unknown`` (the proxy would resolve
+it), as for Squid's ``dst`` ACLs.
 """
 
 from __future__ import annotations
