@@ -201,34 +201,28 @@ def _sources(lines: Sequence[CompiledLine], indices: Sequence[int]) -> tuple[Sou
     return tuple(out)
 
 
-def assemble(request: ProxyRequest, lines: Sequence[CompiledLine | None], default_outcome: Outcome,
-             default_source: SourceRef | None, default_text: str) -> ProxyDecision:
-    """First-match over the compiled lines (None = a line that cannot match this request).
+Key = tuple[str, int, tuple[int, ...]]  # (action or "unknown", deciding index or -1, pending unknown lines)
 
-    Three-valued: where a line's match is unknown, both branches are followed (it matched → its
-    action; it did not → the later lines). If both give the same outcome the part is decided anyway
-    and the undecidable lines are listed in ``DecisionPart.undecided``; otherwise the part is unknown
-    and cites the first undecidable line.
+
+def first_match(start: Box, lines: Sequence[CompiledLine],
+                default_action: str) -> list[tuple[Key, list[Box]]]:
+    """Three-valued first-match of ``start`` over ``lines``; returns decided boxes grouped by key.
+
+    Where a line's match is unknown, both branches are followed (it matched → its action; it did not →
+    the later lines). If every branch gives the same action the box is decided anyway (the undecidable
+    lines are listed in the key's pending tuple); otherwise the key's action is "unknown" and its index
+    is the first undecidable line.
     """
-    everything = AddressSet.everything()
-    dst_known = request.dst is not None
-    kept = [ln for ln in lines if ln is not None]
-    start = Box(request.client, request.dst if request.dst is not None else everything)
     remaining: list[tuple[Box, tuple[int, ...]]] = [] if start.is_empty() else [(start, ())]
-    # (outcome, deciding index or -1 for default, pending unknown indices) -> boxes
-    decided: dict[tuple[str, int, tuple[int, ...]], list[Box]] = {}
-    order: list[tuple[str, int, tuple[int, ...]]] = []
+    decided: dict[Key, list[Box]] = {}
 
     def record(box: Box, index: int, pending: tuple[int, ...]) -> None:
-        action = default_outcome if index < 0 else kept[index].action
-        possible = {_outcome(action)} | {_outcome(kept[j].action) for j in pending}
+        action = default_action if index < 0 else lines[index].action
+        possible = {action} | {lines[j].action for j in pending}
         key = (possible.pop(), index, pending) if len(possible) == 1 else ("unknown", pending[0], pending)
-        if key not in decided:
-            decided[key] = []
-            order.append(key)
-        decided[key].append(box)
+        decided.setdefault(key, []).append(box)
 
-    for index, line in enumerate(kept):
+    for index, line in enumerate(lines):
         if not remaining:
             break
         rbox = Box(line.clients, line.destinations)
@@ -245,35 +239,45 @@ def assemble(request: ProxyRequest, lines: Sequence[CompiledLine | None], defaul
                 nxt.append((inter, (*pending, index)))
             else:
                 record(inter, index, pending)
+        if len(nxt) > 8:  # keep fragmentation linear: merge pieces that share a history
+            groups: dict[tuple[int, ...], list[Box]] = {}
+            for box, pending in nxt:
+                groups.setdefault(pending, []).append(box)
+            nxt = [(box, pending) for pending, group in groups.items() for box in coalesce(group)]
         remaining = nxt
     for box, pending in remaining:
         record(box, -1, pending)
+    return [(key, coalesce(boxes)) for key, boxes in decided.items()]
 
+
+def verdict_of(outcomes: set[str]) -> Verdict:
+    if not outcomes or outcomes == {"allow"}:
+        return "allow"
+    if "unknown" in outcomes:
+        return "unknown"
+    if outcomes == {"deny"}:
+        return "deny"
+    return "partial"
+
+
+def assemble(request: ProxyRequest, lines: Sequence[CompiledLine | None], default_outcome: Outcome,
+             default_source: SourceRef | None, default_text: str) -> ProxyDecision:
+    """First-match (``first_match``) over the compiled lines (None = a line that cannot match this
+    request), turned into a ProxyDecision with evidence per part."""
+    everything = AddressSet.everything()
+    dst_known = request.dst is not None
+    kept = [ln for ln in lines if ln is not None]
+    start = Box(request.client, request.dst if request.dst is not None else everything)
     parts: list[DecisionPart] = []
-    for key in order:
-        outcome, index, pending = key
-        undecided = _sources(kept, pending)
-        for box in coalesce(decided[key]):
+    for (outcome, index, pending), boxes in first_match(start, kept, default_outcome):
+        for box in boxes:
             dsts = box.dst if dst_known else None
             if index < 0:
                 parts.append(DecisionPart(_outcome(outcome), box.src, dsts, default_source, default_text,
-                                          implicit=True, undecided=undecided))
+                                          implicit=True, undecided=_sources(kept, pending)))
                 continue
             line = kept[index]
-            if outcome == "unknown":
-                undecided = _sources(kept, pending[1:])
+            undecided = _sources(kept, pending[1:] if outcome == "unknown" else pending)
             parts.append(DecisionPart(_outcome(outcome), box.src, dsts, line.source, line.text,
                                       acls=line.evidence(box.src, dsts), undecided=undecided))
-    outcomes = {p.outcome for p in parts}
-    verdict: Verdict
-    if not outcomes:
-        verdict = "allow"
-    elif "unknown" in outcomes:
-        verdict = "unknown"
-    elif outcomes == {"allow"}:
-        verdict = "allow"
-    elif outcomes == {"deny"}:
-        verdict = "deny"
-    else:
-        verdict = "partial"
-    return ProxyDecision(verdict, request, tuple(parts))
+    return ProxyDecision(verdict_of({p.outcome for p in parts}), request, tuple(parts))

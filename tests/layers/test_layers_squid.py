@@ -422,3 +422,37 @@ def test_many_rules_and_wide_sets_are_fast() -> None:
     d = decide(cfg, A("10.0.0.0/8"), "h.example", A("0.0.0.0/0"), 443, "CONNECT")
     assert d.verdict == "partial"
     assert d.denied_clients.size() == 1000 * 256
+
+
+PEEK_THEN_BUMP = """http_port 3128 ssl-bump cert=/etc/squid/ca.pem
+acl step1 at_step SslBump1
+acl nobump ssl::server_name .spectrocloud.com
+ssl_bump peek step1
+ssl_bump splice nobump
+ssl_bump bump all
+http_access allow all
+"""
+
+
+def test_ssl_bump_steps_peek_then_splice_or_bump() -> None:
+    cfg = parse_squid_text(PEEK_THEN_BUMP)
+    grpc = ssl_bump_decision(cfg, A("10.0.0.0/8"), "msg.spectrocloud.com", PALETTE_IP, 443)
+    assert grpc.verdict == "deny"  # spliced: gRPC over HTTP/2 survives
+    assert grpc.rule is not None and grpc.rule.line == 5
+    assert grpc.parts[0].rule_text == "step1 peek (squid.conf:4) → step2 splice (squid.conf:5)"
+    other = ssl_bump_decision(cfg, A("10.0.0.0/8"), "github.com", A("140.82.112.3"), 443)
+    assert other.verdict == "allow" and other.rule is not None and other.rule.line == 6
+
+
+def test_ssl_bump_needs_an_ssl_bump_port_and_stare_forbids_splice() -> None:
+    no_port = parse_squid_text(PEEK_THEN_BUMP.replace(" ssl-bump cert=/etc/squid/ca.pem", ""))
+    d = ssl_bump_decision(no_port, A("10.0.0.0/8"), "github.com", A("140.82.112.3"), 443)
+    assert d.verdict == "deny" and "ssl-bump option" in d.explain()
+    stare = parse_squid_text("http_port 3128 ssl-bump\nacl s1 at_step SslBump1\nacl s2 at_step SslBump2\n"
+                             "ssl_bump peek s1\nssl_bump stare s2\nssl_bump splice all\n")
+    d = ssl_bump_decision(stare, A("10.0.0.0/8"), "msg.spectrocloud.com", PALETTE_IP, 443)
+    assert d.verdict == "allow"  # splicing is impossible after stare at step 2: bumped
+    none = parse_squid_text("http_port 3128 ssl-bump\nacl pal ssl::server_name .spectrocloud.com\n"
+                            "ssl_bump bump !pal\n")
+    d = ssl_bump_decision(none, A("10.0.0.0/8"), "msg.spectrocloud.com", PALETTE_IP, 443)
+    assert d.verdict == "deny" and d.parts[0].implicit  # no line matched: tunnel

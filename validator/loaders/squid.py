@@ -32,18 +32,24 @@ from dataclasses import dataclass, field
 
 from ..errors import InputError
 from ..model import AddressSet, PortSet, SourceRef
-from ..ordered import as_addresses
+from ..ordered import Box, as_addresses
 from ..proxy_decision import (
     AclEvidence,
     CompiledLine,
+    DecisionPart,
     Outcome,
     ProxyDecision,
     ProxyRequest,
     assemble,
+    first_match,
+    verdict_of,
 )
 
 ADDRESS_TYPES = ("src", "dst")
-MODELLED_TYPES = ("src", "dst", "dstdomain", "dstdom_regex", "port", "method")
+MODELLED_TYPES = ("src", "dst", "dstdomain", "dstdom_regex", "port", "method", "at_step",
+                  "ssl::server_name", "ssl::server_name_regex")
+DOMAIN_TYPES = ("dstdomain", "ssl::server_name")
+REGEX_TYPES = ("dstdom_regex", "ssl::server_name_regex")
 MAX_INCLUDE_DEPTH = 16  # Squid's own limit for nested include
 
 PREDEFINED: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -488,11 +494,13 @@ def _compile_values(acl: Acl, values: Sequence[str], flags: tuple[str, ...], ref
         acl.ports = PortSet(intervals_p)
     elif typ == "method":
         acl.methods = acl.methods | {v.upper() for v in values}
-    elif typ == "dstdomain":
+    elif typ == "at_step":
+        acl.methods = acl.methods | {v.lower() for v in values}  # SslBump1..3, stored lower-case
+    elif typ in DOMAIN_TYPES:
         acl.domains = acl.domains + tuple(v.lower().rstrip(".") if v != "." else v for v in values)
         if "-n" in flags:
             acl.no_reverse_lookup = True
-    elif typ == "dstdom_regex":
+    elif typ in REGEX_TYPES:
         ci = "-i" in flags
         compiled = list(acl.regexes)
         for v in values:
@@ -546,8 +554,15 @@ class _Cond:
     unknown: str = ""  # non-empty: why it cannot be decided
 
 
-def _condition(acl: Acl, ref: AclRef, req: ProxyRequest) -> _Cond:
+def _condition(acl: Acl, ref: AclRef, req: ProxyRequest, step: int | None = None) -> _Cond:
     typ = acl.type
+    if typ == "at_step":
+        if step is None:
+            return _Cond(ref, acl, unknown=f"{acl.name} is an at_step ACL outside ssl_bump")
+        return _Cond(ref, acl, scalar=f"sslbump{step}" in acl.methods)
+    if typ in ("ssl::server_name", "ssl::server_name_regex"):
+        # the CONNECT host at step 1, the TLS SNI later; Go clients send the dialled host as SNI
+        typ = "dstdomain" if typ == "ssl::server_name" else "dstdom_regex"
     if typ == "src":
         if acl.unresolved:
             return _Cond(ref, acl, unknown=f"{acl.name} lists host names ({', '.join(acl.unresolved)}) "
@@ -575,7 +590,7 @@ def _condition(acl: Acl, ref: AclRef, req: ProxyRequest) -> _Cond:
                 if typ == "dstdomain":
                     return _Cond(ref, acl, scalar=bool(literal) and literal in acl.domains)
                 return _Cond(ref, acl, scalar=bool(literal) and any(r.search(literal) for r in acl.regexes))
-            return _Cond(ref, acl, unknown=f"{acl.name} is a {typ} ACL and the request names an IP "
+            return _Cond(ref, acl, unknown=f"{acl.name} is a {acl.type} ACL and the request names an IP "
                                            "address; Squid would try a reverse DNS lookup (use -n to "
                                            "disable it)")
         if typ == "dstdomain":
@@ -605,6 +620,8 @@ def _detail(cond: _Cond, req: ProxyRequest, clients: AddressSet, dsts: AddressSe
             text = f"method {req.method.upper()} {verb} {acl.name}"
         elif acl.type == "manager":
             text = f"the request {verb} a cache-manager request ({acl.name})"
+        elif acl.type == "at_step":
+            text = f"this step {verb} in {acl.name}"
         else:
             text = f"host {req.host} {verb} in {acl.name}"
         return _ev(cond, matched, text)
@@ -626,7 +643,7 @@ def _detail(cond: _Cond, req: ProxyRequest, clients: AddressSet, dsts: AddressSe
 
 
 def _compile_line(config: SquidConfig, line: AccessLine, req: ProxyRequest,
-                  outcome_of: dict[str, str] | None = None) -> CompiledLine | None:
+                  step: int | None = None) -> CompiledLine | None:
     everything = AddressSet.everything()
     clients: AddressSet = everything
     dsts: AddressSet = everything
@@ -634,7 +651,7 @@ def _compile_line(config: SquidConfig, line: AccessLine, req: ProxyRequest,
     conds: list[_Cond] = []
     for ref in line.acls:
         acl = config.acl(ref.name)
-        cond = _condition(acl, ref, req)
+        cond = _condition(acl, ref, req, step)
         conds.append(cond)
         if cond.unknown:
             unknown = True
@@ -645,7 +662,7 @@ def _compile_line(config: SquidConfig, line: AccessLine, req: ProxyRequest,
             clients = as_addresses(clients & (everything - cond.src if ref.negated else cond.src))
         elif cond.dst is not None:
             dsts = as_addresses(dsts & (everything - cond.dst if ref.negated else cond.dst))
-    action = line.action if outcome_of is None else outcome_of.get(line.action, line.action)
+    action = line.action
     frozen = tuple(conds)
 
     def evidence(part_clients: AddressSet, part_dsts: AddressSet | None) -> tuple[AclEvidence, ...]:
@@ -677,17 +694,57 @@ def decide(config: SquidConfig, client: AddressSet, host: str | None, dst: Addre
     return assemble(req, lines, default, last.source, last.text)
 
 
+BUMP_FINAL = {"bump": True, "client-first": True, "server-first": True, "splice": False, "none": False,
+              "terminate": False}
+
+
 def ssl_bump_decision(config: SquidConfig, client: AddressSet, host: str | None, dst: AddressSet | None,
                       port: int) -> ProxyDecision:
-    """Which ssl_bump lines would apply to a CONNECT (first match over the lines, steps ignored).
+    """Whether Squid would bump (decrypt) a CONNECT to ``host``:``port`` — HTTP/2 gRPC breaks there.
 
-    The parts' ``outcome`` is "allow" where a line with a bumping action (bump, stare, client-first,
-    server-first) decides, "deny" where a non-bumping action (splice, peek, none, terminate) or no line
-    decides, "unknown" where it depends on an ACL that cannot be decided (e.g. ssl::server_name).
-    Read "allow" as "traffic gets bumped" — HTTP/2 gRPC breaks there.
+    Read the parts' ``outcome`` "allow" as *bumped*, "deny" as *not bumped* (spliced, tunnelled or
+    terminated), "unknown" where it depends on an ACL that cannot be decided. Modelled from cf.data.pre
+    ssl_bump: nothing is bumped unless some http_port/https_port has the ``ssl-bump`` option; the lines
+    are evaluated first-match at step 1 (CONNECT), 2 (ClientHello) and 3 (ServerHello) with ``at_step``
+    true at its step; splice/bump/terminate (and the old client-first/server-first/none) end the
+    decision, peek/stare go on to the next step; after ``peek`` at step 2 only splice is possible, after
+    ``stare`` only bump; no matching line means no bumping (Squid's default: become a TCP tunnel).
+    ``ssl::server_name`` matches the CONNECT host (the SNI of a Go client) like dstdomain.
     """
     req = _request(client, host, dst, port, "CONNECT")
-    bumping = {"bump": "allow", "stare": "allow", "client-first": "allow", "server-first": "allow"}
-    lines = [_compile_line(config, line, req, outcome_of={**bumping, **{a: "deny" for a in (
-        "splice", "peek", "none", "terminate")}}) for line in config.ssl_bump]
-    return assemble(req, lines, "deny", None, "no ssl_bump line matched: no bumping")
+    if not any(li.ssl_bump for li in config.listeners):
+        return assemble(req, [], "deny", None, "no http_port/https_port has the ssl-bump option")
+    everything = AddressSet.everything()
+    start = Box(req.client, req.dst if req.dst is not None else everything)
+    parts: list[DecisionPart] = []
+    dst_known = req.dst is not None
+
+    def walk(box: Box, step: int, trail: tuple[str, ...], last_action: str | None) -> None:
+        compiled = [_compile_line(config, line, req, step) for line in config.ssl_bump]
+        kept = [c for c in compiled if c is not None]
+        for (action, index, _pending), boxes in first_match(box, kept, "(no match)"):
+            line = kept[index] if index >= 0 else None
+            where = f"step{step} {action}" + (f" ({line.source.location()})" if line and line.source else "")
+            here = (*trail, where)
+            for b in boxes:
+                dsts = b.dst if dst_known else None
+                if action == "unknown":
+                    outcome: Outcome = "unknown"
+                elif action in BUMP_FINAL:
+                    outcome = "allow" if BUMP_FINAL[action] else "deny"
+                    if last_action == "peek" and step == 3 and action == "bump":
+                        outcome = "deny"  # cannot bump after peeking at step 2
+                    if last_action == "stare" and step == 3 and action == "splice":
+                        outcome = "allow"  # cannot splice after staring at step 2
+                elif action in ("peek", "stare") and step < 3:
+                    walk(b, step + 1, here, action)
+                    continue
+                else:  # no matching line (or peek/stare at step 3)
+                    outcome = "allow" if last_action == "stare" else "deny"
+                text = " → ".join(here)
+                ev = line.evidence(b.src, dsts) if line else ()
+                parts.append(DecisionPart(outcome, b.src, dsts, line.source if line else None, text,
+                                          implicit=line is None, acls=ev))
+
+    walk(start, 1, (), None)
+    return ProxyDecision(verdict_of({p.outcome for p in parts}), req, tuple(parts))
