@@ -149,3 +149,32 @@ def test_firewall_errors_name_line(text: str, line: int, needle: str) -> None:
         parse_firewall_text(text, "fw.yaml")
     assert err.value.file == "fw.yaml" and err.value.line == line, str(err.value)
     assert needle in str(err.value)
+
+
+def test_wildcard_host_rejected_with_hint() -> None:
+    text = "kind: ProxyRules\nname: p\nlisten: [3128]\nrules:\n  - action: allow\n    hosts:\n" \
+           "      - ok.example.com\n      - '*.example.com'\n"
+    with pytest.raises(InputError) as err:
+        parse_proxy_rules_text(text, "p.yaml")
+    assert err.value.line == 8 and "'.example.com'" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_schemas_are_valid_draft_2020_12() -> None:
+    import jsonschema
+
+    root = Path(__file__).resolve().parents[2] / "schemas"
+    for name in ("proxy-rules.schema.json", "firewall.schema.json"):
+        schema = json.loads((root / name).read_text())
+        jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_fixture_files_validate_against_schemas() -> None:
+    import jsonschema
+    import yaml
+
+    root = Path(__file__).resolve().parents[2] / "schemas"
+    for data_name, schema_name in (("proxy-rules.yaml", "proxy-rules.schema.json"),
+                                   ("firewall.yaml", "firewall.schema.json")):
+        schema = json.loads((root / schema_name).read_text())
+        jsonschema.validate(yaml.safe_load((DATA / data_name).read_text()), schema)

@@ -152,8 +152,13 @@ def _build(data: Any, node: Any, path: str) -> ProxyRules:
         if "hosts" in raw:
             names: list[str] = []
             addrs: list[str] = []
-            for h in raw["hosts"]:
+            for j, h in enumerate(raw["hosts"]):
                 text = str(h).strip()
+                if text.startswith("*"):
+                    raise InputError(f"rules[{i}].hosts: {text!r} — wildcards are not supported", file=path,
+                                     line=line_of(node, ["rules", i, "hosts", j]),
+                                     hint=f"use {text.lstrip('*')!r}: a leading dot matches the domain and "
+                                          "all its subdomains")
                 try:
                     ipaddress.ip_network(text, strict=False)
                     addrs.append(text)

@@ -383,6 +383,8 @@ def _parse_access(config: SquidConfig, directive: str, args: list[str], ref: Sou
             raise InputError(f"{directive} uses ACL {name!r}, which is not defined above", file=ref.file,
                              line=ref.line, hint=f"define it first: acl {name} TYPE VALUES")
         items.append(AclRef(config.acls[name.lower()].name, negated))
+    if not items:
+        config.notes.append(f"{ref.location()}: {directive} {action} without ACLs matches every request")
     line = AccessLine(directive, action, tuple(items), ref)
     (config.http_access if directive == "http_access" else config.ssl_bump).append(line)
 
