@@ -91,12 +91,8 @@ class Squid:
     def __exit__(self, typ: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+            self.proc.kill()  # our own child, by pid; a graceful shutdown costs ~2 s and saves nothing
+            self.proc.wait(timeout=15)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def request(self, client: str, host: str, port: int, method: str) -> str:
@@ -130,5 +126,5 @@ class Squid:
 
     def requests(self, items: list[tuple[str, str, int, str]]) -> list[str]:
         """Many requests at once (allowed ones each wait DENY_WAIT, so run them concurrently)."""
-        with ThreadPoolExecutor(max_workers=32) as pool:
+        with ThreadPoolExecutor(max_workers=128) as pool:
             return list(pool.map(lambda it: self.request(*it), items))

@@ -226,6 +226,15 @@ def test_s2_no_http_access_lines_denies() -> None:
     assert d.verdict == "deny" and d.parts[0].implicit and d.parts[0].rule is None
 
 
+def test_acl_less_line_is_ignored_like_squid() -> None:
+    # observed with Squid 5.7 (see the real-Squid oracle tests): not a match, not the "last line"
+    cfg = parse_squid_text("acl n src 10.0.0.0/8\nhttp_access deny n\nhttp_access allow\n")
+    assert [h.source.line for h in cfg.http_access] == [2]
+    assert "ignored" in cfg.notes[0]
+    d = decide(cfg, A("192.168.0.1"), "h.example", A("1.1.1.1"), 443, "CONNECT")
+    assert d.verdict == "allow" and d.parts[0].implicit and d.rule is not None and d.rule.line == 2
+
+
 def test_s3_connect_is_predefined() -> None:
     cfg = parse_squid_text("http_access deny CONNECT\nhttp_access allow all\n")
     assert decide(cfg, A("10.0.0.1"), "h.example", A("1.1.1.1"), 443, "CONNECT").verdict == "deny"

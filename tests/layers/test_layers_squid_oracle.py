@@ -63,6 +63,22 @@ def test_default_config_agrees_with_real_squid(localnet: bool) -> None:
     assert compare(default_text(localnet), [443, 4222, 22, 80], ["CONNECT", "GET"]) == []
 
 
+EDGE_CASES = [
+    "acl Nodes src 127.0.0.0/29\nhttp_access allow nodes\nhttp_access deny all\n",  # names ignore case
+    "acl c method connect\nhttp_access deny c\nhttp_access allow all\n",  # method values ignore case
+    "acl n src 10.0.0.0/8\nhttp_access deny n\nhttp_access allow\n",  # ACL-less line ignored …
+    "acl n src 10.0.0.0/8\nhttp_access allow n\nhttp_access deny\n",  # … also for the implicit default
+    "acl p dstdomain .Example.ORG\nhttp_access deny p\nhttp_access allow all\n",  # domains ignore case
+    "acl n src 127.0.0.0/30\nhttp_access deny !n CONNECT\n",  # implicit allow after a last deny
+    "acl q port 1-442 444-65535\nacl n src 127.0.0.4-127.0.0.20\nhttp_access deny q\nhttp_access allow n\n",
+]
+
+
+@pytest.mark.parametrize("text", EDGE_CASES)
+def test_edge_cases_agree_with_real_squid(text: str) -> None:
+    assert compare(text, [443, 80], ["CONNECT", "GET"]) == []
+
+
 ACLS = [
     "acl nodes src 127.0.0.0/29",
     "acl nodes src 127.0.0.16/28",

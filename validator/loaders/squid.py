@@ -6,9 +6,12 @@ Semantics follow squid-cache/squid ``src/cf.data.pre`` (acl, http_access) and ``
 - http_access lines are checked top-down and the first line whose ACLs all match decides; ACLs on a line are
   ANDed, ``!`` negates one, values of one ACL are ORed, and several ``acl`` lines with one name add values.
 - No line matches → the opposite of the last line's action; no http_access lines at all → deny.
-- Predefined ACLs: all, manager, localhost, to_localhost, to_linklocal and the method ACL CONNECT
-  (Squid ≥3.2 / v4 defaults). A config may redefine them; a same-type redefinition adds values (as for any
-  ACL), a different type replaces the predefined one (old configs have ``acl manager proto cache_object``).
+- Predefined ACLs: all, manager, localhost, to_localhost and the method ACL CONNECT (Squid ≥4), and
+  to_linklocal (Squid ≥6; Squid 5 rejects a config that uses it undefined — we accept it). A config may
+  redefine them; a same-type redefinition adds values (as for any ACL), a different type replaces the
+  predefined one (old configs have ``acl manager proto cache_object``).
+- An http_access line without ACLs is ignored, also for the implicit default (observed with Squid 5.7).
+  Method values and ACL names compare case-insensitively (also observed).
 - dstdomain ``.example.com`` matches example.com and every subdomain; ``example.com`` only itself; case is
   ignored. For an IP-literal request Squid would try a reverse lookup, so without ``-n`` the match is
   unknown. ACL names are compared case-insensitively (Squid's ACL::FindByName uses strcasecmp).
@@ -17,6 +20,7 @@ Semantics follow squid-cache/squid ``src/cf.data.pre`` (acl, http_access) and ``
   every decision that depends on it ``unknown`` — never a silent allow or deny. So does a ``dst`` ACL when
   the destination addresses are not given (Squid would resolve the host name).
 
+tests/layers/test_layers_squid_oracle.py checks these semantics against a real Squid when one is installed.
 Unknown directives are ignored (Squid has hundreds). ``include`` paths and ``acl … "file"`` lists are
 resolved relative to the file that names them; include takes globs.
 """
@@ -384,7 +388,10 @@ def _parse_access(config: SquidConfig, directive: str, args: list[str], ref: Sou
                              line=ref.line, hint=f"define it first: acl {name} TYPE VALUES")
         items.append(AclRef(config.acls[name.lower()].name, negated))
     if not items:
-        config.notes.append(f"{ref.location()}: {directive} {action} without ACLs matches every request")
+        # Squid (checked with 5.7) skips such a line entirely: it neither matches nor counts as the last
+        # line for the implicit default
+        config.notes.append(f"{ref.location()}: {directive} {action} without ACLs is ignored by Squid")
+        return
     line = AccessLine(directive, action, tuple(items), ref)
     (config.http_access if directive == "http_access" else config.ssl_bump).append(line)
 
