@@ -24,6 +24,7 @@ IP only when the set is a single address (a multi-address set is never enumerate
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
@@ -33,7 +34,7 @@ from .model import AddressSet, SourceRef
 from .ordered import as_addresses
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "socks5": 1080}
-LOOPBACK = AddressSet.parse("127.0.0.0/8", "::1")
+LOOPBACK = AddressSet.parse("127.0.0.0/8", "::1", "::ffff:127.0.0.0/104")  # Go's IP.IsLoopback
 
 
 def _idna(host: str) -> str:
@@ -247,6 +248,19 @@ class ProxySettings:
         http = ProxyURL.parse(http_proxy, "HTTP_PROXY", source) if http_proxy else None
         text = no_proxy or ""
         return cls(https, http, parse_no_proxy(text), text, source)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], source: SourceRef | None = None) -> ProxySettings:
+        """From environment variables as Go's httpproxy.FromEnvironment reads them: the upper-case name
+        first, then the lower-case one; an empty value counts as unset."""
+        def get(*names: str) -> str | None:
+            for name in names:
+                if env.get(name):
+                    return env[name]
+            return None
+
+        return cls.parse(get("HTTPS_PROXY", "https_proxy"), get("HTTP_PROXY", "http_proxy"),
+                         get("NO_PROXY", "no_proxy"), source)
 
     def proxy_for(self, host: str | None, address: AddressSet | None, port: int,
                   scheme: str = "https") -> ProxyRoute:

@@ -465,3 +465,14 @@ def test_ssl_bump_needs_an_ssl_bump_port_and_stare_forbids_splice() -> None:
                             "ssl_bump bump !pal\n")
     d = ssl_bump_decision(none, A("10.0.0.0/8"), "msg.spectrocloud.com", PALETTE_IP, 443)
     assert d.verdict == "deny" and d.parts[0].implicit  # no line matched: tunnel
+
+
+def test_ssl_bump_config_serialises() -> None:
+    cfg = parse_squid_text(PEEK_THEN_BUMP)
+    data = json.loads(json.dumps(cfg.to_json()))
+    assert data["acls"]["nobump"]["domains"] == [".spectrocloud.com"]
+    assert data["acls"]["step1"]["steps"] == ["sslbump1"]
+    assert data["listeners"][0]["ssl_bump"] is True
+    assert [s["action"] for s in data["ssl_bump"]] == ["peek", "splice", "bump"]
+    d = ssl_bump_decision(cfg, A("10.0.0.0/8"), "msg.spectrocloud.com", PALETTE_IP, 443)
+    assert json.loads(json.dumps(d.to_json()))["parts"][0]["rule"]["line"] == 5

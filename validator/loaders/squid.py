@@ -123,11 +123,13 @@ class Acl:
             out["ports"] = str(self.ports)
         elif self.type == "method":
             out["methods"] = sorted(self.methods)
-        elif self.type == "dstdomain":
+        elif self.type in DOMAIN_TYPES:
             out["domains"] = list(self.domains)
             out["no_reverse_lookup"] = self.no_reverse_lookup
-        elif self.type == "dstdom_regex":
+        elif self.type in REGEX_TYPES:
             out["regexes"] = [r.pattern for r in self.regexes]
+        elif self.type == "at_step":
+            out["steps"] = sorted(self.methods)
         return out
 
 
