@@ -108,6 +108,6 @@ def configs(draw: st.DrawFn) -> str:
 
 @pytest.mark.slow
 @given(configs())
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_random_configs_agree_with_real_squid(text: str) -> None:
     assert compare(text, [443, 4222, 80], ["CONNECT", "GET"]) == []
