@@ -33,7 +33,8 @@ def oracle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "oracle"
 
 
-def go_answers(binary: Path, https: str | None, http: str | None, no_proxy: str, urls: list[str]) -> list[str]:
+def go_answers(binary: Path, https: str | None, http: str | None, no_proxy: str,
+               urls: list[str]) -> list[str]:
     env = {"PATH": os.environ.get("PATH", "")}
     if https is not None:
         env["HTTPS_PROXY"] = https
