@@ -44,7 +44,7 @@ def points(box: Box) -> set[tuple[int, int, int]]:
 
 
 @given(boxes(), boxes())
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 def test_box_subtraction_is_exact_and_disjoint(a: Box, b: Box) -> None:
     pieces = a.subtract(b)
     assert len(pieces) <= 3
@@ -58,7 +58,7 @@ def test_box_subtraction_is_exact_and_disjoint(a: Box, b: Box) -> None:
 
 
 @given(rules(), boxes(), st.sampled_from(["allow", "deny"]), st.sampled_from(["tcp", "udp"]))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 def test_first_match_agrees_with_pointwise_oracle(rs: list[OrderedRule], request: Box, default: str,
                                                   proto: str) -> None:
     result = evaluate(rs, default, request, proto)

@@ -72,7 +72,7 @@ PROXIES = [None, "http://proxy.corp:3128", "proxy.corp:8080", "https://secure.co
 
 @given(st.sampled_from(PROXIES), st.sampled_from(PROXIES),
        st.lists(st.sampled_from(ENTRIES), max_size=6), st.sampled_from([",", ", ", " ,"]))
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 def test_proxy_choice_matches_go(oracle: Path, https: str | None, http: str | None, entries: list[str],
                                  sep: str) -> None:
     no_proxy = sep.join(entries)
