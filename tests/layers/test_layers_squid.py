@@ -476,3 +476,15 @@ def test_ssl_bump_config_serialises() -> None:
     assert [s["action"] for s in data["ssl_bump"]] == ["peek", "splice", "bump"]
     d = ssl_bump_decision(cfg, A("10.0.0.0/8"), "msg.spectrocloud.com", PALETTE_IP, 443)
     assert json.loads(json.dumps(d.to_json()))["parts"][0]["rule"]["line"] == 5
+
+
+def test_public_internet_stand_in_decides_dst_rules(localnet_conf: Path) -> None:
+    from validator.proxy_decision import public_internet
+
+    cfg = load_squid(localnet_conf)
+    pub = public_internet()
+    assert not pub.overlaps(A("127.0.0.0/8", "169.254.0.0/16", "10.0.0.0/8", "fe80::/10", "::1"))
+    assert pub.covers(A("44.232.106.120", "8.8.8.8", "2600::/16"))
+    d = decide(cfg, A("10.0.0.0/8"), "api.spectrocloud.com", pub, 443, "CONNECT")
+    assert d.verdict == "allow" and d.rule is not None
+    assert d.rule.line == line_no(localnet_conf, "http_access allow localnet")
