@@ -340,7 +340,7 @@ def test_includes_globs_and_acl_files() -> None:
     main = DATA / "squid-includes" / "squid.conf"
     cfg = load_squid(main)
     assert [Path(f).name for f in cfg.files] == ["squid.conf", "10-ports.conf", "20-access.conf",
-                                                  "last.conf"]
+                                                  "30-nested.conf", "last.conf"]
     assert cfg.listen_ports == PortSet([(3128, 3128), (8080, 8080)])
     bump_listener = cfg.listeners[1]
     assert bump_listener.address == "10.0.5.10" and bump_listener.ssl_bump
@@ -488,3 +488,12 @@ def test_public_internet_stand_in_decides_dst_rules(localnet_conf: Path) -> None
     d = decide(cfg, A("10.0.0.0/8"), "api.spectrocloud.com", pub, 443, "CONNECT")
     assert d.verdict == "allow" and d.rule is not None
     assert d.rule.line == line_no(localnet_conf, "http_access allow localnet")
+
+
+def test_relative_list_from_included_file_falls_back_to_main_dir() -> None:
+    cfg = load_squid(DATA / "squid-includes" / "squid.conf")
+    acl = cfg.acl("more_nodes")
+    assert acl.addresses == A("10.10.0.0/16", "10.20.0.0/16")
+    listed = DATA / "squid-includes" / "lists" / "nodes.txt"
+    assert Path(acl.lines[0].files[0]).resolve() == listed.resolve()
+    assert Path(acl.lines[0].source.file).name == "30-nested.conf" and acl.lines[0].source.line == 2

@@ -22,7 +22,8 @@ Semantics follow squid-cache/squid ``src/cf.data.pre`` (acl, http_access) and ``
 
 tests/layers/test_layers_squid_oracle.py checks these semantics against a real Squid when one is installed.
 Unknown directives are ignored (Squid has hundreds). ``include`` paths and ``acl … "file"`` lists are
-resolved relative to the file that names them; include takes globs.
+resolved relative to the file that names them (falling back to the main config's directory); include
+takes globs.
 """
 
 from __future__ import annotations
@@ -331,6 +332,19 @@ def _parse_lines(config: SquidConfig, file: str, text: str, depth: int, stack: t
         # every other directive is ignored on purpose
 
 
+def _locate(config: SquidConfig, name: str, base: str) -> str:
+    """A relative path from the directory of the file that names it, else from the main config's."""
+    if os.path.isabs(name):
+        return name
+    first = os.path.join(base, name)
+    if glob.has_magic(name) and glob.glob(first) or os.path.exists(first):
+        return first
+    second = os.path.join(os.path.dirname(config.path), name)
+    if glob.has_magic(name) and glob.glob(second) or os.path.exists(second):
+        return second
+    return first
+
+
 def _parse_include(config: SquidConfig, args: list[str], ref: SourceRef, base: str, depth: int,
                    stack: tuple[str, ...]) -> None:
     if not args:
@@ -340,7 +354,7 @@ def _parse_include(config: SquidConfig, args: list[str], ref: SourceRef, base: s
                          line=ref.line, hint="Squid refuses this too; check for an include loop")
     for pattern in args:
         pattern = pattern.strip('"')
-        full = pattern if os.path.isabs(pattern) else os.path.join(base, pattern)
+        full = _locate(config, pattern, base)
         if glob.has_magic(full):
             for match in sorted(glob.glob(full)):
                 _parse_file(config, match, depth + 1, stack, ref)
@@ -416,7 +430,7 @@ def _parse_acl(config: SquidConfig, args: list[str], ref: SourceRef, base: str) 
     for tok in rest:
         if len(tok) >= 2 and tok.startswith('"') and tok.endswith('"'):
             listed = tok[1:-1]
-            full = listed if os.path.isabs(listed) else os.path.join(base, listed)
+            full = _locate(config, listed, base)
             files.append(full)
             content = _read(full, ref.file, ref.line)
             for raw in content.splitlines():
