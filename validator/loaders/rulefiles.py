@@ -81,11 +81,9 @@ def line_of(node: yaml.Node | None, path: Iterable[Any]) -> int | None:
 def validate(data: Any, node: yaml.Node | None, schema: dict[str, Any], path: str) -> None:
     """Raise InputError for the first (best) schema error, located at its line."""
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path).__len__(),
-                                                                 str(list(e.absolute_path))))
-    if not errors:
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is None:
         return
-    error = jsonschema.exceptions.best_match(errors) or errors[0]
     where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
     raise InputError(f"{where}: {error.message}", file=path, line=line_of(node, error.absolute_path),
                      hint=f"see schemas/{schema.get('$id', '').rsplit('/', 1)[-1] or 'the schema'}")
