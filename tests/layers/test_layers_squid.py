@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from validator.errors import InputError
 from validator.loaders.squid import decide, load_squid, match_domain, parse_squid_text, ssl_bump_decision
@@ -497,3 +499,33 @@ def test_relative_list_from_included_file_falls_back_to_main_dir() -> None:
     listed = DATA / "squid-includes" / "lists" / "nodes.txt"
     assert Path(acl.lines[0].files[0]).resolve() == listed.resolve()
     assert Path(acl.lines[0].source.file).name == "30-nested.conf" and acl.lines[0].source.line == 2
+
+
+POOL_ACLS = ("acl nodes src 127.0.0.0/29\nacl nodes src 127.0.0.16/28\n"
+             "acl few src 127.0.0.5 127.0.0.200-127.0.0.210\nacl tls port 443 4222\n"
+             "acl saas dst 192.0.2.123/32 192.0.2.125\nacl pal dstdomain .spectrocloud.com\n")
+POOL_NAMES = ["nodes", "few", "tls", "saas", "pal", "CONNECT", "all", "localhost", "to_localhost"]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["allow", "deny"]),
+                          st.lists(st.tuples(st.booleans(), st.sampled_from(POOL_NAMES)), min_size=1,
+                                   max_size=3)), min_size=1, max_size=6),
+       st.sampled_from([443, 80]), st.sampled_from(["CONNECT", "GET"]),
+       st.sampled_from(["192.0.2.123", "127.0.1.9", "192.0.2.124"]))
+@settings(max_examples=150, deadline=None)
+def test_set_decision_equals_pointwise_decisions(lines: list[tuple[str, list[tuple[bool, str]]]], port: int,
+                                                 method: str, dst: str) -> None:
+    text = POOL_ACLS + "".join(f"http_access {a} " + " ".join(("!" if n else "") + x for n, x in items) + "\n"
+                               for a, items in lines)
+    cfg = parse_squid_text(text)
+    clients = A("127.0.0.0/24")
+    d = decide(cfg, clients, "api.spectrocloud.com", A(dst), port, method)
+    covered = AddressSet()
+    for part in d.parts:
+        covered = covered | part.clients
+        for lo, hi in part.clients.intervals:  # both ends of every interval of every part
+            for ip in {lo, hi}:
+                single = decide(cfg, AddressSet([(ip, ip)]), "api.spectrocloud.com", A(dst), port, method)
+                assert single.verdict == part.outcome
+                assert single.rule == part.rule
+    assert covered == clients
