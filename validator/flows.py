@@ -17,9 +17,11 @@ from .model import ALL_PORTS, AddressSet, PortSet
 
 @dataclass(frozen=True)
 class Box:
+    """Source addresses × destination addresses × destination ports (for one protocol)."""
+
     src: AddressSet
     dst: AddressSet
-    ports: PortSet
+    ports: PortSet = ALL_PORTS
 
     def is_empty(self) -> bool:
         return not (self.src and self.dst and self.ports)
@@ -29,6 +31,8 @@ class Box:
 
     def subtract(self, other: Box) -> list[Box]:
         """This box minus another, as disjoint boxes."""
+        if self.is_empty():
+            return []
         common_src = self.src & other.src
         if not common_src:
             return [self]
@@ -49,6 +53,12 @@ class Box:
         if rest_ports:
             out.append(Box(common_src, common_dst, rest_ports))
         return out
+
+    def describe(self) -> str:
+        return f"{self.src} → {self.dst} ports {self.ports}"
+
+    def to_json(self) -> dict[str, object]:
+        return {"src": self.src.ranges(), "dst": self.dst.ranges(), "ports": str(self.ports)}
 
     def reversed(self, ports: PortSet = ALL_PORTS) -> Box:
         """The return leg: destination answers source, on the given (ephemeral) ports."""

@@ -28,9 +28,7 @@ def _normalize(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
     for lo, hi in items:
         if lo > hi:
             continue
-        # adjacent intervals merge, except across the IPv4/IPv6 boundary (2**32-1 | 2**32): a merged
-        # interval would span two families and could not be printed or compared with everything()
-        if out and lo <= out[-1][1] + 1 and not (lo == V6_OFFSET and out[-1][1] == V4_MAX):
+        if out and lo <= out[-1][1] + 1:
             if hi > out[-1][1]:
                 out[-1] = (out[-1][0], hi)
         else:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from .flows import Box
 from .model import (
     ALL_PORTS,
     AddressSet,
@@ -30,6 +31,8 @@ from .model import (
     protocol_matches,
 )
 
+__all__ = ["Box", "Decided", "Evaluation", "OrderedRule", "as_addresses", "as_ports", "coalesce", "evaluate"]
+
 
 def as_addresses(value: IntervalSet) -> AddressSet:
     """Typed view: interval algebra on AddressSets returns AddressSets at run time."""
@@ -38,46 +41,6 @@ def as_addresses(value: IntervalSet) -> AddressSet:
 
 def as_ports(value: IntervalSet) -> PortSet:
     return value if isinstance(value, PortSet) else PortSet(value.intervals, normalized=True)
-
-
-@dataclass(frozen=True)
-class Box:
-    """Source addresses × destination addresses × destination ports."""
-
-    src: AddressSet
-    dst: AddressSet
-    ports: PortSet = ALL_PORTS
-
-    def is_empty(self) -> bool:
-        return not self.src or not self.dst or not self.ports
-
-    def intersect(self, other: Box) -> Box:
-        return Box(as_addresses(self.src & other.src), as_addresses(self.dst & other.dst),
-                   as_ports(self.ports & other.ports))
-
-    def subtract(self, other: Box) -> list[Box]:
-        """This box minus ``other`` as at most three disjoint, non-empty boxes."""
-        s_in = as_addresses(self.src & other.src)
-        if not s_in:
-            return [self] if not self.is_empty() else []
-        d_in = as_addresses(self.dst & other.dst)
-        if not d_in:
-            return [self] if not self.is_empty() else []
-        p_in = self.ports & other.ports
-        if not p_in:
-            return [self] if not self.is_empty() else []
-        pieces = [
-            Box(as_addresses(self.src - other.src), self.dst, self.ports),
-            Box(s_in, as_addresses(self.dst - other.dst), self.ports),
-            Box(s_in, d_in, as_ports(self.ports - other.ports)),
-        ]
-        return [p for p in pieces if not p.is_empty()]
-
-    def describe(self) -> str:
-        return f"{self.src} → {self.dst} ports {self.ports}"
-
-    def to_json(self) -> dict[str, object]:
-        return {"src": self.src.ranges(), "dst": self.dst.ranges(), "ports": str(self.ports)}
 
 
 @dataclass(frozen=True)

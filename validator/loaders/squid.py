@@ -473,10 +473,7 @@ def _parse_address(text: str) -> tuple[int, int] | None:
         return None
     if mask is not None:
         try:
-            if ":" in body:
-                net = ipaddress.ip_network(f"::/{mask}")
-            else:
-                net = ipaddress.ip_network(f"0.0.0.0/{mask}")
+            net = ipaddress.ip_network(f"::/{mask}") if ":" in body else ipaddress.ip_network(f"0.0.0.0/{mask}")
         except ValueError:
             return None
         host_bits = net.num_addresses - 1
