@@ -259,7 +259,7 @@ NO_PORTS = PortSet()
 NO_ADDRESSES = AddressSet()
 
 Protocol = str  # "tcp" | "udp" | "icmp" | "icmpv6" | "sctp" | "all" | an IP protocol number as text
-Direction = Literal["ingress", "egress"]
+Direction = Literal["ingress", "egress", "forward"]  # forward: an in-path firewall rule (both ends)
 Action = Literal["allow", "deny"]
 
 _PROTOCOL_NAMES = {"-1": "all", "all": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6",
@@ -339,14 +339,15 @@ class Rule:
     source: SourceRef
     order: int | None = None
     description: str = ""
-    # Proxy rules carry HTTP-level conditions (method, destination domains); None elsewhere.
-    methods: tuple[str, ...] | None = None
-    domains: tuple[str, ...] | None = None
+    # Forward (firewall) rules also match the sender: ``sources``; ``peer`` is then the destination.
+    sources: AddressSet | None = None
 
     def describe(self) -> str:
         what = f"{self.action} {self.direction} {self.protocol}"
         if self.protocol in ("tcp", "udp", "sctp"):
             what += f"/{self.ports}"
+        if self.direction == "forward":
+            return f"{what} from {self.sources or 'any'} to {self.peer.describe()}"
         side = "from" if self.direction == "ingress" else "to"
         return f"{what} {side} {self.peer.describe()}"
 

@@ -17,6 +17,7 @@ from typing import Any
 from .flows import Box, project
 from .graph import Hop, Layer, NetworkGraph
 from .model import ALL_PORTS, AddressSet, PortSet, Rule, SourceRef, protocol_matches
+from .ordered import OrderedRule, evaluate
 from .requirements import Requirement
 from .topology import Endpoint
 
@@ -108,6 +109,10 @@ class PathResult:
 
 
 def _rule_box(rule: Rule, direction: str, addresses: AddressSet) -> Box:
+    """The flows a rule matches: the peer is the destination on egress, the source on ingress; a forward
+    (firewall) rule names both ends."""
+    if rule.direction == "forward":
+        return Box(rule.sources if rule.sources is not None else EVERYWHERE, addresses, rule.ports)
     if direction == "egress":
         return Box(EVERYWHERE, addresses, rule.ports)
     return Box(addresses, EVERYWHERE, rule.ports)
@@ -130,14 +135,38 @@ def _scope_box(layer: Layer) -> Box | None:
     return Box(EVERYWHERE, layer.scope, ALL_PORTS)
 
 
+def _compile(graph: NetworkGraph, layer: Layer, first_match: bool) -> list[tuple[OrderedRule, Rule]]:
+    """A layer's rules as one ordered list for ``ordered.evaluate``.
+
+    First-match layers keep their rule order; a rule with an unresolved part decides what it might match
+    as "unknown". Allow-only layers (union, A1) list every definite allow first, then the rules that
+    might allow as "unknown": a flow is unknown only when nothing definite allowed it.
+    """
+    rules = [r for p in layer.points for r in p.rules if r.direction in (layer.direction, "forward")]
+    if first_match:
+        rules.sort(key=lambda r: r.order or 0)
+    definite: list[tuple[OrderedRule, Rule]] = []
+    maybe: list[tuple[OrderedRule, Rule]] = []
+    for rule in rules:
+        addresses, unknown = graph.peer_addresses(rule)
+        if unknown:
+            box = _rule_box(rule, layer.direction, EVERYWHERE)
+            entry = (OrderedRule("unknown", box.src, box.dst, rule.protocol, box.ports, rule.source), rule)
+            (definite if first_match else maybe).append(entry)
+        box = _rule_box(rule, layer.direction, addresses)
+        if not box.is_empty() and (first_match is False or not unknown):
+            definite.append((OrderedRule(rule.action, box.src, box.dst, rule.protocol, box.ports, rule.source),
+                             rule))
+    return definite + maybe
+
+
 def evaluate_layer(graph: NetworkGraph, layer: Layer, pending: list[Box], protocol: str
                    ) -> tuple[list[Box], LayerResult]:
     """Apply one layer to the flows that reached it; returns what it lets through and why.
 
     Allow-only layers (security groups) pass what any rule matches (A1). First-match layers (network
-    ACLs) walk their rules in order: the first rule that matches a piece decides it, allow or deny, and
-    the default action decides the rest (N2). A rule with an unresolved part turns what it might match
-    into ``unknown``.
+    ACLs, firewalls) let the first matching rule decide, allow or deny, and the default action the rest
+    (N2). Both run through ``ordered.evaluate``; a rule with an unresolved part decides "unknown".
     """
     passthrough: list[Box] = []
     scope = _scope_box(layer)
@@ -146,93 +175,63 @@ def evaluate_layer(graph: NetworkGraph, layer: Layer, pending: list[Box], protoc
         passthrough = [x for p in pending for x in p.subtract(scope)]
         pending = inside
     first_match = layer.points[0].semantics == "first-match"
+    default = layer.points[0].default_action if first_match else "deny"
+    compiled = _compile(graph, layer, first_match)
+    ordered_rules = [c for c, _ in compiled]
     owner = {id(r): p.name for p in layer.points for r in p.rules}
-    candidates = [r for p in layer.points for r in p.rules if r.direction == layer.direction]
-    if first_match:
-        candidates.sort(key=lambda r: r.order or 0)
     allowed: list[Box] = []
-    allowed_by: list[RuleEvidence] = []
-    blocked_by: list[RuleEvidence] = []
+    denied: list[Box] = []
+    allowed_by: dict[int, RuleEvidence] = {}
+    blocked_by: dict[int, RuleEvidence] = {}
     unknown_because: list[str] = []
-    maybe: list[tuple[Rule, Box, tuple[str, ...]]] = []
-    remaining = list(pending)
-    for rule in candidates:
-        if not remaining:
-            break
-        if not protocol_matches(rule.protocol, protocol):
-            continue
-        addresses, unknown = graph.peer_addresses(rule)
-        box = _rule_box(rule, layer.direction, addresses)
-        if unknown:
-            maybe_box = _rule_box(rule, layer.direction, EVERYWHERE)
-            if first_match:  # an unknown entry ahead of the decision makes what it may match unknown
-                touched = [x for piece in remaining if not (x := piece.intersect(maybe_box)).is_empty()]
-                if touched:
-                    unknown_because.extend(f"{rule.source.location()}: {r}" for r in unknown)
-                    remaining = [x for piece in remaining for x in piece.subtract(maybe_box)]
+    for piece in pending:
+        for decided in evaluate(ordered_rules, default, piece, protocol).decided:
+            rule = compiled[decided.index][1] if decided.index is not None else None
+            if decided.action == "allow":
+                allowed.append(decided.box)
+                if rule is not None:
+                    allowed_by.setdefault(decided.index or 0, _evidence(rule, owner[id(rule)]))
                 continue
-            maybe.append((rule, maybe_box, unknown))
-        hit: list[Box] = []
-        next_remaining: list[Box] = []
-        for piece in remaining:
-            inter = piece.intersect(box)
-            if inter.is_empty():
-                next_remaining.append(piece)
-                continue
-            hit.append(inter)
-            next_remaining.extend(piece.subtract(box))
-        remaining = next_remaining
-        if not hit:
-            continue
-        if rule.action == "allow":
-            allowed.extend(hit)
-            allowed_by.append(_evidence(rule, owner[id(rule)]))
-        else:
-            blocked_by.append(_evidence(rule, owner[id(rule)]))
+            denied.append(decided.box)
+            if decided.action == "unknown" and rule is not None:
+                unknown_because.extend(f"{rule.source.location()}: {r}" for r in graph.peer_addresses(rule)[1])
+            elif first_match and rule is not None:
+                blocked_by.setdefault(decided.index or 0, _evidence(rule, owner[id(rule)]))
+            elif first_match:
+                point = layer.points[0]
+                blocked_by.setdefault(-1, RuleEvidence(point.source, f"* (implicit final rule) {default} all",
+                                                       point.name))
     for point in layer.points:
-        if point.unresolved:
+        if point.unresolved and denied:
             unknown_because.append(f"{point.name}: {'; '.join(point.unresolved)}")
-    near: list[RuleEvidence] = []
-    if remaining and first_match:
-        point = layer.points[0]
-        if point.default_action == "allow":
-            allowed.extend(remaining)
-        else:
-            blocked_by.append(RuleEvidence(point.source, f"* (implicit final rule) {point.default_action} all",
-                                           point.name))
-        remaining = []
-    denied_rest = remaining if not first_match else []
-    if denied_rest:
-        for rule, box, reasons in maybe:
-            if any(not piece.intersect(box).is_empty() for piece in denied_rest):
-                unknown_because.extend(f"{rule.source.location()}: {r}" for r in reasons)
-    if denied_rest:
-        near = _near_misses(graph, layer, candidates, denied_rest, protocol, owner)
     unknown_because = list(dict.fromkeys(unknown_because))
-    total = pending
-    covered = all(_covers(allowed, t) for t in total)
+    near = [] if first_match or not denied else _near_misses(graph, layer, [r for _, r in compiled], denied,
+                                                            protocol, owner)
     names = ", ".join(p.name for p in layer.points)
-    what = "ACL" if first_match else layer.direction
-    verb = f"{layer.name}" if layer.reverse else f"{what} of {names}"
-    if covered:
+    what = {"network-acl": "ACL", "firewall": "firewall"}.get(layer.kind, layer.direction)
+    verb = layer.name if layer.reverse else f"{what} of {names}"
+    if not denied:
         decision, message = "allow", f"{verb} allows it"
     elif unknown_because:
         decision = "unknown"
         message = f"{verb} may allow it, depending on values not fixed in the configs"
     else:
-        rest = [x for t in total for x in _minus(t, allowed)]
-        src, dst, ports = project(rest)
+        src, dst, ports = project(denied)
         side = describe_addresses(graph, dst if layer.direction == "egress" else src)
         preposition = "to" if layer.direction == "egress" else "from"
         if allowed:
             decision = "partial"
             message = f"{verb} allows only part of it: not {protocol}/{ports} {preposition} {side}"
+        elif blocked_by and any(k >= 0 for k in blocked_by):
+            decision = "deny"
+            message = f"{verb} denies {protocol}/{ports} {preposition} {side}"
         else:
             decision = "deny"
-            message = f"{verb} has no rule allowing {protocol}/{ports}" if not blocked_by else \
-                f"{verb} denies {protocol}/{ports} {preposition} {side}"
+            message = f"{verb} has no rule allowing {protocol}/{ports}"
     result = LayerResult(layer.name, layer.kind, _point_json(layer), decision, message,
-                         allowed_by=allowed_by[:MAX_RULES_SHOWN], blocked_by=blocked_by[:MAX_RULES_SHOWN],
+                         allowed_by=[allowed_by[k] for k in sorted(allowed_by)][:MAX_RULES_SHOWN],
+                         blocked_by=[blocked_by[k] for k in sorted(blocked_by, key=lambda k: (k < 0, k))][
+                             :MAX_RULES_SHOWN],
                          near_misses=near, unknown_because=unknown_because)
     return allowed + passthrough, result
 
@@ -246,13 +245,6 @@ def describe_addresses(graph: NetworkGraph, addresses: AddressSet, limit: int = 
     if len(ranges) <= limit:
         return ", ".join(ranges)
     return f"{', '.join(ranges[:limit])} … ({len(ranges)} ranges)"
-
-
-def _minus(box: Box, pieces: list[Box]) -> list[Box]:
-    rest = [box]
-    for piece in pieces:
-        rest = [x for r in rest for x in r.subtract(piece)]
-    return rest
 
 
 def _near_misses(graph: NetworkGraph, layer: Layer, rules: list[Rule], remaining: list[Box], protocol: str,

@@ -5,9 +5,8 @@ decides, else ``default_action``. Sources and destinations are zone names (``zon
 CIDRs, addresses, ranges or ``any``. Evaluation uses ``validator.ordered`` over boxes, so a request for a
 whole subnet comes back split into allowed and denied parts, each with its deciding rule.
 
-For the normalized model, each rule becomes a ``model.Rule`` with direction "egress" and the destination
-as its ``peer`` (``description`` names the source); since model.Rule has one peer, the full two-sided
-rules live in ``FirewallRuleSet.ordered_rules()`` — use that (or ``evaluate``) for decisions.
+For the normalized model, each rule becomes a ``model.Rule`` with direction "forward": ``sources`` is the
+rule's source and ``peer`` its destination, so the graph evaluates firewalls like any other ordered layer.
 """
 
 from __future__ import annotations
@@ -69,9 +68,9 @@ class FirewallRuleSet:
 
     def to_enforcement_point(self) -> EnforcementPoint:
         ref = self.source or SourceRef(self.path)
-        rules = [Rule(direction="egress", action="allow" if r.action == "allow" else "deny",
+        rules = [Rule(direction="forward", action="allow" if r.action == "allow" else "deny",
                       protocol=r.protocol, ports=r.ports, peer=Peer(addresses=r.dst), source=r.source,
-                      order=r.index, description=f"{r.name}: from {','.join(r.src_text) or 'any'}")
+                      order=r.index, description=r.name, sources=r.src)
                  for r in self.rules]
         return EnforcementPoint(kind="firewall", key=f"firewall:{self.name}", name=self.name, source=ref,
                                 rules=rules, semantics="first-match",
