@@ -13,6 +13,7 @@ from typing import Any
 import jsonschema
 
 from .errors import InputError
+from .loaders.documents import child_line
 from .resources import resource_path
 
 
@@ -23,15 +24,17 @@ def load_schema(name: str) -> dict[str, Any]:
     return schema
 
 
-def _line_at(doc: Any, path: list[Any]) -> int | None:
+def line_at(doc: Any, path: list[Any]) -> int | None:
+    """The line of the deepest value along a key/index path that exists in a ``documents`` tree."""
     line = getattr(doc, "line", None)
     node = doc
     for part in path:
+        found = child_line(node, part)
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
             break
-        line = getattr(node, "line", None) or line
+        line = found or line
     return line
 
 
@@ -47,5 +50,5 @@ def validate(doc: Any, schema_name: str, filename: str) -> None:
     message = error.message
     if len(message) > 200:
         message = message[:197] + "..."
-    raise InputError(f"{where}: {message}", file=filename, line=_line_at(doc, path),
+    raise InputError(f"{where}: {message}", file=filename, line=line_at(doc, path),
                      hint=f"see schemas/{schema_name}")

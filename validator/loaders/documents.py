@@ -26,13 +26,33 @@ except AttributeError:  # pragma: no cover
 
 
 class LineDict(dict[Any, Any]):
-    """A dict that knows the 1-based line where it starts."""
+    """A dict that knows the 1-based line where it starts, and the line of each key."""
 
     line: int = 0
+    key_lines: dict[Any, int]
 
 
 class LineList(list[Any]):
+    """A list that knows its line and the line of each item (scalars cannot carry one themselves)."""
+
     line: int = 0
+    item_lines: list[int]
+
+
+def child_line(container: Any, step: Any) -> int | None:
+    """The line of ``container[step]``: its own when it is a mapping or list, else where it was written."""
+    try:
+        child = container[step]
+    except (KeyError, IndexError, TypeError):
+        return None
+    own = getattr(child, "line", None)
+    if own:
+        return int(own)
+    if isinstance(container, LineDict):
+        return container.key_lines.get(step)
+    if isinstance(container, LineList) and isinstance(step, int) and -len(container) <= step < len(container):
+        return container.item_lines[step]
+    return None
 
 
 _CFN_TAGS = {
@@ -65,6 +85,7 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             out = LineDict()
             out.line = node.start_mark.line + 1
+            out.key_lines = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     merged = self.build(value_node, depth + 1)
@@ -78,10 +99,12 @@ class _Builder:
                     raise InputError("a mapping key must be a plain value", file=self.filename,
                                      line=key_node.start_mark.line + 1)
                 out[key] = self.build(value_node, depth + 1)
+                out.key_lines[key] = key_node.start_mark.line + 1
             return out
         if isinstance(node, yaml.SequenceNode):
             seq = LineList(self.build(item, depth + 1) for item in node.value)
             seq.line = node.start_mark.line + 1
+            seq.item_lines = [item.start_mark.line + 1 for item in node.value]
             return seq
         try:
             return self._scalar.construct_object(node, deep=False)
@@ -97,6 +120,7 @@ class _Builder:
         name = tag[1:]
         out = LineDict()
         out.line = node.start_mark.line + 1
+        out.key_lines = {}
         if tag in _CFN_TAGS:
             out[_CFN_TAGS[tag]] = value
         elif name in _CFN_FN_TAGS:

@@ -19,7 +19,7 @@ from ..errors import InputError
 from ..model import ALL_PORTS, AddressSet, EnforcementPoint, Peer, PortSet, Rule, SourceRef
 from ..ordered import Box, Evaluation, OrderedRule, as_addresses, evaluate
 from .proxy_rules import parse_ports
-from .rulefiles import line_of, load_schema, parse_yaml, read_yaml, validate
+from .rulefiles import line_of, parse_yaml, read_yaml, validate
 
 KIND = "FirewallRules"
 
@@ -119,7 +119,7 @@ def _build(data: Any, node: Any, path: str) -> FirewallRuleSet:
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise InputError(f"not a {KIND} document (kind: {KIND} is missing)", file=path, line=1,
                          hint=f"start the file with 'kind: {KIND}'")
-    validate(data, node, load_schema("firewall.schema.json"), path)
+    validate(data, node, "firewall.schema.json", path)
     zones: dict[str, AddressSet] = {}
     for name, cidrs in (data.get("zones") or {}).items():
         try:

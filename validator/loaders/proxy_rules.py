@@ -27,7 +27,7 @@ from ..proxy_decision import (
     ProxyRequest,
     assemble,
 )
-from .rulefiles import line_of, load_schema, parse_yaml, read_yaml, validate
+from .rulefiles import line_of, parse_yaml, read_yaml, validate
 from .squid import match_domain
 
 KIND = "ProxyRules"
@@ -138,7 +138,7 @@ def _build(data: Any, node: Any, path: str) -> ProxyRules:
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise InputError(f"not a {KIND} document (kind: {KIND} is missing)", file=path, line=1,
                          hint=f"start the file with 'kind: {KIND}'")
-    validate(data, node, load_schema("proxy-rules.schema.json"), path)
+    validate(data, node, "proxy-rules.schema.json", path)
     rules: list[ProxyRule] = []
     for i, raw in enumerate(data.get("rules") or []):
         line = line_of(node, ["rules", i])
