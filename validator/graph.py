@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
 from .errors import InputError
-from .model import AddressSet, EnforcementPoint, Inventory, Peer, Rule
+from .model import AddressSet, EnforcementPoint, Inventory, Peer, Rule, SourceRef
 from .topology import Endpoint, Topology
 
 
@@ -34,6 +35,8 @@ class Layer:
     endpoint: Endpoint
     scope: AddressSet | None = None  # applies only to this endpoint's addresses (a subnet's ACL)
     reverse: bool = False  # evaluated on the return leg (stateless layers, N3)
+    proxy: Any = None  # kind "proxy": the proxy's access policy (SquidConfig, ProxyRules) or None if unknown
+    context: dict[str, Any] = field(default_factory=dict)  # kind "proxy": the tunnelled request
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Hop:
     dst: Endpoint
     layers: list[Layer] = field(default_factory=list)
     port: int | None = None  # a port override for this hop (the proxy's listening port)
+    note: str = ""  # why traffic takes this hop (a proxy setting, a NO_PROXY entry)
 
 
 @dataclass
@@ -53,7 +57,12 @@ class NetworkGraph:
     graph: nx.DiGraph
     alias: dict[str, str]
     members: dict[str, AddressSet]
+    firewall_points: dict[str, EnforcementPoint] = field(default_factory=dict)
     _peer_cache: dict[int, tuple[AddressSet, tuple[str, ...]]] = field(default_factory=dict)
+
+    @property
+    def topology_source(self) -> SourceRef:
+        return SourceRef(self.topology.path, None, "topology")
 
     def groups_of(self, endpoint: Endpoint) -> list[EnforcementPoint]:
         return [self.inventory.points[self.alias[g]] for g in endpoint.security_groups]
@@ -114,6 +123,9 @@ class NetworkGraph:
         for acl, scope in src_acls:
             hop.layers.append(Layer(f"outbound ACL of {src.name} ({acl.name})", "network-acl", "egress", [acl], src,
                                     scope=scope))
+        crossed = self.firewalls_between(src, dst)
+        for wall in crossed:
+            hop.layers.append(Layer(f"firewall {wall.name}", "firewall", "forward", [wall], src))
         for acl, scope in dst_acls:
             hop.layers.append(Layer(f"inbound ACL of {dst.name} ({acl.name})", "network-acl", "ingress", [acl], dst,
                                     scope=scope))
@@ -124,10 +136,72 @@ class NetworkGraph:
         for acl, scope in dst_acls:
             hop.layers.append(Layer(f"return traffic: outbound ACL of {dst.name} ({acl.name})", "network-acl",
                                     "egress", [acl], dst, scope=scope, reverse=True))
+        for wall in crossed:
+            if not wall.stateful:
+                hop.layers.append(Layer(f"return traffic: firewall {wall.name} (stateless)", "firewall", "forward",
+                                        [wall], dst, reverse=True))
         for acl, scope in src_acls:
             hop.layers.append(Layer(f"return traffic: inbound ACL of {src.name} ({acl.name})", "network-acl",
                                     "ingress", [acl], src, scope=scope, reverse=True))
         return hop
+
+    def firewalls_between(self, src: Endpoint, dst: Endpoint) -> list[EnforcementPoint]:
+        """Firewalls whose boundary the traffic crosses: exactly one end is behind it."""
+        out = []
+        for placement in self.topology.firewalls:
+            inside = {e.name for e in placement.protects}
+            if (src.name in inside) != (dst.name in inside):
+                out.append(self.firewall_points[placement.name])
+        return out
+
+    def route(self, src: Endpoint, dst: Endpoint, port: int, via_proxy: bool) -> list[Hop]:
+        """The hops traffic takes: through the client's HTTPS proxy when its settings send it there (not
+        excluded by NO_PROXY), else direct. The proxy's own access rules end the first hop."""
+        settings = src.extra.get("proxy_settings")
+        if not (via_proxy and settings is not None):
+            return self.paths(src, dst)[0]
+        host = dst.hosts[0] if dst.hosts else None
+        routed = settings.proxy_for(host, None if host else dst.addresses, port, scheme="https")
+        if routed.proxy is None:
+            hops = self.paths(src, dst)[0]
+            hops[0].note = f"direct, not through the proxy: {routed.reason}"
+            return hops
+        proxy = self.proxy_endpoint(routed.proxy)
+        to_proxy = self.direct_hop(src, proxy)
+        to_proxy.port = routed.proxy.port
+        to_proxy.note = f"through the proxy {routed.proxy} ({routed.reason})"
+        config = self.proxy_config(proxy)
+        to_proxy.layers.append(Layer(f"proxy {proxy.name} access rules", "proxy", "ingress", [], proxy,
+                                     proxy=config, context={"hosts": list(dst.hosts) or [None], "dst": dst.addresses,
+                                                            "port": port, "method": "CONNECT"}))
+        onward = self.direct_hop(proxy, dst)
+        onward.note = f"the proxy {proxy.name} connects to {dst.name}"
+        self.graph.add_edge(src.name, proxy.name)
+        self.graph.add_edge(proxy.name, dst.name)
+        return [to_proxy, onward]
+
+    def proxy_endpoint(self, url: Any) -> Endpoint:
+        """The topology's proxy that a proxy URL points at (by address or name), else a stand-in."""
+        address = url.address
+        for endpoint in self.topology.role("proxy"):
+            if (address is not None and endpoint.addresses.covers(address)) or endpoint.name == url.host:
+                return endpoint
+        stand_in = Endpoint(f"proxy {url.host}", "proxy", address or AddressSet(), self.topology_source,
+                            external=True)
+        if not stand_in.addresses:
+            stand_in.addresses = AddressSet.everything()
+        return stand_in
+
+    def proxy_config(self, proxy: Endpoint) -> Any:
+        path = proxy.extra.get("config")
+        if path is None:
+            return None
+        config = self.inventory.proxy_configs.get(path)
+        if config is None:
+            raise InputError(f"proxy {proxy.name}: config {path!r} is not a squid.conf or ProxyRules file that "
+                             f"was loaded", file=self.topology.path, line=proxy.source.line,
+                             hint=f"loaded proxy configs: {', '.join(sorted(self.inventory.proxy_configs)) or 'none'}")
+        return config
 
     def paths(self, src: Endpoint, dst: Endpoint) -> list[list[Hop]]:
         """Every way from src to dst (simple paths), each as its hops.
@@ -179,5 +253,13 @@ def build_graph(inventory: Inventory, topology: Topology) -> NetworkGraph:
             members[key] = members.get(key, AddressSet()) | endpoint.addresses
     graph = nx.DiGraph()
     for endpoint in topology.endpoints:
-        graph.add_node(endpoint.name, endpoint=endpoint)
-    return NetworkGraph(inventory, topology, graph, alias, members)
+        graph.add_node(endpoint.name, endpoint=endpoint, forwards=endpoint.role == "proxy")
+    walls: dict[str, EnforcementPoint] = {}
+    for placement in topology.firewalls:
+        rules = inventory.firewall_sets.get(placement.rules)
+        if rules is None:
+            raise InputError(f"firewall {placement.name}: rules file {placement.rules!r} was not loaded",
+                             file=topology.path, line=placement.source.line,
+                             hint=f"loaded FirewallRules files: {', '.join(sorted(inventory.firewall_sets)) or 'none'}")
+        walls[placement.name] = rules.to_enforcement_point()
+    return NetworkGraph(inventory, topology, graph, alias, members, walls)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 V6_OFFSET = 1 << 33  # a gap after IPv4 so the two families never merge into one interval
 V4_MAX = (1 << 32) - 1
@@ -429,6 +429,9 @@ class Inventory:
     subnets: dict[str, Subnet] = field(default_factory=dict)
     # subnet reference (key or literal id) → network ACL key (N1: exactly one NACL per subnet)
     nacl_associations: dict[str, tuple[str, SourceRef]] = field(default_factory=dict)
+    # proxy configurations (squid.conf, ProxyRules) and firewall rule files, by path; placed by the topology
+    proxy_configs: dict[str, Any] = field(default_factory=dict)
+    firewall_sets: dict[str, Any] = field(default_factory=dict)
     files: list[LoadedFile] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     extras: dict[str, list[object]] = field(default_factory=dict)
@@ -453,6 +456,8 @@ class Inventory:
         self.prefix_lists.update(other.prefix_lists)
         self.subnets.update(other.subnets)
         self.nacl_associations.update(other.nacl_associations)
+        self.proxy_configs.update(other.proxy_configs)
+        self.firewall_sets.update(other.firewall_sets)
         self.files.extend(other.files)
         self.skipped.extend(other.skipped)
         for k, v in other.extras.items():

@@ -65,10 +65,11 @@ class HopResult:
     verdict: str
     layers: list[LayerResult]
     port: int | None = None
+    note: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"source": self.source, "destination": self.destination, "verdict": self.verdict,
-                "port": self.port, "layers": [layer.to_json() for layer in self.layers]}
+                "port": self.port, "note": self.note, "layers": [layer.to_json() for layer in self.layers]}
 
 
 @dataclass
@@ -168,6 +169,8 @@ def evaluate_layer(graph: NetworkGraph, layer: Layer, pending: list[Box], protoc
     ACLs, firewalls) let the first matching rule decide, allow or deny, and the default action the rest
     (N2). Both run through ``ordered.evaluate``; a rule with an unresolved part decides "unknown".
     """
+    if layer.kind == "proxy":
+        return evaluate_proxy(graph, layer, pending)
     passthrough: list[Box] = []
     scope = _scope_box(layer)
     if scope is not None:
@@ -236,6 +239,67 @@ def evaluate_layer(graph: NetworkGraph, layer: Layer, pending: list[Box], protoc
     return allowed + passthrough, result
 
 
+def evaluate_proxy(graph: NetworkGraph, layer: Layer, pending: list[Box]) -> tuple[list[Box], LayerResult]:
+    """The proxy's access rules for the tunnelled request (CONNECT host:port), per client (S1–S4)."""
+    ctx = layer.context
+    hosts = ctx["hosts"]
+    what = f"CONNECT {hosts[0] or describe_addresses(graph, ctx['dst'])}:{ctx['port']}"
+    points = [{"kind": "proxy", "key": layer.endpoint.name, "name": layer.endpoint.name,
+               **(layer.endpoint.source.to_json())}]
+    if layer.proxy is None:
+        result = LayerResult(layer.name, "proxy", points, "unknown",
+                             f"proxy {layer.endpoint.name}: its access rules are not in the scanned files",
+                             unknown_because=[f"no config for proxy {layer.endpoint.name} ({what} not checked)"])
+        return [], result
+    clients = AddressSet()
+    for piece in pending:
+        clients = clients | piece.src
+    # every name the destination answers to must be allowed (dstdomain rules may treat them differently)
+    decisions = [layer.proxy.decide(clients, host, ctx["dst"], ctx["port"], ctx["method"]) for host in hosts]
+    allowed_clients = clients
+    for decision in decisions:
+        allowed_clients = allowed_clients & decision.allowed_clients
+    worst = max((d.verdict for d in decisions), key=["allow", "partial", "unknown", "deny"].index)
+    bad = [d for d in decisions if d.verdict == worst]
+    if len(bad) < len(decisions) and bad[0].request.host:
+        what = f"CONNECT {bad[0].request.host}:{ctx['port']}"
+    allowed = [x for p in pending if not (x := p.intersect(Box(allowed_clients, EVERYWHERE))).is_empty()]
+    allowed_by, blocked_by, unknown = [], [], []
+    for part in (p for d in decisions for p in d.parts):
+        ref = part.rule or SourceRef(layer.endpoint.extra.get("config", layer.endpoint.name))
+        evidence = RuleEvidence(ref, part.explain(), layer.endpoint.name)
+        if part.outcome == "allow":
+            allowed_by.append(evidence)
+        elif part.outcome == "deny":
+            blocked_by.append(evidence)
+        else:
+            unknown.append(f"{ref.location()}: {part.explain()}")
+    verdict = worst
+    if verdict == "allow":
+        message = f"proxy {layer.endpoint.name} allows {what}"
+    elif verdict == "unknown":
+        message = f"proxy {layer.endpoint.name} may allow {what}, depending on what a static check cannot know"
+    elif verdict == "partial":
+        denied = describe_addresses(graph, clients - allowed_clients)
+        message = f"proxy {layer.endpoint.name} allows {what} only for some clients: not for {denied}"
+    else:
+        message = f"proxy {layer.endpoint.name} denies {what}"
+    return allowed, LayerResult(layer.name, "proxy", points, verdict, message,
+                                allowed_by=_unique(allowed_by)[:MAX_RULES_SHOWN],
+                                blocked_by=_unique(blocked_by)[:MAX_RULES_SHOWN],
+                                unknown_because=list(dict.fromkeys(unknown)))
+
+
+def _unique(evidence: list[RuleEvidence]) -> list[RuleEvidence]:
+    seen: set[tuple[SourceRef, str]] = set()
+    out = []
+    for item in evidence:
+        if (item.source, item.text) not in seen:
+            seen.add((item.source, item.text))
+            out.append(item)
+    return out
+
+
 def describe_addresses(graph: NetworkGraph, addresses: AddressSet, limit: int = 4) -> str:
     """An address set as people read it: an endpoint's name when it is exactly one, else a few ranges."""
     for endpoint in graph.topology.endpoints:
@@ -299,7 +363,7 @@ def evaluate_hop(graph: NetworkGraph, hop: Hop, protocol: str, ports: PortSet
         results.append(LayerResult("no enforcement point", "none", [], "allow",
                                    f"no security group or other control is declared between {hop.src.name} "
                                    f"and {hop.dst.name} in the scanned files"))
-    return HopResult(hop.src.name, hop.dst.name, verdict, results, port=hop.port), pending, request
+    return HopResult(hop.src.name, hop.dst.name, verdict, results, port=hop.port, note=hop.note), pending, request
 
 
 def _hop_verdict(request: Box, allowed: list[Box], decisions: list[str]) -> str:
@@ -325,7 +389,7 @@ def _covers(pieces: list[Box], request: Box) -> bool:
 def evaluate_binding(graph: NetworkGraph, req: Requirement, src: Endpoint, dst: Endpoint) -> PathResult:
     ports = PortSet.range(dst.port) if dst.port and req.destination == "workload-api" else req.ports
     best: PathResult | None = None
-    for hops in graph.paths(src, dst):
+    for hops in [graph.route(src, dst, ports.intervals[0][0], req.via_proxy)]:
         hop_results: list[HopResult] = []
         uncovered = Uncovered()
         for hop in hops:

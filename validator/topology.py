@@ -17,6 +17,7 @@ from .errors import InputError
 from .limits import DEFAULT_LIMITS, Limits
 from .loaders.documents import line_of, load_document
 from .model import AddressSet, SourceRef
+from .proxy_env import ProxySettings
 from .schemas import validate
 
 # Public IPv4 space: everything but the special-purpose blocks of RFC 6890 that are never on the internet.
@@ -25,7 +26,7 @@ _NOT_INTERNET = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169
 INTERNET = AddressSet.all_ipv4() - AddressSet.parse(*_NOT_INTERNET)
 
 CLUSTER_ROLES = ("workload", "workload-api", "workload-control-plane")
-SINGLE_ROLES = ("management", "browser", "vcenter", "registry", "pcg")
+SINGLE_ROLES = ("management", "browser", "vcenter", "registry", "pcg", "proxy")
 ROLES = SINGLE_ROLES + CLUSTER_ROLES
 ROLE_ALIASES = {"operators": "browser", "admin": "browser", "registries": "registry"}
 
@@ -47,11 +48,26 @@ class Endpoint:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "role": self.role, "cluster": self.cluster,
-                "addresses": self.addresses.ranges(), "hosts": list(self.hosts),
-                "security_groups": list(self.security_groups), "subnets": list(self.subnets),
-                "external": self.external,
-                "location": self.source.to_json()}
+        out = {"name": self.name, "role": self.role, "cluster": self.cluster,
+               "addresses": self.addresses.ranges(), "hosts": list(self.hosts),
+               "security_groups": list(self.security_groups), "subnets": list(self.subnets),
+               "external": self.external, "location": self.source.to_json()}
+        settings = self.extra.get("proxy_settings")
+        if settings is not None:
+            out["proxy"] = settings.to_json()
+        if "config" in self.extra:
+            out["config"] = self.extra["config"]
+        return out
+
+
+@dataclass
+class FirewallPlacement:
+    """A firewall rule file and the endpoints behind it (traffic crossing its boundary meets its rules)."""
+
+    name: str
+    rules: str
+    protects: list[Endpoint]
+    source: SourceRef
 
 
 @dataclass
@@ -60,6 +76,7 @@ class Topology:
     profiles: list[str]
     endpoints: list[Endpoint]
     raw: dict[str, Any]
+    firewalls: list[FirewallPlacement] = field(default_factory=list)
 
     def role(self, role: str) -> list[Endpoint]:
         role = ROLE_ALIASES.get(role, role)
@@ -76,9 +93,14 @@ class Topology:
                 pairs.append((s, d))
         return pairs
 
+    def endpoint(self, name: str) -> Endpoint | None:
+        return next((e for e in self.endpoints if e.name == name), None)
+
     def to_json(self) -> dict[str, Any]:
         return {"file": self.path, "profiles": self.profiles,
-                "endpoints": [e.to_json() for e in self.endpoints]}
+                "endpoints": [e.to_json() for e in self.endpoints],
+                "firewalls": [{"name": f.name, "rules": f.rules, "protects": [e.name for e in f.protects],
+                               "location": f.source.to_json()} for f in self.firewalls]}
 
 
 def _addresses(values: list[Any], filename: str, line: int | None) -> tuple[AddressSet, bool]:
@@ -171,11 +193,46 @@ def parse_topology(doc: Any, filename: str) -> Topology:
             endpoints.append(Endpoint(f"{name}/control-plane", "workload-control-plane", nodes.addresses,
                                       nodes.source, security_groups=nodes.security_groups, subnets=nodes.subnets,
                                       cluster=name))
+        if "proxy" in cluster:
+            nodes.extra["proxy_settings"] = _proxy_settings(cluster["proxy"], filename)
+    for proxy in doc.get("proxies") or []:
+        endpoint = _endpoint(proxy, proxy["name"], "proxy", filename)
+        endpoint.port = proxy.get("port")
+        endpoint.extra = {k: proxy[k] for k in ("config",) if k in proxy}
+        if topology_names(endpoints, endpoint.name):
+            raise InputError(f"proxy name {endpoint.name!r} is already used", file=filename,
+                             line=endpoint.source.line, hint="names of clusters, proxies and roles must differ")
+        endpoints.append(endpoint)
     for endpoint in endpoints:
         if not endpoint.addresses:
             raise InputError(f"{endpoint.name} has no addresses", file=filename, line=endpoint.source.line,
                              hint="give 'addresses' (CIDRs or 'internet'): groups alone do not say where it is")
-    return Topology(filename, list(doc["profiles"]), endpoints, doc)
+    topology = Topology(filename, list(doc["profiles"]), endpoints, doc)
+    for fw in doc.get("firewalls") or []:
+        protects: list[Endpoint] = []
+        for name in fw["protects"]:
+            found = [e for e in endpoints if name in (e.name, e.cluster)] or topology.role(name)
+            if not found:
+                raise InputError(f"firewall {fw['name']}: {name!r} is neither an endpoint nor a role",
+                                 file=filename, line=line_of(fw["protects"], line_of(fw)),
+                                 hint=f"endpoints: {', '.join(e.name for e in endpoints)}")
+            protects.extend(e for e in found if e not in protects)
+        topology.firewalls.append(FirewallPlacement(fw["name"], fw["rules"], protects,
+                                                    SourceRef(filename, line_of(fw), fw["name"])))
+    return topology
+
+
+def topology_names(endpoints: list[Endpoint], name: str) -> bool:
+    return any(e.name == name for e in endpoints)
+
+
+def _proxy_settings(value: dict[str, Any], filename: str) -> ProxySettings:
+    """A cluster's HTTPS_PROXY / HTTP_PROXY / NO_PROXY, parsed as Palette's Go agent reads them."""
+    no_proxy = value.get("no_proxy")
+    if isinstance(no_proxy, list):
+        no_proxy = ",".join(str(v) for v in no_proxy)
+    return ProxySettings.parse(value.get("https"), value.get("http"), no_proxy,
+                               source=SourceRef(filename, line_of(value), "proxy"))
 
 
 def load_topology(path: Path, display: str, limits: Limits = DEFAULT_LIMITS) -> Topology:

@@ -7,6 +7,7 @@ nobody recognises is skipped with that reason in the report, never silently.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,8 +15,8 @@ from typing import Any
 from ..discover import Discovery, read_text
 from ..errors import InputError
 from ..limits import DEFAULT_LIMITS, Limits
-from ..model import Inventory, SkippedFile
-from . import aws_describe, cloudformation, tfplan
+from ..model import Inventory, LoadedFile, SkippedFile
+from . import aws_describe, cloudformation, firewall, proxy_rules, squid, tfplan
 from .documents import load_documents
 from .terraform import load_terraform
 
@@ -27,10 +28,28 @@ class DocumentLoader:
     load: Callable[[Any, str], Inventory]
 
 
+def _kind(name: str) -> Callable[[Any], bool]:
+    return lambda doc: isinstance(doc, dict) and doc.get("kind") == name
+
+
+def _proxy_rules(doc: Any, rel: str) -> Inventory:
+    inv = Inventory(proxy_configs={rel: proxy_rules.build(doc, doc, rel)})
+    inv.files.append(LoadedFile(rel, "proxy-rules", 1))
+    return inv
+
+
+def _firewall(doc: Any, rel: str) -> Inventory:
+    inv = Inventory(firewall_sets={rel: firewall.build(doc, doc, rel)})
+    inv.files.append(LoadedFile(rel, "firewall-rules", 1))
+    return inv
+
+
 DOCUMENT_LOADERS: list[DocumentLoader] = [
     DocumentLoader("cloudformation", cloudformation.is_template, cloudformation.load_cloudformation),
     DocumentLoader("aws-describe", aws_describe.is_describe, aws_describe.load_describe),
     DocumentLoader("terraform-plan", tfplan.is_plan, tfplan.load_plan),
+    DocumentLoader("proxy-rules", _kind(proxy_rules.KIND), _proxy_rules),
+    DocumentLoader("firewall-rules", _kind(firewall.KIND), _firewall),
 ]
 
 
@@ -58,7 +77,13 @@ def load_all(found: Discovery, limits: Limits = DEFAULT_LIMITS) -> Inventory:
         if not used:
             inv.skipped.append(SkippedFile(rel, "YAML/JSON that is not a format palette-policy reads"))
     for path in found.squid:
-        inv.skipped.append(SkippedFile(found.display(path), "proxy configuration: not placed on any path"))
+        rel = found.display(path)
+        if not squid.looks_like_squid(read_text(path, rel)):
+            inv.skipped.append(SkippedFile(rel, "a .conf file that is not a squid.conf (no http_access/http_port)"))
+            continue
+        with contextlib.chdir(found.root):  # squid resolves includes from the path: keep paths scan-relative
+            inv.proxy_configs[rel] = squid.load_squid(rel)
+        inv.files.append(LoadedFile(rel, "squid", 1))
     inv.skipped.extend(found.skipped)
     return inv
 

@@ -88,12 +88,12 @@ class FirewallRuleSet:
 def load_firewall(path: str | os.PathLike[str]) -> FirewallRuleSet:
     path = os.fspath(path)
     data, node = read_yaml(path)
-    return _build(data, node, path)
+    return build(data, node, path)
 
 
 def parse_firewall_text(text: str, path: str = "firewall.yaml") -> FirewallRuleSet:
     data, node = parse_yaml(text, path)
-    return _build(data, node, path)
+    return build(data, node, path)
 
 
 def _resolve(values: list[str], zones: dict[str, AddressSet], where: str, path: str,
@@ -115,7 +115,7 @@ def _resolve(values: list[str], zones: dict[str, AddressSet], where: str, path: 
     return out
 
 
-def _build(data: Any, node: Any, path: str) -> FirewallRuleSet:
+def build(data: Any, node: Any, path: str) -> FirewallRuleSet:
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise InputError(f"not a {KIND} document (kind: {KIND} is missing)", file=path, line=1,
                          hint=f"start the file with 'kind: {KIND}'")

@@ -126,15 +126,15 @@ class ProxyRules:
 def load_proxy_rules(path: str | os.PathLike[str]) -> ProxyRules:
     path = os.fspath(path)
     data, node = read_yaml(path)
-    return _build(data, node, path)
+    return build(data, node, path)
 
 
 def parse_proxy_rules_text(text: str, path: str = "proxy-rules.yaml") -> ProxyRules:
     data, node = parse_yaml(text, path)
-    return _build(data, node, path)
+    return build(data, node, path)
 
 
-def _build(data: Any, node: Any, path: str) -> ProxyRules:
+def build(data: Any, node: Any, path: str) -> ProxyRules:
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise InputError(f"not a {KIND} document (kind: {KIND} is missing)", file=path, line=1,
                          hint=f"start the file with 'kind: {KIND}'")

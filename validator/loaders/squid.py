@@ -222,6 +222,12 @@ class SquidConfig:
 # parsing
 
 
+def looks_like_squid(text: str) -> bool:
+    """A .conf file is read as squid.conf only when it has Squid's access or port directives."""
+    return any(line.lstrip().startswith(("http_access", "http_port", "https_port", "acl "))
+               for line in text.splitlines())
+
+
 def load_squid(path: str | os.PathLike[str]) -> SquidConfig:
     """Parse a squid.conf file and everything it includes; InputError(file, line) on bad syntax."""
     path = os.fspath(path)

@@ -26,6 +26,8 @@ def _evidence(result: PathResult) -> str:
                 where = [r.source.location() for r in layer.blocked_by[:1]] or [
                     f"{p['file']}:{p['line']}" if p.get("line") else p["file"] for p in layer.points[:2]]
                 text = layer.message + (f" [{', '.join(where)}]" if where else "")
+                if layer.kind == "proxy" and layer.blocked_by:
+                    text += f": {layer.blocked_by[0].text}"
                 if layer.decision == "partial" and layer.allowed_by:
                     oks = [f"{ok.text} at {ok.source.location()}" for ok in layer.allowed_by[:2]]
                     text += f"; allowed only by {'; '.join(oks)}"
