@@ -14,6 +14,7 @@ from typing import Any
 
 from . import __version__
 from .engine import Bundle, PolicyEngine, RawFinding, evaluate_findings, get_engine, load_bundle
+from .loaders.squid import SquidConfig, ssl_bump_decision
 from .model import AddressSet, Inventory
 from .reach import PathResult, Unbound
 from .resources import resource_dir
@@ -87,9 +88,33 @@ def build_input(results: list[PathResult], unbound: list[Unbound], inventory: In
         "requirements": [r.to_json() for r in requirements],
         "results": [r.to_json() for r in results],
         "unbound": [u.to_json() for u in unbound],
-        "resources": {"enforcement_points": points},
+        "resources": {"enforcement_points": points, "proxies": _proxies(inventory, topology)},
         "topology": topology.to_json(),
     }
+
+
+def _proxies(inventory: Inventory, topology: Topology) -> list[dict[str, Any]]:
+    """Each declared proxy with facts policies need: does it SSL-bump CONNECTs to Palette's hosts on 443?"""
+    out = []
+    clients = AddressSet()
+    for endpoint in topology.role("workload"):
+        clients = clients | endpoint.addresses
+    palette: list[tuple[str | None, AddressSet]] = [
+        (host, endpoint.addresses) for endpoint in topology.role("management") for host in endpoint.hosts]
+    for proxy in topology.role("proxy"):
+        path = proxy.extra.get("config")
+        config = inventory.proxy_configs.get(path) if path else None
+        entry: dict[str, Any] = {"name": proxy.name, "config": path, "kind": type(config).__name__ if config else None,
+                                 "location": proxy.source.to_json(), "bumps": []}
+        if isinstance(config, SquidConfig):
+            for host, addresses in palette or [(None, AddressSet.everything())]:
+                decision = ssl_bump_decision(config, clients or AddressSet.everything(), host, addresses, 443)
+                rule = decision.parts[0].rule if decision.parts else None
+                entry["bumps"].append({"host": host, "verdict": decision.verdict,
+                                       "explanation": decision.explain(),
+                                       "location": rule.to_json() if rule else {"file": path, "line": None}})
+        out.append(entry)
+    return out
 
 
 def evaluate(engine: PolicyEngine, bundle: Bundle, input_doc: dict[str, Any],

@@ -202,8 +202,9 @@ def evaluate_layer(graph: NetworkGraph, layer: Layer, pending: list[Box], protoc
                 blocked_by.setdefault(decided.index or 0, _evidence(rule, owner[id(rule)]))
             elif first_match:
                 point = layer.points[0]
-                blocked_by.setdefault(-1, RuleEvidence(point.source, f"* (implicit final rule) {default} all",
-                                                       point.name))
+                text = (f"default_action: {default} (no rule matched)" if layer.kind == "firewall"
+                        else f"* (implicit final rule) {default} all")
+                blocked_by.setdefault(-1, RuleEvidence(point.source, text, point.name))
     for point in layer.points:
         if point.unresolved and denied:
             unknown_because.append(f"{point.name}: {'; '.join(point.unresolved)}")
@@ -211,8 +212,8 @@ def evaluate_layer(graph: NetworkGraph, layer: Layer, pending: list[Box], protoc
     near = [] if first_match or not denied else _near_misses(graph, layer, [r for _, r in compiled], denied,
                                                             protocol, owner)
     names = ", ".join(p.name for p in layer.points)
-    what = {"network-acl": "ACL", "firewall": "firewall"}.get(layer.kind, layer.direction)
-    verb = layer.name if layer.reverse else f"{what} of {names}"
+    what = {"network-acl": "ACL of", "firewall": "firewall"}.get(layer.kind, f"{layer.direction} of")
+    verb = layer.name if layer.reverse else f"{what} {names}"
     if not denied:
         decision, message = "allow", f"{verb} allows it"
     elif unknown_because:

@@ -25,6 +25,7 @@ _NOT_INTERNET = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169
                  "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4")
 INTERNET = AddressSet.all_ipv4() - AddressSet.parse(*_NOT_INTERNET)
 
+IMDS = "169.254.169.254"
 CLUSTER_ROLES = ("workload", "workload-api", "workload-control-plane")
 SINGLE_ROLES = ("management", "browser", "vcenter", "registry", "pcg", "proxy")
 ROLES = SINGLE_ROLES + CLUSTER_ROLES
@@ -48,13 +49,16 @@ class Endpoint:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        out = {"name": self.name, "role": self.role, "cluster": self.cluster,
+        out: dict[str, Any] = {"name": self.name, "role": self.role, "cluster": self.cluster,
                "addresses": self.addresses.ranges(), "hosts": list(self.hosts),
                "security_groups": list(self.security_groups), "subnets": list(self.subnets),
                "external": self.external, "location": self.source.to_json()}
         settings = self.extra.get("proxy_settings")
         if settings is not None:
-            out["proxy"] = settings.to_json()
+            out["proxy"] = dict(settings.to_json())
+            # does the instance metadata service (IMDS) bypass the proxy? Palette's docs require it.
+            out["proxy"]["imds_direct"] = all(settings.proxy_for(IMDS, None, 80, scheme).is_direct
+                                              for scheme in ("http", "https"))
         if "config" in self.extra:
             out["config"] = self.extra["config"]
         return out
