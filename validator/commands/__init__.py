@@ -1,3 +1,8 @@
 """Each CLI command in its own module; importing this package registers them all on ``cli.app``."""
 
-from . import requirements, validate  # noqa: F401
+from . import (  # noqa: F401
+    diff,  # noqa: F401
+    evidence,  # noqa: F401
+    requirements,
+    validate,
+)
