@@ -46,7 +46,8 @@ def test_warn_and_deny_get_distinct_rules_and_real_levels(cli, tmp_path: Path) -
     assert levels == {"PP-EXPOSED-PORT": "warning", "PP-PATH-BLOCKED": "error"}
     for r in run["results"]:
         assert run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"]
-        assert r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "saas-nats-blocked/security_groups.tf"
+        uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert uri == "saas-nats-blocked/security_groups.tf"
     exposure = next(r for r in run["results"] if r["ruleId"] == "PP-EXPOSED-PORT")
     assert exposure["locations"][0]["physicalLocation"]["region"]["startLine"] == 6
     assert any("CIS AWS Foundations" in c for c in exposure["properties"]["controls"])

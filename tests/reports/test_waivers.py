@@ -52,7 +52,8 @@ def test_expired_waiver_no_longer_waives_and_is_reported(cli, tmp_path: Path) ->
     doc = json.loads(cli("validate", net, "-f", "json").stdout)
     assert "waived" not in doc["findings"][0]
     assert doc["waivers"]["expired"][0]["expires"] == PAST
-    assert any(x.startswith("::warning ") and "expired" in x for x in cli("validate", net, "-f", "github").stdout.splitlines())
+    github = cli("validate", net, "-f", "github").stdout.splitlines()
+    assert any(x.startswith("::warning ") and "expired" in x for x in github)
 
 
 def test_waiver_matching_nothing_is_stale(cli, tmp_path: Path) -> None:

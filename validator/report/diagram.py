@@ -75,46 +75,86 @@ def mermaid(diagram: Diagram) -> str:
     return "\n".join(lines + styles)
 
 
-def svg(diagram: Diagram, width: int = 760, height: int = 520) -> str:
-    """A self-contained SVG: nodes on a circle, straight (or bowed, for two-way pairs) labelled edges."""
-    n = max(len(diagram.nodes), 1)
-    cx, cy, radius = width / 2, height / 2, min(width, height) / 2 - 80
+# Columns left to right: who starts the traffic, the platform, the clusters, what they all depend on.
+ROLE_COLUMN = {"browser": 0, "management": 1, "workload": 2, "workload-control-plane": 2, "workload-api": 3,
+               "vcenter": 3, "registry": 3}
+NODE_W, NODE_H, COL_GAP, ROW_GAP = 150, 46, 250, 90
+
+
+def layout(diagram: Diagram) -> dict[str, tuple[float, float]]:
+    """Nodes in role columns, stacked in name order: deterministic and readable for a handful of roles."""
+    columns: dict[int, list[str]] = {}
+    for name, role in diagram.nodes:
+        columns.setdefault(ROLE_COLUMN.get(role, 2), []).append(name)
+    used = sorted(columns)
+    tallest = max((len(v) for v in columns.values()), default=1)
     pos = {}
-    for i, (name, _) in enumerate(diagram.nodes):
-        angle = math.pi + 2 * math.pi * i / n
-        pos[name] = (cx + radius * math.cos(angle), cy + radius * math.sin(angle))
+    for index, col in enumerate(used):
+        names = columns[col]
+        top = 40 + 30 * max(len(used) - 2, 0) + (tallest - len(names)) * ROW_GAP / 2
+        for row, name in enumerate(names):
+            pos[name] = (40 + NODE_W / 2 + index * COL_GAP, top + NODE_H / 2 + row * ROW_GAP)
+    return pos
+
+
+def _anchor(x: float, y: float, tx: float, ty: float) -> tuple[float, float]:
+    """Where the line from a node's centre towards (tx, ty) leaves its box."""
+    dx, dy = tx - x, ty - y
+    if dx == 0 and dy == 0:
+        return x, y
+    scale = min((NODE_W / 2) / abs(dx) if dx else float("inf"), (NODE_H / 2) / abs(dy) if dy else float("inf"))
+    return x + dx * scale, y + dy * scale
+
+
+def svg(diagram: Diagram) -> str:
+    """A self-contained SVG: role columns, one curved arrow per pair coloured by verdict, labels with a halo."""
+    pos = layout(diagram)
+    width = int(max((x for x, _ in pos.values()), default=0) + NODE_W / 2 + 40)
+    height = int(max((y for _, y in pos.values()), default=0) + NODE_H / 2 + 40)
     pairs = {(e.source, e.destination) for e in diagram.edges}
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" id="diagram" role="img" viewBox="0 0 {width} {height}" '
            f'width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
            "<title>Palette roles and required paths</title>", "<defs>"]
     for verdict, colour in COLOURS.items():
-        out.append(f'<marker id="arrow-{verdict}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
-                   f'markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/>'
+        out.append(f'<marker id="arrow-{verdict}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+                   f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/>'
                    "</marker>")
     out.append("</defs>")
-    node_r = 46
-    for edge in diagram.edges:
+    labels = []
+    for i, edge in enumerate(diagram.edges):
         (x1, y1), (x2, y2) = pos[edge.source], pos[edge.destination]
-        dx, dy = x2 - x1, y2 - y1
-        dist = math.hypot(dx, dy) or 1.0
-        ux, uy = dx / dist, dy / dist
-        sx, sy, ex, ey = x1 + ux * node_r, y1 + uy * node_r, x2 - ux * node_r, y2 - uy * node_r
-        bow = 40 if (edge.destination, edge.source) in pairs else 0
-        mx, my = (sx + ex) / 2 - uy * bow, (sy + ey) / 2 + ux * bow
+        dist = math.hypot(x2 - x1, y2 - y1) or 1.0
+        nx, ny = -(y2 - y1) / dist, (x2 - x1) / dist  # unit normal
+        bow = 0.0
+        if (edge.destination, edge.source) in pairs:
+            bow = 28.0
+        if abs(x1 - x2) < 1:  # same column: bow out to the right
+            bow = 70.0 if y2 > y1 else -70.0
+        cx, cy = (x1 + x2) / 2 + nx * bow, (y1 + y2) / 2 + ny * bow
+        span = round(abs(x2 - x1) / COL_GAP)
+        if span > 1:  # arc over the columns in between instead of crossing their nodes
+            cy -= 55 * span + (12 if y2 < y1 else 0)
+        sx, sy = _anchor(x1, y1, cx, cy)
+        ex, ey = _anchor(x2, y2, cx, cy)
         colour = COLOURS[edge.verdict]
         dash = ' stroke-dasharray="6 4"' if edge.optional else ""
         out.append(f'<path class="edge edge-{edge.verdict}" data-source="{escape(edge.source)}" '
                    f'data-destination="{escape(edge.destination)}" data-verdict="{edge.verdict}" '
-                   f'd="M{sx:.1f},{sy:.1f} Q{mx:.1f},{my:.1f} {ex:.1f},{ey:.1f}" fill="none" stroke="{colour}" '
+                   f'd="M{sx:.1f},{sy:.1f} Q{cx:.1f},{cy:.1f} {ex:.1f},{ey:.1f}" fill="none" stroke="{colour}" '
                    f'stroke-width="3"{dash} marker-end="url(#arrow-{edge.verdict})"/>')
-        lx, ly = (sx + 2 * mx + ex) / 4, (sy + 2 * my + ey) / 4
-        out.append(f'<text x="{lx:.1f}" y="{ly - 4:.1f}" text-anchor="middle" fill="{colour}">'
-                   f'{escape(", ".join(edge.ports))} {edge.verdict}</text>')
+        t = 0.5 if i % 2 == 0 else 0.4  # stagger labels of neighbouring edges
+        lx = (1 - t) ** 2 * sx + 2 * (1 - t) * t * cx + t * t * ex
+        ly = (1 - t) ** 2 * sy + 2 * (1 - t) * t * cy + t * t * ey
+        labels.append(f'<text x="{lx:.1f}" y="{ly - 5:.1f}" text-anchor="middle" fill="{colour}" '
+                      f'stroke="#fff" stroke-width="4" paint-order="stroke">{escape(", ".join(edge.ports))}'
+                      f"{'' if edge.verdict == 'reachable' else ' ' + edge.verdict.upper()}</text>")
     for name, role in diagram.nodes:
         x, y = pos[name]
-        out.append(f'<g class="node" data-name="{escape(name)}"><circle cx="{x:.1f}" cy="{y:.1f}" r="{node_r}" '
-                   'fill="#eef2f7" stroke="#34495e" stroke-width="2"/>'
-                   f'<text x="{x:.1f}" y="{y - 2:.1f}" text-anchor="middle" font-weight="bold">{escape(name)}</text>'
-                   f'<text x="{x:.1f}" y="{y + 14:.1f}" text-anchor="middle" fill="#555">{escape(role)}</text></g>')
+        out.append(f'<g class="node" data-name="{escape(name)}"><rect x="{x - NODE_W / 2:.1f}" '
+                   f'y="{y - NODE_H / 2:.1f}" width="{NODE_W}" height="{NODE_H}" rx="8" fill="#eef2f7" '
+                   'stroke="#34495e" stroke-width="2"/>'
+                   f'<text x="{x:.1f}" y="{y - 3:.1f}" text-anchor="middle" font-weight="bold">{escape(name)}</text>'
+                   f'<text x="{x:.1f}" y="{y + 13:.1f}" text-anchor="middle" fill="#555">{escape(role)}</text></g>')
+    out.extend(labels)  # labels last, so no line crosses them
     out.append("</svg>")
     return "\n".join(out)
