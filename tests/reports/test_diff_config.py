@@ -108,3 +108,21 @@ def test_bad_config_is_located(cli, tmp_path: Path) -> None:
 def test_no_progress_output_when_not_a_terminal(cli) -> None:
     result = cli("validate", FIXTURES / "self-hosted-ok")
     assert "palette-policy:" not in result.stdout + result.stderr  # the spinner never reaches a pipe
+
+
+def test_shipped_examples_and_hook_definitions_are_valid() -> None:
+    import yaml
+    from report_helpers import ROOT
+
+    from validator.config import load_config
+    from validator.waivers import load_waivers
+
+    examples = ROOT / "docs" / "examples"
+    assert load_waivers(examples / "palette-policy-waivers.yaml")[0].owner == "netops@example.com"
+    assert load_config(examples / "palette-policy.yaml").get("fail_on") == "deny"
+    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "palette-policy" and hook["entry"] == "palette-policy validate"
+    assert hook["pass_filenames"] is False and hook["language"] == "python"
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    assert any("upload-sarif" in str(step.get("uses", "")) for step in action["runs"]["steps"])
