@@ -93,3 +93,22 @@ def test_bundle_inside_the_scanned_folder_is_not_an_input(cli, tmp_path: Path) -
 def test_verify_without_manifest_is_bad_input(cli, tmp_path: Path) -> None:
     result = cli("evidence", "verify", tmp_path)
     assert result.exit_code == 2 and "manifest.json" in result.stderr
+
+
+def test_config_and_waivers_outside_the_scanned_folder_are_hashed_too(cli, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    net = copy_fixture("saas-nats-blocked", repo)
+    config = repo / ".palette-policy.yaml"
+    config.write_text("fail_on: deny\nwaivers: waivers.yaml\n", encoding="utf-8")
+    (repo / "waivers.yaml").write_text(
+        "waivers:\n  - id: PP-PATH-BLOCKED\n    reason: accepted\n    owner: me\n    expires: 2999-01-01\n")
+    ev = tmp_path / "ev"
+    assert cli("validate", net, "--evidence", ev).exit_code == 0
+    manifest = json.loads((ev / "manifest.json").read_text())
+    assert sorted(x["role"] for x in manifest["inputs"]["outside_root"]) == ["config", "waivers"]
+    assert cli("evidence", "verify", ev, "--rerun").exit_code == 0
+    (repo / "waivers.yaml").write_text((repo / "waivers.yaml").read_text().replace("2999", "2001"))
+    result = cli("evidence", "verify", ev, "--rerun")
+    assert result.exit_code == 1
+    assert "changed: waivers:" in result.stdout and "exit code: recorded 0, now 1" in result.stdout

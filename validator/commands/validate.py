@@ -97,7 +97,7 @@ def validate(
         if evidence is not None:
             from ..report.evidence import write_bundle
 
-            write_bundle(report, options, evidence, ["palette-policy", *sys.argv[1:]])
+            write_bundle(report, options, evidence, ["palette-policy", *sys.argv[1:]], config=cfg.file)
         write(render(report), output)
         return report.exit_code
 

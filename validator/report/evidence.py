@@ -71,11 +71,12 @@ def _options_json(options: Options) -> dict[str, Any]:
 
 
 def manifest(report: Report, options: Options, argv: list[str], outputs: dict[str, str],
-             bundle_dir: Path, now: dt.datetime | None = None) -> dict[str, Any]:
+             bundle_dir: Path, now: dt.datetime | None = None, config: str | None = None) -> dict[str, Any]:
     root = Path(report.root)
     files = hash_tree(root, exclude=bundle_dir)
     extra: dict[str, str] = {}
-    for label, path in (("topology", options.topology), ("waivers", options.waivers_file)):
+    for label, path in (("topology", options.topology), ("waivers", options.waivers_file),
+                        ("config", Path(config) if config else None)):
         if path is not None and not _inside(path, root):
             extra[label] = str(path)
     return {
@@ -116,13 +117,13 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def write_bundle(report: Report, options: Options, directory: Path, argv: list[str],
-                 now: dt.datetime | None = None) -> dict[str, Any]:
+                 now: dt.datetime | None = None, config: str | None = None) -> dict[str, Any]:
     texts = {"report.json": json_report.render(report) + "\n", "report.html": html.render(report) + "\n"}
     outputs = {}
     for name, text in texts.items():
         atomic_write(directory / name, text)
         outputs[name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    doc = manifest(report, options, argv, outputs, directory, now)
+    doc = manifest(report, options, argv, outputs, directory, now, config)
     atomic_write(directory / MANIFEST, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     return doc
 
