@@ -26,6 +26,29 @@ vertical-align:top;font-size:14px}th{background:#f0f3f7}.reachable{color:#2e7d32
 """
 
 
+def _hops(report: Report) -> list[str]:
+    """Per path, every hop and layer with its decision and the rules that decided: the audit trail."""
+    e = escape
+    out = []
+    for r in report.results:
+        items = []
+        for hop in r.hops:
+            layers = []
+            for layer in hop.layers:
+                rules = [f"allowed by {e(x.text)} ({e(x.source.location())})" for x in layer.allowed_by[:5]]
+                rules += [f"blocked by {e(x.text)} ({e(x.source.location())})" for x in layer.blocked_by[:5]]
+                rules += [f"nearest: {e(x.text)} ({e(x.source.location())})" for x in layer.near_misses[:2]]
+                rules += [f"unknown: {e(x)}" for x in layer.unknown_because[:3]]
+                layers.append(f"<li>{e(layer.layer)}: <b>{e(layer.decision)}</b> — {e(layer.message)}"
+                              + (f"<ul>{''.join(f'<li>{x}</li>' for x in rules)}</ul>" if rules else "") + "</li>")
+            items.append(f"<li>{e(hop.source)} → {e(hop.destination)}: <span class=\"{hop.verdict}\">{hop.verdict}"
+                         f"</span><ul>{''.join(layers) or '<li>no enforcement point on the way</li>'}</ul></li>")
+        opened = "" if r.verdict == "reachable" else " open"
+        out.append(f'<details class="trail"{opened}><summary>{e(r.requirement.id)}: {e(r.binding)} '
+                   f'<span class="{r.verdict}">{r.verdict}</span></summary><ul>{"".join(items)}</ul></details>')
+    return out
+
+
 def render(report: Report) -> str:
     e = escape
     counts = report.counts()
@@ -86,5 +109,6 @@ def render(report: Report) -> str:
         parts.append("<p>No findings.</p>")
     if waiver_rows:
         parts += ["<h2>Waivers</h2>", "<ul>", *waiver_rows, "</ul>"]
+    parts += ["<h2>Evidence per path</h2>", *_hops(report)]
     parts.append("</body></html>")
     return "\n".join(parts)
