@@ -140,3 +140,28 @@ def test_progress_spinner_only_on_a_terminal(tmp_path: Path) -> None:
     assert "palette-policy: " in err and out.startswith("REQUIREMENT")
     out, err = run("--format", "json")
     assert "palette-policy: " not in err and out.lstrip().startswith("{")
+
+
+MERMAID_JS = os.environ.get("PALETTE_POLICY_MERMAID_JS")  # path to mermaid.min.js (npm package mermaid, dist/)
+
+
+@needs_chromium
+@pytest.mark.skipif(not MERMAID_JS or not Path(MERMAID_JS).is_file(),
+                    reason="set PALETTE_POLICY_MERMAID_JS to a local mermaid.min.js to render the Markdown diagram")
+def test_markdown_mermaid_renders_with_real_mermaid(cli, tmp_path: Path) -> None:
+    import html
+
+    text = cli("validate", FIXTURES / "self-hosted-no-6443", "-f", "markdown").stdout
+    start = text.index("```mermaid") + len("```mermaid")
+    block = text[start:text.index("```", start)]
+    page = tmp_path / "page.html"
+    page.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"><script src="{Path(MERMAID_JS or "").as_uri()}">'
+                    f'</script></head><body><pre class="mermaid">{html.escape(block)}</pre><script>'
+                    "mermaid.initialize({startOnLoad:false});mermaid.run({querySelector:'.mermaid'})"
+                    ".then(()=>document.body.setAttribute('data-ok','1'))"
+                    ".catch(e=>document.body.setAttribute('data-err',String(e)));</script></body></html>",
+                    encoding="utf-8")
+    dom = chromium(tmp_path, "--virtual-time-budget=5000", "--allow-file-access-from-files", "--dump-dom",
+                   page.as_uri()).stdout
+    assert 'data-ok="1"' in dom, re.findall(r'data-err="[^"]*"', dom)
+    assert "tcp/6443 blocked" in dom
