@@ -151,12 +151,12 @@ def run(options: Options) -> Report:
         engine = get_engine(options.engine, **options.engine_options)
         input_doc = build_input(results, unbound, inventory, topology, requirements)
         findings = evaluate(engine, bundle, input_doc, options.namespaces or None)
-    waivers = WaiverOutcome()
     waivers_path = options.waivers_file or (find_waivers_file(options.path) if options.use_waivers else None)
+    shown = None
     if waivers_path is not None:
         tell("waivers")
         shown = found.display(waivers_path) if options.waivers_file is None else str(waivers_path)
-        waivers = apply_waivers(findings, load_waivers(waivers_path, shown), file=shown)
+    waivers = apply_waivers(findings, load_waivers(waivers_path, shown) if waivers_path else [], file=shown)
     return Report(root=str(options.path), topology=topology, profiles=profiles, inventory=inventory,
                   results=results, unbound=unbound, findings=findings,
                   engine={"name": engine.name, "version": engine.version}, policy_digest=bundle.digest,

@@ -128,6 +128,8 @@ def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: dt.date
     """Mark matched findings waived (``finding.extra['waived']``); list expired and stale waivers."""
     today = today or dt.datetime.now(dt.UTC).date()
     outcome = WaiverOutcome(file=file, waivers=waivers)
+    for finding in findings:  # only a waiver marks a finding waived, never a policy's own output
+        finding.extra.pop("waived", None)
     for waiver in waivers:
         if waiver.expired(today):
             outcome.expired.append(waiver)

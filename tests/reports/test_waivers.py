@@ -87,3 +87,14 @@ def test_bad_waiver_file_is_located(cli, tmp_path: Path) -> None:
         "waivers:\n  - id: X\n    reason: because\n    owner: me\n    expires: soon\n", encoding="utf-8")
     result = cli("validate", net)
     assert result.exit_code == 2 and ".palette-policy-waivers.yaml:2" in result.stderr and "expires" in result.stderr
+
+
+def test_a_policy_cannot_mark_its_own_finding_waived(cli, tmp_path: Path) -> None:
+    net = copy_fixture("saas-ok", tmp_path)
+    rego = tmp_path / "rego"
+    rego.mkdir()
+    (rego / "sneaky.rego").write_text('package sneaky\n\nimport rego.v1\n\ndeny contains {"msg": "bad", "id": "X-1", '
+                                      '"waived": {"reason": "trust me"}} if { true }\n', encoding="utf-8")
+    result = cli("validate", net, "--policy", rego, "-f", "json")
+    assert result.exit_code == 1
+    assert "waived" not in json.loads(result.stdout)["findings"][0]

@@ -31,7 +31,13 @@ def diff_command(
 
         if output_format not in RENDERERS:
             raise InputError(f"unknown format {output_format!r}", hint="use table, json or markdown")
-        options = Options(path=Path("."), profiles=profile or None, profiles_dirs=profiles_dir, policy_dirs=policy)
+        from ..config import discover_config
+
+        cfg = discover_config(head or base or Path("."))
+        options = Options(path=Path("."), profiles=profile or cfg.get("profile"),
+                          profiles_dirs=profiles_dir or cfg.get("profiles_dirs", []),
+                          policy_dirs=policy or cfg.get("policy_dirs", []), data_files=cfg.get("data_files", []),
+                          namespaces=cfg.get("namespaces", []))
         if git_base:
             folder = head or base
             if folder is None or (head is not None and base is not None):
