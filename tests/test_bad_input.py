@@ -6,7 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, write_files
+
+from tests.helpers import FIXTURES, write_files
 
 TOPOLOGY = (FIXTURES / "saas-ok" / "palette-network.yaml").read_text()
 

@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import FIXTURES, json_report
+from tests.helpers import FIXTURES, json_report
 
 
 def test_world_open_ssh_and_nats_are_warned_with_location(cli, tmp_path: Path) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import ROOT
-
+from tests.helpers import ROOT
 from validator.requirements import available_profiles, load_profiles
 
 SEED = {  # (source, destination, protocol, port, required) read off the seed page's tables

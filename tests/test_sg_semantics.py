@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import profile, verdicts, write_files
+from tests.helpers import profile, verdicts, write_files
 
 TOPOLOGY = """
 profiles: [t]

@@ -8,7 +8,8 @@ import sys
 
 import jsonschema
 import pytest
-from conftest import FIXTURES, ROOT, json_report
+
+from tests.helpers import FIXTURES, ROOT, json_report
 
 REPORT_SCHEMA = json.loads((ROOT / "schemas" / "report.schema.json").read_text())
 

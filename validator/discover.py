@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+from .limits import DEFAULT_LIMITS, Limits
 from .model import SkippedFile
 
 DEFAULT_IGNORES = (".git", ".terraform", "node_modules", ".venv", "__pycache__", ".palette-policy-evidence")
@@ -21,7 +22,6 @@ TOPOLOGY_NAMES = ("palette-network.yaml", "palette-network.yml")
 CONFIG_NAMES = (".palette-policy.yaml", ".palette-policy-waivers.yaml", IGNORE_FILE)
 DOCUMENT_SUFFIXES = (".json", ".yaml", ".yml")
 SQUID_NAMES = ("squid.conf",)
-MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
 @dataclass
@@ -59,8 +59,9 @@ def _ignored(rel: str, globs: list[str]) -> bool:
     return False
 
 
-def discover(root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Discovery:
+def discover(root: Path, limits: Limits = DEFAULT_LIMITS) -> Discovery:
     """Walk ``root`` (a folder, or a single file) and sort files by how they will be read."""
+    max_bytes = limits.max_file_bytes
     if not root.exists():
         raise InputError(f"{root} does not exist", hint="pass the folder that holds your network configs")
     if root.is_file():
@@ -89,7 +90,10 @@ def discover(root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Discovery:
                 found.ignored.append(rel)
                 continue
             if path.is_symlink() and not path.exists():
-                found.skipped.append(SkippedFile(rel, "broken symbolic link"))
+                found.skipped.append(SkippedFile(rel, "broken symbolic link (or a link loop)"))
+                continue
+            if not path.is_file():
+                found.skipped.append(SkippedFile(rel, "not a regular file (a pipe, socket or device)"))
                 continue
             if name.endswith((".tf", ".tf.json")):
                 _check_readable(path, rel, max_bytes)

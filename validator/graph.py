@@ -32,6 +32,8 @@ class Layer:
     direction: str
     points: list[EnforcementPoint]
     endpoint: Endpoint
+    scope: AddressSet | None = None  # applies only to this endpoint's addresses (a subnet's ACL)
+    reverse: bool = False  # evaluated on the return leg (stateless layers, N3)
 
 
 @dataclass
@@ -80,18 +82,51 @@ class NetworkGraph:
         self._peer_cache[id(rule)] = result
         return result
 
+    def nacls_of(self, endpoint: Endpoint) -> list[tuple[EnforcementPoint, AddressSet]]:
+        """The network ACL of each of the endpoint's subnets, with the addresses it covers (N1)."""
+        out: dict[str, tuple[EnforcementPoint, AddressSet]] = {}
+        for ref in endpoint.subnets:
+            key = self.alias.get(ref, ref)
+            subnet = self.inventory.subnets.get(key)
+            names = {ref, key, *(subnet.aliases if subnet else ())}
+            assoc = next((self.inventory.nacl_associations[n] for n in names
+                          if n in self.inventory.nacl_associations), None)
+            if assoc is None:
+                continue  # the VPC's default ACL, not declared here: allows everything (N1)
+            acl = self.inventory.points[self.alias.get(assoc[0], assoc[0])]
+            scope = endpoint.addresses & subnet.addresses if subnet and subnet.addresses else endpoint.addresses
+            prev = out.get(acl.key)
+            out[acl.key] = (acl, prev[1] | scope if prev else scope)
+        return list(out.values())
+
     def direct_hop(self, src: Endpoint, dst: Endpoint) -> Hop:
-        """The one-hop path: the sender's groups (egress), then the receiver's groups (ingress)."""
+        """One hop, in the order packets meet the layers (N4): the sender's groups, the sender's subnet ACL
+        outbound, the receiver's subnet ACL inbound, the receiver's groups; then the return leg through both
+        ACLs, which are stateless (N3). Traffic inside one subnet does not cross its ACL."""
         hop = Hop(src, dst)
-        src_groups = self.groups_of(src)
-        dst_groups = self.groups_of(dst)
+        src_groups, dst_groups = self.groups_of(src), self.groups_of(dst)
+        same_subnets = bool(src.subnets) and set(src.subnets) == set(dst.subnets)
+        src_acls = [] if same_subnets else self.nacls_of(src)
+        dst_acls = [] if same_subnets else self.nacls_of(dst)
         if src_groups:
             names = ", ".join(g.name for g in src_groups)
             hop.layers.append(Layer(f"egress of {src.name} ({names})", "security-group", "egress", src_groups, src))
+        for acl, scope in src_acls:
+            hop.layers.append(Layer(f"outbound ACL of {src.name} ({acl.name})", "network-acl", "egress", [acl], src,
+                                    scope=scope))
+        for acl, scope in dst_acls:
+            hop.layers.append(Layer(f"inbound ACL of {dst.name} ({acl.name})", "network-acl", "ingress", [acl], dst,
+                                    scope=scope))
         if dst_groups:
             names = ", ".join(g.name for g in dst_groups)
             hop.layers.append(Layer(f"ingress of {dst.name} ({names})", "security-group", "ingress", dst_groups,
                                     dst))
+        for acl, scope in dst_acls:
+            hop.layers.append(Layer(f"return traffic: outbound ACL of {dst.name} ({acl.name})", "network-acl",
+                                    "egress", [acl], dst, scope=scope, reverse=True))
+        for acl, scope in src_acls:
+            hop.layers.append(Layer(f"return traffic: inbound ACL of {src.name} ({acl.name})", "network-acl",
+                                    "ingress", [acl], src, scope=scope, reverse=True))
         return hop
 
     def paths(self, src: Endpoint, dst: Endpoint) -> list[list[Hop]]:
@@ -117,7 +152,14 @@ class NetworkGraph:
 
 def _resolve_groups(topology: Topology, alias: dict[str, str], inventory: Inventory) -> None:
     names = sorted(alias)
+    associated = set(inventory.nacl_associations)
     for endpoint in topology.endpoints:
+        for subnet in endpoint.subnets:
+            if subnet not in alias and subnet not in associated:
+                close = difflib.get_close_matches(subnet, [*sorted(inventory.subnets), *sorted(associated)], n=1)
+                hint = f"did you mean {close[0]!r}?" if close else "declare the subnet or its ACL association"
+                raise InputError(f"{endpoint.name}: subnet {subnet!r} is not declared in any loaded file",
+                                 file=topology.path, line=endpoint.source.line, hint=hint)
         for group in endpoint.security_groups:
             if group not in alias:
                 close = difflib.get_close_matches(group, names, n=1)

@@ -28,7 +28,9 @@ def _normalize(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
     for lo, hi in items:
         if lo > hi:
             continue
-        if out and lo <= out[-1][1] + 1:
+        # adjacent intervals merge, except across the IPv4/IPv6 boundary (2**32-1 | 2**32): a merged
+        # interval would span two families and could not be printed or compared with everything()
+        if out and lo <= out[-1][1] + 1 and not (lo == V6_OFFSET and out[-1][1] == V4_MAX):
             if hi > out[-1][1]:
                 out[-1] = (out[-1][0], hi)
         else:
@@ -393,6 +395,18 @@ class PrefixList:
 
 
 @dataclass
+class Subnet:
+    """A subnet declared in the repo: its CIDR (when known) lets the graph scope its network ACL."""
+
+    key: str
+    name: str
+    addresses: AddressSet
+    source: SourceRef
+    aliases: set[str] = field(default_factory=set)
+    vpc: str | None = None
+
+
+@dataclass
 class LoadedFile:
     """A file the run read, with what it contributed (for the report and the evidence manifest)."""
 
@@ -413,6 +427,9 @@ class Inventory:
 
     points: dict[str, EnforcementPoint] = field(default_factory=dict)
     prefix_lists: dict[str, PrefixList] = field(default_factory=dict)
+    subnets: dict[str, Subnet] = field(default_factory=dict)
+    # subnet reference (key or literal id) → network ACL key (N1: exactly one NACL per subnet)
+    nacl_associations: dict[str, tuple[str, SourceRef]] = field(default_factory=dict)
     files: list[LoadedFile] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     extras: dict[str, list[object]] = field(default_factory=dict)
@@ -435,6 +452,8 @@ class Inventory:
         for point in other.points.values():
             self.add_point(point)
         self.prefix_lists.update(other.prefix_lists)
+        self.subnets.update(other.subnets)
+        self.nacl_associations.update(other.nacl_associations)
         self.files.extend(other.files)
         self.skipped.extend(other.skipped)
         for k, v in other.extras.items():
@@ -450,5 +469,9 @@ class Inventory:
         for key, plist in self.prefix_lists.items():
             index[key] = key
             for alias in plist.aliases:
+                index.setdefault(alias, key)
+        for key, subnet in self.subnets.items():
+            index[key] = key
+            for alias in subnet.aliases:
                 index.setdefault(alias, key)
         return index

@@ -18,12 +18,12 @@ from .discover import discover
 from .engine import get_engine
 from .errors import InputError
 from .graph import build_graph
+from .limits import DEFAULT_LIMITS, Limits
 from .loaders import load_all
 from .model import Inventory
-from .policy import Finding, build_input, evaluate, load_bundle
+from .policy import Finding, build_input, evaluate, load_policies
 from .reach import PathResult, Unbound, evaluate_requirements
 from .requirements import Profile, load_profiles
-from .resources import resource_dir
 from .topology import Topology, load_topology
 from .waivers import WaiverOutcome, apply_waivers, find_waivers_file, is_waived, load_waivers
 
@@ -42,7 +42,8 @@ class Options:
     data_files: list[Path] = field(default_factory=list)
     namespaces: list[str] = field(default_factory=list)
     fail_on: str = "deny"
-    max_file_bytes: int | None = None
+    limits: Limits = DEFAULT_LIMITS
+    strict: bool = False  # files that would be skipped are errors instead
     waivers_file: Path | None = None  # default: PATH/.palette-policy-waivers.yaml when present
     use_waivers: bool = True
     progress: Callable[[str], None] | None = None  # told each stage's name as it starts (terminal only)
@@ -124,8 +125,7 @@ def run(options: Options) -> Report:
     tell = options.progress or (lambda stage: None)
     tell("discover")
     with _timed(timings, "discover"):
-        kwargs = {"max_bytes": options.max_file_bytes} if options.max_file_bytes else {}
-        found = discover(options.path, **kwargs)
+        found = discover(options.path, options.limits)
         topo_path = options.topology or found.topology
         if topo_path is None:
             raise InputError(f"no palette-network.yaml in {options.path}",
@@ -133,8 +133,13 @@ def run(options: Options) -> Report:
     tell("parse")
     with _timed(timings, "parse"):
         topology = load_topology(topo_path, found.display(topo_path) if options.topology is None
-                                 else str(topo_path))
-        inventory = load_all(found)
+                                 else str(topo_path), options.limits)
+        inventory = load_all(found, options.limits)
+        if options.strict and inventory.skipped:
+            first = sorted(inventory.skipped, key=lambda s: s.path)[0]
+            raise InputError(f"skipped: {first.reason} ({len(inventory.skipped)} file(s) skipped in all)",
+                             file=first.path, hint="--strict makes skips errors; add the file to "
+                             ".palette-policy-ignore or drop --strict")
     tell("model")
     with _timed(timings, "model"):
         profiles = load_profiles(options.profiles or topology.profiles, options.profiles_dirs)
@@ -147,7 +152,7 @@ def run(options: Options) -> Report:
         results, unbound = evaluate_requirements(graph, requirements)
     tell("policies")
     with _timed(timings, "policies"):
-        bundle = load_bundle([resource_dir("policies"), *options.policy_dirs], options.data_files)
+        bundle = load_policies(options.policy_dirs, options.data_files)
         engine = get_engine(options.engine, **options.engine_options)
         input_doc = build_input(results, unbound, inventory, topology, requirements)
         findings = evaluate(engine, bundle, input_doc, options.namespaces or None)
@@ -159,6 +164,7 @@ def run(options: Options) -> Report:
     waivers = apply_waivers(findings, load_waivers(waivers_path, shown) if waivers_path else [], file=shown)
     return Report(root=str(options.path), topology=topology, profiles=profiles, inventory=inventory,
                   results=results, unbound=unbound, findings=findings,
-                  engine={"name": engine.name, "version": engine.version}, policy_digest=bundle.digest,
+                  engine={"name": engine.name, "version": engine.version, "description": engine.description},
+                  policy_digest=bundle.digest,
                   policy_files=bundle.files, ignored=found.ignored, timings=timings, fail_on=options.fail_on,
                   input_doc=input_doc, waivers=waivers)

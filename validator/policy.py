@@ -7,23 +7,18 @@ how severe and what to do about it is in ``policies/`` (Rego and data), where us
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .discover import read_text
-from .engine import PolicyEngine, get_engine
-from .errors import InputError
-from .loaders.documents import load_document
+from .engine import Bundle, PolicyEngine, RawFinding, evaluate_findings, get_engine, load_bundle
 from .model import AddressSet, Inventory
 from .reach import PathResult, Unbound
 from .resources import resource_dir
 from .topology import Topology
 
-RULE_KINDS = ("deny", "violation", "warn")
 ALL_V4 = AddressSet.all_ipv4()
 ALL_V6 = AddressSet.all_ipv6()
 
@@ -54,61 +49,17 @@ class Finding:
         return out
 
 
-@dataclass
-class PolicyBundle:
-    modules: dict[str, str]
-    data: dict[str, Any]
-    digest: str
-    files: list[str]
-
-
-def _merge(into: dict[str, Any], new: dict[str, Any], where: str) -> None:
-    for key, value in new.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _merge(into[key], value, where)
-        else:
-            into[key] = value
-
-
-def load_bundle(dirs: list[Path], data_files: list[Path] | None = None) -> PolicyBundle:
-    """Rego modules and data files of the policy directories, in a stable order, with a digest."""
-    modules: dict[str, str] = {}
-    data: dict[str, Any] = {}
-    digest = hashlib.sha256()
-    files: list[str] = []
+def load_policies(dirs: list[Path], data_files: list[Path] | None = None) -> Bundle:
+    """The shipped bundle plus the user's directories and data files (see ``engine.load_bundle``)."""
     shipped = resource_dir("policies")
-    for directory in dirs:
-        if not directory.is_dir():
-            raise InputError(f"policy directory {directory} does not exist")
-        for path in sorted(directory.rglob("*")):
-            if not path.is_file() or "profiles" in path.relative_to(directory).parts:
-                continue
-            name = f"policies/{path.relative_to(shipped).as_posix()}" if directory == shipped else str(path)
-            if path.suffix == ".rego":
-                text = read_text(path, name)
-                if path.stem.endswith("_test"):
-                    continue
-                modules[name] = text
-            elif path.suffix in (".yaml", ".yml", ".json"):
-                text = read_text(path, name)
-                doc = load_document(text, name)
-                if not isinstance(doc, dict):
-                    raise InputError("a policy data file must hold a mapping", file=name)
-                _merge(data, json.loads(json.dumps(doc)), name)
-            else:
-                continue
-            files.append(name)
-            digest.update(name.encode() + b"\0" + text.encode() + b"\0")
-    for path in data_files or []:
-        name = str(path)
-        text = read_text(path, name)
-        doc = load_document(text, name)
-        if not isinstance(doc, dict):
-            raise InputError("a data file must hold a mapping", file=name)
-        _merge(data, json.loads(json.dumps(doc)), name)
-        files.append(name)
-        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
-    return PolicyBundle(modules, data, digest.hexdigest(), files)
+
+    def display(path: Path) -> str:
+        try:
+            return f"policies/{path.resolve().relative_to(shipped.resolve()).as_posix()}"
+        except ValueError:
+            return str(path)
+
+    return load_bundle([shipped, *dirs], data_files, include_tests=False, display=display)
 
 
 def _rule_json(rule: Any, point: Any) -> dict[str, Any]:
@@ -141,55 +92,29 @@ def build_input(results: list[PathResult], unbound: list[Unbound], inventory: In
     }
 
 
-def evaluate(engine: PolicyEngine, bundle: PolicyBundle, input_doc: dict[str, Any],
+def evaluate(engine: PolicyEngine, bundle: Bundle, input_doc: dict[str, Any],
              namespaces: list[str] | None = None) -> list[Finding]:
+    """Run the bundle on the input; every deny/warn/violation becomes a Finding (violation counts as deny)."""
     engine.load(bundle.modules, bundle.data)
-    value = engine.evaluate("data", input_doc) or {}
-    findings: list[Finding] = []
-    for package, rules in _packages(value, []):
-        if namespaces and not any(package == n or package.startswith(n + ".") for n in namespaces):
-            continue
-        for kind in RULE_KINDS:
-            for item in _as_list(rules.get(kind)):
-                findings.append(_finding(item, "deny" if kind == "violation" else kind, package))
+    findings = [_finding(raw) for raw in evaluate_findings(engine, bundle, input_doc, namespaces)]
     findings.sort(key=lambda f: (f.kind != "deny", f.id, f.requirement or "", json.dumps(f.binding, sort_keys=True),
                                  f.message))
     return findings
 
 
-def _packages(value: Any, path: list[str]) -> list[tuple[str, dict[str, Any]]]:
-    out: list[tuple[str, dict[str, Any]]] = []
-    if not isinstance(value, dict):
-        return out
-    if any(k in value for k in RULE_KINDS):
-        out.append((".".join(path), value))
-    for key, child in value.items():
-        if isinstance(child, dict) and key not in RULE_KINDS:
-            out.extend(_packages(child, [*path, key]))
-    return out
+_STRUCTURED = ("requirement", "binding", "controls")
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _finding(item: Any, kind: str, package: str) -> Finding:
-    if isinstance(item, str):
-        return Finding(kind, package.replace(".", "-").upper() or "USER", "high" if kind == "deny" else "medium",
-                       item, item, package)
-    if not isinstance(item, dict) or "msg" not in item:
-        raise InputError(f"policy {package}: a {kind} value must be a string or an object with 'msg'",
-                         hint="return {\"msg\": \"...\", \"id\": \"...\"}")
-    known = {"msg", "id", "severity", "title", "remediation", "locations", "requirement", "binding", "controls"}
-    return Finding(kind=kind, id=str(item.get("id") or package.replace(".", "-").upper()),
-                   severity=str(item.get("severity") or ("high" if kind == "deny" else "medium")),
-                   title=str(item.get("title") or item["msg"]), message=str(item["msg"]), package=package,
-                   requirement=item.get("requirement"), binding=item.get("binding"),
-                   locations=list(item.get("locations") or []), remediation=str(item.get("remediation") or ""),
-                   controls=list(item.get("controls") or []),
-                   extra={k: v for k, v in item.items() if k not in known})
+def _finding(raw: RawFinding) -> Finding:
+    kind = "deny" if raw.kind == "violation" else raw.kind
+    meta = dict(raw.metadata)
+    fallback_id = raw.package.replace(".", "-").upper() or "USER"
+    return Finding(kind=kind, id=raw.id or fallback_id,
+                   severity=raw.severity or ("high" if kind == "deny" else "medium"),
+                   title=raw.title or raw.msg, message=raw.msg, package=raw.package,
+                   requirement=meta.pop("requirement", None), binding=meta.pop("binding", None),
+                   locations=[loc if isinstance(loc, dict) else {"file": str(loc)} for loc in raw.locations],
+                   remediation=raw.remediation or "", controls=list(meta.pop("controls", None) or []), extra=meta)
 
 
 def default_engine(name: str = "embedded", **options: Any) -> PolicyEngine:

@@ -121,70 +121,138 @@ def _point_json(layer: Layer) -> list[dict[str, Any]]:
     return [{"kind": p.kind, "key": p.key, "name": p.name, **p.source.to_json()} for p in layer.points]
 
 
+def _scope_box(layer: Layer) -> Box | None:
+    """Flows a scoped layer sees: from its addresses (egress) or to them (ingress)."""
+    if layer.scope is None:
+        return None
+    if layer.direction == "egress":
+        return Box(layer.scope, EVERYWHERE, ALL_PORTS)
+    return Box(EVERYWHERE, layer.scope, ALL_PORTS)
+
+
 def evaluate_layer(graph: NetworkGraph, layer: Layer, pending: list[Box], protocol: str
                    ) -> tuple[list[Box], LayerResult]:
-    """Apply one allow-only layer (security groups) to the flows that reached it."""
-    allowed: list[Box] = []
-    allowed_by: list[RuleEvidence] = []
-    maybe: list[tuple[Rule, Box, tuple[str, ...]]] = []
-    near: list[RuleEvidence] = []
-    remaining = list(pending)
+    """Apply one layer to the flows that reached it; returns what it lets through and why.
+
+    Allow-only layers (security groups) pass what any rule matches (A1). First-match layers (network
+    ACLs) walk their rules in order: the first rule that matches a piece decides it, allow or deny, and
+    the default action decides the rest (N2). A rule with an unresolved part turns what it might match
+    into ``unknown``.
+    """
+    passthrough: list[Box] = []
+    scope = _scope_box(layer)
+    if scope is not None:
+        inside = [x for p in pending if not (x := p.intersect(scope)).is_empty()]
+        passthrough = [x for p in pending for x in p.subtract(scope)]
+        pending = inside
+    first_match = layer.points[0].semantics == "first-match"
     owner = {id(r): p.name for p in layer.points for r in p.rules}
     candidates = [r for p in layer.points for r in p.rules if r.direction == layer.direction]
+    if first_match:
+        candidates.sort(key=lambda r: r.order or 0)
+    allowed: list[Box] = []
+    allowed_by: list[RuleEvidence] = []
+    blocked_by: list[RuleEvidence] = []
+    unknown_because: list[str] = []
+    maybe: list[tuple[Rule, Box, tuple[str, ...]]] = []
+    remaining = list(pending)
     for rule in candidates:
+        if not remaining:
+            break
         if not protocol_matches(rule.protocol, protocol):
             continue
         addresses, unknown = graph.peer_addresses(rule)
         box = _rule_box(rule, layer.direction, addresses)
         if unknown:
-            maybe.append((rule, _rule_box(rule, layer.direction, EVERYWHERE), unknown))
-        if not remaining:
-            continue
-        hit = False
+            maybe_box = _rule_box(rule, layer.direction, EVERYWHERE)
+            if first_match:  # an unknown entry ahead of the decision makes what it may match unknown
+                touched = [x for piece in remaining if not (x := piece.intersect(maybe_box)).is_empty()]
+                if touched:
+                    unknown_because.extend(f"{rule.source.location()}: {r}" for r in unknown)
+                    remaining = [x for piece in remaining for x in piece.subtract(maybe_box)]
+                continue
+            maybe.append((rule, maybe_box, unknown))
+        hit: list[Box] = []
         next_remaining: list[Box] = []
         for piece in remaining:
             inter = piece.intersect(box)
             if inter.is_empty():
                 next_remaining.append(piece)
                 continue
-            hit = True
-            allowed.append(inter)
+            hit.append(inter)
             next_remaining.extend(piece.subtract(box))
         remaining = next_remaining
-        if hit:
+        if not hit:
+            continue
+        if rule.action == "allow":
+            allowed.extend(hit)
             allowed_by.append(_evidence(rule, owner[id(rule)]))
-    unknown_because: list[str] = []
+        else:
+            blocked_by.append(_evidence(rule, owner[id(rule)]))
     for point in layer.points:
         if point.unresolved:
             unknown_because.append(f"{point.name}: {'; '.join(point.unresolved)}")
-    if remaining:
+    near: list[RuleEvidence] = []
+    if remaining and first_match:
+        point = layer.points[0]
+        if point.default_action == "allow":
+            allowed.extend(remaining)
+        else:
+            blocked_by.append(RuleEvidence(point.source, f"* (implicit final rule) {point.default_action} all",
+                                           point.name))
+        remaining = []
+    denied_rest = remaining if not first_match else []
+    if denied_rest:
         for rule, box, reasons in maybe:
-            if any(not piece.intersect(box).is_empty() for piece in remaining):
+            if any(not piece.intersect(box).is_empty() for piece in denied_rest):
                 unknown_because.extend(f"{rule.source.location()}: {r}" for r in reasons)
-        near = _near_misses(graph, layer, candidates, remaining, protocol, owner)
+    if denied_rest:
+        near = _near_misses(graph, layer, candidates, denied_rest, protocol, owner)
     unknown_because = list(dict.fromkeys(unknown_because))
+    total = pending
+    covered = all(_covers(allowed, t) for t in total)
     names = ", ".join(p.name for p in layer.points)
-    side = "to" if layer.direction == "egress" else "from"
-    if not remaining:
-        decision = "allow"
-        message = f"{layer.direction} of {names} allows it"
+    what = "ACL" if first_match else layer.direction
+    verb = f"{layer.name}" if layer.reverse else f"{what} of {names}"
+    if covered:
+        decision, message = "allow", f"{verb} allows it"
     elif unknown_because:
         decision = "unknown"
-        message = f"{layer.direction} of {names} may allow it, depending on values not fixed in the configs"
-    elif allowed:
-        decision = "partial"
-        src, dst, ports = project(remaining)
-        what = dst.ranges() if layer.direction == "egress" else src.ranges()
-        message = (f"{layer.direction} of {names} allows only part of it: nothing for "
-                   f"{protocol}/{ports} {side} {', '.join(what)}")
+        message = f"{verb} may allow it, depending on values not fixed in the configs"
     else:
-        decision = "deny"
-        _, _, ports = project(remaining)
-        message = f"{layer.direction} of {names} has no rule for {protocol}/{ports}"
+        rest = [x for t in total for x in _minus(t, allowed)]
+        src, dst, ports = project(rest)
+        side = describe_addresses(graph, dst if layer.direction == "egress" else src)
+        preposition = "to" if layer.direction == "egress" else "from"
+        if allowed:
+            decision = "partial"
+            message = f"{verb} allows only part of it: not {protocol}/{ports} {preposition} {side}"
+        else:
+            decision = "deny"
+            message = f"{verb} has no rule allowing {protocol}/{ports}" if not blocked_by else \
+                f"{verb} denies {protocol}/{ports} {preposition} {side}"
     result = LayerResult(layer.name, layer.kind, _point_json(layer), decision, message,
-                         allowed_by=allowed_by[:MAX_RULES_SHOWN], near_misses=near,
-                         unknown_because=unknown_because)
-    return allowed, result
+                         allowed_by=allowed_by[:MAX_RULES_SHOWN], blocked_by=blocked_by[:MAX_RULES_SHOWN],
+                         near_misses=near, unknown_because=unknown_because)
+    return allowed + passthrough, result
+
+
+def describe_addresses(graph: NetworkGraph, addresses: AddressSet, limit: int = 4) -> str:
+    """An address set as people read it: an endpoint's name when it is exactly one, else a few ranges."""
+    for endpoint in graph.topology.endpoints:
+        if endpoint.addresses == addresses:
+            return f"{endpoint.name} ({'internet' if endpoint.external else ', '.join(addresses.ranges()[:limit])})"
+    ranges = addresses.ranges()
+    if len(ranges) <= limit:
+        return ", ".join(ranges)
+    return f"{', '.join(ranges[:limit])} … ({len(ranges)} ranges)"
+
+
+def _minus(box: Box, pieces: list[Box]) -> list[Box]:
+    rest = [box]
+    for piece in pieces:
+        rest = [x for r in rest for x in r.subtract(piece)]
+    return rest
 
 
 def _near_misses(graph: NetworkGraph, layer: Layer, rules: list[Rule], remaining: list[Box], protocol: str,
@@ -205,20 +273,40 @@ def _near_misses(graph: NetworkGraph, layer: Layer, rules: list[Rule], remaining
     return [ev for _, ev in scored[:3]]
 
 
-def evaluate_hop(graph: NetworkGraph, hop: Hop, protocol: str, ports: PortSet) -> tuple[HopResult, list[Box], Box]:
+EPHEMERAL = PortSet.range(1024, 65535)  # N3: unknown client → the whole range NAT gateways/ELB use
+
+
+def evaluate_hop(graph: NetworkGraph, hop: Hop, protocol: str, ports: PortSet
+                 ) -> tuple[HopResult, list[Box], Box]:
+    """Forward layers on the request, then return-leg layers on what got through (N3–N4)."""
     request = Box(hop.src.addresses, hop.dst.addresses, ports)
     pending = [request]
     results: list[LayerResult] = []
-    verdicts: list[str] = []
-    for layer in hop.layers:
+    decisions: list[str] = []
+    forward = [layer for layer in hop.layers if not layer.reverse]
+    backward = [layer for layer in hop.layers if layer.reverse]
+    for layer in forward:
         pending, result = evaluate_layer(graph, layer, pending, protocol)
         results.append(result)
-        verdicts.append(result.decision)
+        decisions.append(result.decision)
+    verdict = _hop_verdict(request, pending, decisions)
+    if backward and pending:
+        replies = [Box(p.dst, p.src, EPHEMERAL) for p in pending]
+        reply_request = list(replies)
+        back_decisions: list[str] = []
+        for layer in backward:
+            replies, result = evaluate_layer(graph, layer, replies, protocol)
+            results.append(result)
+            back_decisions.append(result.decision)
+        back = "reachable" if all(_covers(replies, r) for r in reply_request) else (
+            "unknown" if "unknown" in back_decisions else ("blocked" if not replies else "partial"))
+        verdict = max(verdict, back, key=VERDICT_ORDER.__getitem__)
+        if back == "blocked":
+            pending = []
     if not hop.layers:
         results.append(LayerResult("no enforcement point", "none", [], "allow",
                                    f"no security group or other control is declared between {hop.src.name} "
                                    f"and {hop.dst.name} in the scanned files"))
-    verdict = _hop_verdict(request, pending, verdicts)
     return HopResult(hop.src.name, hop.dst.name, verdict, results, port=hop.port), pending, request
 
 
@@ -282,10 +370,10 @@ def _summary(req: Requirement, src: Endpoint, dst: Endpoint, verdict: str, hops:
         detail += f" ({point['file']}:{point['line']})" if point.get("line") else f" ({point['file']})"
     if verdict == "partial":
         parts = []
-        if uncovered.sources:
-            parts.append(f"sources not covered: {', '.join(uncovered.sources.ranges())}")
+        if uncovered.sources and uncovered.sources != src.addresses:
+            parts.append(f"sources not covered: {', '.join(uncovered.sources.ranges()[:4])}")
         if uncovered.destinations and uncovered.destinations != dst.addresses:
-            parts.append(f"destinations not covered: {', '.join(uncovered.destinations.ranges())}")
+            parts.append(f"destinations not covered: {', '.join(uncovered.destinations.ranges()[:4])}")
         detail += "; " + "; ".join(parts) if parts else ""
     if verdict == "unknown" and first:
         detail += "; " + "; ".join(first.unknown_because[:2])

@@ -14,6 +14,7 @@ from typing import Any
 
 from .discover import read_text
 from .errors import InputError
+from .limits import DEFAULT_LIMITS, Limits
 from .loaders.documents import line_of, load_document
 from .model import AddressSet, SourceRef
 from .schemas import validate
@@ -39,6 +40,7 @@ class Endpoint:
     source: SourceRef
     security_groups: tuple[str, ...] = ()
     hosts: tuple[str, ...] = ()
+    subnets: tuple[str, ...] = ()  # subnet ids / addresses / names: which network ACL applies
     cluster: str | None = None
     port: int | None = None  # the port it serves on, where the topology overrides a requirement's
     external: bool = False  # addresses outside the scanned configs (the internet, a SaaS)
@@ -47,7 +49,8 @@ class Endpoint:
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "role": self.role, "cluster": self.cluster,
                 "addresses": self.addresses.ranges(), "hosts": list(self.hosts),
-                "security_groups": list(self.security_groups), "external": self.external,
+                "security_groups": list(self.security_groups), "subnets": list(self.subnets),
+                "external": self.external,
                 "location": self.source.to_json()}
 
 
@@ -105,7 +108,8 @@ def _endpoint(value: Any, name: str, role: str, filename: str, cluster: str | No
         addresses, external = INTERNET, True  # hostnames only: a service somewhere on the internet
     return Endpoint(name=name, role=role, addresses=addresses, source=SourceRef(filename, line, name),
                     security_groups=tuple(value.get("security_groups") or ()),
-                    hosts=tuple(value.get("hosts") or ()), cluster=cluster, external=external,
+                    hosts=tuple(value.get("hosts") or ()), subnets=tuple(value.get("subnets") or ()),
+                    cluster=cluster, external=external,
                     extra={k: v for k, v in value.items() if k not in ("addresses", "security_groups", "hosts")})
 
 
@@ -148,22 +152,25 @@ def parse_topology(doc: Any, filename: str) -> Topology:
             raise InputError(f"cluster name {name!r} is used twice (first at line {seen[name]})",
                              file=filename, line=line_of(cluster), hint="cluster names must be unique")
         seen[name] = line_of(cluster)
-        nodes = _endpoint({"addresses": cluster["nodes"], "security_groups": cluster.get("security_groups")},
-                          name, "workload", filename, cluster=name)
+        nodes = _endpoint({"addresses": cluster["nodes"], "security_groups": cluster.get("security_groups"),
+                           "subnets": cluster.get("subnets")}, name, "workload", filename, cluster=name)
         nodes.source = SourceRef(filename, line_of(cluster), name)
         nodes.extra = {k: v for k, v in cluster.items() if k in ("agent", "proxy", "subnets", "kubernetes")}
         endpoints.append(nodes)
-        endpoints.append(_api(cluster, name, filename, nodes))
+        api = _api(cluster, name, filename, nodes)
+        api.subnets = nodes.subnets
+        endpoints.append(api)
         if "control_plane" in cluster or "control_plane_security_groups" in cluster:
             cp_addresses, _ = _addresses(cluster.get("control_plane") or cluster["nodes"], filename, line_of(cluster))
             endpoints.append(Endpoint(f"{name}/control-plane", "workload-control-plane", cp_addresses,
                                       SourceRef(filename, line_of(cluster), f"{name}.control_plane"),
                                       security_groups=tuple(cluster.get("control_plane_security_groups")
                                                             or cluster.get("security_groups") or ()),
-                                      cluster=name))
+                                      subnets=nodes.subnets, cluster=name))
         else:
             endpoints.append(Endpoint(f"{name}/control-plane", "workload-control-plane", nodes.addresses,
-                                      nodes.source, security_groups=nodes.security_groups, cluster=name))
+                                      nodes.source, security_groups=nodes.security_groups, subnets=nodes.subnets,
+                                      cluster=name))
     for endpoint in endpoints:
         if not endpoint.addresses:
             raise InputError(f"{endpoint.name} has no addresses", file=filename, line=endpoint.source.line,
@@ -171,5 +178,5 @@ def parse_topology(doc: Any, filename: str) -> Topology:
     return Topology(filename, list(doc["profiles"]), endpoints, doc)
 
 
-def load_topology(path: Path, display: str) -> Topology:
-    return parse_topology(load_document(read_text(path, display), display), display)
+def load_topology(path: Path, display: str, limits: Limits = DEFAULT_LIMITS) -> Topology:
+    return parse_topology(load_document(read_text(path, display), display, limits), display)

@@ -13,6 +13,7 @@ import typer
 from ..cli import app, guarded
 from ..config import discover_config
 from ..errors import InputError
+from ..limits import Limits
 from ..pipeline import Options, run
 from ..report import renderers, write
 
@@ -49,12 +50,22 @@ def validate(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here (atomically)."),
     fail_on: str | None = typer.Option(None, "--fail-on", help="Exit 1 on findings of this level or above: "
                                        "deny, warn or none (default deny)."),
-    engine: str = typer.Option("embedded", "--engine", help="Rego engine: embedded (regorus)."),
+    engine: str = typer.Option("embedded", "--engine", help="Rego engine: embedded (regorus, default), "
+                               "regopy (optional extra), or opa with --opa-url."),
+    opa_url: str | None = typer.Option(None, "--opa-url", help="Evaluate on this OPA server instead "
+                                       "(modules and data are uploaded to it)."),
+    opa_token: str | None = typer.Option(None, "--opa-token", help="Bearer token for --opa-url."),
+    policy_timeout: float | None = typer.Option(None, "--policy-timeout",
+                                                help="Seconds one policy evaluation may take."),
     policy: list[Path] = typer.Option([], "--policy", help="Extra folder of Rego policies (repeatable)."),
     data: list[Path] = typer.Option([], "--data", help="Extra data file (YAML/JSON) for the policies."),
     namespace: list[str] = typer.Option([], "--namespace", help="Only report these Rego packages."),
     max_file_size: int | None = typer.Option(None, "--max-file-size",
                                              help="Largest config file to read, in MiB (default 50)."),
+    max_yaml_nodes: int = typer.Option(2_000_000, "--max-yaml-nodes",
+                                       help="Most YAML/JSON nodes per file after alias expansion."),
+    max_depth: int = typer.Option(200, "--max-depth", help="Deepest YAML/JSON nesting accepted."),
+    strict: bool = typer.Option(False, "--strict", help="Treat files that would be skipped as errors."),
     waivers: Path | None = typer.Option(None, "--waivers", help="Waivers file (default: "
                                         "PATH/.palette-policy-waivers.yaml when present)."),
     no_waivers: bool = typer.Option(False, "--no-waivers", help="Ignore every waiver."),
@@ -83,7 +94,8 @@ def validate(
                           policy_dirs=policy or cfg.get("policy_dirs", []),
                           data_files=data or cfg.get("data_files", []),
                           namespaces=namespace or cfg.get("namespaces", []), fail_on=level,
-                          max_file_bytes=size * 1024 * 1024,
+                          engine_options={"opa_url": opa_url, "opa_token": opa_token, "timeout": policy_timeout},
+                          strict=strict, limits=Limits(size * 1024 * 1024, max_yaml_nodes, max_depth),
                           waivers_file=None if no_waivers else (waivers or cfg.get("waivers")),
                           use_waivers=not no_waivers)
         with _progress(interactive) as tell:

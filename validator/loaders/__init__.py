@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..discover import Discovery, read_text
+from ..errors import InputError
+from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Inventory, SkippedFile
 from . import aws_describe, cloudformation, tfplan
 from .documents import load_documents
@@ -32,7 +34,7 @@ DOCUMENT_LOADERS: list[DocumentLoader] = [
 ]
 
 
-def load_all(found: Discovery) -> Inventory:
+def load_all(found: Discovery, limits: Limits = DEFAULT_LIMITS) -> Inventory:
     """Load every discovered file into one inventory (InputError on the first bad file)."""
     inv = Inventory()
     covered: set[str] = set()
@@ -45,12 +47,12 @@ def load_all(found: Discovery) -> Inventory:
         inv.merge(part)
     for path in found.documents:
         rel = found.display(path)
-        docs = load_documents(read_text(path, rel), rel)
+        docs = load_documents(read_text(path, rel), rel, limits)
         used = False
         for doc in docs:
             for loader in DOCUMENT_LOADERS:
                 if loader.detect(doc):
-                    inv.merge(loader.load(doc, rel))
+                    inv.merge(_guarded(loader, doc, rel))
                     used = True
                     break
         if not used:
@@ -59,3 +61,13 @@ def load_all(found: Discovery) -> Inventory:
         inv.skipped.append(SkippedFile(found.display(path), "proxy configuration: not placed on any path"))
     inv.skipped.extend(found.skipped)
     return inv
+
+
+def _guarded(loader: DocumentLoader, doc: Any, rel: str) -> Inventory:
+    """Last line of defence: a shape the loader did not expect is still a located one-line error."""
+    try:
+        return loader.load(doc, rel)
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
+        raise InputError(f"not a valid {loader.name} document: unexpected structure ({type(exc).__name__}: {exc})",
+                         file=rel, line=getattr(doc, "line", None),
+                         hint=f"check the file against the {loader.name} format") from None

@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InputError
-from ..model import AddressSet, EnforcementPoint, Inventory, LoadedFile, PrefixList, SourceRef
+from ..model import AddressSet, EnforcementPoint, Inventory, LoadedFile, PrefixList, SourceRef, Subnet
+from .aws_nacl import nacl_rule, new_nacl
 from .aws_sg import UNRESOLVED, RuleSpec, check_family, default_egress, is_unresolved, new_group, sg_rules
 from .documents import line_of
 
@@ -125,6 +126,7 @@ def load_cloudformation(doc: dict[str, Any], path: str) -> Inventory:
     for key, group in groups.items():
         if key not in egress_seen and not group.unresolved:
             group.rules.append(default_egress(group.source))
+    _load_network_acls(tpl, inv)
     inv.files.append(LoadedFile(path, "cloudformation", len(groups)))
     return inv
 
@@ -167,3 +169,63 @@ def _spec(tpl: _Template, perm: dict[str, Any], direction: str, resource: str, r
         else:
             spec.groups.append(str(value))
     return spec
+
+
+def _tag_name(props: dict[str, Any]) -> str:
+    for tag in props.get("Tags") or []:
+        if isinstance(tag, dict) and tag.get("Key") == "Name" and isinstance(tag.get("Value"), str):
+            return str(tag["Value"])
+    return ""
+
+
+def _load_network_acls(tpl: _Template, inv: Inventory) -> None:
+    """Subnets, NetworkAcl + NetworkAclEntry resources and subnet associations (N1–N2)."""
+    path = tpl.path
+    acls: dict[str, EnforcementPoint] = {}
+    for logical, res in tpl.resources.items():
+        if not isinstance(res, dict):
+            continue
+        props = res.get("Properties") or {}
+        key = f"{path}#{logical}"
+        src = SourceRef(path, line_of(res), logical)
+        if res.get("Type") == "AWS::EC2::Subnet":
+            cidrs = [tpl.resolve(props.get(f)) for f in ("CidrBlock", "Ipv6CidrBlock") if props.get(f)]
+            known = [str(c) for c in cidrs if not is_unresolved(c)]
+            try:
+                addresses = AddressSet.parse(*known, strict=True)
+            except ValueError as exc:
+                raise InputError(str(exc), file=path, line=src.line) from None
+            name = _tag_name(props)
+            inv.subnets[key] = Subnet(key, name or logical, addresses, src, aliases={logical, name})
+        elif res.get("Type") == "AWS::EC2::NetworkAcl":
+            name = _tag_name(props)
+            acls[key] = new_nacl(key, name or logical, src, aliases={logical, name})
+            inv.add_point(acls[key])
+    for logical, res in tpl.resources.items():
+        if not isinstance(res, dict):
+            continue
+        props = res.get("Properties") or {}
+        src = SourceRef(path, line_of(res), logical)
+        if res.get("Type") == "AWS::EC2::NetworkAclEntry":
+            target = tpl.resolve(props.get("NetworkAclId"))
+            if is_unresolved(target):
+                raise InputError(f"{logical}: NetworkAclId cannot be resolved statically", file=path, line=src.line)
+            acl = acls.get(str(target))
+            if acl is None:
+                acl = new_nacl(str(target), str(target), src, aliases={str(target)})
+                acl.unresolved = ("declared outside the scanned folder",)
+                acls[str(target)] = acl
+                inv.add_point(acl)
+            ports = props.get("PortRange") or {}
+            acl.rules.append(nacl_rule(egress=tpl.resolve(props.get("Egress")) in (True, "true"),
+                                       number=tpl.resolve(props.get("RuleNumber")),
+                                       action=tpl.resolve(props.get("RuleAction")),
+                                       protocol=tpl.resolve(props.get("Protocol")),
+                                       from_port=tpl.resolve(ports.get("From")), to_port=tpl.resolve(ports.get("To")),
+                                       cidr=tpl.resolve(props.get("CidrBlock")),
+                                       ipv6_cidr=tpl.resolve(props.get("Ipv6CidrBlock")), source=src))
+        elif res.get("Type") == "AWS::EC2::SubnetNetworkAclAssociation":
+            subnet = tpl.resolve(props.get("SubnetId"))
+            target = tpl.resolve(props.get("NetworkAclId"))
+            if not is_unresolved(subnet) and not is_unresolved(target):
+                inv.nacl_associations[str(subnet)] = (str(target), src)

@@ -16,14 +16,13 @@ from typing import Any
 import yaml
 
 from ..errors import InputError
+from ..limits import DEFAULT_LIMITS, Limits
 
 try:  # libyaml is in PyYAML's wheels; fall back to the pure-Python parser elsewhere
     _Loader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader
 
-MAX_NODES = 2_000_000
-MAX_DEPTH = 200
 
 
 class LineDict(dict[Any, Any]):
@@ -44,20 +43,22 @@ _CFN_FN_TAGS = {"Base64", "Cidr", "FindInMap", "GetAtt", "GetAZs", "ImportValue"
 
 
 class _Builder:
-    def __init__(self, filename: str) -> None:
+    def __init__(self, filename: str, limits: Limits) -> None:
         self.filename = filename
+        self.max_nodes = limits.max_yaml_nodes
+        self.max_depth = limits.max_depth
         self.count = 0
         self._scalar = yaml.constructor.SafeConstructor()
 
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
-            raise InputError(f"document expands to more than {MAX_NODES:,} nodes (YAML alias bomb?)",
+        if self.count > self.max_nodes:
+            raise InputError(f"document expands to more than {self.max_nodes:,} nodes (YAML alias bomb?)",
                              file=self.filename, line=node.start_mark.line + 1,
-                             hint="remove the repeated aliases")
-        if depth > MAX_DEPTH:
-            raise InputError(f"document nested deeper than {MAX_DEPTH} levels", file=self.filename,
-                             line=node.start_mark.line + 1)
+                             hint="remove the repeated aliases, or raise --max-yaml-nodes")
+        if depth > self.max_depth:
+            raise InputError(f"document nested deeper than {self.max_depth} levels", file=self.filename,
+                             line=node.start_mark.line + 1, hint="raise --max-depth if this is intended")
         tag = node.tag or ""
         if tag.startswith("!") and not tag.startswith("!!"):
             return self._cfn_tag(node, tag, depth)
@@ -113,7 +114,7 @@ def _untagged(node: yaml.Node) -> yaml.Node:
     return yaml.SequenceNode("tag:yaml.org,2002:seq", node.value, node.start_mark, node.end_mark)
 
 
-def load_documents(text: str, filename: str) -> list[Any]:
+def load_documents(text: str, filename: str, limits: Limits = DEFAULT_LIMITS) -> list[Any]:
     """All documents of a YAML/JSON text, with line numbers; InputError on bad syntax.
 
     A ``.json`` file is first checked by the strict JSON parser: YAML accepts things JSON does not
@@ -125,7 +126,7 @@ def load_documents(text: str, filename: str) -> list[Any]:
         loader = _Loader(text)
     except Exception as exc:  # pragma: no cover - loader construction does not parse
         raise InputError(f"cannot read: {exc}", file=filename) from None
-    builder = _Builder(filename)
+    builder = _Builder(filename, limits)
     docs: list[Any] = []
     try:
         while loader.check_node():
@@ -141,7 +142,7 @@ def load_documents(text: str, filename: str) -> list[Any]:
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML/JSON: {exc}", file=filename) from None
     except RecursionError:
-        raise InputError(f"document nested too deeply (over {MAX_DEPTH} levels)", file=filename) from None
+        raise InputError(f"document nested too deeply (over {limits.max_depth} levels)", file=filename) from None
     finally:
         loader.dispose()
     return docs
@@ -153,12 +154,12 @@ def _check_json(text: str, filename: str) -> None:
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", file=filename, line=exc.lineno, column=exc.colno) from None
     except RecursionError:
-        raise InputError(f"document nested too deeply (over {MAX_DEPTH} levels)", file=filename) from None
+        raise InputError("document nested too deeply", file=filename) from None
 
 
-def load_document(text: str, filename: str) -> Any:
+def load_document(text: str, filename: str, limits: Limits = DEFAULT_LIMITS) -> Any:
     """Exactly one document (JSON files, topology); an empty file is None."""
-    docs = load_documents(text, filename)
+    docs = load_documents(text, filename, limits)
     if len(docs) > 1:
         raise InputError("expected one document, found several", file=filename,
                          line=getattr(docs[1], "line", None))

@@ -21,7 +21,8 @@ from typing import Any
 import tfparse
 
 from ..errors import InputError
-from ..model import AddressSet, Inventory, LoadedFile, PrefixList, SourceRef
+from ..model import AddressSet, EnforcementPoint, Inventory, LoadedFile, PrefixList, SourceRef, Subnet
+from .aws_nacl import nacl_rule, new_nacl
 from .aws_sg import RuleSpec, check_family, is_unresolved, new_group, sg_rules
 
 GROUP_TYPES = ("aws_security_group", "aws_default_security_group")
@@ -54,6 +55,8 @@ def _blocks(value: Any) -> list[dict[str, Any]]:
         return []
     if isinstance(value, dict):
         return [value]
+    if not isinstance(value, list):
+        raise ValueError(f"expected a block or a list of blocks, found {value!r}")
     return [v for v in value if isinstance(v, dict)]
 
 
@@ -93,6 +96,15 @@ class _Context:
 def load_terraform(directory: Path, display_dir: str) -> tuple[Inventory, set[str]]:
     """Load one root module; returns the inventory and the .tf files (display paths) it covered."""
     parsed = parse_directory(directory, display_dir)
+    try:
+        return _load(parsed, directory, display_dir)
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
+        # a shape Terraform itself would reject (an attribute where a block belongs, …): one located line
+        raise InputError(f"unexpected Terraform structure: {exc}", file=display_dir or str(directory),
+                         hint="run 'terraform validate' on this folder") from None
+
+
+def _load(parsed: dict[str, Any], directory: Path, display_dir: str) -> tuple[Inventory, set[str]]:
     ctx = _Context(directory, display_dir, parsed)
     inv = Inventory()
     covered: set[str] = set()
@@ -173,8 +185,79 @@ def load_terraform(directory: Path, display_dir: str) -> tuple[Inventory, set[st
         inv.prefix_lists[meta["path"]] = PrefixList(meta["path"], name, addresses, src,
                                                     aliases={item["id"], name})
 
+    _load_network_acls(ctx, parsed, inv)
     inv.files.extend(LoadedFile(path, "terraform", 0) for path in sorted(covered))
     return inv, covered
+
+
+def _name_tag(item: dict[str, Any]) -> str:
+    tags = item.get("tags")
+    return str(tags.get("Name")) if isinstance(tags, dict) and isinstance(tags.get("Name"), str) else ""
+
+
+def _load_network_acls(ctx: _Context, parsed: dict[str, Any], inv: Inventory) -> None:
+    """Subnets, network ACLs (inline and split entries) and their subnet associations (N1–N2)."""
+    for item in _list(parsed.get("aws_subnet")):
+        meta = item["__tfmeta"]
+        if meta.get("type") == "data":
+            continue
+        src = ctx.source(meta, meta["path"])
+        cidrs = [c for c in (item.get("cidr_block"), item.get("ipv6_cidr_block")) if isinstance(c, str) and c]
+        try:
+            addresses = AddressSet.parse(*cidrs, strict=True)
+        except ValueError as exc:
+            raise InputError(str(exc), file=src.file, line=src.line) from None
+        name = _name_tag(item)
+        inv.subnets[meta["path"]] = Subnet(meta["path"], name or meta["path"], addresses, src,
+                                           aliases={item["id"], name, ".".join(meta["path"].split(".")[-2:])})
+    acls: dict[str, EnforcementPoint] = {}
+    for rtype in ("aws_network_acl", "aws_default_network_acl"):
+        for item in _list(parsed.get(rtype)):
+            meta = item["__tfmeta"]
+            if meta.get("type") == "data":
+                continue
+            key = meta["path"]
+            name = _name_tag(item) or key
+            acl = new_nacl(key, name, ctx.source(meta, key),
+                           aliases={item["id"], name, ".".join(key.split(".")[-2:])})
+            acls[item["id"]] = acl
+            inv.add_point(acl)
+            for direction in ("ingress", "egress"):
+                for block in _blocks(item.get(direction)):
+                    bsrc = ctx.source(block.get("__tfmeta", meta), f"{key}.{direction}")
+                    acl.rules.append(nacl_rule(egress=direction == "egress", number=block.get("rule_no"),
+                                               action=block.get("action"), protocol=block.get("protocol"),
+                                               from_port=block.get("from_port"), to_port=block.get("to_port"),
+                                               cidr=block.get("cidr_block"), ipv6_cidr=block.get("ipv6_cidr_block"),
+                                               source=bsrc))
+            for subnet in _list(item.get("subnet_ids")):
+                ref, _ = ctx.reference(subnet)
+                if ref:
+                    inv.nacl_associations[ref] = (key, acl.source)
+    for item in _list(parsed.get("aws_network_acl_rule")):
+        meta = item["__tfmeta"]
+        src = ctx.source(meta, meta["path"])
+        found = acls.get(str(item.get("network_acl_id")))
+        if found is not None:
+            acl = found
+        else:
+            ref, _ = ctx.reference(item.get("network_acl_id"))
+            if ref is None:
+                raise InputError("network_acl_id cannot be resolved", file=src.file, line=src.line)
+            acl = new_nacl(ref, ref, src, aliases={ref})
+            acl.unresolved = ("declared outside the scanned folder",)
+            acls[ref] = acl
+            inv.add_point(acl)
+        acl.rules.append(nacl_rule(egress=item.get("egress") is True, number=item.get("rule_number"),
+                                   action=item.get("rule_action"), protocol=item.get("protocol"),
+                                   from_port=item.get("from_port"), to_port=item.get("to_port"),
+                                   cidr=item.get("cidr_block"), ipv6_cidr=item.get("ipv6_cidr_block"), source=src))
+    for item in _list(parsed.get("aws_network_acl_association")):
+        meta = item["__tfmeta"]
+        subnet, _ = ctx.reference(item.get("subnet_id"))
+        target = acls.get(str(item.get("network_acl_id")))
+        if subnet and target:
+            inv.nacl_associations[subnet] = (target.key, ctx.source(meta, meta["path"]))
 
 
 def _inline_spec(ctx: _Context, block: dict[str, Any], direction: str, group_key: str) -> RuleSpec:

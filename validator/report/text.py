@@ -26,6 +26,9 @@ def _evidence(result: PathResult) -> str:
                 where = [r.source.location() for r in layer.blocked_by[:1]] or [
                     f"{p['file']}:{p['line']}" if p.get("line") else p["file"] for p in layer.points[:2]]
                 text = layer.message + (f" [{', '.join(where)}]" if where else "")
+                if layer.decision == "partial" and layer.allowed_by:
+                    oks = [f"{ok.text} at {ok.source.location()}" for ok in layer.allowed_by[:2]]
+                    text += f"; allowed only by {'; '.join(oks)}"
                 if layer.near_misses:
                     near = layer.near_misses[0]
                     text += f"; nearest: {near.text} at {near.source.location()}"
@@ -59,8 +62,9 @@ def render(report: Report) -> str:
         for f in report.findings:
             where = ", ".join(f"{loc.get('file')}:{loc.get('line')}" if loc.get("line") else str(loc.get("file"))
                               for loc in f.locations[:3])
+            suffix = f"  ({where})" if where and where not in f.message else ""
             kind = "WAIVED" if "waived" in f.extra else f.kind.upper()
-            lines.append(f"  {kind:5} {f.id} [{f.severity}] {f.message}" + (f"  ({where})" if where else ""))
+            lines.append(f"  {kind:5} {f.id} [{f.severity}] {f.message}{suffix}")
             if "waived" in f.extra:
                 w = f.extra["waived"]
                 lines.append(f"        waived until {w['expires']} by {w['owner']}: {w['reason']} ({w['source']})")

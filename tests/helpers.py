@@ -1,0 +1,64 @@
+"""Shared helpers: run the CLI in-process, build small networks on disk, read verdicts."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from validator import commands  # noqa: F401  (registers the commands)
+from validator.cli import app
+from validator.pipeline import Options, run
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+class Cli:
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str) -> Any:
+        result = self.runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+        return result
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+PROFILE_TEMPLATE = """
+profile: {name}
+title: test profile
+requirements:
+{rows}
+"""
+
+
+def profile(root: Path, name: str, rows: list[tuple[str, str, str, str, str]]) -> Path:
+    """A profile with rows (id, source, destination, protocol, ports), all required."""
+    text = "".join(
+        f"  - {{id: {i}, source: {s}, destination: {d}, protocol: {p}, ports: '{ports}', purpose: test, "
+        f"required: true, citation: {{document: test, version: '1'}}}}\n" for i, s, d, p, ports in rows)
+    directory = root / "_profiles"
+    directory.mkdir(exist_ok=True)
+    (directory / f"{name}.yaml").write_text(PROFILE_TEMPLATE.format(name=name, rows=text), encoding="utf-8")
+    return directory
+
+
+def verdicts(network: Path, profile_dir: Path | None = None, profile_name: str | None = None) -> dict[str, str]:
+    report = run(Options(path=network, profiles=[profile_name] if profile_name else None,
+                         profiles_dirs=[profile_dir] if profile_dir else []))
+    return {f"{r.requirement.id}:{r.source.name}->{r.destination.name}": r.verdict for r in report.results}
+
+
+def json_report(cli: Cli, *args: str) -> tuple[int, dict[str, Any]]:
+    result = cli("validate", *args, "--format", "json")
+    return result.exit_code, json.loads(result.stdout)

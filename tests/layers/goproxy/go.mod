@@ -1,0 +1,3 @@
+module goproxyoracle
+
+go 1.19

@@ -1,0 +1,15 @@
+"""Input limits: how much a run agrees to read, so hostile or broken files fail fast with a clear error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 50 * 1024 * 1024  # per config file
+    max_yaml_nodes: int = 2_000_000  # nodes after alias expansion (a "billion laughs" file stops here)
+    max_depth: int = 200  # nesting of YAML/JSON documents
+
+
+DEFAULT_LIMITS = Limits()
