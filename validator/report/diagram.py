@@ -78,7 +78,7 @@ def mermaid(diagram: Diagram) -> str:
 # Columns left to right: who starts the traffic, the platform, the clusters, what they all depend on.
 ROLE_COLUMN = {"browser": 0, "management": 1, "workload": 2, "workload-control-plane": 2, "workload-api": 3,
                "vcenter": 3, "registry": 3}
-NODE_W, NODE_H, COL_GAP, ROW_GAP = 150, 46, 250, 90
+NODE_W, NODE_H, COL_GAP, ROW_GAP = 150, 46, 300, 120
 
 
 def layout(diagram: Diagram) -> dict[str, tuple[float, float]]:
@@ -120,34 +120,47 @@ def svg(diagram: Diagram) -> str:
                    f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/>'
                    "</marker>")
     out.append("</defs>")
-    labels = []
+    labels: list[str] = []
+    right = float(width)
     for i, edge in enumerate(diagram.edges):
         (x1, y1), (x2, y2) = pos[edge.source], pos[edge.destination]
-        dist = math.hypot(x2 - x1, y2 - y1) or 1.0
-        nx, ny = -(y2 - y1) / dist, (x2 - x1) / dist  # unit normal
-        bow = 0.0
-        if (edge.destination, edge.source) in pairs:
-            bow = 28.0
-        if abs(x1 - x2) < 1:  # same column: bow out to the right
-            bow = 70.0 if y2 > y1 else -70.0
-        cx, cy = (x1 + x2) / 2 + nx * bow, (y1 + y2) / 2 + ny * bow
-        span = round(abs(x2 - x1) / COL_GAP)
-        if span > 1:  # arc over the columns in between instead of crossing their nodes
-            cy -= 55 * span + (12 if y2 < y1 else 0)
-        sx, sy = _anchor(x1, y1, cx, cy)
-        ex, ey = _anchor(x2, y2, cx, cy)
         colour = COLOURS[edge.verdict]
+        text = escape(", ".join(edge.ports)) + ("" if edge.verdict == "reachable" else " " + edge.verdict.upper())
+        anchor = "middle"
+        if edge.source == edge.destination:  # within one role (e.g. node to node): a loop on the right
+            rx = x1 + NODE_W / 2
+            d = (f"M{rx:.1f},{y1 - 12:.1f} C{rx + 70:.1f},{y1 - 45:.1f} {rx + 70:.1f},{y1 + 45:.1f} "
+                 f"{rx:.1f},{y1 + 12:.1f}")
+            lx, ly, anchor = rx + 58, y1 + 4, "start"
+        elif abs(x1 - x2) < 1:  # same column: bow out to the right (down) or the left (up)
+            side = 1 if y2 > y1 else -1
+            ex_ = x1 + side * NODE_W / 2
+            cx = ex_ + side * 90
+            d = f"M{ex_:.1f},{y1:.1f} Q{cx:.1f},{(y1 + y2) / 2:.1f} {ex_:.1f},{y2:.1f}"
+            lx, ly, anchor = ex_ + side * 48, (y1 + y2) / 2 + 4, "start" if side > 0 else "end"
+        else:
+            dist = math.hypot(x2 - x1, y2 - y1) or 1.0
+            nx, ny = -(y2 - y1) / dist, (x2 - x1) / dist  # unit normal
+            bow = 28.0 if (edge.destination, edge.source) in pairs else 0.0
+            cx, cy = (x1 + x2) / 2 + nx * bow, (y1 + y2) / 2 + ny * bow
+            span = round(abs(x2 - x1) / COL_GAP)
+            if span > 1:  # arc over the columns in between instead of crossing their nodes
+                cy -= 55 * span + (12 if y2 < y1 else 0)
+            sx, sy = _anchor(x1, y1, cx, cy)
+            ex, ey = _anchor(x2, y2, cx, cy)
+            d = f"M{sx:.1f},{sy:.1f} Q{cx:.1f},{cy:.1f} {ex:.1f},{ey:.1f}"
+            t = 0.5 if i % 2 == 0 else 0.4  # stagger labels of neighbouring edges
+            lx = (1 - t) ** 2 * sx + 2 * (1 - t) * t * cx + t * t * ex
+            ly = (1 - t) ** 2 * sy + 2 * (1 - t) * t * cy + t * t * ey - 5
         dash = ' stroke-dasharray="6 4"' if edge.optional else ""
         out.append(f'<path class="edge edge-{edge.verdict}" data-source="{escape(edge.source)}" '
                    f'data-destination="{escape(edge.destination)}" data-verdict="{edge.verdict}" '
-                   f'd="M{sx:.1f},{sy:.1f} Q{cx:.1f},{cy:.1f} {ex:.1f},{ey:.1f}" fill="none" stroke="{colour}" '
+                   f'd="{d}" fill="none" stroke="{colour}" '
                    f'stroke-width="3"{dash} marker-end="url(#arrow-{edge.verdict})"/>')
-        t = 0.5 if i % 2 == 0 else 0.4  # stagger labels of neighbouring edges
-        lx = (1 - t) ** 2 * sx + 2 * (1 - t) * t * cx + t * t * ex
-        ly = (1 - t) ** 2 * sy + 2 * (1 - t) * t * cy + t * t * ey
-        labels.append(f'<text x="{lx:.1f}" y="{ly - 5:.1f}" text-anchor="middle" fill="{colour}" '
-                      f'stroke="#fff" stroke-width="4" paint-order="stroke">{escape(", ".join(edge.ports))}'
-                      f"{'' if edge.verdict == 'reachable' else ' ' + edge.verdict.upper()}</text>")
+        plain = len(", ".join(edge.ports)) + 10
+        right = max(right, lx + 6.5 * plain if anchor == "start" else lx + 3.3 * plain)
+        labels.append(f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" fill="{colour}" '
+                      f'stroke="#fff" stroke-width="4" paint-order="stroke">{text}</text>')
     for name, role in diagram.nodes:
         x, y = pos[name]
         out.append(f'<g class="node" data-name="{escape(name)}"><rect x="{x - NODE_W / 2:.1f}" '
@@ -157,4 +170,8 @@ def svg(diagram: Diagram) -> str:
                    f'<text x="{x:.1f}" y="{y + 13:.1f}" text-anchor="middle" fill="#555">{escape(role)}</text></g>')
     out.extend(labels)  # labels last, so no line crosses them
     out.append("</svg>")
+    if right > width:  # widen the canvas for labels that run past the last column
+        grown = int(right + 10)
+        out[0] = out[0].replace(f'viewBox="0 0 {width} {height}" width="{width}"',
+                                f'viewBox="0 0 {grown} {height}" width="{grown}"')
     return "\n".join(out)
