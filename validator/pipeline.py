@@ -7,7 +7,7 @@ timings feed the benchmark). The result is a plain ``Report`` that every reporte
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +25,7 @@ from .policy import Finding, build_input, evaluate, load_policies
 from .reach import PathResult, Unbound, evaluate_requirements
 from .requirements import Profile, load_profiles
 from .topology import Topology, load_topology
+from .waivers import WaiverOutcome, apply_waivers, find_waivers_file, is_waived, load_waivers
 
 SEVERITY_RANK = {"deny": 2, "warn": 1}
 
@@ -43,6 +44,9 @@ class Options:
     fail_on: str = "deny"
     limits: Limits = DEFAULT_LIMITS
     strict: bool = False  # files that would be skipped are errors instead
+    waivers_file: Path | None = None  # default: PATH/.palette-policy-waivers.yaml when present
+    use_waivers: bool = True
+    progress: Callable[[str], None] | None = None  # told each stage's name as it starts (terminal only)
 
 
 @dataclass
@@ -63,11 +67,13 @@ class Report:
     timings: dict[str, float]
     fail_on: str
     input_doc: dict[str, Any]
+    waivers: WaiverOutcome = field(default_factory=WaiverOutcome)
 
     @property
     def failed(self) -> bool:
+        """A waived finding never fails the run (it is still reported, marked waived)."""
         threshold = {"deny": 2, "warn": 1, "none": 99}[self.fail_on]
-        return any(SEVERITY_RANK.get(f.kind, 0) >= threshold for f in self.findings)
+        return any(SEVERITY_RANK.get(f.kind, 0) >= threshold for f in self.findings if not is_waived(f))
 
     @property
     def exit_code(self) -> int:
@@ -90,7 +96,8 @@ class Report:
             "profiles": [p.name for p in self.profiles],
             "summary": {"verdicts": self.counts(), "findings": {
                 "deny": sum(f.kind == "deny" for f in self.findings),
-                "warn": sum(f.kind == "warn" for f in self.findings)},
+                "warn": sum(f.kind == "warn" for f in self.findings),
+                "waived": sum(is_waived(f) for f in self.findings)},
                 "fail_on": self.fail_on, "exit_code": self.exit_code},
             "results": [r.to_json() for r in self.results],
             "unbound": [u.to_json() for u in self.unbound],
@@ -102,6 +109,7 @@ class Report:
                             sorted(self.inventory.skipped, key=lambda s: s.path)],
                 "ignored": sorted(self.ignored),
             },
+            "waivers": self.waivers.to_json(),
         }
 
 
@@ -114,12 +122,15 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 
 def run(options: Options) -> Report:
     timings: dict[str, float] = {}
+    tell = options.progress or (lambda stage: None)
+    tell("discover")
     with _timed(timings, "discover"):
         found = discover(options.path, options.limits)
         topo_path = options.topology or found.topology
         if topo_path is None:
             raise InputError(f"no palette-network.yaml in {options.path}",
                              hint="write one (see the README's topology section) or pass --topology FILE")
+    tell("parse")
     with _timed(timings, "parse"):
         topology = load_topology(topo_path, found.display(topo_path) if options.topology is None
                                  else str(topo_path), options.limits)
@@ -129,21 +140,31 @@ def run(options: Options) -> Report:
             raise InputError(f"skipped: {first.reason} ({len(inventory.skipped)} file(s) skipped in all)",
                              file=first.path, hint="--strict makes skips errors; add the file to "
                              ".palette-policy-ignore or drop --strict")
+    tell("model")
     with _timed(timings, "model"):
         profiles = load_profiles(options.profiles or topology.profiles, options.profiles_dirs)
         requirements = [r for p in profiles for r in p.requirements]
+    tell("graph")
     with _timed(timings, "graph"):
         graph = build_graph(inventory, topology)
+    tell("reach")
     with _timed(timings, "reach"):
         results, unbound = evaluate_requirements(graph, requirements)
+    tell("policies")
     with _timed(timings, "policies"):
         bundle = load_policies(options.policy_dirs, options.data_files)
         engine = get_engine(options.engine, **options.engine_options)
         input_doc = build_input(results, unbound, inventory, topology, requirements)
         findings = evaluate(engine, bundle, input_doc, options.namespaces or None)
+    waivers_path = options.waivers_file or (find_waivers_file(options.path) if options.use_waivers else None)
+    shown = None
+    if waivers_path is not None:
+        tell("waivers")
+        shown = found.display(waivers_path) if options.waivers_file is None else str(waivers_path)
+    waivers = apply_waivers(findings, load_waivers(waivers_path, shown) if waivers_path else [], file=shown)
     return Report(root=str(options.path), topology=topology, profiles=profiles, inventory=inventory,
                   results=results, unbound=unbound, findings=findings,
                   engine={"name": engine.name, "version": engine.version, "description": engine.description},
                   policy_digest=bundle.digest,
                   policy_files=bundle.files, ignored=found.ignored, timings=timings, fail_on=options.fail_on,
-                  input_doc=input_doc)
+                  input_doc=input_doc, waivers=waivers)

@@ -21,9 +21,10 @@ Renderer = Callable[["Report"], str]
 
 
 def renderers() -> dict[str, Renderer]:
-    from . import json_report, text
+    from . import github, html, json_report, junit, markdown, sarif, text
 
-    return {"table": text.render, "json": json_report.render}
+    return {"table": text.render, "json": json_report.render, "sarif": sarif.render, "junit": junit.render,
+            "github": github.render, "markdown": markdown.render, "html": html.render}
 
 
 def atomic_write(path: Path, text: str | bytes) -> None:

@@ -65,7 +65,21 @@ def render(report: Report) -> str:
             where = ", ".join(f"{loc.get('file')}:{loc.get('line')}" if loc.get("line") else str(loc.get("file"))
                               for loc in f.locations[:3])
             suffix = f"  ({where})" if where and where not in f.message else ""
-            lines.append(f"  {f.kind.upper():5} {f.id} [{f.severity}] {f.message}{suffix}")
+            kind = "WAIVED" if "waived" in f.extra else f.kind.upper()
+            lines.append(f"  {kind:5} {f.id} [{f.severity}] {f.message}{suffix}")
+            if "waived" in f.extra:
+                w = f.extra["waived"]
+                lines.append(f"        waived until {w['expires']} by {w['owner']}: {w['reason']} ({w['source']})")
+            if f.controls:
+                lines.append(f"        controls: {'; '.join(f.controls)}")
+    waivers = report.waivers
+    if waivers.expired or waivers.stale:
+        lines.append("")
+        lines.append("WAIVERS")
+        lines.extend(f"  EXPIRED {w.id} (owner {w.owner}, expired {w.expires.isoformat()}, {w.file}:{w.line}): "
+                     "no longer waives" for w in waivers.expired)
+        lines.extend(f"  STALE   {w.id} (owner {w.owner}, {w.file}:{w.line}): matches no finding"
+                     for w in waivers.stale)
     skipped = report.inventory.skipped
     if skipped:
         lines.append("")
@@ -77,9 +91,11 @@ def render(report: Report) -> str:
     counts = report.counts()
     denies = sum(f.kind == "deny" for f in report.findings)
     warns = sum(f.kind == "warn" for f in report.findings)
+    waived = sum("waived" in f.extra for f in report.findings)
     lines.append("")
     lines.append(f"{len(report.results)} paths: {counts['reachable']} reachable, {counts['partial']} partial, "
-                 f"{counts['blocked']} blocked, {counts['unknown']} unknown; {denies} deny, {warns} warn; "
+                 f"{counts['blocked']} blocked, {counts['unknown']} unknown; {denies} deny, {warns} warn"
+                 f"{f', {waived} waived' if waived else ''}; "
                  f"profiles {', '.join(p.name for p in report.profiles)}; "
                  f"{'FAIL' if report.failed else 'PASS'} (fail-on {report.fail_on})")
     return "\n".join(lines)
