@@ -98,7 +98,7 @@ def test_bad_config_is_located(cli, tmp_path: Path) -> None:
     net = _repo(tmp_path, "saas-ok")
     (net.parent / ".palette-policy.yaml").write_text("format: json\nfail_on: sometimes\n", encoding="utf-8")
     result = cli("validate", net)
-    assert result.exit_code == 2 and ".palette-policy.yaml:1" in result.stderr and "fail_on" in result.stderr
+    assert result.exit_code == 2 and ".palette-policy.yaml:2" in result.stderr and "fail_on" in result.stderr
     (net.parent / ".palette-policy.yaml").unlink()
     (net.parent / "pyproject.toml").write_text('[tool.palette-policy]\ncolour = "red"\n', encoding="utf-8")
     result = cli("validate", net)

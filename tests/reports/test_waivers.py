@@ -86,7 +86,7 @@ def test_bad_waiver_file_is_located(cli, tmp_path: Path) -> None:
     (net / ".palette-policy-waivers.yaml").write_text(
         "waivers:\n  - id: X\n    reason: because\n    owner: me\n    expires: soon\n", encoding="utf-8")
     result = cli("validate", net)
-    assert result.exit_code == 2 and ".palette-policy-waivers.yaml:2" in result.stderr and "expires" in result.stderr
+    assert result.exit_code == 2 and ".palette-policy-waivers.yaml:5" in result.stderr and "expires" in result.stderr
 
 
 def test_a_policy_cannot_mark_its_own_finding_waived(cli, tmp_path: Path) -> None:
