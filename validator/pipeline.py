@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .discover import discover
+from .discover import Discovery, discover
 from .engine import get_engine
 from .errors import InputError
-from .graph import build_graph
+from .graph import NetworkGraph, build_graph
 from .limits import DEFAULT_LIMITS, Limits
 from .loaders import load_all
 from .model import Inventory
@@ -120,8 +120,19 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
     timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
 
 
-def run(options: Options) -> Report:
-    timings: dict[str, float] = {}
+@dataclass
+class Network:
+    """What the first stages produce: the files found, the topology, the inventory and the graph."""
+
+    found: Discovery
+    topology: Topology
+    inventory: Inventory
+    graph: NetworkGraph
+
+
+def load_network(options: Options, timings: dict[str, float] | None = None) -> Network:
+    """discover → load → graph: everything up to reachability (shared by validate and explain)."""
+    timings = {} if timings is None else timings
     tell = options.progress or (lambda stage: None)
     tell("discover")
     with _timed(timings, "discover"):
@@ -140,13 +151,21 @@ def run(options: Options) -> Report:
             raise InputError(f"skipped: {first.reason} ({len(inventory.skipped)} file(s) skipped in all)",
                              file=first.path, hint="--strict makes skips errors; add the file to "
                              ".palette-policy-ignore or drop --strict")
+    tell("graph")
+    with _timed(timings, "graph"):
+        graph = build_graph(inventory, topology)
+    return Network(found, topology, inventory, graph)
+
+
+def run(options: Options) -> Report:
+    timings: dict[str, float] = {}
+    tell = options.progress or (lambda stage: None)
+    network = load_network(options, timings)
+    found, topology, inventory, graph = network.found, network.topology, network.inventory, network.graph
     tell("model")
     with _timed(timings, "model"):
         profiles = load_profiles(options.profiles or topology.profiles, options.profiles_dirs)
         requirements = [r for p in profiles for r in p.requirements]
-    tell("graph")
-    with _timed(timings, "graph"):
-        graph = build_graph(inventory, topology)
     tell("reach")
     with _timed(timings, "reach"):
         results, unbound = evaluate_requirements(graph, requirements)
