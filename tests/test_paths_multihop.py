@@ -43,7 +43,8 @@ def test_extending_ssl_ports_fixes_it(cli) -> None:
 def test_no_proxy_sends_matching_destinations_direct(cli, tmp_path: Path) -> None:
     net = tmp_path / "n"
     shutil.copytree(FIXTURES / "saas-proxy-squid-default", net)
-    topo = (net / "palette-network.yaml").read_text().replace("no_proxy: [10.0.0.0/8,", "no_proxy: [.spectrocloud.com, 10.0.0.0/8,")
+    topo = (net / "palette-network.yaml").read_text().replace("no_proxy: [10.0.0.0/8,",
+                                                              "no_proxy: [.spectrocloud.com, 10.0.0.0/8,")
     (net / "palette-network.yaml").write_text(topo)
     code, report = json_report(cli, net)
     nats = next(r for r in report["results"] if r["requirement"] == "saas-agent-nats")
