@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import FIXTURES, write_files
+from tests.helpers import FIXTURES
 
-TOPOLOGY = (FIXTURES / "saas-ok" / "palette-network.yaml").read_text()
+CORPUS = Path(__file__).parent / "bad_inputs"
+CASES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
 
 
-def run_bad(cli, tmp_path: Path, files: dict[str, str]) -> str:
-    write_files(tmp_path, {"palette-network.yaml": TOPOLOGY, **files} if "palette-network.yaml" not in files
-                else files)
-    result = cli("validate", tmp_path)
+def run_bad(cli, folder: Path) -> str:
+    """Validate a bad folder: exit 2, one line on stderr with a hint, nothing on stdout, no traceback."""
+    result = cli("validate", folder)
     assert result.exit_code == 2, result.stdout + result.stderr
     err = result.stderr.strip()
     assert "Traceback" not in result.stdout + result.stderr
@@ -24,69 +24,23 @@ def run_bad(cli, tmp_path: Path, files: dict[str, str]) -> str:
     return err
 
 
-CASES = [
-    ("malformed HCL", {"sg.tf": 'resource "aws_security_group" "w" {\n  ingress {\n    from_port =\n  }\n}\n'},
-     ["sg.tf:3", "invalid HCL"]),
-    ("malformed YAML", {"cfn.yaml": "Resources:\n  A: [1, 2\n  B: 3\n"}, ["cfn.yaml:", "invalid YAML/JSON"]),
-    ("malformed JSON", {"sgs.json": '{"SecurityGroups": [\n  {"GroupId": "sg-1",}\n]}\n'},
-     ["sgs.json:2", "invalid JSON"]),
-    ("bad CIDR", {"sg.tf": 'resource "aws_security_group" "w" {\n  name = "palette-workers"\n  egress {\n'
-                  '    from_port = 443\n    to_port = 443\n    protocol = "tcp"\n    cidr_blocks = ["10.0.0.0/33"]\n'
-                  '  }\n}\n'}, ["sg.tf:3", "10.0.0.0/33"]),
-    ("host bits", {"sgs.json": '{"SecurityGroups": [{"GroupId": "sg-1", "GroupName": "palette-workers",\n'
-                   ' "IpPermissions": [], "IpPermissionsEgress": [\n  {"IpProtocol": "tcp", "FromPort": 443,'
-                   ' "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.1/8"}]}]}]}\n'},
-     ["sgs.json:3", "host bits set", "10.0.0.0/8"]),
-    ("IPv6 in IPv4 field", {"sg.tf": 'resource "aws_security_group" "w" {\n  name = "palette-workers"\n'
-                            '  egress {\n    from_port = 443\n    to_port = 443\n    protocol = "tcp"\n'
-                            '    cidr_blocks = ["::/0"]\n  }\n}\n'}, ["sg.tf:3", "not IPv4"]),
-    ("reversed ports", {"sg.tf": 'resource "aws_security_group" "w" {\n  name = "palette-workers"\n  egress {\n'
-                        '    from_port = 500\n    to_port = 443\n    protocol = "tcp"\n'
-                        '    cidr_blocks = ["0.0.0.0/0"]\n  }\n}\n'}, ["sg.tf:3", "reversed"]),
-    ("port out of range", {"cfn.json": '{"Resources": {"W": {"Type": "AWS::EC2::SecurityGroup", "Properties":\n'
-                           ' {"GroupName": "palette-workers", "SecurityGroupEgress": [\n'
-                           '  {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 70000, "CidrIp": "0.0.0.0/0"}]}}}}\n'},
-     ["cfn.json:3", "70000"]),
-    ("unknown protocol", {"sg.tf": 'resource "aws_security_group" "w" {\n  name = "palette-workers"\n  egress {\n'
-                          '    from_port = 443\n    to_port = 443\n    protocol = "tcpx"\n'
-                          '    cidr_blocks = ["0.0.0.0/0"]\n  }\n}\n'}, ["sg.tf:3", "unknown protocol"]),
-    ("missing group", {"palette-network.yaml": TOPOLOGY.replace("palette-workers", "palette-wrkers"),
-                       "sg.tf": 'resource "aws_security_group" "w" {\n  name = "palette-workers"\n}\n'},
-     ["palette-network.yaml:", "palette-wrkers", "not declared", "did you mean 'palette-workers'"]),
-    ("topology wrong type", {"palette-network.yaml": "profiles: saas\nmanagement: {addresses: [internet]}\n"
-                             "clusters: [{name: a, nodes: [10.0.0.0/24]}]\n"}, ["palette-network.yaml:1", "profiles"]),
-    ("topology missing field", {"palette-network.yaml": "profiles: [saas]\nclusters:\n  - name: a\n"
-                                "    nodes: [10.0.0.0/24]\n"}, ["palette-network.yaml:1", "management"]),
-    ("topology bad CIDR", {"palette-network.yaml": "profiles: [saas]\nmanagement: {addresses: [internet]}\n"
-                           "clusters:\n  - name: a\n    nodes: [10.0.0.300/24]\n"}, ["palette-network.yaml:5",
-                                                                              "10.0.0.300/24"]),
-    ("duplicate cluster", {"palette-network.yaml": "profiles: [saas]\nmanagement: {addresses: [internet]}\n"
-                           "clusters:\n  - {name: a, nodes: [10.0.0.0/24]}\n  - {name: a, nodes: [10.1.0.0/24]}\n"},
-     ["palette-network.yaml:5", "used twice"]),
-    ("unknown profile", {"palette-network.yaml": TOPOLOGY.replace("[saas]", "[sass]")}, ["unknown profile 'sass'"]),
-    ("alias bomb", {"bomb.yaml": "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
-                    "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
-                    "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
-                    "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"}, ["bomb.yaml", "alias bomb"]),
-    ("deep nesting", {"deep.json": "[" * 5000 + "]" * 5000}, ["deep.json", "nest"]),
-]
-
-
-@pytest.mark.parametrize(("name", "files", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_bad_input(cli, tmp_path: Path, name: str, files: dict[str, str], expected: list[str]) -> None:
-    err = run_bad(cli, tmp_path, files)
-    for fragment in expected:
-        assert fragment in err, f"{name}: {fragment!r} not in {err!r}"
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_corpus_case(cli, case: Path) -> None:
+    """Each folder of tests/bad_inputs is a scanned folder; its EXPECTED file lists what the error must say."""
+    err = run_bad(cli, case)
+    for fragment in (case / "EXPECTED").read_text(encoding="utf-8").splitlines():
+        assert fragment in err, f"{case.name}: {fragment!r} not in {err!r}"
+    assert "(hint: " in err, f"{case.name}: no hint in {err!r}"
 
 
 def test_binary_and_non_utf8_files(cli, tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "saas-ok", tmp_path / "n")
     (tmp_path / "n" / "x.json").write_bytes(b'{"a": "caf\xe9"}\n')
-    err = run_bad(cli, tmp_path / "n", {})
+    err = run_bad(cli, tmp_path / "n")
     assert "x.json:1" in err and "not UTF-8" in err
     shutil.copytree(FIXTURES / "saas-ok", tmp_path / "b")
     (tmp_path / "b" / "y.yaml").write_bytes(b"\x00\x01\x02binary")
-    assert "binary file" in run_bad(cli, tmp_path / "b", {})
+    assert "binary file" in run_bad(cli, tmp_path / "b")
 
 
 def test_missing_topology_and_missing_folder(cli, tmp_path: Path) -> None:
@@ -118,3 +72,66 @@ def test_oversized_file_is_refused(cli, tmp_path: Path) -> None:
 def test_bad_usage_is_exit_2(cli) -> None:
     assert cli("validate", FIXTURES / "saas-ok", "--format", "xml").exit_code == 2
     assert cli("validate", FIXTURES / "saas-ok", "--fail-on", "sometimes").exit_code == 2
+
+
+def test_symlink_loop_and_special_files_are_skipped_with_reasons(cli, tmp_path: Path) -> None:
+    import json
+    import os
+
+    net = tmp_path / "n"
+    shutil.copytree(FIXTURES / "saas-ok", net)
+    (net / "loop").symlink_to(net / "loop")  # a link to itself
+    (net / "back").symlink_to(net, target_is_directory=True)  # a folder link back up: not followed
+    os.mkfifo(net / "pipe.json")
+    result = cli("validate", net, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    skipped = {s["path"]: s["reason"] for s in json.loads(result.stdout)["inputs"]["skipped"]}
+    assert "link loop" in skipped["loop"]
+    assert "not followed" in skipped["back/"]
+    assert "not a regular file" in skipped["pipe.json"]
+    strict = cli("validate", net, "--strict")
+    assert strict.exit_code == 2 and "skipped" in strict.stderr and "--strict" in strict.stderr
+
+
+def test_a_100_mb_file_is_refused_before_it_is_read(cli, tmp_path: Path) -> None:
+    net = tmp_path / "n"
+    shutil.copytree(FIXTURES / "saas-ok", net)
+    with (net / "huge.json").open("wb") as handle:  # sparse: 100 MB on paper, nothing on disk
+        handle.truncate(100 * 1024 * 1024)
+    err = run_bad(cli, net)
+    assert "huge.json" in err and "100 MiB" in err and "limit" in err
+
+
+def test_ignore_file_and_default_ignores(cli, tmp_path: Path) -> None:
+    import json
+
+    net = tmp_path / "n"
+    shutil.copytree(FIXTURES / "saas-ok", net)
+    (net / "broken.json").write_text("{not json")
+    (net / ".terraform").mkdir()
+    (net / ".terraform" / "junk.tf").write_text("this is not HCL {{{")
+    assert cli("validate", net).exit_code == 2
+    (net / ".palette-policy-ignore").write_text("# generated\nbroken.json\n")
+    result = cli("validate", net, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    ignored = json.loads(result.stdout)["inputs"]["ignored"]
+    assert "broken.json" in ignored and ".terraform/" in ignored
+
+
+def test_empty_folder(cli, tmp_path: Path) -> None:
+    result = cli("validate", tmp_path)
+    assert result.exit_code == 2 and "no palette-network.yaml" in result.stderr and "hint" in result.stderr
+
+
+def test_no_traceback_from_the_real_command_on_the_whole_corpus() -> None:
+    """The console script itself (not the test runner) on every corpus folder: grep finds no Traceback."""
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom validator.cli import main\nfor case in sys.argv[1:]:\n"
+              "    sys.argv = ['palette-policy', 'validate', case]\n"
+              "    try:\n        main()\n    except SystemExit as exc:\n        print('exit', exc.code)\n")
+    proc = subprocess.run([sys.executable, "-c", script, *map(str, CASES)], capture_output=True, text=True,
+                          timeout=600)
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert proc.stdout.count("exit 2") == len(CASES)

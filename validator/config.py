@@ -72,8 +72,16 @@ def _pyproject_tool(path: Path) -> dict[str, Any]:
     return tool if isinstance(tool, dict) else {}
 
 
+def _shown(path: Path) -> str:
+    """A config path as the user will recognise it: relative to the working directory when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def load_config(path: Path) -> Config:
-    name = str(path)
+    name = _shown(path)
     if path.name == "pyproject.toml":
         raw = _pyproject_tool(path).get("palette-policy", {})
         doc: Any = LineDict({k.replace("-", "_"): v for k, v in raw.items()}) if isinstance(raw, dict) else raw

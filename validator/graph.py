@@ -254,6 +254,9 @@ def build_graph(inventory: Inventory, topology: Topology) -> NetworkGraph:
     graph = nx.DiGraph()
     for endpoint in topology.endpoints:
         graph.add_node(endpoint.name, endpoint=endpoint, forwards=endpoint.role == "proxy")
+    network = NetworkGraph(inventory, topology, graph, alias, members)
+    for proxy in topology.role("proxy"):
+        network.proxy_config(proxy)  # a proxy whose config was not loaded is an error even when unused
     walls: dict[str, EnforcementPoint] = {}
     for placement in topology.firewalls:
         rules = inventory.firewall_sets.get(placement.rules)
@@ -262,4 +265,5 @@ def build_graph(inventory: Inventory, topology: Topology) -> NetworkGraph:
                              file=topology.path, line=placement.source.line,
                              hint=f"loaded FirewallRules files: {', '.join(sorted(inventory.firewall_sets)) or 'none'}")
         walls[placement.name] = rules.to_enforcement_point()
-    return NetworkGraph(inventory, topology, graph, alias, members, walls)
+    network.firewall_points = walls
+    return network

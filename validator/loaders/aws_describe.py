@@ -25,7 +25,8 @@ def _objects(doc: dict[str, Any], key: str, path: str) -> list[dict[str, Any]]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise InputError(f"{key} must be a list", file=path, line=line_of(value, line_of(doc)))
+        raise InputError(f"{key} must be a list", file=path, line=line_of(value, line_of(doc)),
+                         hint="pass the unmodified JSON output of 'aws ec2 describe-…'")
     for item in value:
         if not isinstance(item, dict):
             raise InputError(f"every item of {key} must be an object", file=path, line=line_of(value))

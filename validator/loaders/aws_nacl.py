@@ -37,17 +37,20 @@ def nacl_rule(*, egress: bool, number: Any, action: Any, protocol: Any, from_por
     except (TypeError, ValueError):
         raise InputError(f"rule number {number!r} is not a number", file=source.file, line=source.line) from None
     if not 1 <= order <= 32767:
-        raise InputError(f"rule number {order} is out of range 1-32766", file=source.file, line=source.line)
+        raise InputError(f"rule number {order} is out of range 1-32766", file=source.file, line=source.line,
+                         hint="32767 is the implicit final rule; use 1-32766")
     act = str(action).lower()
     if act not in ("allow", "deny"):
-        raise InputError(f"rule action must be allow or deny, not {action!r}", file=source.file, line=source.line)
+        raise InputError(f"rule action must be allow or deny, not {action!r}", file=source.file, line=source.line,
+                         hint="RuleAction is allow or deny")
     direction: Direction = "egress" if egress else "ingress"
     decision: Action = "allow" if act == "allow" else "deny"
     unresolved: list[str] = []
     try:
         proto = "all" if is_unresolved(protocol) else normalize_protocol(protocol)
     except ValueError as exc:
-        raise InputError(str(exc), file=source.file, line=source.line) from None
+        raise InputError(str(exc), file=source.file, line=source.line,
+                         hint="use tcp, udp, icmp, -1 (all) or a protocol number") from None
     if is_unresolved(protocol):
         unresolved.append("protocol is not known until apply")
     spec = RuleSpec(direction, proto, None, None, source)

@@ -92,7 +92,7 @@ def sg_rules(spec: RuleSpec) -> Rule:
     try:
         protocol = normalize_protocol(spec.protocol)
     except ValueError as exc:
-        raise InputError(str(exc), file=file, line=line) from None
+        raise InputError(str(exc), file=file, line=line, hint="use tcp, udp, icmp, icmpv6, -1 (all) or 0-255") from None
     unresolved = list(spec.unresolved)
     from_port = to_port = None
     if is_unresolved(spec.from_port) or is_unresolved(spec.to_port):

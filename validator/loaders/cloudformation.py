@@ -44,6 +44,11 @@ class _Template:
         if not isinstance(self.resources, dict):
             raise InputError("Resources must be a mapping", file=path, line=line_of(self.resources))
 
+    def line(self, logical: str) -> int | None:
+        """Where a resource is declared: the line of its logical id."""
+        key_lines = getattr(self.resources, "key_lines", {})
+        return key_lines.get(logical) or line_of(self.resources.get(logical))
+
     def resolve(self, value: Any) -> Any:
         """Intrinsics we can evaluate statically; UNRESOLVED for the rest."""
         if not isinstance(value, dict):
@@ -79,7 +84,7 @@ def load_cloudformation(doc: dict[str, Any], path: str) -> Inventory:
             key = f"{path}#{logical}"
             name = tpl.resolve(props.get("GroupName"))
             group = new_group(key, name if isinstance(name, str) else logical,
-                              SourceRef(path, line_of(res), logical),
+                              SourceRef(path, tpl.line(logical), logical),
                               aliases={logical, name if isinstance(name, str) else ""})
             groups[key] = group
             inv.add_point(group)
@@ -96,11 +101,11 @@ def load_cloudformation(doc: dict[str, Any], path: str) -> Inventory:
             try:
                 addresses = AddressSet.parse(*cidrs, strict=True)
             except ValueError as exc:
-                raise InputError(str(exc), file=path, line=line_of(res)) from None
+                raise InputError(str(exc), file=path, line=tpl.line(logical)) from None
             key = f"{path}#{logical}"
             plname = tpl.resolve(props.get("PrefixListName"))
             inv.prefix_lists[key] = PrefixList(key, plname if isinstance(plname, str) else logical, addresses,
-                                               SourceRef(path, line_of(res), logical),
+                                               SourceRef(path, tpl.line(logical), logical),
                                                aliases={logical, plname if isinstance(plname, str) else ""})
     for logical, res in tpl.resources.items():
         if not isinstance(res, dict) or res.get("Type") not in (SG_IN, SG_OUT):
@@ -108,7 +113,7 @@ def load_cloudformation(doc: dict[str, Any], path: str) -> Inventory:
         props = res.get("Properties") or {}
         direction = "ingress" if res["Type"] == SG_IN else "egress"
         target = tpl.resolve(props.get("GroupId"))
-        src = SourceRef(path, line_of(res), logical)
+        src = SourceRef(path, tpl.line(logical), logical)
         if is_unresolved(target):
             raise InputError(f"{logical}: GroupId cannot be resolved statically", file=path, line=src.line,
                              hint="use !Ref or !GetAtt to a group in this template, or a literal sg-… id")
@@ -187,7 +192,7 @@ def _load_network_acls(tpl: _Template, inv: Inventory) -> None:
             continue
         props = res.get("Properties") or {}
         key = f"{path}#{logical}"
-        src = SourceRef(path, line_of(res), logical)
+        src = SourceRef(path, tpl.line(logical), logical)
         if res.get("Type") == "AWS::EC2::Subnet":
             cidrs = [tpl.resolve(props.get(f)) for f in ("CidrBlock", "Ipv6CidrBlock") if props.get(f)]
             known = [str(c) for c in cidrs if not is_unresolved(c)]
@@ -205,7 +210,7 @@ def _load_network_acls(tpl: _Template, inv: Inventory) -> None:
         if not isinstance(res, dict):
             continue
         props = res.get("Properties") or {}
-        src = SourceRef(path, line_of(res), logical)
+        src = SourceRef(path, tpl.line(logical), logical)
         if res.get("Type") == "AWS::EC2::NetworkAclEntry":
             target = tpl.resolve(props.get("NetworkAclId"))
             if is_unresolved(target):

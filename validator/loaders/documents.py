@@ -162,7 +162,8 @@ def load_documents(text: str, filename: str, limits: Limits = DEFAULT_LIMITS) ->
         problem = exc.problem or exc.context or "bad syntax"
         raise InputError(f"invalid YAML/JSON: {problem}", file=filename,
                          line=mark.line + 1 if mark else None,
-                         column=mark.column + 1 if mark else None) from None
+                         column=mark.column + 1 if mark else None,
+                         hint="check indentation, quotes and brackets at that position") from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML/JSON: {exc}", file=filename) from None
     except RecursionError:
@@ -176,9 +177,11 @@ def _check_json(text: str, filename: str) -> None:
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", file=filename, line=exc.lineno, column=exc.colno) from None
+        raise InputError(f"invalid JSON: {exc.msg}", file=filename, line=exc.lineno, column=exc.colno,
+                         hint="fix the JSON at that position (trailing commas and comments are not JSON)") from None
     except RecursionError:
-        raise InputError("document nested too deeply", file=filename) from None
+        raise InputError("document nested too deeply", file=filename,
+                         hint="raise --max-depth if this nesting is intended") from None
 
 
 def load_document(text: str, filename: str, limits: Limits = DEFAULT_LIMITS) -> Any:

@@ -39,7 +39,7 @@ def parse_directory(directory: Path, display_dir: str = "") -> dict[str, Any]:
         if match:
             raise InputError(f"invalid HCL: {match['msg'].strip()}",
                              file=_display(display_dir, match["file"]), line=int(match["line"]),
-                             column=int(match["col"])) from None
+                             column=int(match["col"]), hint="'terraform validate' shows the error in context") from None
         raise InputError(f"invalid Terraform: {text.splitlines()[0] if text else 'parse error'}",
                          file=display_dir or str(directory)) from None
 

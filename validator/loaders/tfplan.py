@@ -127,7 +127,8 @@ def load_plan(doc: dict[str, Any], path: str) -> Inventory:
         if direction not in ("ingress", "egress"):
             raise InputError(f"rule type must be ingress or egress, not {direction!r}", file=path, line=src.line)
         if not target_refs:
-            raise InputError(f"{address}: security_group_id cannot be resolved", file=path, line=src.line)
+            raise InputError(f"{address}: security_group_id cannot be resolved", file=path, line=src.line,
+                             hint="export the plan with its configuration: terraform show -json plan.out")
         target = groups.get(target_refs[0])
         if target is None:
             target = new_group(target_refs[0], target_refs[0], src, aliases={target_refs[0]})

@@ -1,0 +1,9 @@
+resource "aws_security_group" "w" {
+  name = "palette-workers"
+  egress {
+    from_port = 443
+    to_port = 443
+    protocol = "tcp"
+    cidr_blocks = ["::/0"]
+  }
+}

@@ -1,0 +1,5 @@
+resource "aws_security_group" "w" {
+  ingress {
+    from_port =
+  }
+}
