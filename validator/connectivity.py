@@ -1,0 +1,65 @@
+"""Every allowed connection between workloads and external address ranges (the connlist).
+
+Workloads are shown by owner (``ns/name[Kind]``); external peers are the atoms of the address space cut at
+ipBlock boundaries (``a.b.c.d-e.f.g.h[External]``). Self-connections of a workload are not listed (K12),
+nor external-to-external pairs. Output order is sorted, so runs are diffable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .loaders.kubernetes import Cluster
+from .model import AddressSet, _int_to_ip
+from .netpol import Conn, NetpolModel
+
+
+@dataclass(frozen=True)
+class Connection:
+    src: str
+    dst: str
+    conn: Conn
+    src_external: bool = False
+    dst_external: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return {"src": self.src, "dst": self.dst, "conn": str(self.conn)}
+
+
+def external_name(addresses: AddressSet) -> str:
+    """netpol-analyzer's ``first-last[External]`` spelling of one atom."""
+    lo, hi = addresses.intervals[0]
+    return f"{_int_to_ip(lo)}-{_int_to_ip(hi)}[External]"
+
+
+def connectivity(model: NetpolModel) -> list[Connection]:
+    """All allowed connections, sorted by (source, destination) name."""
+    names: list[list[str]] = []
+    for g in model.groups:
+        names.append(sorted({w.display for w in g.workloads}))
+    for atom in model.atoms:
+        names.append([external_name(atom)])
+    base = model.atom_base
+    found: dict[tuple[str, str], Conn] = {}
+    for ssub, dsub, conn in model.group_pairs():
+        for s in ssub:
+            snames = names[s]
+            s_ext = s >= base
+            for d in dsub:
+                if s_ext and d >= base:
+                    continue
+                for sn in snames:
+                    for dn in names[d]:
+                        if sn == dn:
+                            continue
+                        key = (sn, dn)
+                        prev = found.get(key)
+                        found[key] = conn if prev is None else prev | conn
+    out = [Connection(s, d, c, s.endswith("[External]"), d.endswith("[External]"))
+           for (s, d), c in found.items()]
+    out.sort(key=lambda c: (c.src, c.dst))
+    return out
+
+
+def cluster_connectivity(cluster: Cluster) -> list[Connection]:
+    return connectivity(NetpolModel(cluster))

@@ -1,0 +1,1 @@
+"""One loader module per input format; each turns files into plain dataclasses."""

@@ -1,0 +1,1 @@
+"""One reporter module per output format; reporters only format, they never decide."""
