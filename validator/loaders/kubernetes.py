@@ -392,7 +392,12 @@ def _container_ports(ctx: _Ctx, pod_spec: Mapping[str, Any]) -> tuple[NamedPort,
     for c in containers:
         if not isinstance(c, Mapping):
             continue
-        for p in _as_list(ctx, c.get("ports"), "ports", c):
+        raw_ports = c.get("ports")
+        if not isinstance(raw_ports, list):  # ``ports: {}`` appears in real pod dumps: no ports
+            if raw_ports:
+                raise ctx.error("container ports must be a list", c)
+            continue
+        for p in raw_ports:
             if not isinstance(p, Mapping) or not p.get("name"):
                 continue
             number = p.get("containerPort")
