@@ -69,9 +69,9 @@ def parse_conn(text: str) -> Conn:
     acc = NO_CONN
     if text.startswith("{"):  # NCA: {protocols:TCP,dst_ports:80-88};{...}
         for body in re.findall(r"\{([^}]*)\}", text):
-            m = re.match(r"protocols:([A-Z,]+?)(?:,dst_ports:(.*))?$", body)
+            m = re.match(r"protocols:([A-Z, ]+?)(?:,dst_ports:(.*))?$", body)
             assert m, f"cannot parse NCA connection {body!r}"
-            protos = [p for p in m.group(1).split(",") if p]
+            protos = [p.strip() for p in m.group(1).split(",") if p.strip()]
             ports = _ports(m.group(2).split(",")) if m.group(2) else PortSet([(1, 65535)])
             for p in protos:
                 acc = acc | Conn.of(p, ports)
