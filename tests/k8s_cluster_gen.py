@@ -183,3 +183,81 @@ def write_case(case: Case, folder: Path) -> dict[str, Path]:
     for key, docs in (("ns", case.namespaces), ("workloads", case.workloads), ("policies", case.policies)):
         files[key].write_text(yaml.safe_dump_all(docs, sort_keys=False) if docs else "")
     return files
+
+
+def generate_cluster(seed: int, n_workloads: int, n_policies: int, per_ns: int = 20) -> Case:
+    """A cluster shaped like production: namespaces of ~``per_ns`` workloads, each namespace with a
+    default-deny policy, a DNS egress allowance, and targeted allow rules between apps (same namespace,
+    other namespaces by label, external ranges by ipBlock) on numeric and named ports.
+    """
+    rng = random.Random(seed)
+    case = Case(seed)
+    n_ns = max(1, n_workloads // per_ns)
+    ns_names = [f"team{i}" for i in range(n_ns)]
+    ns_team = {}
+    for name in ns_names:
+        team = f"t{rng.randrange(max(1, n_ns // 4))}"
+        ns_team[name] = team
+        case.namespaces.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {
+            "name": name, "labels": {"team": team, "env": rng.choice(ENVS)}}})
+    case.namespaces.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "infra"}})
+    case.workloads.append({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {
+        "name": "dns", "namespace": "infra"}, "spec": {"template": {"metadata": {"labels": {"app": "dns"}},
+                                                                     "spec": {"containers": [{"name": "c"}]}}}})
+    apps_in: dict[str, list[str]] = {n: [] for n in ns_names}
+    for i in range(n_workloads):
+        ns = ns_names[i % n_ns]
+        app = f"app{i // n_ns}"
+        apps_in[ns].append(app)
+        kind = rng.choice(KINDS)
+        labels = {"app": app, "tier": rng.choice(TIERS)}
+        ports = [{"name": "http", "containerPort": rng.choice([80, 8080]), "protocol": "TCP"},
+                 {"name": "metrics", "containerPort": 9100, "protocol": "TCP"}]
+        pod_spec = {"containers": [{"name": "c", "image": "app", "ports": ports}]}
+        meta = {"name": f"{app}", "namespace": ns}
+        if kind == "Pod":
+            doc = {"apiVersion": "v1", "kind": "Pod", "metadata": dict(meta, labels=labels), "spec": pod_spec}
+        else:
+            api = "batch/v1" if kind == "Job" else "v1" if kind == "ReplicationController" else "apps/v1"
+            doc = {"apiVersion": api, "kind": kind, "metadata": meta,
+                   "spec": {"template": {"metadata": {"labels": labels}, "spec": pod_spec}}}
+        case.workloads.append(doc)
+    count = 0
+
+    def add(ns: str, spec: dict[str, Any]) -> None:
+        nonlocal count
+        case.policies.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                              "metadata": {"name": f"np{count}", "namespace": ns}, "spec": spec})
+        count += 1
+
+    for ns in ns_names:
+        if count >= n_policies:
+            break
+        add(ns, {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})
+        if count < n_policies:
+            add(ns, {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [{"namespaceSelector": {
+                "matchLabels": {"kubernetes.io/metadata.name": "infra"}}}], "ports": [
+                {"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]})
+    while count < n_policies:
+        ns = rng.choice(ns_names)
+        dst_app = rng.choice(apps_in[ns]) if apps_in[ns] else "none"
+        r = rng.random()
+        if r < 0.5:
+            peer: dict[str, Any] = {"podSelector": {"matchLabels": {"app": rng.choice(apps_in[ns] or ["x"])}}}
+        elif r < 0.8:
+            other = rng.choice(ns_names)
+            peer = {"namespaceSelector": {"matchLabels": {"team": ns_team[other]}},
+                    "podSelector": {"matchExpressions": [{"key": "tier", "operator": "In",
+                                                          "values": [rng.choice(TIERS)]}]}}
+        else:
+            cidr, excepts = rng.choice(CIDRS[:2])
+            peer = {"ipBlock": {"cidr": cidr, "except": excepts}}
+        port = rng.choice([{"port": "http"}, {"port": 443, "protocol": "TCP"},
+                           {"port": 8000, "endPort": 8100}, {"port": "metrics"}])
+        if rng.random() < 0.7:
+            add(ns, {"podSelector": {"matchLabels": {"app": dst_app}}, "policyTypes": ["Ingress"],
+                     "ingress": [{"from": [peer], "ports": [port]}]})
+        else:
+            add(ns, {"podSelector": {"matchLabels": {"app": dst_app}}, "policyTypes": ["Egress"],
+                     "egress": [{"to": [peer], "ports": [port]}]})
+    return case

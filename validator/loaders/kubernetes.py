@@ -49,18 +49,53 @@ class _LineDict(dict):  # type: ignore[type-arg]
     line: int = 0
 
 
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
 class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    pass
+    """Safe loading only; mappings become ``_LineDict`` carrying their line.
 
+    ``construct_document`` walks the composed nodes directly: much cheaper than PyYAML's generic
+    constructor machinery on big clusters, and it builds only plain dicts, lists and scalars.
+    """
 
-def _construct_map(loader: Any, node: yaml.MappingNode) -> Any:
-    data = _LineDict()
-    data.line = node.start_mark.line + 1
-    yield data
-    data.update(loader.construct_mapping(node, deep=True))
+    def construct_document(self, node: yaml.Node) -> Any:
+        return self._build(node, 0)
 
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+    def _build(self, node: yaml.Node, depth: int) -> Any:
+        if depth > 200:
+            raise yaml.constructor.ConstructorError(None, None, "document nested too deeply (recursive "
+                                                    "anchor?)", node.start_mark)
+        if isinstance(node, yaml.ScalarNode):
+            tag = node.tag
+            if tag == _STR:
+                return node.value
+            if tag == _INT:
+                return self.construct_yaml_int(node)
+            if tag == "tag:yaml.org,2002:null":
+                return None
+            if tag == "tag:yaml.org,2002:bool":
+                return self.construct_yaml_bool(node)
+            if tag == "tag:yaml.org,2002:float":
+                return self.construct_yaml_float(node)
+            return node.value  # timestamps, binary, custom tags: keep the text
+        if isinstance(node, yaml.SequenceNode):
+            return [self._build(item, depth + 1) for item in node.value]
+        if isinstance(node, yaml.MappingNode):
+            if any(k.tag == _MERGE for k, _ in node.value):
+                self.flatten_mapping(node)
+            data = _LineDict()
+            data.line = node.start_mark.line + 1
+            for key_node, value_node in node.value:
+                key = self._build(key_node, depth + 1)
+                if not isinstance(key, str | int | float | bool | type(None)):
+                    raise yaml.constructor.ConstructorError(None, None, "unhashable mapping key",
+                                                            key_node.start_mark)
+                data[key] = self._build(value_node, depth + 1)
+            return data
+        raise yaml.constructor.ConstructorError(None, None, f"unexpected node {node!r}", node.start_mark)
 
 
 def _line(obj: object, fallback: int | None = None) -> int | None:
