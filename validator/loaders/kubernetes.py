@@ -49,6 +49,12 @@ class _LineDict(dict):  # type: ignore[type-arg]
     line: int = 0
 
 
+class _LineList(list):  # type: ignore[type-arg]
+    """A sequence that remembers the (1-based) line it starts on."""
+
+    line: int = 0
+
+
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _MERGE = "tag:yaml.org,2002:merge"
@@ -60,6 +66,17 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
     ``construct_document`` walks the composed nodes directly: much cheaper than PyYAML's generic
     constructor machinery on big clusters, and it builds only plain dicts, lists and scalars.
     """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        """PyYAML's resolver, with a fast path for the many plain scalars that can only be strings.
+
+        The implicit resolvers are indexed by first character; a plain scalar whose first character has
+        none (most names and labels) is a string, exactly as the full resolver would decide.
+        """
+        if kind is yaml.ScalarNode:
+            if not implicit[0] or (value and value[0] not in self.yaml_implicit_resolvers):
+                return _STR
+        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
 
     def construct_document(self, node: yaml.Node) -> Any:
         return self._build(node, 0)
@@ -82,7 +99,9 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
                 return self.construct_yaml_float(node)
             return node.value  # timestamps, binary, custom tags: keep the text
         if isinstance(node, yaml.SequenceNode):
-            return [self._build(item, depth + 1) for item in node.value]
+            seq = _LineList(self._build(item, depth + 1) for item in node.value)
+            seq.line = node.start_mark.line + 1
+            return seq
         if isinstance(node, yaml.MappingNode):
             if any(k.tag == _MERGE for k, _ in node.value):
                 self.flatten_mapping(node)
@@ -414,7 +433,8 @@ def _load_policy(ctx: _Ctx, doc: Mapping[str, Any]) -> NetworkPolicy:
         types = set()
         for t in _as_list(ctx, types_raw, "policyTypes", spec):
             if t not in ("Ingress", "Egress"):
-                raise ctx.error(f"policyTypes value {t!r} is not valid", spec, hint="use Ingress or Egress")
+                raise ctx.error(f"policyTypes value {t!r} is not valid", types_raw, hint="use Ingress or Egress",
+                                fallback=_line(spec))
             types.add(t)
     return NetworkPolicy(ns, str(name), selector, "Ingress" in types, "Egress" in types, ingress, egress,
                          ctx.ref(doc, f"NetworkPolicy {key}"))
