@@ -226,7 +226,8 @@ def _pods(cluster: Cluster, nss: str, pods: str) -> list[Workload]:
 
 
 _FW = re.compile(r"^(?:src_ns: (?P<sns>\[.*?\]) src_pods: (?P<spods>\[.*?\])|src: (?P<sip>\S+)) "
-                 r"(?:dst_ns: (?P<dns>\[.*?\]) dst_pods: (?P<dpods>\[.*?\])|dst: (?P<dip>\S+)) conn: (?P<conn>.*)$")
+                 r"(?:dst_ns: (?P<dns>\[.*?\]) dst_pods: (?P<dpods>\[.*?\])|dst: (?P<dip>\S+)) "
+                 r"conn: (?P<conn>.*)$")
 
 
 def parse_fw_rules(text: str, cluster: Cluster) -> Facts:

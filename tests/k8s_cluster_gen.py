@@ -1,4 +1,4 @@
-"""Seeded generator of random Kubernetes clusters with NetworkPolicies (for differential tests and benchmarks).
+"""Seeded generator of random Kubernetes clusters with NetworkPolicies (differential tests, benchmarks).
 
 Everything is drawn from small alphabets so selectors collide with labels often: namespaces with labels,
 workloads of every controller kind with template labels and named container ports, and policies exercising
@@ -88,7 +88,8 @@ def _peer(rng: random.Random, ns_names: list[str]) -> dict[str, Any]:
         return {"namespaceSelector": _selector(rng, ns_keys)}
     # NCA 2.1.0 restricts a podSelector using Exists/DoesNotExist to the policy's own namespace even when the
     # same peer has a namespaceSelector (a known NCA bug, see test_k8s_semantics), so not generated here.
-    return {"podSelector": _selector(rng, POD_KEYS, ("In", "NotIn")), "namespaceSelector": _selector(rng, ns_keys)}
+    return {"podSelector": _selector(rng, POD_KEYS, ("In", "NotIn")),
+            "namespaceSelector": _selector(rng, ns_keys)}
 
 
 def _port(rng: random.Random) -> dict[str, Any]:
@@ -201,9 +202,10 @@ def generate_cluster(seed: int, n_workloads: int, n_policies: int, per_ns: int =
         case.namespaces.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {
             "name": name, "labels": {"team": team, "env": rng.choice(ENVS)}}})
     case.namespaces.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "infra"}})
-    case.workloads.append({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {
-        "name": "dns", "namespace": "infra"}, "spec": {"template": {"metadata": {"labels": {"app": "dns"}},
-                                                                     "spec": {"containers": [{"name": "c"}]}}}})
+    dns_template = {"metadata": {"labels": {"app": "dns"}}, "spec": {"containers": [{"name": "c"}]}}
+    case.workloads.append({"apiVersion": "apps/v1", "kind": "Deployment",
+                           "metadata": {"name": "dns", "namespace": "infra"},
+                           "spec": {"template": dns_template}})
     apps_in: dict[str, list[str]] = {n: [] for n in ns_names}
     for i in range(n_workloads):
         ns = ns_names[i % n_ns]

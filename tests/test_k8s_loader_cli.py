@@ -34,7 +34,8 @@ def test_every_workload_kind_and_list_and_json(tmp_path: Path) -> None:
          "spec": {"template": _template({"k": "ds"})}},
         {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "rs"},
          "spec": {"template": _template({"k": "rs"})}},
-        {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"}, "spec": {"template": _template({})}},
+        {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"},
+         "spec": {"template": _template({})}},
         {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "cj"},
          "spec": {"jobTemplate": {"spec": {"template": _template({"k": "cj"})}}}},
         {"apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": "rc"},
@@ -106,7 +107,8 @@ def test_txt_matches_netpol_analyzer_exactly() -> None:
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_json_and_csv_match_netpol_analyzer_exactly(tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"out.{fmt}"
-    result = runner.invoke(app, ["connectivity", str(ORACLE / "input"), "--format", fmt, "--output", str(out)])
+    result = runner.invoke(app, ["connectivity", str(ORACLE / "input"), "--format", fmt,
+                                 "--output", str(out)])
     assert result.exit_code == 0, result.output
     expected = (ORACLE / "expected" / f"netpol-analysis-example-minimal_connlist_output.{fmt}").read_text()
     if fmt == "json":

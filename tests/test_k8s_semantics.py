@@ -86,13 +86,15 @@ def test_k4_union_across_policies(tmp_path: Path) -> None:
                       netpol("p1", {"podSelector": {"matchLabels": {"app": "b"}},
                                     "ingress": [{"ports": [{"port": 80}]}]}),
                       netpol("p2", {"podSelector": {"matchLabels": {"app": "b"}},
-                                    "ingress": [{"ports": [{"port": 443}, {"port": 53, "protocol": "UDP"}]}]})))
+                                    "ingress": [{"ports": [{"port": 443},
+                                                           {"port": 53, "protocol": "UDP"}]}]})))
     assert got[(A, B)] == "TCP 80,443,UDP 53"
 
 
 def test_k5_source_egress_and_destination_ingress_both_needed(tmp_path: Path) -> None:
     got = conns(build(tmp_path, pod("a", app="a"), pod("b", app="b"),
-                      netpol("a-egress", {"podSelector": {"matchLabels": {"app": "a"}}, "policyTypes": ["Egress"],
+                      netpol("a-egress", {"podSelector": {"matchLabels": {"app": "a"}},
+                                          "policyTypes": ["Egress"],
                                           "egress": [{"ports": [{"port": 80}, {"port": 81}]}]}),
                       netpol("b-ingress", {"podSelector": {"matchLabels": {"app": "b"}},
                                            "ingress": [{"ports": [{"port": 81, "endPort": 90}]}]})))
@@ -107,7 +109,8 @@ def test_k6_empty_from_is_any_peer_and_empty_ports_any_port(tmp_path: Path) -> N
 
 def test_k7_k8_selectors(tmp_path: Path) -> None:
     model = build(tmp_path, ns("default"), ns("other", team="x"), ns("third", team="y"),
-                  pod("a", app="a"), pod("b", app="b"), pod("o", "other", app="a"), pod("t", "third", app="b"),
+                  pod("a", app="a"), pod("b", app="b"), pod("o", "other", app="a"),
+                  pod("t", "third", app="b"),
                   netpol("and", {"podSelector": {}, "ingress": [{"from": [
                       {"namespaceSelector": {"matchLabels": {"team": "x"}}, "podSelector": {"matchLabels":
                                                                                           {"app": "a"}}}]}]}),
@@ -115,9 +118,9 @@ def test_k7_k8_selectors(tmp_path: Path) -> None:
                       {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "third"}}},
                       {"podSelector": {"matchLabels": {"app": "a"}}}]}]}))
     got = conns(model)
-    O, T = "other/o[Pod]", "third/t[Pod]"
-    assert got[(O, A)] == "All Connections"  # AND: team=x and app=a
-    assert got[(T, A)] == "All Connections"  # OR item 1: namespace by its implicit name label
+    other, third = "other/o[Pod]", "third/t[Pod]"
+    assert got[(other, A)] == "All Connections"  # AND: team=x and app=a
+    assert got[(third, A)] == "All Connections"  # OR item 1: namespace by its implicit name label
     assert (B, A) not in got  # default/b: app=b, not app=a, not in third
     assert got[(A, B)] == "All Connections"  # podSelector alone = policy namespace
 
@@ -167,7 +170,8 @@ def test_k9_ipblock_does_not_match_pods(tmp_path: Path) -> None:
 def test_k10_protocol_default_endport_and_exact_protocol(tmp_path: Path) -> None:
     got = conns(build(tmp_path, pod("a", app="a"), pod("b", app="b"),
                       netpol("p", {"podSelector": {"matchLabels": {"app": "b"}}, "ingress": [{"ports": [
-                          {"port": 8000, "endPort": 8100}, {"protocol": "SCTP", "port": 7}, {"protocol": "UDP"}]}]})))
+                          {"port": 8000, "endPort": 8100}, {"protocol": "SCTP", "port": 7},
+                          {"protocol": "UDP"}]}]})))
     assert got[(A, B)] == "TCP 8000-8100,UDP 1-65535,SCTP 7"
 
 

@@ -1,5 +1,6 @@
-"""Oracle conformance: ``connectivity`` must agree exactly with netpol-analyzer's and network-config-analyzer's
-committed expected outputs (compared per IP interval and per port range; see connlist_compare)."""
+"""Oracle conformance: ``connectivity`` must agree exactly with the committed expected outputs of
+netpol-analyzer and network-config-analyzer (compared per IP interval and per port range; see
+connlist_compare)."""
 
 from __future__ import annotations
 
@@ -99,7 +100,8 @@ def test_network_config_analyzer_query(name: str, scheme: Path, index: int) -> N
         a, b = (facts_of(connectivity(NetpolModel(_load_config(scheme, spec, configs[n]))))
                 for n in query[kind])
         equivalent = not compare(a, b)
-        assert equivalent == (query["expected"] == 0), f"{name}: equivalence expected {query['expected'] == 0}"
+        want = query["expected"] == 0
+        assert equivalent == want, f"{name}: equivalence expected {want}"
         return
     assert kind == "connectivityMap", kind
     fmt = query.get("outputConfiguration", {}).get("outputFormat", "txt")

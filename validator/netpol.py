@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from .loaders.kubernetes import (
     PROTOCOLS,
@@ -29,9 +30,19 @@ from .loaders.kubernetes import (
     PolicyRule,
     Workload,
 )
-from .model import V4_MAX, AddressSet, PortSet, SourceRef
+from .model import V4_MAX, AddressSet, IntervalSet, PortSet, SourceRef
 
 K8S_PORTS = PortSet([(1, 65535)], normalized=True)
+
+
+def _ps(value: IntervalSet) -> PortSet:
+    """Set algebra keeps the subclass at run time; this tells the type checker."""
+    return cast(PortSet, value)
+
+
+def _as(value: IntervalSet) -> AddressSet:
+    return cast(AddressSet, value)
+
 _EMPTY = PortSet()
 
 
@@ -54,7 +65,8 @@ class Conn:
             return self
         if self.is_empty():
             return other
-        return Conn((self.sets[0] | other.sets[0], self.sets[1] | other.sets[1], self.sets[2] | other.sets[2]))
+        a, b = self.sets, other.sets
+        return Conn((_ps(a[0] | b[0]), _ps(a[1] | b[1]), _ps(a[2] | b[2])))
 
     __or__ = union
 
@@ -63,7 +75,8 @@ class Conn:
             return self
         if self is ALL_CONN:
             return other
-        return Conn((self.sets[0] & other.sets[0], self.sets[1] & other.sets[1], self.sets[2] & other.sets[2]))
+        a, b = self.sets, other.sets
+        return Conn((_ps(a[0] & b[0]), _ps(a[1] & b[1]), _ps(a[2] & b[2])))
 
     __and__ = intersection
 
@@ -192,11 +205,13 @@ class SideDecision:
         if self.external:
             return f"{self.direction}: {self.subject} is outside the cluster; NetworkPolicies do not apply"
         if not self.isolated_by:
-            return f"{self.direction}: {self.subject} is not selected by any policy for {self.direction} (allowed)"
+            return (f"{self.direction}: {self.subject} is not selected by any policy for {self.direction} "
+                    "(allowed)")
         if not self.rules:
             names = ", ".join(f"{n} ({s.location()})" for n, s in self.isolated_by)
             return f"{self.direction}: {self.subject} is isolated by policies {names} and no rule matches"
-        allowed = "; ".join(f"{r.policy} rule at {r.rule_source.location()} allows {r.ports}" for r in self.rules)
+        allowed = "; ".join(f"{r.policy} rule at {r.rule_source.location()} allows {r.ports}"
+                            for r in self.rules)
         return f"{self.direction}: {allowed}"
 
     def to_json(self) -> dict[str, object]:
@@ -221,7 +236,7 @@ class FlowPiece:
 
 @dataclass(frozen=True)
 class FlowDecision:
-    """Answer to ``check_flow``: ``verdict`` allowed (every piece, every port), blocked (nothing) or partial."""
+    """Answer to ``check_flow``: ``verdict`` allowed (every piece and port), blocked (nothing) or partial."""
 
     protocol: str
     ports: PortSet
@@ -240,11 +255,12 @@ class FlowDecision:
         """Ports allowed for every piece (what a required path can rely on)."""
         out = self.ports
         for p in self.pieces:
-            out = out & p.allowed
-        return out  # type: ignore[return-value]
+            out = _ps(out & p.allowed)
+        return out
 
 
 Endpoint = Workload | AddressSet
+ClassKey = tuple[object, ...]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -369,7 +385,8 @@ class NetpolModel:
         key: tuple[object, ...] = ("ns", peer.namespace_selector, peer.pod_selector)
         hit = self._selector_cache.get(key)
         if hit is None:
-            nss = [n for n, ns in self.cluster.namespaces.items() if peer.namespace_selector.matches(ns.labels)]
+            sel = peer.namespace_selector
+            nss = [n for n, ns in self.cluster.namespaces.items() if sel.matches(ns.labels)]
             out: set[int] = set()
             for n in nss:
                 out |= self._select(n, peer.pod_selector or LabelSelector())
@@ -429,27 +446,27 @@ class NetpolModel:
             for cr in rules_by_policy[pi]:
                 if peer_node not in cr.peers:
                     continue
-                got = cr.conn_to(dst_group).ports(protocol) & ports
+                got = _ps(cr.conn_to(dst_group).ports(protocol) & ports)
                 if got:
-                    evidence.append(RuleEvidence(cr.policy.key, cr.policy.source, cr.rule.source, got))  # type: ignore[arg-type]
-                    allowed = allowed | got
+                    evidence.append(RuleEvidence(cr.policy.key, cr.policy.source, cr.rule.source, got))
+                    allowed = _ps(allowed | got)
         return SideDecision(direction, subject_name, allowed, self._isolating(pols), tuple(evidence))
 
     def _endpoint_nodes(self, ep: Endpoint) -> list[tuple[int, str, AddressSet | None]]:
         if isinstance(ep, AddressSet):
-            inside = ep & self.external_universe
-            out = []
+            inside = _as(ep & self.external_universe)
+            out: list[tuple[int, str, AddressSet | None]] = []
             for node in sorted(self.atoms_of(inside)):
-                part = inside & self.atoms[node - self.atom_base]
-                out.append((node, str(part), part))  # type: ignore[arg-type]
+                part = _as(inside & self.atoms[node - self.atom_base])
+                out.append((node, str(part), part))
             return out
         return [(self.group_of_workload(ep).index, ep.display, None)]
 
     def check_flow(self, src: Endpoint, dst: Endpoint, protocol: str, ports: PortSet) -> FlowDecision:
-        """Is ``src`` → ``dst`` on ``protocol``/``ports`` allowed? (K5: source egress AND destination ingress).
-
-        ``src``/``dst`` are a workload (its pod group) or a set of external addresses. ``protocol`` is TCP, UDP
-        or SCTP. Address endpoints are split at ipBlock boundaries into pieces, each with its own evidence.
+        """Is ``src`` → ``dst`` on ``protocol``/``ports`` allowed? (K5: source egress AND destination
+        ingress). ``src``/``dst`` are a workload (its pod group) or a set of external addresses; ``protocol``
+        is TCP, UDP or SCTP. Address endpoints are split at ipBlock boundaries into pieces, each with its
+        own evidence.
         """
         protocol = protocol.upper()
         if protocol not in PROTOCOLS:
@@ -469,8 +486,8 @@ class NetpolModel:
         return FlowDecision(protocol, ports, tuple(pieces))
 
     # -- all pairs --------------------------------------------------------------------------------------
-    def _classes(self, direction: str) -> tuple[dict[tuple[object, ...], set[int]], list[tuple[object, ...]]]:
-        """Nodes grouped by the policies isolating them in ``direction`` (+ named-port table if it matters)."""
+    def _classes(self, direction: str) -> tuple[dict[ClassKey, set[int]], list[ClassKey]]:
+        """Nodes grouped by the policies isolating them in ``direction`` (+ named ports if they matter)."""
         per_group = self.egress_policies if direction == "egress" else self.ingress_policies
         rules_by_policy = self.policy_egress_rules if direction == "egress" else self.policy_ingress_rules
         classes: dict[tuple[object, ...], set[int]] = {}
@@ -548,8 +565,8 @@ class NetpolModel:
                 for n in dnodes:
                     by_iclass.setdefault(ikey_of[n], set()).add(n)
                 for ikey, dsub in by_iclass.items():
-                    for split, iconn in ibuckets[ikey]:
-                        ssub = split.get(ei)
+                    for by_eclass, iconn in ibuckets[ikey]:
+                        ssub = by_eclass.get(ei)
                         if not ssub:
                             continue
                         conn = econn & iconn

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -35,9 +36,10 @@ def write_atomic(path: str, text: str) -> None:
 
 @app.command()
 def connectivity(
-    path: Path = typer.Argument(..., help="A folder of Kubernetes manifests (or one file)."),
-    fmt: str = typer.Option("txt", "--format", "-f", help="txt | json | csv | md | dot"),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file (atomically)."),
+    path: Annotated[Path, typer.Argument(help="A folder of Kubernetes manifests (or one file).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="txt | json | csv | md | dot")] = "txt",
+    output: Annotated[Path | None, typer.Option("--output", "-o",
+                                                help="Write to this file (atomically).")] = None,
 ) -> None:
     """List every allowed connection between workloads and external address ranges."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -43,13 +43,13 @@ _WORKLOAD_TEMPLATE: dict[str, tuple[str, ...] | None] = {
 
 # ---------------------------------------------------------------------------------------------------------
 # line-tracking safe YAML
-class _LineDict(dict):  # type: ignore[type-arg]
+class _LineDict(dict):
     """A mapping that remembers the (1-based) line it starts on."""
 
     line: int = 0
 
 
-class _LineList(list):  # type: ignore[type-arg]
+class _LineList(list):
     """A sequence that remembers the (1-based) line it starts on."""
 
     line: int = 0
@@ -60,7 +60,7 @@ _INT = "tag:yaml.org,2002:int"
 _MERGE = "tag:yaml.org,2002:merge"
 
 
-class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _LineLoader(_BaseLoader):
     """Safe loading only; mappings become ``_LineDict`` carrying their line.
 
     ``construct_document`` walks the composed nodes directly: much cheaper than PyYAML's generic
@@ -73,10 +73,10 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
         The implicit resolvers are indexed by first character; a plain scalar whose first character has
         none (most names and labels) is a string, exactly as the full resolver would decide.
         """
-        if kind is yaml.ScalarNode:
-            if not implicit[0] or (value and value[0] not in self.yaml_implicit_resolvers):
-                return _STR
-        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+        if kind is yaml.ScalarNode and (
+                not implicit[0] or (value and value[0] not in self.yaml_implicit_resolvers)):
+            return _STR
+        return str(super().resolve(kind, value, implicit))
 
     def construct_document(self, node: yaml.Node) -> Any:
         return self._build(node, 0)
@@ -273,7 +273,8 @@ class _Ctx:
     def ref(self, obj: object, resource: str = "", fallback: int | None = None) -> SourceRef:
         return SourceRef(self.file, _line(obj, fallback), resource)
 
-    def error(self, message: str, obj: object, hint: str | None = None, fallback: int | None = None) -> InputError:
+    def error(self, message: str, obj: object, hint: str | None = None,
+              fallback: int | None = None) -> InputError:
         return InputError(message, file=self.file, line=_line(obj, fallback), hint=hint)
 
 
@@ -281,7 +282,8 @@ def _as_map(ctx: _Ctx, value: object, what: str, parent: object) -> Mapping[str,
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise ctx.error(f"{what} must be a mapping, got {type(value).__name__}", value, fallback=_line(parent))
+        raise ctx.error(f"{what} must be a mapping, got {type(value).__name__}", value,
+                        fallback=_line(parent))
     return value
 
 
@@ -373,7 +375,7 @@ def _ip_block(ctx: _Ctx, value: object, parent: object) -> AddressSet:
         raise ctx.error(f"ipBlock cidr {cidr!r} is not a CIDR", raw, hint="write it as a.b.c.d/n")
     if not block.covers(excepts):
         raise ctx.error(f"ipBlock except {excepts} is not inside cidr {cidr}", raw)
-    return block - excepts
+    return cast(AddressSet, block - excepts)
 
 
 def _peer(ctx: _Ctx, item: object, parent: object) -> PolicyPeer:
@@ -433,8 +435,8 @@ def _load_policy(ctx: _Ctx, doc: Mapping[str, Any]) -> NetworkPolicy:
         types = set()
         for t in _as_list(ctx, types_raw, "policyTypes", spec):
             if t not in ("Ingress", "Egress"):
-                raise ctx.error(f"policyTypes value {t!r} is not valid", types_raw, hint="use Ingress or Egress",
-                                fallback=_line(spec))
+                raise ctx.error(f"policyTypes value {t!r} is not valid", types_raw,
+                                hint="use Ingress or Egress", fallback=_line(spec))
             types.add(t)
     return NetworkPolicy(ns, str(name), selector, "Ingress" in types, "Egress" in types, ingress, egress,
                          ctx.ref(doc, f"NetworkPolicy {key}"))
