@@ -56,6 +56,7 @@ class _LineList(list):
 
 
 _STR = "tag:yaml.org,2002:str"
+_Scalar, _Mapping, _Sequence = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
 _INT = "tag:yaml.org,2002:int"
 _MERGE = "tag:yaml.org,2002:merge"
 
@@ -82,39 +83,47 @@ class _LineLoader(_BaseLoader):
         return self._build(node, 0)
 
     def _build(self, node: yaml.Node, depth: int) -> Any:
-        if depth > 200:
-            raise yaml.constructor.ConstructorError(None, None, "document nested too deeply (recursive "
-                                                    "anchor?)", node.start_mark)
-        if isinstance(node, yaml.ScalarNode):
+        cls = type(node)
+        if cls is _Scalar:
             tag = node.tag
             if tag == _STR:
                 return node.value
-            if tag == _INT:
-                return self.construct_yaml_int(node)
-            if tag == "tag:yaml.org,2002:null":
-                return None
-            if tag == "tag:yaml.org,2002:bool":
-                return self.construct_yaml_bool(node)
-            if tag == "tag:yaml.org,2002:float":
-                return self.construct_yaml_float(node)
-            return node.value  # timestamps, binary, custom tags: keep the text
-        if isinstance(node, yaml.SequenceNode):
-            seq = _LineList(self._build(item, depth + 1) for item in node.value)
-            seq.line = node.start_mark.line + 1
-            return seq
-        if isinstance(node, yaml.MappingNode):
+            return self._scalar(node, tag)
+        if depth > 200:
+            raise yaml.constructor.ConstructorError(None, None, "document nested too deeply (recursive "
+                                                    "anchor?)", node.start_mark)
+        build = self._build
+        if cls is _Mapping:
             if any(k.tag == _MERGE for k, _ in node.value):
                 self.flatten_mapping(node)
             data = _LineDict()
             data.line = node.start_mark.line + 1
             for key_node, value_node in node.value:
-                key = self._build(key_node, depth + 1)
-                if not isinstance(key, str | int | float | bool | type(None)):
-                    raise yaml.constructor.ConstructorError(None, None, "unhashable mapping key",
+                if type(key_node) is not _Scalar:
+                    raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a scalar",
                                                             key_node.start_mark)
-                data[key] = self._build(value_node, depth + 1)
+                key = key_node.value if key_node.tag == _STR else self._scalar(key_node, key_node.tag)
+                if type(value_node) is _Scalar and value_node.tag == _STR:
+                    data[key] = value_node.value
+                else:
+                    data[key] = build(value_node, depth + 1)
             return data
+        if cls is _Sequence:
+            seq = _LineList([build(item, depth + 1) for item in node.value])
+            seq.line = node.start_mark.line + 1
+            return seq
         raise yaml.constructor.ConstructorError(None, None, f"unexpected node {node!r}", node.start_mark)
+
+    def _scalar(self, node: yaml.Node, tag: str) -> Any:
+        if tag == _INT:
+            return self.construct_yaml_int(node)
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag == "tag:yaml.org,2002:bool":
+            return self.construct_yaml_bool(node)
+        if tag == "tag:yaml.org,2002:float":
+            return self.construct_yaml_float(node)
+        return node.value  # timestamps, binary, custom tags: keep the text
 
 
 def _line(obj: object, fallback: int | None = None) -> int | None:
