@@ -572,3 +572,10 @@ class NetpolModel:
                         conn = econn & iconn
                         if conn:
                             yield ssub, frozenset(dsub), conn
+
+
+def load_model(path: str) -> NetpolModel:
+    """Load every manifest under ``path`` and compile it (the entry point for path checks)."""
+    from .loaders.kubernetes import load_cluster
+
+    return NetpolModel(load_cluster(path))
