@@ -213,6 +213,8 @@ def test_check_flow_evidence_names_rule_lines(tmp_path: Path) -> None:
     assert blocked.verdict == "allowed"  # nothing isolates a's ingress or b's egress
     ext = model.check_flow(AddressSet.parse("192.0.2.0/24"), b, "TCP", PortSet.range(8080))
     assert ext.verdict == "blocked" and ext.pieces[0].egress.external
+    v6 = model.check_flow(a, AddressSet.parse("2001:db8::/32"), "TCP", PortSet.range(443))
+    assert v6.verdict == "allowed" and v6.pieces[0].dst == "2001:db8::/32"
 
 
 @pytest.mark.parametrize("bad", [
@@ -228,3 +230,14 @@ def test_bad_ports_are_input_errors_with_line(tmp_path: Path, bad: dict) -> None
     with pytest.raises(InputError) as exc:
         load_cluster(str(tmp_path))
     assert exc.value.file == "m.yaml" and exc.value.line and exc.value.line > 1
+
+
+def test_check_flow_ipv6_outside_ipv4_only_universe(tmp_path: Path) -> None:
+    model = build(tmp_path, pod("a", app="a"),
+                  netpol("p", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [
+                      {"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}, {"ports": [{"port": 53, "protocol": "UDP"}]}]}))
+    a = model.cluster.workloads[0]
+    assert model.check_flow(a, AddressSet.parse("2001:db8::1"), "TCP", PortSet.range(443)).verdict == "blocked"
+    dns = model.check_flow(a, AddressSet.parse("2001:db8::1"), "UDP", PortSet.range(53))
+    assert dns.verdict == "allowed"
+    assert dns.pieces[0].egress.rules[0].rule_source.line is not None

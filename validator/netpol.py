@@ -260,6 +260,7 @@ class FlowDecision:
 
 
 Endpoint = Workload | AddressSet
+_OUTSIDE = -1  # node id of external addresses outside the modelled universe (see check_flow)
 ClassKey = tuple[object, ...]
 
 
@@ -444,7 +445,7 @@ class NetpolModel:
         allowed = PortSet()
         for pi in pols:
             for cr in rules_by_policy[pi]:
-                if peer_node not in cr.peers:
+                if peer_node not in cr.peers and not (peer_node == _OUTSIDE and cr.rule.peers is None):
                     continue
                 got = _ps(cr.conn_to(dst_group).ports(protocol) & ports)
                 if got:
@@ -459,6 +460,9 @@ class NetpolModel:
             for node in sorted(self.atoms_of(inside)):
                 part = _as(inside & self.atoms[node - self.atom_base])
                 out.append((node, str(part), part))
+            outside = _as(ep - self.external_universe)
+            if outside:  # IPv6 when no policy mentions IPv6: only "any peer" rules match it
+                out.append((_OUTSIDE, str(outside), outside))
             return out
         return [(self.group_of_workload(ep).index, ep.display, None)]
 
@@ -474,9 +478,9 @@ class NetpolModel:
         ports = ports & K8S_PORTS  # type: ignore[assignment]
         pieces = []
         for snode, sname, saddr in self._endpoint_nodes(src):
-            sgroup = self.groups[snode] if snode < self.atom_base else None
+            sgroup = self.groups[snode] if 0 <= snode < self.atom_base else None
             for dnode, dname, daddr in self._endpoint_nodes(dst):
-                dgroup = self.groups[dnode] if dnode < self.atom_base else None
+                dgroup = self.groups[dnode] if 0 <= dnode < self.atom_base else None
                 if sgroup is None and dgroup is None:
                     continue  # external to external: not a cluster flow
                 eg = self._side("egress", sgroup, sname, dnode, dgroup, protocol, ports)
