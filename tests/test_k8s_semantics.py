@@ -235,9 +235,11 @@ def test_bad_ports_are_input_errors_with_line(tmp_path: Path, bad: dict) -> None
 def test_check_flow_ipv6_outside_ipv4_only_universe(tmp_path: Path) -> None:
     model = build(tmp_path, pod("a", app="a"),
                   netpol("p", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [
-                      {"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}, {"ports": [{"port": 53, "protocol": "UDP"}]}]}))
+                      {"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]},
+                      {"ports": [{"port": 53, "protocol": "UDP"}]}]}))
     a = model.cluster.workloads[0]
-    assert model.check_flow(a, AddressSet.parse("2001:db8::1"), "TCP", PortSet.range(443)).verdict == "blocked"
+    v6 = AddressSet.parse("2001:db8::1")
+    assert model.check_flow(a, v6, "TCP", PortSet.range(443)).verdict == "blocked"
     dns = model.check_flow(a, AddressSet.parse("2001:db8::1"), "UDP", PortSet.range(53))
     assert dns.verdict == "allowed"
     assert dns.pieces[0].egress.rules[0].rule_source.line is not None
