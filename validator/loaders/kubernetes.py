@@ -56,6 +56,9 @@ class _LineList(list):
 
 
 _STR = "tag:yaml.org,2002:str"
+# the only plain scalars starting with a letter that YAML 1.1 does not read as strings
+_WORDS = frozenset(["yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
+                    "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL"])
 _Scalar, _Mapping, _Sequence = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
 _INT = "tag:yaml.org,2002:int"
 _MERGE = "tag:yaml.org,2002:merge"
@@ -74,10 +77,20 @@ class _LineLoader(_BaseLoader):
         The implicit resolvers are indexed by first character; a plain scalar whose first character has
         none (most names and labels) is a string, exactly as the full resolver would decide.
         """
-        if kind is yaml.ScalarNode and (
-                not implicit[0] or (value and value[0] not in self.yaml_implicit_resolvers)):
-            return _STR
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:
+                return _STR  # quoted
+            if value:
+                first = value[0]
+                if first.isalpha() and value not in _WORDS or first not in self.yaml_implicit_resolvers:
+                    return _STR
         return str(super().resolve(kind, value, implicit))
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None  # no path resolvers are registered
+
+    def ascend_resolver(self) -> None:
+        return None
 
     def construct_document(self, node: yaml.Node) -> Any:
         return self._build(node, 0)
