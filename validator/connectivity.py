@@ -7,10 +7,11 @@ nor external-to-external pairs. Output order is sorted, so runs are diffable.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from .loaders.kubernetes import Cluster
-from .model import AddressSet, _int_to_ip
+from .model import V4_MAX, V6_OFFSET, AddressSet
 from .netpol import Conn, NetpolModel
 
 
@@ -26,10 +27,16 @@ class Connection:
         return {"src": self.src, "dst": self.dst, "conn": str(self.conn)}
 
 
+def _ip(value: int) -> str:
+    if value <= V4_MAX:
+        return str(ipaddress.IPv4Address(value))
+    return str(ipaddress.IPv6Address(value - V6_OFFSET))
+
+
 def external_name(addresses: AddressSet) -> str:
     """netpol-analyzer's ``first-last[External]`` spelling of one atom."""
     lo, hi = addresses.intervals[0]
-    return f"{_int_to_ip(lo)}-{_int_to_ip(hi)}[External]"
+    return f"{_ip(lo)}-{_ip(hi)}[External]"
 
 
 def connectivity(model: NetpolModel) -> list[Connection]:

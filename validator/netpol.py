@@ -525,10 +525,12 @@ class NetpolModel:
                 mask[n] = mask.get(n, 0) | bit
         one_member = self.groups[next(iter(members))] if members else None
         sample = one_member if direction == "ingress" else None
+        named = any(cr.static_conn is None for cr in rules)
         by_key: dict[tuple[int, object], set[int]] = {}
         for n, m in mask.items():
             if direction == "egress":
-                dgroup_ports = self.groups[n].named_ports if n < self.atom_base else ()
+                # a named port resolves on the destination: split destinations by their named ports
+                dgroup_ports = self.groups[n].named_ports if named and n < self.atom_base else ()
                 by_key.setdefault((m, dgroup_ports), set()).add(n)
             else:
                 by_key.setdefault((m, None), set()).add(n)
