@@ -85,6 +85,8 @@ def test_every_workload_kind_and_list_and_json(tmp_path: Path) -> None:
     ("kind: NetworkPolicy\napiVersion: extensions/v1beta1\nmetadata: {name: p}\nspec: {podSelector: {}}\n",
      1, "apiVersion"),
     ("a: [1, 2\n", 2, "not valid YAML"),
+    ("kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: p}\nspec: {podSelector: {}}\n"
+     "---\nkind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: p}\n", 6, "defined twice"),
 ])
 def test_bad_manifests_raise_located_input_errors(tmp_path: Path, text: str, line: int, needle: str) -> None:
     (tmp_path / "bad.yaml").write_text(text)

@@ -279,6 +279,7 @@ class Cluster:
     policies: list[NetworkPolicy] = field(default_factory=list)
     skipped: list[SkippedManifest] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    policy_sources: dict[str, SourceRef] = field(default_factory=dict, repr=False)
 
     def namespace_labels(self, name: str) -> Mapping[str, str]:
         ns = self.namespaces.get(name)
@@ -541,7 +542,13 @@ def _add_document(ctx: _Ctx, doc: object, ignored: dict[str, int]) -> bool:
         if api != "networking.k8s.io/v1":
             raise ctx.error(f"NetworkPolicy apiVersion {api!r} is not supported", doc,
                             hint="use networking.k8s.io/v1")
-        ctx.cluster.policies.append(_load_policy(ctx, doc))
+        policy = _load_policy(ctx, doc)
+        seen = ctx.cluster.policy_sources.get(policy.key)
+        if seen is not None:
+            raise ctx.error(f"NetworkPolicy {policy.key} is defined twice (also at {seen.location()})", doc,
+                            hint="remove or rename one of them")
+        ctx.cluster.policy_sources[policy.key] = policy.source
+        ctx.cluster.policies.append(policy)
     elif kind in _WORKLOAD_TEMPLATE:
         ctx.cluster.workloads.append(_load_workload(ctx, doc, kind))
     elif kind == "Namespace":
