@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from k8s_cluster_gen import generate_cluster, write_case  # noqa: E402
+from k8s_cluster_gen import generate, generate_cluster, write_case  # noqa: E402
 
 SIZES = {200: 60, 800: 240, 3200: 960}
 
@@ -70,6 +70,9 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=20260101)
     ap.add_argument("--nca", default=str(REPO / ".cache" / "nca-venv" / "bin" / "nca"))
     ap.add_argument("--timeout", type=float, default=900.0)
+    ap.add_argument("--generator", choices=["realistic", "random"], default="realistic",
+                    help="realistic: generate_cluster (default-deny namespaces, targeted allows); random: "
+                         "the differential-test generator at scale (dense: 10^5+ connections)")
     ap.add_argument("--markdown", help="also write the table (with the machine description) to this file")
     args = ap.parse_args()
     ours_exe = shutil.which("palette-policy", path=str(Path(sys.executable).parent)) or "palette-policy"
@@ -78,7 +81,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="k8s-bench-") as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             policies = SIZES.get(size, size * 3 // 10)
-            case = generate_cluster(args.seed + size, size, policies)
+            if args.generator == "realistic":
+                case = generate_cluster(args.seed + size, size, policies)
+            else:
+                case = generate(args.seed + size, n_ns=max(1, size // 20), n_workloads=size,
+                                n_policies=policies)
             folder = Path(tmp) / f"c{size}"
             files = write_case(case, folder)
             out_ours = Path(tmp) / f"ours{size}.txt"
@@ -112,7 +119,8 @@ def main() -> int:
         machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
         Path(args.markdown).write_text(
             "# Benchmark: NetworkPolicy connectivity vs network-config-analyzer\n\n"
-            f"Produced by `python benchmarks/k8s_connectivity.py --markdown {args.markdown}` "
+            f"Produced by `python benchmarks/k8s_connectivity.py --generator {args.generator} "
+            f"--markdown {args.markdown}` "
             f"(seed {args.seed}, best of {args.repeat} runs; NCA once at 3,200) on {machine}.\n"
             "Both tools run as subprocesses on the same generated manifests (`generate_cluster` in "
             "tests/k8s_cluster_gen.py: one namespace per 20 workloads of every controller kind, default-deny "
