@@ -140,3 +140,10 @@ def test_output_is_deterministic(tmp_path: Path) -> None:
     b = runner.invoke(app, ["connectivity", str(src)]).stdout
     assert a == b and a.splitlines() == sorted(a.splitlines(), key=lambda s: tuple(s.split(" => ", 1)))
     assert os.path.isdir(src)
+
+
+def test_cli_formats_match_renderers() -> None:
+    from validator.commands.connectivity import FORMATS
+    from validator.report.connlist import RENDERERS
+
+    assert set(FORMATS) == set(RENDERERS)

@@ -10,11 +10,9 @@ from typing import Annotated
 import typer
 
 from ..cli import app, guarded
-from ..connectivity import connectivity as list_connections
 from ..errors import EXIT_OK, InputError
-from ..loaders.kubernetes import load_cluster
-from ..netpol import NetpolModel
-from ..report.connlist import FORMATS, render
+
+FORMATS = ("txt", "json", "csv", "md", "dot")
 
 
 def write_atomic(path: str, text: str) -> None:
@@ -44,6 +42,12 @@ def connectivity(
     """List every allowed connection between workloads and external address ranges."""
 
     def run() -> int:
+        # imported here so that other commands do not pay for YAML and the NetworkPolicy engine
+        from ..connectivity import connectivity as list_connections
+        from ..loaders.kubernetes import load_cluster
+        from ..netpol import NetpolModel
+        from ..report.connlist import render
+
         if fmt not in FORMATS:
             raise InputError(f"unknown format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
         cluster = load_cluster(str(path))

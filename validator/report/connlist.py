@@ -62,7 +62,7 @@ def to_dot(conns: list[Connection]) -> str:
     return "\n".join(lines) + "\n"
 
 
-RENDERERS: dict[str, Callable[[list[Connection]], str]] = {
+RENDERERS: dict[str, Callable[[list[Connection]], str]] = {  # keys: commands.connectivity.FORMATS
     "txt": to_txt, "json": to_json, "csv": to_csv, "md": to_md, "dot": to_dot,
 }
 
