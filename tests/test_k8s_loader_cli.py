@@ -85,8 +85,7 @@ def test_every_workload_kind_and_list_and_json(tmp_path: Path) -> None:
     ("kind: NetworkPolicy\napiVersion: extensions/v1beta1\nmetadata: {name: p}\nspec: {podSelector: {}}\n",
      1, "apiVersion"),
     ("a: [1, 2\n", 2, "not valid YAML"),
-    ("kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: p}\nspec: {podSelector: {}}\n"
-     "---\nkind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: p}\n", 6, "defined twice"),
+
 ])
 def test_bad_manifests_raise_located_input_errors(tmp_path: Path, text: str, line: int, needle: str) -> None:
     (tmp_path / "bad.yaml").write_text(text)
@@ -147,3 +146,13 @@ def test_cli_formats_match_renderers() -> None:
     from validator.report.connlist import RENDERERS
 
     assert set(FORMATS) == set(RENDERERS)
+
+
+def test_a_later_policy_definition_replaces_an_earlier_one(tmp_path: Path) -> None:
+    head = "kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: p}\n"
+    (tmp_path / "a.yaml").write_text(head + "spec: {podSelector: {}, policyTypes: [Egress]}\n")
+    (tmp_path / "b.yaml").write_text(head + "spec: {podSelector: {}}\n")
+    cluster = load_cluster(str(tmp_path))
+    assert len(cluster.policies) == 1
+    assert cluster.policies[0].source.file == "b.yaml" and cluster.policies[0].ingress_isolates
+    assert any("replaced by b.yaml:1" in s.reason for s in cluster.skipped)

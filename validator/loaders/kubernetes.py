@@ -279,7 +279,7 @@ class Cluster:
     policies: list[NetworkPolicy] = field(default_factory=list)
     skipped: list[SkippedManifest] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
-    policy_sources: dict[str, SourceRef] = field(default_factory=dict, repr=False)
+    policy_index: dict[str, int] = field(default_factory=dict, repr=False)  # key → position in policies
 
     def namespace_labels(self, name: str) -> Mapping[str, str]:
         ns = self.namespaces.get(name)
@@ -543,12 +543,15 @@ def _add_document(ctx: _Ctx, doc: object, ignored: dict[str, int]) -> bool:
             raise ctx.error(f"NetworkPolicy apiVersion {api!r} is not supported", doc,
                             hint="use networking.k8s.io/v1")
         policy = _load_policy(ctx, doc)
-        seen = ctx.cluster.policy_sources.get(policy.key)
-        if seen is not None:
-            raise ctx.error(f"NetworkPolicy {policy.key} is defined twice (also at {seen.location()})", doc,
-                            hint="remove or rename one of them")
-        ctx.cluster.policy_sources[policy.key] = policy.source
-        ctx.cluster.policies.append(policy)
+        index = ctx.cluster.policy_index
+        if policy.key in index:  # like ``kubectl apply -R``: the later definition replaces the earlier
+            old = ctx.cluster.policies[index[policy.key]]
+            ctx.cluster.skipped.append(SkippedManifest(
+                old.source.location(), f"NetworkPolicy {policy.key} replaced by {policy.source.location()}"))
+            ctx.cluster.policies[index[policy.key]] = policy
+        else:
+            index[policy.key] = len(ctx.cluster.policies)
+            ctx.cluster.policies.append(policy)
     elif kind in _WORKLOAD_TEMPLATE:
         ctx.cluster.workloads.append(_load_workload(ctx, doc, kind))
     elif kind == "Namespace":
@@ -627,3 +630,4 @@ def finish(cluster: Cluster) -> None:
             cluster.namespaces[ns] = Namespace(ns, {NAME_LABEL: ns})
     cluster.workloads.sort(key=lambda w: (w.namespace, w.name, w.kind, sorted(w.labels.items())))
     cluster.policies.sort(key=lambda p: (p.namespace, p.name))
+    cluster.policy_index = {p.key: i for i, p in enumerate(cluster.policies)}
