@@ -47,23 +47,31 @@ def connectivity(model: NetpolModel) -> list[Connection]:
     for atom in model.atoms:
         names.append([external_name(atom)])
     base = model.atom_base
+    external = [n >= base for n in range(len(names))]
+    every = [n for ns in names for n in ns]
+    unique = len(every) == len(set(every))  # then every (src, dst) name pair comes up once
     found: dict[tuple[str, str], Conn] = {}
+    out: list[Connection] = []
     for ssub, dsub, conn in model.group_pairs():
         for s in ssub:
             snames = names[s]
-            s_ext = s >= base
+            s_ext = external[s]
             for d in dsub:
-                if s_ext and d >= base:
+                d_ext = external[d]
+                if s_ext and d_ext:
                     continue
                 for sn in snames:
                     for dn in names[d]:
                         if sn == dn:
                             continue
+                        if unique:
+                            out.append(Connection(sn, dn, conn, s_ext, d_ext))
+                            continue
                         key = (sn, dn)
                         prev = found.get(key)
                         found[key] = conn if prev is None else prev | conn
-    out = [Connection(s, d, c, s.endswith("[External]"), d.endswith("[External]"))
-           for (s, d), c in found.items()]
+    out.extend(Connection(s, d, c, s.endswith("[External]"), d.endswith("[External]"))
+               for (s, d), c in found.items())
     out.sort(key=lambda c: (c.src, c.dst))
     return out
 

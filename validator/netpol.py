@@ -49,11 +49,12 @@ _EMPTY = PortSet()
 class Conn:
     """Allowed connections: one port set per protocol (TCP, UDP, SCTP), immutable and hashable."""
 
-    __slots__ = ("sets", "_hash")
+    __slots__ = ("sets", "_hash", "_text")
 
     def __init__(self, sets: tuple[PortSet, PortSet, PortSet]) -> None:
         self.sets = sets
         self._hash = hash(sets)
+        self._text: str | None = None
 
     @classmethod
     def of(cls, protocol: str, ports: PortSet) -> Conn:
@@ -102,12 +103,15 @@ class Conn:
         return [(p, s) for p, s in zip(PROTOCOLS, self.sets, strict=True) if s]
 
     def __str__(self) -> str:
-        """netpol-analyzer's spelling: ``All Connections`` or ``TCP 80,443,UDP 53``."""
-        if self.is_all():
-            return "All Connections"
-        if self.is_empty():
-            return "No Connections"
-        return ",".join(f"{p} {s}" for p, s in self.items())
+        """netpol-analyzer's spelling: ``All Connections`` or ``TCP 80,443,UDP 53`` (computed once)."""
+        if self._text is None:
+            if self.is_all():
+                self._text = "All Connections"
+            elif self.is_empty():
+                self._text = "No Connections"
+            else:
+                self._text = ",".join(f"{p} {s}" for p, s in self.items())
+        return self._text
 
     def __repr__(self) -> str:
         return f"Conn({self})"
@@ -262,6 +266,7 @@ class FlowDecision:
 Endpoint = Workload | AddressSet
 _OUTSIDE = -1  # node id of external addresses outside the modelled universe (see check_flow)
 ClassKey = tuple[object, ...]
+PeerClass = tuple[int, int]  # (representative node, rule membership mask)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -504,80 +509,127 @@ class NetpolModel:
             classes.setdefault(key, set()).add(g.index)
             key_of.append(key)
         none_key: tuple[object, ...] = ((), None)
-        for a in self.atom_nodes:
+        for a in sorted(self.atom_nodes):
             classes.setdefault(none_key, set()).add(a)
             key_of.append(none_key)
         return classes, key_of
 
-    def _buckets(self, direction: str, key: tuple[object, ...],
-                 members: set[int]) -> list[tuple[frozenset[int], Conn]]:
-        """For one class: the peer nodes split by which rules match them, with the allowed connections."""
+    def _membership(self, rules: list[CompiledRule]) -> list[int]:
+        """Per node: bitmask of the rules (by position in ``rules``) whose peers contain it."""
+        out = [0] * len(self.all_nodes)
+        anywhere = 0
+        for i, cr in enumerate(rules):
+            bit = 1 << i
+            if cr.peers is self.all_nodes:
+                anywhere |= bit  # no from/to: every node, no need to visit them
+                continue
+            for n in cr.peers:
+                out[n] |= bit
+        return [m | anywhere for m in out]
+
+    def _buckets(self, direction: str, key: ClassKey, members: set[int], peer_classes: list[PeerClass],
+                 rule_pos: dict[int, int]) -> list[tuple[list[int], Conn]]:
+        """For one class: the peer classes split by which of its rules match them, with the connections.
+
+        ``peer_classes`` are (representative node, rule membership mask in this direction); the result lists
+        peer-class indices per bucket.
+        """
         pols = key[0]
         assert isinstance(pols, tuple)
         if not pols:
-            return [(self.all_nodes, ALL_CONN)]
+            return [(list(range(len(peer_classes))), ALL_CONN)]
         rules_by_policy = self.policy_egress_rules if direction == "egress" else self.policy_ingress_rules
         rules = [cr for pi in pols for cr in rules_by_policy[pi]]
-        mask: dict[int, int] = {}
-        for i, cr in enumerate(rules):
-            bit = 1 << i
-            for n in cr.peers:
-                mask[n] = mask.get(n, 0) | bit
-        one_member = self.groups[next(iter(members))] if members else None
-        sample = one_member if direction == "ingress" else None
+        class_mask = 0
+        for cr in rules:
+            class_mask |= 1 << rule_pos[id(cr)]
         named = any(cr.static_conn is None for cr in rules)
-        by_key: dict[tuple[int, object], set[int]] = {}
-        for n, m in mask.items():
+        sample = self.groups[next(iter(members))] if direction == "ingress" and members else None
+        by_key: dict[tuple[int, object], list[int]] = {}
+        for pc, (rep, membership) in enumerate(peer_classes):
+            m = membership & class_mask
+            if not m:
+                continue
+            # on egress a named port resolves on the destination: split destinations by their named ports
+            ports = self.groups[rep].named_ports if named and direction == "egress" and rep < self.atom_base \
+                else ()
+            by_key.setdefault((m, ports), []).append(pc)
+        out: list[tuple[list[int], Conn]] = []
+        for (m, _), pcs in by_key.items():
             if direction == "egress":
-                # a named port resolves on the destination: split destinations by their named ports
-                dgroup_ports = self.groups[n].named_ports if named and n < self.atom_base else ()
-                by_key.setdefault((m, dgroup_ports), set()).add(n)
-            else:
-                by_key.setdefault((m, None), set()).add(n)
-        out: list[tuple[frozenset[int], Conn]] = []
-        for (m, _), nodes in by_key.items():
-            if direction == "egress":
-                n0 = next(iter(nodes))
-                dst = self.groups[n0] if n0 < self.atom_base else None
+                rep = peer_classes[pcs[0]][0]
+                dst = self.groups[rep] if rep < self.atom_base else None
             else:
                 dst = sample
             conn = NO_CONN
-            for i, cr in enumerate(rules):
-                if m >> i & 1:
+            for cr in rules:
+                if m >> rule_pos[id(cr)] & 1:
                     conn = conn | cr.conn_to(dst)
             if conn:
-                out.append((frozenset(nodes), conn))
+                out.append((pcs, conn))
         return out
 
-    def group_pairs(self) -> Iterator[tuple[frozenset[int], frozenset[int], Conn]]:
-        """All allowed (source nodes, destination nodes, connections) triples, each node pair at most once."""
+    def group_pairs(self) -> Iterator[tuple[list[int], list[int], Conn]]:
+        """All allowed (source nodes, destination nodes, connections) triples, each node pair at most once.
+
+        Nodes that every rule and every class treats alike (same rule membership in both directions, same
+        egress and ingress class, same named ports) form one *peer class*; buckets and pairing work on peer
+        classes and expand to nodes only when yielding.
+        """
         eclasses, ekey_of = self._classes("egress")
         iclasses, ikey_of = self._classes("ingress")
         eindex = {k: i for i, k in enumerate(eclasses)}
-        # ingress buckets of every class, split by the egress class of the source nodes
-        ibuckets: dict[tuple[object, ...], list[tuple[dict[int, frozenset[int]], Conn]]] = {}
+        iindex = {k: i for i, k in enumerate(iclasses)}
+        in_pos = {id(cr): i for i, cr in enumerate(self.ingress_rules)}
+        out_pos = {id(cr): i for i, cr in enumerate(self.egress_rules)}
+        in_member = self._membership(self.ingress_rules)
+        out_member = self._membership(self.egress_rules)
+        pc_of_key: dict[tuple[object, ...], int] = {}
+        pc_nodes: list[list[int]] = []
+        pc_in: list[tuple[int, int]] = []
+        pc_out: list[tuple[int, int]] = []
+        pc_e: list[int] = []
+        pc_i: list[int] = []
+        for n in range(len(self.all_nodes)):
+            ports = self.groups[n].named_ports if n < self.atom_base else ()
+            e, i = eindex[ekey_of[n]], iindex[ikey_of[n]]
+            k = (in_member[n], out_member[n], e, i, ports)
+            pc = pc_of_key.get(k)
+            if pc is None:
+                pc = pc_of_key[k] = len(pc_nodes)
+                pc_nodes.append([])
+                pc_in.append((n, in_member[n]))
+                pc_out.append((n, out_member[n]))
+                pc_e.append(e)
+                pc_i.append(i)
+            pc_nodes[pc].append(n)
+        # ingress buckets of every class, split by the egress class of the source peer classes
+        ibuckets: list[list[tuple[dict[int, list[int]], Conn]]] = []
         for ikey, imembers in iclasses.items():
             lst = []
-            for nodes, conn in self._buckets("ingress", ikey, imembers):
-                split: dict[int, set[int]] = {}
-                for n in nodes:
-                    split.setdefault(eindex[ekey_of[n]], set()).add(n)
-                lst.append(({e: frozenset(s) for e, s in split.items()}, conn))
-            ibuckets[ikey] = lst
+            for pcs, conn in self._buckets("ingress", ikey, imembers, pc_in, in_pos):
+                split: dict[int, list[int]] = {}
+                for pc in pcs:
+                    split.setdefault(pc_e[pc], []).append(pc)
+                lst.append(({e: [n for pc in s for n in pc_nodes[pc]] for e, s in split.items()}, conn))
+            ibuckets.append(lst)
+        meet: dict[tuple[Conn, Conn], Conn] = {}  # few distinct connection sets: intersect each pair once
         for ekey, emembers in eclasses.items():
             ei = eindex[ekey]
-            for dnodes, econn in self._buckets("egress", ekey, emembers):
-                by_iclass: dict[tuple[object, ...], set[int]] = {}
-                for n in dnodes:
-                    by_iclass.setdefault(ikey_of[n], set()).add(n)
-                for ikey, dsub in by_iclass.items():
-                    for by_eclass, iconn in ibuckets[ikey]:
+            for pcs, econn in self._buckets("egress", ekey, emembers, pc_out, out_pos):
+                by_iclass: dict[int, list[int]] = {}
+                for pc in pcs:
+                    by_iclass.setdefault(pc_i[pc], []).extend(pc_nodes[pc])
+                for ii, dsub in by_iclass.items():
+                    for by_eclass, iconn in ibuckets[ii]:
                         ssub = by_eclass.get(ei)
                         if not ssub:
                             continue
-                        conn = econn & iconn
+                        conn = meet.get((econn, iconn))
+                        if conn is None:
+                            conn = meet[(econn, iconn)] = econn & iconn
                         if conn:
-                            yield ssub, frozenset(dsub), conn
+                            yield ssub, dsub, conn
 
 
 def load_model(path: str) -> NetpolModel:
