@@ -625,11 +625,11 @@ class NetpolModel:
                         ssub = by_eclass.get(ei)
                         if not ssub:
                             continue
-                        conn = meet.get((econn, iconn))
-                        if conn is None:
-                            conn = meet[(econn, iconn)] = econn & iconn
-                        if conn:
-                            yield ssub, dsub, conn
+                        both = meet.get((econn, iconn))
+                        if both is None:
+                            both = meet[(econn, iconn)] = econn & iconn
+                        if both:
+                            yield ssub, dsub, both
 
 
 def load_model(path: str) -> NetpolModel:
