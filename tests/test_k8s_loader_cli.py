@@ -156,3 +156,11 @@ def test_a_later_policy_definition_replaces_an_earlier_one(tmp_path: Path) -> No
     assert len(cluster.policies) == 1
     assert cluster.policies[0].source.file == "b.yaml" and cluster.policies[0].ingress_isolates
     assert any("replaced by b.yaml:1" in s.reason for s in cluster.skipped)
+
+
+def test_json_that_yaml_rejects_still_loads(tmp_path: Path) -> None:
+    text = ('{"apiVersion":\t"v1", "kind": "Pod", "metadata": {"name": "p", "labels": {"url": "a\\/b"}},'
+            ' "spec": {"containers": []}}')  # a tab after ":" is JSON, not YAML
+    (tmp_path / "p.json").write_text(text)
+    cluster = load_cluster(str(tmp_path))
+    assert cluster.workloads[0].labels == {"url": "a/b"}

@@ -8,6 +8,7 @@ skipped with a note, never an error; a NetworkPolicy that is wrong raises ``Inpu
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -562,6 +563,16 @@ def _add_document(ctx: _Ctx, doc: object, ignored: dict[str, int]) -> bool:
     return True
 
 
+def _json_fallback(text: str, path: str) -> list[Any] | None:
+    """Parse a ``.json`` file with the json module (no line numbers); None when it is not JSON either."""
+    if not path.lower().endswith(".json"):
+        return None
+    try:
+        return [json.loads(text)]
+    except ValueError:
+        return None
+
+
 def load_file(path: str, cluster: Cluster, display: str | None = None) -> None:
     """Parse one file into ``cluster``; non-manifests are recorded in ``cluster.skipped``."""
     name = display or path
@@ -572,14 +583,16 @@ def load_file(path: str, cluster: Cluster, display: str | None = None) -> None:
         cluster.skipped.append(SkippedManifest(name, f"cannot read: {exc}"))
         return
     ctx = _Ctx(name, cluster)
+    docs: list[Any] | None
     try:
         docs = list(yaml.load_all(text, Loader=_LineLoader))  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise InputError(f"not valid YAML/JSON: {exc.problem or exc}", file=name,
-                         line=mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML/JSON: {exc}", file=name) from None
+        docs = _json_fallback(text, path)  # JSON that YAML rejects (e.g. a tab after a colon)
+        if docs is None:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            problem = getattr(exc, "problem", None) or exc
+            raise InputError(f"not valid YAML/JSON: {problem}", file=name,
+                             line=mark.line + 1 if mark else None) from None
     ignored: dict[str, int] = {}
     manifests = 0
     for doc in docs:
