@@ -68,6 +68,7 @@ def main() -> int:
     ap.add_argument("--sizes", default="200,800,3200")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=20260101)
+    ap.add_argument("--nca-repeat", type=int, default=0, help="runs of NCA (default: --repeat; 1 at 3,200)")
     ap.add_argument("--nca", default=str(REPO / ".cache" / "nca-venv" / "bin" / "nca"))
     ap.add_argument("--timeout", type=float, default=900.0)
     ap.add_argument("--generator", choices=["realistic", "random"], default="realistic",
@@ -96,7 +97,7 @@ def main() -> int:
                 out_nca = Path(tmp) / f"nca{size}.txt"
                 nca = best([args.nca, "--connectivity", str(files["policies"]), "-r", str(files["ns"]), "-r",
                             str(files["workloads"]), "-o", "txt_no_fw_rules", "-f", str(out_nca)],
-                           1 if size >= 3200 else args.repeat, args.timeout)
+                           1 if size >= 3200 else args.nca_repeat or args.repeat, args.timeout)
             else:
                 nca = (float("nan"), float("nan"), float("nan"), -1)
             rows.append((size, policies, lines, ours, nca))
@@ -117,19 +118,24 @@ def main() -> int:
     print(table)
     if args.markdown:
         machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+        inputs = {
+            "realistic": "`generate_cluster` in tests/k8s_cluster_gen.py: one namespace per 20 workloads of "
+                         "every controller kind, default-deny per namespace, DNS egress, targeted allow rules "
+                         "with pod/namespace selectors, matchExpressions, ipBlocks with except, named ports "
+                         "and endPort",
+            "random": "`generate` in tests/k8s_cluster_gen.py, the differential-test generator at scale: "
+                      "random selectors (a quarter of them empty), so most pairs are connected",
+        }[args.generator]
+        nca_runs = args.nca_repeat or args.repeat
         Path(args.markdown).write_text(
             "# Benchmark: NetworkPolicy connectivity vs network-config-analyzer\n\n"
             f"Produced by `python benchmarks/k8s_connectivity.py --generator {args.generator} "
-            f"--markdown {args.markdown}` "
-            f"(seed {args.seed}, best of {args.repeat} runs; NCA once at 3,200) on {machine}.\n"
-            "Both tools run as subprocesses on the same generated manifests (`generate_cluster` in "
-            "tests/k8s_cluster_gen.py: one namespace per 20 workloads of every controller kind, default-deny "
-            "per namespace, DNS egress, targeted allow rules with pod/namespace selectors, matchExpressions, "
-            "ipBlocks with except, named ports and endPort); wall time includes interpreter start-up and "
-            "parsing; CPU is the child's user+sys time (robust when other jobs share the machine); "
-            "peak RSS is the child's "
-            "`ru_maxrss`. NCA is network-config-analyzer 2.1.0 with "
-            "`--connectivity … -o txt_no_fw_rules`.\n\n"
+            f"--repeat {args.repeat} --markdown {args.markdown}` (seed {args.seed}; best of {args.repeat} "
+            f"runs, NCA best of {nca_runs}, once at 3,200) on {machine}.\n"
+            f"Both tools run as subprocesses on the same generated manifests ({inputs}); wall time includes "
+            "interpreter start-up and parsing; CPU is the child's user+sys time (robust when other jobs "
+            "share the machine); peak RSS is the child's `ru_maxrss`. NCA is network-config-analyzer 2.1.0 "
+            "with `--connectivity … -o txt_no_fw_rules`.\n\n"
             f"{table}\n")
     return 0
 
