@@ -119,10 +119,10 @@ def main() -> int:
     if args.markdown:
         machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
         inputs = {
-            "realistic": "`generate_cluster` in tests/k8s_cluster_gen.py: one namespace per 20 workloads of "
-                         "every controller kind, default-deny per namespace, DNS egress, targeted allow rules "
-                         "with pod/namespace selectors, matchExpressions, ipBlocks with except, named ports "
-                         "and endPort",
+            "realistic": "`generate_cluster` in tests/k8s_cluster_gen.py: one namespace per 20 workloads "
+                         "of every controller kind, default-deny per namespace, DNS egress, targeted allow "
+                         "rules with pod/namespace selectors, matchExpressions, ipBlocks with except, named "
+                         "ports and endPort",
             "random": "`generate` in tests/k8s_cluster_gen.py, the differential-test generator at scale: "
                       "random selectors (a quarter of them empty), so most pairs are connected",
         }[args.generator]
