@@ -208,7 +208,11 @@ def test_check_flow_evidence_names_rule_lines(tmp_path: Path) -> None:
     assert rule.policy == "default/allow-http" and rule.rule_source.file == "m.yaml"
     text = (tmp_path / "m.yaml").read_text().splitlines()
     assert text[rule.rule_source.line - 1].lstrip("- ").startswith("from:")
-    assert model.check_flow(a, b, "TCP", PortSet.range(80, 8080)).verdict == "partial"
+    partial = model.check_flow(a, b, "TCP", PortSet.range(80, 8080))
+    assert partial.verdict == "partial" and str(partial.allowed_everywhere) == "8080"
+    doc = partial.to_json()
+    assert doc["verdict"] == "partial"
+    assert doc["pieces"][0]["ingress"]["rules"][0]["rule_source"]["line"] == rule.rule_source.line
     blocked = model.check_flow(b, a, "UDP", PortSet.range(53))
     assert blocked.verdict == "allowed"  # nothing isolates a's ingress or b's egress
     ext = model.check_flow(AddressSet.parse("192.0.2.0/24"), b, "TCP", PortSet.range(8080))

@@ -237,6 +237,10 @@ class FlowPiece:
     ingress: SideDecision
     allowed: PortSet
 
+    def to_json(self) -> dict[str, object]:
+        return {"src": self.src, "dst": self.dst, "allowed": str(self.allowed),
+                "egress": self.egress.to_json(), "ingress": self.ingress.to_json()}
+
 
 @dataclass(frozen=True)
 class FlowDecision:
@@ -261,6 +265,11 @@ class FlowDecision:
         for p in self.pieces:
             out = _ps(out & p.allowed)
         return out
+
+    def to_json(self) -> dict[str, object]:
+        return {"protocol": self.protocol, "ports": str(self.ports), "verdict": self.verdict,
+                "allowed_everywhere": str(self.allowed_everywhere),
+                "pieces": [p.to_json() for p in self.pieces]}
 
 
 Endpoint = Workload | AddressSet
