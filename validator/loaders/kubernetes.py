@@ -588,6 +588,9 @@ def load_file(path: str, cluster: Cluster, display: str | None = None) -> None:
         docs = list(yaml.load_all(text, Loader=_LineLoader))  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         docs = _json_fallback(text, path)  # JSON that YAML rejects (e.g. a tab after a colon)
+        if docs is None and "{{" in text:  # a Helm/Go template renders to manifests; it is not one
+            cluster.skipped.append(SkippedManifest(name, "a template (contains {{ }}), not a manifest"))
+            return
         if docs is None:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             problem = getattr(exc, "problem", None) or exc
