@@ -167,7 +167,8 @@ def test_json_that_yaml_rejects_still_loads(tmp_path: Path) -> None:
 
 
 def test_helm_templates_are_skipped_not_errors(tmp_path: Path) -> None:
-    (tmp_path / "deploy.yaml").write_text("metadata:\n  labels:\n    {{- include \"x.labels\" . | nindent 4 }}\n"
+    (tmp_path / "deploy.yaml").write_text("metadata:\n  labels:\n"
+                                          "    {{- include \"x.labels\" . | nindent 4 }}\n"
                                           "spec: {{ .Values.spec }}: x\n")
     cluster = load_cluster(str(tmp_path))
     assert cluster.skipped[0].reason.startswith("a template")
