@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from tests.connlist_compare import compare, facts_of, parse_connlist
 from tests.k8s_cluster_gen import Case, generate, write_case
-
 from validator.connectivity import connectivity
 from validator.loaders.kubernetes import load_cluster
 from validator.netpol import NetpolModel

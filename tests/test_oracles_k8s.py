@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.connlist_compare import compare, facts_of, parse_connlist, parse_fw_rules
 
+from tests.connlist_compare import compare, facts_of, parse_connlist, parse_fw_rules
 from validator.connectivity import connectivity
 from validator.loaders.kubernetes import Cluster, finish, load_cluster, load_file
 from validator.netpol import NetpolModel
