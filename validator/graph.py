@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -58,6 +59,8 @@ class NetworkGraph:
     alias: dict[str, str]
     members: dict[str, AddressSet]
     firewall_points: dict[str, EnforcementPoint] = field(default_factory=dict)
+    # per endpoint name: the cluster's NetworkPolicy model and the pods that play its role (agent, serving)
+    pods: dict[str, tuple[Any, list[Any], str]] = field(default_factory=dict)
     _peer_cache: dict[int, tuple[AddressSet, tuple[str, ...]]] = field(default_factory=dict)
 
     @property
@@ -117,6 +120,10 @@ class NetworkGraph:
         same_subnets = bool(src.subnets) and set(src.subnets) == set(dst.subnets)
         src_acls = [] if same_subnets else self.nacls_of(src)
         dst_acls = [] if same_subnets else self.nacls_of(dst)
+        if src.name in self.pods and src.role == "workload":
+            model, workloads, folder = self.pods[src.name]
+            hop.layers.append(Layer(f"NetworkPolicy egress of {src.name}'s Palette agent", "network-policy", "egress",
+                                    [], src, context={"model": model, "workloads": workloads, "folder": folder}))
         if src_groups:
             names = ", ".join(g.name for g in src_groups)
             hop.layers.append(Layer(f"egress of {src.name} ({names})", "security-group", "egress", src_groups, src))
@@ -133,6 +140,11 @@ class NetworkGraph:
             names = ", ".join(g.name for g in dst_groups)
             hop.layers.append(Layer(f"ingress of {dst.name} ({names})", "security-group", "ingress", dst_groups,
                                     dst))
+        if dst.name in self.pods and dst.role == "management":
+            model, workloads, folder = self.pods[dst.name]
+            hop.layers.append(Layer(f"NetworkPolicy ingress of {dst.name}'s serving pods", "network-policy",
+                                    "ingress", [], dst,
+                                    context={"model": model, "workloads": workloads, "folder": folder}))
         for acl, scope in dst_acls:
             hop.layers.append(Layer(f"return traffic: outbound ACL of {dst.name} ({acl.name})", "network-acl",
                                     "egress", [acl], dst, scope=scope, reverse=True))
@@ -242,7 +254,61 @@ def _resolve_groups(topology: Topology, alias: dict[str, str], inventory: Invent
                                  file=topology.path, line=endpoint.source.line, hint=hint)
 
 
-def build_graph(inventory: Inventory, topology: Topology) -> NetworkGraph:
+AGENT_NAMESPACE_PREFIX = "cluster-"  # Palette's agent runs in namespace cluster-<cluster uid>
+
+
+def _kubernetes_pods(inventory: Inventory, topology: Topology, root: Path) -> dict[str, tuple[Any, list[Any], str]]:
+    """Each endpoint whose topology names a manifests folder: the folder's NetworkPolicy model and the pods
+    that play the endpoint's role — the agent in a workload cluster (``agent``; default: the pods of the
+    ``cluster-*`` namespaces), the serving pods of a self-hosted management cluster (``serves``). Pods the
+    manifests do not declare (Palette deploys the agent itself) are added from the topology's labels."""
+    from .loaders.kubernetes import Cluster, LabelSelector, Workload, finish, load_file
+    from .netpol import NetpolModel
+
+    out: dict[str, tuple[Any, list[Any], str]] = {}
+    for endpoint in topology.endpoints:
+        folder = endpoint.extra.get("kubernetes")
+        if not folder or endpoint.role not in ("workload", "management"):
+            continue
+        prefix = folder.rstrip("/") + "/"
+        files = sorted(f for f in inventory.kubernetes_files if f.startswith(prefix) or f == folder)
+        if not files:
+            raise InputError(f"{endpoint.name}: no Kubernetes manifests under {folder!r}", file=topology.path,
+                             line=endpoint.source.line, hint="give the folder (relative to the scanned folder) "
+                             "that holds this cluster's NetworkPolicies")
+        cluster = Cluster()
+        for rel in files:
+            load_file(str(root / rel), cluster, rel)
+        wanted = endpoint.extra.get("agent") if endpoint.role == "workload" else None
+        roles = [wanted] if wanted else list(endpoint.extra.get("serves") or [])
+        found: list[Any] = []
+        for spec in roles:
+            selector = LabelSelector(tuple(sorted((spec.get("labels") or {}).items())))
+            match = [w for w in cluster.workloads if w.namespace == spec["namespace"]
+                     and selector.matches(w.labels) and (not spec.get("name") or w.name == spec["name"])]
+            if not match:
+                match = [Workload(spec["namespace"], spec.get("name") or "palette-agent", "Pod",
+                                  dict(spec.get("labels") or {}), (),
+                                  SourceRef(topology.path, endpoint.source.line, endpoint.name))]
+                cluster.workloads.extend(match)
+            found.extend(match)
+        finish(cluster)
+        if endpoint.role == "workload" and not wanted:
+            agent_namespaces = sorted(n for n in cluster.namespaces if n.startswith(AGENT_NAMESPACE_PREFIX))
+            for namespace in agent_namespaces:
+                if not any(w.namespace == namespace for w in cluster.workloads):
+                    cluster.workloads.append(Workload(namespace, "palette-agent", "Pod", {}, (),
+                                                      SourceRef(topology.path, endpoint.source.line, endpoint.name)))
+            finish(cluster)
+            found = [w for w in cluster.workloads if w.namespace in agent_namespaces]
+        for rel in files:
+            inventory.kubernetes_assigned.add(rel)
+        if found:
+            out[endpoint.name] = (NetpolModel(cluster), found, folder)
+    return out
+
+
+def build_graph(inventory: Inventory, topology: Topology, root: Path | None = None) -> NetworkGraph:
     """Attach groups to endpoints, compute group members, add one node per endpoint."""
     alias = inventory.alias_index()
     _resolve_groups(topology, alias, inventory)
@@ -266,4 +332,6 @@ def build_graph(inventory: Inventory, topology: Topology) -> NetworkGraph:
                              hint=f"loaded FirewallRules files: {', '.join(sorted(inventory.firewall_sets)) or 'none'}")
         walls[placement.name] = rules.to_enforcement_point()
     network.firewall_points = walls
+    if root is not None and inventory.kubernetes_files:
+        network.pods = _kubernetes_pods(inventory, topology, root)
     return network

@@ -432,6 +432,8 @@ class Inventory:
     # proxy configurations (squid.conf, ProxyRules) and firewall rule files, by path; placed by the topology
     proxy_configs: dict[str, Any] = field(default_factory=dict)
     firewall_sets: dict[str, Any] = field(default_factory=dict)
+    kubernetes_files: set[str] = field(default_factory=set)  # manifests; read per cluster by the graph
+    kubernetes_assigned: set[str] = field(default_factory=set)  # …of which a topology cluster claims
     files: list[LoadedFile] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     extras: dict[str, list[object]] = field(default_factory=dict)
@@ -458,6 +460,7 @@ class Inventory:
         self.nacl_associations.update(other.nacl_associations)
         self.proxy_configs.update(other.proxy_configs)
         self.firewall_sets.update(other.firewall_sets)
+        self.kubernetes_files |= other.kubernetes_files
         self.files.extend(other.files)
         self.skipped.extend(other.skipped)
         for k, v in other.extras.items():

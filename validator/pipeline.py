@@ -20,7 +20,7 @@ from .errors import InputError
 from .graph import NetworkGraph, build_graph
 from .limits import DEFAULT_LIMITS, Limits
 from .loaders import load_all
-from .model import Inventory
+from .model import Inventory, SkippedFile
 from .policy import Finding, build_input, evaluate, load_policies
 from .reach import PathResult, Unbound, evaluate_requirements
 from .requirements import Profile, load_profiles
@@ -146,14 +146,17 @@ def load_network(options: Options, timings: dict[str, float] | None = None) -> N
         topology = load_topology(topo_path, found.display(topo_path) if options.topology is None
                                  else str(topo_path), options.limits)
         inventory = load_all(found, options.limits)
-        if options.strict and inventory.skipped:
-            first = sorted(inventory.skipped, key=lambda s: s.path)[0]
-            raise InputError(f"skipped: {first.reason} ({len(inventory.skipped)} file(s) skipped in all)",
-                             file=first.path, hint="--strict makes skips errors; add the file to "
-                             ".palette-policy-ignore or drop --strict")
     tell("graph")
     with _timed(timings, "graph"):
-        graph = build_graph(inventory, topology)
+        graph = build_graph(inventory, topology, found.root)
+        for rel in sorted(inventory.kubernetes_files - inventory.kubernetes_assigned):
+            inventory.skipped.append(SkippedFile(rel, "Kubernetes manifest of no cluster in the topology "
+                                                 "(set clusters[].kubernetes or management.kubernetes)"))
+    if options.strict and inventory.skipped:
+        first = sorted(inventory.skipped, key=lambda s: s.path)[0]
+        raise InputError(f"skipped: {first.reason} ({len(inventory.skipped)} file(s) skipped in all)",
+                         file=first.path, hint="--strict makes skips errors; add the file to "
+                         ".palette-policy-ignore or drop --strict")
     return Network(found, topology, inventory, graph)
 
 

@@ -181,7 +181,7 @@ def parse_topology(doc: Any, filename: str) -> Topology:
         nodes = _endpoint({"addresses": cluster["nodes"], "security_groups": cluster.get("security_groups"),
                            "subnets": cluster.get("subnets")}, name, "workload", filename, cluster=name)
         nodes.source = SourceRef(filename, line_of(cluster), name)
-        nodes.extra = {k: v for k, v in cluster.items() if k in ("agent", "proxy", "subnets", "kubernetes")}
+        nodes.extra = {k: v for k, v in cluster.items() if k in ("agent", "subnets", "kubernetes")}
         endpoints.append(nodes)
         api = _api(cluster, name, filename, nodes)
         api.subnets = nodes.subnets

@@ -44,12 +44,24 @@ def _firewall(doc: Any, rel: str) -> Inventory:
     return inv
 
 
+def _is_kubernetes(doc: Any) -> bool:
+    return isinstance(doc, dict) and isinstance(doc.get("kind"), str) and isinstance(doc.get("apiVersion"), str)
+
+
+def _kubernetes(doc: Any, rel: str) -> Inventory:
+    """A Kubernetes manifest: parsed per cluster by the graph (clusters[].kubernetes says whose it is)."""
+    inv = Inventory(kubernetes_files={rel})
+    inv.files.append(LoadedFile(rel, "kubernetes", 1))
+    return inv
+
+
 DOCUMENT_LOADERS: list[DocumentLoader] = [
     DocumentLoader("cloudformation", cloudformation.is_template, cloudformation.load_cloudformation),
     DocumentLoader("aws-describe", aws_describe.is_describe, aws_describe.load_describe),
     DocumentLoader("terraform-plan", tfplan.is_plan, tfplan.load_plan),
     DocumentLoader("proxy-rules", _kind(proxy_rules.KIND), _proxy_rules),
     DocumentLoader("firewall-rules", _kind(firewall.KIND), _firewall),
+    DocumentLoader("kubernetes", _is_kubernetes, _kubernetes),
 ]
 
 
@@ -66,12 +78,20 @@ def load_all(found: Discovery, limits: Limits = DEFAULT_LIMITS) -> Inventory:
         inv.merge(part)
     for path in found.documents:
         rel = found.display(path)
-        docs = load_documents(read_text(path, rel), rel, limits)
+        text = read_text(path, rel)
+        try:
+            docs = load_documents(text, rel, limits)
+        except InputError:
+            if "{{" in text:  # a Helm/Go template renders to configs; it is not one itself
+                inv.skipped.append(SkippedFile(rel, "a template (contains {{ }}), not a configuration"))
+                continue
+            raise
         used = False
         for doc in docs:
             for loader in DOCUMENT_LOADERS:
                 if loader.detect(doc):
-                    inv.merge(_guarded(loader, doc, rel))
+                    if loader.name != "kubernetes" or rel not in inv.kubernetes_files:
+                        inv.merge(_guarded(loader, doc, rel))
                     used = True
                     break
         if not used:
