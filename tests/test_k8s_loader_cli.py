@@ -84,7 +84,7 @@ def test_every_workload_kind_and_list_and_json(tmp_path: Path) -> None:
      "  ingress:\n  - from:\n    - {}\n", 8, "peer needs"),
     ("kind: NetworkPolicy\napiVersion: extensions/v1beta1\nmetadata: {name: p}\nspec: {podSelector: {}}\n",
      1, "apiVersion"),
-    ("a: [1, 2\n", 2, "not valid YAML"),
+    ("a: [1, 2\n", 2, "invalid YAML"),
 
 ])
 def test_bad_manifests_raise_located_input_errors(tmp_path: Path, text: str, line: int, needle: str) -> None:

@@ -2,7 +2,7 @@
 
 Reads YAML (multi-document) and JSON, including ``*List`` kinds. Every policy, rule, peer and port keeps a
 ``SourceRef`` (file:line) so a verdict can name the rule that decided it. Loading is safe-only (a SafeLoader
-subclass that records the line of every mapping). Files or documents that are not Kubernetes manifests are
+reader ``documents`` that records the line of every mapping). Files or documents that are not Kubernetes manifests are
 skipped with a note, never an error; a NetworkPolicy that is wrong raises ``InputError`` with file:line.
 """
 
@@ -14,15 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-import yaml
-
 from ..errors import InputError
 from ..model import AddressSet, PortSet, SourceRef, parse_range
-
-try:  # libyaml is much faster on big clusters; the pure-Python loader gives the same lines
-    _BaseLoader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - libyaml missing
-    _BaseLoader = yaml.SafeLoader
+from .documents import LineDict, load_documents
 
 DEFAULT_NAMESPACE = "default"
 NAME_LABEL = "kubernetes.io/metadata.name"
@@ -40,104 +34,6 @@ _WORKLOAD_TEMPLATE: dict[str, tuple[str, ...] | None] = {
     "ReplicationController": ("spec", "template"),
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
 }
-
-
-# ---------------------------------------------------------------------------------------------------------
-# line-tracking safe YAML
-class _LineDict(dict):
-    """A mapping that remembers the (1-based) line it starts on."""
-
-    line: int = 0
-
-
-class _LineList(list):
-    """A sequence that remembers the (1-based) line it starts on."""
-
-    line: int = 0
-
-
-_STR = "tag:yaml.org,2002:str"
-# the only plain scalars starting with a letter that YAML 1.1 does not read as strings
-_WORDS = frozenset(["yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
-                    "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL"])
-_Scalar, _Mapping, _Sequence = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
-_INT = "tag:yaml.org,2002:int"
-_MERGE = "tag:yaml.org,2002:merge"
-
-
-class _LineLoader(_BaseLoader):
-    """Safe loading only; mappings become ``_LineDict`` carrying their line.
-
-    ``construct_document`` walks the composed nodes directly: much cheaper than PyYAML's generic
-    constructor machinery on big clusters, and it builds only plain dicts, lists and scalars.
-    """
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        """PyYAML's resolver, with a fast path for the many plain scalars that can only be strings.
-
-        The implicit resolvers are indexed by first character; a plain scalar whose first character has
-        none (most names and labels) is a string, exactly as the full resolver would decide.
-        """
-        if kind is yaml.ScalarNode:
-            if not implicit[0]:
-                return _STR  # quoted
-            if value:
-                first = value[0]
-                if first.isalpha() and value not in _WORDS or first not in self.yaml_implicit_resolvers:
-                    return _STR
-        return str(super().resolve(kind, value, implicit))
-
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        return None  # no path resolvers are registered
-
-    def ascend_resolver(self) -> None:
-        return None
-
-    def construct_document(self, node: yaml.Node) -> Any:
-        return self._build(node, 0)
-
-    def _build(self, node: yaml.Node, depth: int) -> Any:
-        cls = type(node)
-        if cls is _Scalar:
-            tag = node.tag
-            if tag == _STR:
-                return node.value
-            return self._scalar(node, tag)
-        if depth > 200:
-            raise yaml.constructor.ConstructorError(None, None, "document nested too deeply (recursive "
-                                                    "anchor?)", node.start_mark)
-        build = self._build
-        if cls is _Mapping:
-            if any(k.tag == _MERGE for k, _ in node.value):
-                self.flatten_mapping(node)
-            data = _LineDict()
-            data.line = node.start_mark.line + 1
-            for key_node, value_node in node.value:
-                if type(key_node) is not _Scalar:
-                    raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a scalar",
-                                                            key_node.start_mark)
-                key = key_node.value if key_node.tag == _STR else self._scalar(key_node, key_node.tag)
-                if type(value_node) is _Scalar and value_node.tag == _STR:
-                    data[key] = value_node.value
-                else:
-                    data[key] = build(value_node, depth + 1)
-            return data
-        if cls is _Sequence:
-            seq = _LineList([build(item, depth + 1) for item in node.value])
-            seq.line = node.start_mark.line + 1
-            return seq
-        raise yaml.constructor.ConstructorError(None, None, f"unexpected node {node!r}", node.start_mark)
-
-    def _scalar(self, node: yaml.Node, tag: str) -> Any:
-        if tag == _INT:
-            return self.construct_yaml_int(node)
-        if tag == "tag:yaml.org,2002:null":
-            return None
-        if tag == "tag:yaml.org,2002:bool":
-            return self.construct_yaml_bool(node)
-        if tag == "tag:yaml.org,2002:float":
-            return self.construct_yaml_float(node)
-        return node.value  # timestamps, binary, custom tags: keep the text
 
 
 def _line(obj: object, fallback: int | None = None) -> int | None:
@@ -533,8 +429,9 @@ def _add_document(ctx: _Ctx, doc: object, ignored: dict[str, int]) -> bool:
     if kind.endswith("List") and isinstance(doc.get("items"), list):
         for item in doc["items"]:
             if isinstance(item, Mapping) and "kind" not in item and kind != "List":
-                typed = _LineDict(item, kind=kind[:-4], apiVersion=doc["apiVersion"])  # PodList items
+                typed = LineDict(item, kind=kind[:-4], apiVersion=doc["apiVersion"])  # PodList items
                 typed.line = _line(item) or 0
+                typed.key_lines = getattr(item, "key_lines", {})
                 item = typed
             _add_document(ctx, item, ignored)
         return True
@@ -585,17 +482,14 @@ def load_file(path: str, cluster: Cluster, display: str | None = None) -> None:
     ctx = _Ctx(name, cluster)
     docs: list[Any] | None
     try:
-        docs = list(yaml.load_all(text, Loader=_LineLoader))  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
+        docs = load_documents(text, name)
+    except InputError:
         docs = _json_fallback(text, path)  # JSON that YAML rejects (e.g. a tab after a colon)
         if docs is None and "{{" in text:  # a Helm/Go template renders to manifests; it is not one
             cluster.skipped.append(SkippedManifest(name, "a template (contains {{ }}), not a manifest"))
             return
         if docs is None:
-            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-            problem = getattr(exc, "problem", None) or exc
-            raise InputError(f"not valid YAML/JSON: {problem}", file=name,
-                             line=mark.line + 1 if mark else None) from None
+            raise
     ignored: dict[str, int] = {}
     manifests = 0
     for doc in docs:
