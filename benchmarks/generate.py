@@ -196,7 +196,8 @@ def account(w: Writer, rng: random.Random, a: int, n_groups: int, clusters: list
         f"resource \"aws_ec2_managed_prefix_list\" \"corp_{a:03d}\" {{\n  name           = \"corp-" + f"{a:03d}\"\n"
         "  address_family = \"IPv4\"\n  max_entries    = 8\n"
         + "".join(f"  entry {{\n    cidr = \"{x}\"\n  }}\n" for x in CORP_CIDRS[:4]) + "}\n",
-        f"resource \"aws_security_group\" \"lb_{a:03d}\" {{\n  name   = \"lb-" + f"{a:03d}\"\n  vpc_id = aws_vpc.main.id\n"
+        f"resource \"aws_security_group\" \"lb_{a:03d}\" {{\n  name   = \"lb-{a:03d}\"\n"
+        "  vpc_id = aws_vpc.main.id\n"
         + _inline("ingress", "HTTPS from anywhere", "tcp", 443, 443, 'cidr_blocks = ["0.0.0.0/0"]')
         + _inline("egress", "to the nodes", "tcp", 30000, 32767, "cidr_blocks = [local.vpc_cidr]") + "}\n",
     ]

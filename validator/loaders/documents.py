@@ -18,9 +18,31 @@ import yaml
 from ..errors import InputError
 
 try:  # libyaml is in PyYAML's wheels; fall back to the pure-Python parser elsewhere
-    _Loader: type = yaml.CSafeLoader
+    _BaseLoader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
+    _BaseLoader = yaml.SafeLoader
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_RESOLVED: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+
+class _Loader(_BaseLoader):
+    """The safe loader with implicit-tag resolution of plain scalars memoized (perf, issue 7).
+
+    Resolution is a pure function of (value, implicit) for scalars; manifests repeat the same keys
+    and values thousands of times, and the regex scan per scalar was the loader's largest cost.
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode or not isinstance(value, str) or len(value) > 64:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_RESOLVED) < 100_000:
+                _RESOLVED[key] = tag
+        return tag
 
 MAX_NODES = 2_000_000
 MAX_DEPTH = 200
@@ -82,6 +104,8 @@ class _Builder:
             seq = LineList(self.build(item, depth + 1) for item in node.value)
             seq.line = node.start_mark.line + 1
             return seq
+        if tag == _STR_TAG:  # fast path (perf): a plain string needs no constructor
+            return node.value
         try:
             return self._scalar.construct_object(node, deep=False)
         except yaml.constructor.ConstructorError as exc:

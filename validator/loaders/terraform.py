@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -90,9 +91,12 @@ class _Context:
         return self.ids.get(text, text), None
 
 
-def load_terraform(directory: Path, display_dir: str) -> tuple[Inventory, set[str]]:
-    """Load one root module; returns the inventory and the .tf files (display paths) it covered."""
-    parsed = parse_directory(directory, display_dir)
+def load_terraform(directory: Path, display_dir: str, parsed_ahead: Future[dict[str, Any]] | None = None
+                   ) -> tuple[Inventory, set[str]]:
+    """Load one root module; returns the inventory and the .tf files (display paths) it covered.
+
+    ``parsed_ahead``: the same directory's ``parse_directory`` already running in a worker thread."""
+    parsed = parsed_ahead.result() if parsed_ahead is not None else parse_directory(directory, display_dir)
     ctx = _Context(directory, display_dir, parsed)
     inv = Inventory()
     covered: set[str] = set()
