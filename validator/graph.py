@@ -52,6 +52,9 @@ class NetworkGraph:
     alias: dict[str, str]
     members: dict[str, AddressSet]
     _peer_cache: dict[int, tuple[AddressSet, tuple[str, ...]]] = field(default_factory=dict)
+    _forwarders_cache: tuple[int, set[str]] | None = None
+    # reach.py's per-layer rule index (perf), keyed by (point keys, direction, protocol, ports)
+    rule_index: dict[tuple[object, ...], object] = field(default_factory=dict)
 
     def groups_of(self, endpoint: Endpoint) -> list[EnforcementPoint]:
         return [self.inventory.points[self.alias[g]] for g in endpoint.security_groups]
@@ -80,6 +83,13 @@ class NetworkGraph:
         self._peer_cache[id(rule)] = result
         return result
 
+    def _forwarders(self) -> set[str]:
+        """Nodes marked ``forwards``, computed once per node count (perf: paths() runs per binding)."""
+        count = self.graph.number_of_nodes()
+        if self._forwarders_cache is None or self._forwarders_cache[0] != count:
+            self._forwarders_cache = (count, {n for n, d in self.graph.nodes(data=True) if d.get("forwards")})
+        return self._forwarders_cache[1]
+
     def direct_hop(self, src: Endpoint, dst: Endpoint) -> Hop:
         """The one-hop path: the sender's groups (egress), then the receiver's groups (ingress)."""
         hop = Hop(src, dst)
@@ -104,7 +114,10 @@ class NetworkGraph:
             return [[self.direct_hop(src, dst)]]
         if not self.graph.has_edge(src.name, dst.name):
             self.graph.add_edge(src.name, dst.name)
-        allowed = {src.name, dst.name} | {n for n, d in self.graph.nodes(data=True) if d.get("forwards")}
+        forwarders = self._forwarders()
+        if not forwarders - {src.name, dst.name}:  # perf: nothing can stand between them, one direct hop
+            return [[self.direct_hop(src, dst)]]
+        allowed = {src.name, dst.name} | forwarders
         view = self.graph.subgraph(allowed)
         out = []
         for nodes in nx.all_simple_paths(view, src.name, dst.name, cutoff=3):

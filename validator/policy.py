@@ -111,25 +111,34 @@ def load_bundle(dirs: list[Path], data_files: list[Path] | None = None) -> Polic
     return PolicyBundle(modules, data, digest.hexdigest(), files)
 
 
-def _rule_json(rule: Any, point: Any) -> dict[str, Any]:
+def _rule_json(rule: Any, point: Any, shared: dict[tuple[Any, ...], dict[str, Any]]) -> dict[str, Any]:
+    # perf (issue 7): rules repeat the same protocol, ports and peer thousands of times; their part of
+    # the document is built once and shared (``shared``, per build_input call). Read-only, like the
+    # rest of the input document.
     peer = rule.peer
-    return {"direction": rule.direction, "action": rule.action, "protocol": rule.protocol,
+    key = (rule.direction, rule.action, rule.protocol, rule.ports, peer)
+    common = shared.get(key)
+    if common is None:
+        common = shared[key] = {
+            "direction": rule.direction, "action": rule.action, "protocol": rule.protocol,
             "ports": [list(iv) for iv in rule.ports.intervals], "ports_text": str(rule.ports),
             "cidrs": peer.addresses.cidrs() if len(peer.addresses.intervals) <= 16 else peer.addresses.ranges(),
             "groups": list(peer.groups), "prefix_lists": list(peer.prefix_lists),
             "unresolved": list(peer.unresolved),
             "open_to_all_ipv4": peer.addresses.covers(ALL_V4),
             "open_to_all_ipv6": peer.addresses.covers(ALL_V6),
-            "text": rule.describe(), "point": point.key, **rule.source.to_json()}
+            "text": rule.describe()}
+    return {**common, "point": point.key, **rule.source.to_json()}
 
 
 def build_input(results: list[PathResult], unbound: list[Unbound], inventory: Inventory, topology: Topology,
                 requirements: list[Any]) -> dict[str, Any]:
     """The one document every policy sees (schema: schemas/input.schema.json)."""
     points = []
+    shared: dict[tuple[Any, ...], dict[str, Any]] = {}
     for point in sorted(inventory.points.values(), key=lambda p: p.key):
         points.append({"kind": point.kind, "key": point.key, "name": point.name, **point.source.to_json(),
-                       "rules": [_rule_json(r, point) for r in point.rules]})
+                       "rules": [_rule_json(r, point, shared) for r in point.rules]})
     return {
         "tool": {"name": "palette-policy", "version": __version__},
         "profiles": topology.profiles,

@@ -11,6 +11,7 @@ requirement is met through a binding when any path carries it.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,9 +132,9 @@ def evaluate_layer(graph: NetworkGraph, layer: Layer, pending: list[Box], protoc
     remaining = list(pending)
     owner = {id(r): p.name for p in layer.points for r in p.rules}
     candidates = [r for p in layer.points for r in p.rules if r.direction == layer.direction]
-    for rule in candidates:
-        if not protocol_matches(rule.protocol, protocol):
-            continue
+    # perf: only the rules that can touch the request (protocol, ports, peer), in rule order; the
+    # others neither allow a piece nor make it unknown, so skipping them changes nothing.
+    for rule in _relevant(graph, layer, candidates, pending, protocol):
         addresses, unknown = graph.peer_addresses(rule)
         box = _rule_box(rule, layer.direction, addresses)
         if unknown:
@@ -185,6 +186,59 @@ def evaluate_layer(graph: NetworkGraph, layer: Layer, pending: list[Box], protoc
                          allowed_by=allowed_by[:MAX_RULES_SHOWN], near_misses=near,
                          unknown_because=unknown_because)
     return allowed, result
+
+
+_WIDE = 1 << 20  # peers spanning more addresses than this are checked against every request
+
+
+@dataclass
+class _RuleIndex:
+    """The rules of one layer for one protocol and port set, indexed by peer address (perf, issue 7).
+
+    ``wide`` rules (large or many-interval peers, unknown parts) are always candidates; the others'
+    peer intervals are sorted by start, so a request finds the rules whose peers overlap it by
+    bisection instead of intersecting every rule of the group (the management group has rules per
+    workload cluster, so a scan would be quadratic in clusters).
+    """
+
+    rules: list[Rule]
+    wide: list[int]
+    starts: list[int]
+    spans: list[tuple[int, int, int]]  # (lo, hi, rule position), sorted
+
+    def lookup(self, peers: AddressSet) -> list[Rule]:
+        hits = set(self.wide)
+        for qlo, qhi in peers.intervals:
+            i = bisect.bisect_left(self.starts, qlo - _WIDE)
+            while i < len(self.spans) and self.spans[i][0] <= qhi:
+                lo, hi, pos = self.spans[i]
+                if hi >= qlo:
+                    hits.add(pos)
+                i += 1
+        return [self.rules[i] for i in sorted(hits)]
+
+
+def _relevant(graph: NetworkGraph, layer: Layer, candidates: list[Rule], pending: list[Box], protocol: str
+              ) -> list[Rule]:
+    if not pending:
+        return [r for r in candidates if protocol_matches(r.protocol, protocol)]
+    src, dst, ports = project(pending)
+    key = (tuple(p.key for p in layer.points), layer.direction, protocol, ports)
+    index = graph.rule_index.get(key)
+    if not isinstance(index, _RuleIndex):
+        rules = [r for r in candidates if protocol_matches(r.protocol, protocol) and r.ports.overlaps(ports)]
+        wide: list[int] = []
+        spans: list[tuple[int, int, int]] = []
+        for pos, rule in enumerate(rules):
+            addresses, unknown = graph.peer_addresses(rule)
+            if unknown or len(addresses.intervals) > 8 or any(hi - lo >= _WIDE for lo, hi in addresses.intervals):
+                wide.append(pos)
+            else:
+                spans.extend((lo, hi, pos) for lo, hi in addresses.intervals)
+        spans.sort()
+        index = _RuleIndex(rules, wide, [s[0] for s in spans], spans)
+        graph.rule_index[key] = index
+    return index.lookup(dst if layer.direction == "egress" else src)
 
 
 def _near_misses(graph: NetworkGraph, layer: Layer, rules: list[Rule], remaining: list[Box], protocol: str,

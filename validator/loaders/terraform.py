@@ -74,13 +74,18 @@ class _Context:
         self.display_dir = display_dir
         self.parsed = parsed
         self.ids: dict[str, str] = {}
+        self.shown: dict[str, str] = {}
         for items in parsed.values():
             for item in _list(items):
                 if isinstance(item, dict) and "id" in item and "__tfmeta" in item:
                     self.ids[item["id"]] = item["__tfmeta"].get("path", "")
 
     def source(self, meta: dict[str, Any], resource: str) -> SourceRef:
-        return SourceRef(_display(self.display_dir, meta.get("filename", "")), meta.get("line_start"), resource)
+        filename = meta.get("filename", "")
+        shown = self.shown.get(filename)  # perf: one normpath per file, not per block
+        if shown is None:
+            shown = self.shown[filename] = _display(self.display_dir, filename)
+        return SourceRef(shown, meta.get("line_start"), resource)
 
     def reference(self, value: Any) -> tuple[str | None, str | None]:
         """A group/prefix-list reference → (key or literal id, unresolved reason)."""
