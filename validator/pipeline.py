@@ -134,7 +134,8 @@ def run(options: Options) -> Report:
     with _timed(timings, "policies"):
         bundle = load_bundle([resource_dir("policies"), *options.policy_dirs], options.data_files)
         engine = get_engine(options.engine, **options.engine_options)
-        input_doc = build_input(results, unbound, inventory, topology, requirements)
+        input_doc = build_input(results, unbound, inventory, topology, requirements,
+                                all_rules=bundle.user_modules)
         findings = evaluate(engine, bundle, input_doc, options.namespaces or None)
     return Report(root=str(options.path), topology=topology, profiles=profiles, inventory=inventory,
                   results=results, unbound=unbound, findings=findings,

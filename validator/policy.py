@@ -60,6 +60,7 @@ class PolicyBundle:
     data: dict[str, Any]
     digest: str
     files: list[str]
+    user_modules: bool = False  # Rego from --policy directories (they may read every rule)
 
 
 def _merge(into: dict[str, Any], new: dict[str, Any], where: str) -> None:
@@ -76,6 +77,7 @@ def load_bundle(dirs: list[Path], data_files: list[Path] | None = None) -> Polic
     data: dict[str, Any] = {}
     digest = hashlib.sha256()
     files: list[str] = []
+    user_modules = False
     shipped = resource_dir("policies")
     for directory in dirs:
         if not directory.is_dir():
@@ -89,6 +91,7 @@ def load_bundle(dirs: list[Path], data_files: list[Path] | None = None) -> Polic
                 if path.stem.endswith("_test"):
                     continue
                 modules[name] = text
+                user_modules = user_modules or directory != shipped
             elif path.suffix in (".yaml", ".yml", ".json"):
                 text = read_text(path, name)
                 doc = load_document(text, name)
@@ -108,7 +111,7 @@ def load_bundle(dirs: list[Path], data_files: list[Path] | None = None) -> Polic
         _merge(data, json.loads(json.dumps(doc)), name)
         files.append(name)
         digest.update(name.encode() + b"\0" + text.encode() + b"\0")
-    return PolicyBundle(modules, data, digest.hexdigest(), files)
+    return PolicyBundle(modules, data, digest.hexdigest(), files, user_modules)
 
 
 def _rule_json(rule: Any, point: Any, shared: dict[tuple[Any, ...], dict[str, Any]]) -> dict[str, Any]:
@@ -131,21 +134,34 @@ def _rule_json(rule: Any, point: Any, shared: dict[tuple[Any, ...], dict[str, An
     return {**common, "point": point.key, **rule.source.to_json()}
 
 
+def _shipped_policies_read(rule: Any) -> bool:
+    """The rules the shipped policies read from ``input.resources``: ingress allows open to the whole
+    internet (policies/palette/exposure.rego). A shipped policy that reads other rules must widen this."""
+    return (rule.direction == "ingress" and rule.action == "allow"
+            and (rule.peer.addresses.covers(ALL_V4) or rule.peer.addresses.covers(ALL_V6)))
+
+
 def build_input(results: list[PathResult], unbound: list[Unbound], inventory: Inventory, topology: Topology,
-                requirements: list[Any]) -> dict[str, Any]:
-    """The one document every policy sees (schema: schemas/input.schema.json)."""
+                requirements: list[Any], all_rules: bool = True) -> dict[str, Any]:
+    """The one document every policy sees (schema: schemas/input.schema.json).
+
+    ``all_rules=False`` (perf, issue 7: the policy engine holds its own copy of the input, ~3 KB per
+    rule) keeps every enforcement point but only the rules the shipped policies read; the pipeline
+    asks for every rule whenever user policies are loaded. ``resources.rules`` says which it is.
+    """
     points = []
     shared: dict[tuple[Any, ...], dict[str, Any]] = {}
     for point in sorted(inventory.points.values(), key=lambda p: p.key):
+        rules = point.rules if all_rules else [r for r in point.rules if _shipped_policies_read(r)]
         points.append({"kind": point.kind, "key": point.key, "name": point.name, **point.source.to_json(),
-                       "rules": [_rule_json(r, point, shared) for r in point.rules]})
+                       "rules": [_rule_json(r, point, shared) for r in rules]})
     return {
         "tool": {"name": "palette-policy", "version": __version__},
         "profiles": topology.profiles,
         "requirements": [r.to_json() for r in requirements],
         "results": [r.to_json() for r in results],
         "unbound": [u.to_json() for u in unbound],
-        "resources": {"enforcement_points": points},
+        "resources": {"enforcement_points": points, "rules": "all" if all_rules else "read-by-shipped-policies"},
         "topology": topology.to_json(),
     }
 
