@@ -130,8 +130,7 @@ def evaluate_layer(graph: NetworkGraph, layer: Layer, pending: list[Box], protoc
     maybe: list[tuple[Rule, Box, tuple[str, ...]]] = []
     near: list[RuleEvidence] = []
     remaining = list(pending)
-    owner = {id(r): p.name for p in layer.points for r in p.rules}
-    candidates = [r for p in layer.points for r in p.rules if r.direction == layer.direction]
+    owner, candidates = _layer_rules(graph, layer)
     # perf: only the rules that can touch the request (protocol, ports, peer), in rule order; the
     # others neither allow a piece nor make it unknown, so skipping them changes nothing.
     for rule in _relevant(graph, layer, candidates, pending, protocol):
@@ -216,6 +215,18 @@ class _RuleIndex:
                     hits.add(pos)
                 i += 1
         return [self.rules[i] for i in sorted(hits)]
+
+
+def _layer_rules(graph: NetworkGraph, layer: Layer) -> tuple[dict[int, str], list[Rule]]:
+    """Rule → owning point name, and the rules of the layer's direction; once per layer (perf: the
+    management group's layer is met once per workload cluster)."""
+    key = ("layer", tuple(p.key for p in layer.points), layer.direction)
+    cached = graph.rule_index.get(key)
+    if cached is None:
+        owner = {id(r): p.name for p in layer.points for r in p.rules}
+        candidates = [r for p in layer.points for r in p.rules if r.direction == layer.direction]
+        cached = graph.rule_index[key] = (owner, candidates)
+    return cached  # type: ignore[return-value]
 
 
 def _relevant(graph: NetworkGraph, layer: Layer, candidates: list[Rule], pending: list[Box], protocol: str
