@@ -206,15 +206,18 @@ def render(rows: list[Row]) -> str:
         floor = r.floor.text() if r.floor else "—"
         out.append(f"| {r.size} | {c['sg_rules']:,} | {c['groups']:,} | {c['tf_files']} / "
                    f"{c['tf_bytes'] / 1048576:.1f} | {r.ours.text()} | {stages} | {other:.2f} | {floor} | "
-                   f"{ratio(r.ours.wall, r.floor.wall) if r.floor else '—'} |")
-    out += ["", "¹ interpreter start-up and imports (wall minus the stages).", ""]
+                   f"{ratio(r.ours.wall, r.floor.wall) if r.floor else '—'}"
+                   f"{f' (cpu {ratio(r.ours.cpu, r.floor.cpu)})' if r.floor and r.floor.cpu else ''} |")
+    out += ["", "¹ interpreter start-up, imports and exit (wall minus the stages). cpu = the child's user+system "
+            "time, steadier than wall when other jobs share the machine.", ""]
     if any(r.peers for r in rows):
         out += ["| size | peer | peer (wall / peak RSS) | peer ÷ validate (time) | peer ÷ validate (RSS) |",
                 "|---|---|---|---|---|"]
         for r in rows:
             for name, m in r.peers.items():
                 if isinstance(m, Measure):
-                    out.append(f"| {r.size} | {name} | {m.text()} | {ratio(m.wall, r.ours.wall)} | "
+                    cpu = f" (cpu {ratio(m.cpu, r.ours.cpu)})" if m.cpu and r.ours.cpu else ""
+                    out.append(f"| {r.size} | {name} | {m.text()} | {ratio(m.wall, r.ours.wall)}{cpu} | "
                                f"{ratio(m.rss_mib, r.ours.rss_mib)} |")
                 else:
                     out.append(f"| {r.size} | {name} | {m} | — | — |")
