@@ -6,8 +6,9 @@ Per size it reports the wall time and peak RSS of the whole CLI run (``os.wait4`
 the time of each stage (the CLI writes them to ``$PALETTE_POLICY_TIMINGS``), which parts of the generated
 tree the product loaded, and the ratios:
 
-- ``floor``: the same Terraform root modules through tfparse alone, in a fresh interpreter (import +
-  parse, sequentially) — what no tool built on tfparse can beat;
+- ``floor``: the same files through the parsers alone, in a fresh interpreter (import + parse,
+  sequentially): Terraform root modules with tfparse, YAML/JSON with libyaml — what no tool built on
+  these parsers can beat;
 - ``checkov``: ``checkov --framework terraform -d <tree>/terraform`` (its own venv, ``--setup``);
 - ``nca``: network-config-analyzer on NetworkPolicies via ``benchmarks/k8s_connectivity.py`` when it is
   there (its own generator and NCA venv), else reported as not available.
@@ -42,12 +43,17 @@ VENVS = HERE / ".venvs"
 PEERS = {"checkov": ["checkov==3.3.30"], "nca": ["network-config-analyzer==2.1.0"]}
 STAGES = ("discover", "parse", "model", "graph", "reach", "policies", "report")
 NCA_WORKLOADS = {"S": 200, "M": 800, "L": 1600, "XL": 3200}
-# The floor: import the parser and parse every root module the tree has, nothing else.
+# The floor: the same files through the parsers alone, nothing else — every Terraform root module with
+# tfparse, and the YAML/JSON documents the product reads (it parses them all to recognise their format)
+# composed by libyaml (the C parser and composer under the product's YAML reader, no Python objects built).
 FLOOR = """
-import sys, pathlib, tfparse
+import sys, pathlib, tfparse, yaml
 root = pathlib.Path(sys.argv[1])
 for d in sorted({p.parent for p in root.rglob("*.tf")}):
     tfparse.load_from_path(str(d), stop_on_hcl_error=True)
+for p in sorted(root.rglob("*")):
+    if p.suffix in (".yaml", ".yml", ".json") and p.name != "generated.json":
+        list(yaml.compose_all(p.read_text(), Loader=yaml.CSafeLoader))
 """
 
 
