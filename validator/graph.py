@@ -62,6 +62,9 @@ class NetworkGraph:
     # per endpoint name: the cluster's NetworkPolicy model and the pods that play its role (agent, serving)
     pods: dict[str, tuple[Any, list[Any], str]] = field(default_factory=dict)
     _peer_cache: dict[int, tuple[AddressSet, tuple[str, ...]]] = field(default_factory=dict)
+    _forwarders_cache: tuple[int, set[str]] | None = None
+    # reach.py's per-layer rule index (perf), keyed by (point keys, direction, protocol, ports)
+    rule_index: dict[tuple[object, ...], object] = field(default_factory=dict)
 
     @property
     def topology_source(self) -> SourceRef:
@@ -110,6 +113,13 @@ class NetworkGraph:
             prev = out.get(acl.key)
             out[acl.key] = (acl, prev[1] | scope if prev else scope)
         return list(out.values())
+
+    def _forwarders(self) -> set[str]:
+        """Nodes marked ``forwards``, computed once per node count (perf: paths() runs per binding)."""
+        count = self.graph.number_of_nodes()
+        if self._forwarders_cache is None or self._forwarders_cache[0] != count:
+            self._forwarders_cache = (count, {n for n, d in self.graph.nodes(data=True) if d.get("forwards")})
+        return self._forwarders_cache[1]
 
     def direct_hop(self, src: Endpoint, dst: Endpoint) -> Hop:
         """One hop, in the order packets meet the layers (N4): the sender's groups, the sender's subnet ACL
@@ -225,7 +235,10 @@ class NetworkGraph:
             return [[self.direct_hop(src, dst)]]
         if not self.graph.has_edge(src.name, dst.name):
             self.graph.add_edge(src.name, dst.name)
-        allowed = {src.name, dst.name} | {n for n, d in self.graph.nodes(data=True) if d.get("forwards")}
+        forwarders = self._forwarders()
+        if not forwarders - {src.name, dst.name}:  # perf: nothing can stand between them, one direct hop
+            return [[self.direct_hop(src, dst)]]
+        allowed = {src.name, dst.name} | forwarders
         view = self.graph.subgraph(allowed)
         out = []
         for nodes in nx.all_simple_paths(view, src.name, dst.name, cutoff=3):

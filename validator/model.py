@@ -9,6 +9,7 @@ shifted by 2**33, so the two families never overlap or touch (AWS and Kubernetes
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -148,6 +149,10 @@ def _int_to_ip(value: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     return ipaddress.IPv6Address(value - V6_OFFSET)
 
 
+_PARSED: dict[tuple[object, bool, tuple[str, ...]], IntervalSet] = {}
+_PARSED_MAX = 100_000
+
+
 class AddressSet(IntervalSet):
     """IPv4 and IPv6 addresses as integer intervals (IPv6 shifted by 2**33)."""
 
@@ -159,10 +164,18 @@ class AddressSet(IntervalSet):
 
         ``strict`` rejects host bits set (``10.0.0.1/8``), as AWS does for rule CIDRs.
         """
-        intervals: list[Interval] = []
-        for text in cidrs:
-            intervals.append(parse_range(text, strict=strict))
-        return cls(intervals)
+        # Interned (perf, issue 7): repos repeat the same few CIDRs thousands of times; sets are
+        # immutable, so every rule naming "10.0.0.0/8" shares one object and one parse.
+        key = (cls, strict, cidrs)
+        cached = _PARSED.get(key)
+        if cached is None:
+            intervals: list[Interval] = []
+            for text in cidrs:
+                intervals.append(parse_range(text, strict=strict))
+            cached = cls(intervals)
+            if len(_PARSED) < _PARSED_MAX:
+                _PARSED[key] = cached
+        return cached  # type: ignore[return-value]
 
     @classmethod
     def everything(cls) -> AddressSet:
@@ -184,7 +197,7 @@ class AddressSet(IntervalSet):
         """The minimal list of CIDR blocks covering exactly this set."""
         out: list[str] = []
         for lo, hi in self.intervals:
-            out.extend(str(n) for n in _summarize(lo, hi))
+            out.extend(_cidr_texts(lo, hi))
         return out
 
     def __str__(self) -> str:
@@ -222,6 +235,13 @@ def _summarize(lo: int, hi: int) -> list[ipaddress.IPv4Network] | list[ipaddress
                                                   ipaddress.IPv6Address(hi - V6_OFFSET)))
 
 
+@functools.lru_cache(maxsize=65536)
+def _cidr_texts(lo: int, hi: int) -> tuple[str, ...]:
+    """Memoized (perf): reports and the policy input print the same few intervals over and over."""
+    return tuple(str(n) for n in _summarize(lo, hi))
+
+
+@functools.lru_cache(maxsize=65536)
 def format_range(lo: int, hi: int) -> str:
     nets = _summarize(lo, hi)
     if len(nets) == 1:
@@ -241,17 +261,34 @@ class PortSet(IntervalSet):
 
     @classmethod
     def range(cls, first: int, last: int | None = None) -> PortSet:
-        return cls([(first, first if last is None else last)])
+        # Interned (perf): rules repeat a few ports; sets are immutable, so one object per range.
+        key = (cls, first, last)
+        cached = _PORT_RANGES.get(key)
+        if cached is None:
+            cached = cls([(first, first if last is None else last)])
+            if len(_PORT_RANGES) < 65536:
+                _PORT_RANGES[key] = cached
+        return cached  # type: ignore[return-value]
 
     def is_all(self) -> bool:
         return self.intervals == ((0, 65535),)
 
     def __str__(self) -> str:
-        if self.is_all():
-            return "all"
-        if not self.intervals:
-            return "(none)"
-        return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in self.intervals)
+        text = _PORT_TEXTS.get(self.intervals)  # memoized (perf): printed for every rule and result
+        if text is None:
+            if self.is_all():
+                text = "all"
+            elif not self.intervals:
+                text = "(none)"
+            else:
+                text = ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in self.intervals)
+            if len(_PORT_TEXTS) < 65536:
+                _PORT_TEXTS[self.intervals] = text
+        return text
+
+
+_PORT_RANGES: dict[tuple[object, int, int | None], IntervalSet] = {}
+_PORT_TEXTS: dict[tuple[Interval, ...], str] = {}
 
 
 ALL_PORTS = PortSet.all()

@@ -176,7 +176,8 @@ def run(options: Options) -> Report:
     with _timed(timings, "policies"):
         bundle = load_policies(options.policy_dirs, options.data_files)
         engine = get_engine(options.engine, **options.engine_options)
-        input_doc = build_input(results, unbound, inventory, topology, requirements)
+        input_doc = build_input(results, unbound, inventory, topology, requirements,
+                                all_rules=bool(options.policy_dirs))
         findings = evaluate(engine, bundle, input_doc, options.namespaces or None)
     waivers_path = options.waivers_file or (find_waivers_file(options.path) if options.use_waivers else None)
     shown = None

@@ -11,6 +11,7 @@ requirement is met through a binding when any path carries it.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,7 +182,7 @@ def evaluate_layer(graph: NetworkGraph, layer: Layer, pending: list[Box], protoc
         pending = inside
     first_match = layer.points[0].semantics == "first-match"
     default = layer.points[0].default_action if first_match else "deny"
-    compiled = _compile(graph, layer, first_match)
+    compiled = _relevant(graph, layer, first_match, pending, protocol) if pending else []
     ordered_rules = [c for c, _ in compiled]
     owner = {id(r): p.name for p in layer.points for r in p.rules}
     allowed: list[Box] = []
@@ -211,8 +212,8 @@ def evaluate_layer(graph: NetworkGraph, layer: Layer, pending: list[Box], protoc
         if point.unresolved and denied:
             unknown_because.append(f"{point.name}: {'; '.join(point.unresolved)}")
     unknown_because = list(dict.fromkeys(unknown_because))
-    near = [] if first_match or not denied else _near_misses(graph, layer, [r for _, r in compiled], denied,
-                                                            protocol, owner)
+    layer_rules = [r for p in layer.points for r in p.rules if r.direction in (layer.direction, "forward")]
+    near = [] if first_match or not denied else _near_misses(graph, layer, layer_rules, denied, protocol, owner)
     names = ", ".join(p.name for p in layer.points)
     what = {"network-acl": "ACL of", "firewall": "firewall"}.get(layer.kind, f"{layer.direction} of")
     verb = layer.name if layer.reverse else f"{what} {names}"
@@ -378,6 +379,63 @@ def describe_addresses(graph: NetworkGraph, addresses: AddressSet, limit: int = 
     if len(ranges) <= limit:
         return ", ".join(ranges)
     return f"{', '.join(ranges[:limit])} … ({len(ranges)} ranges)"
+
+
+_WIDE = 1 << 20  # peers spanning more addresses than this are checked against every request
+
+Compiled = tuple[OrderedRule, Rule]
+
+
+@dataclass
+class _RuleIndex:
+    """A layer's compiled rules for one protocol and port set, indexed by peer address (perf, issue 7).
+
+    ``wide`` entries (large or many-interval peers) are always candidates; the others' peer intervals are
+    sorted by start, so a request finds the rules whose peers overlap it by bisection instead of
+    intersecting every rule (the management group has rules per workload cluster: a scan would be
+    quadratic in clusters). Entries keep their order, so first-match semantics are untouched: a rule
+    whose peer does not overlap the request can neither allow nor deny any of it.
+    """
+
+    entries: list[Compiled]
+    wide: list[int]
+    starts: list[int]
+    spans: list[tuple[int, int, int]]  # (lo, hi, entry position), sorted
+
+    def lookup(self, peers: AddressSet) -> list[Compiled]:
+        hits = set(self.wide)
+        for qlo, qhi in peers.intervals:
+            i = bisect.bisect_left(self.starts, qlo - _WIDE)
+            while i < len(self.spans) and self.spans[i][0] <= qhi:
+                lo, hi, pos = self.spans[i]
+                if hi >= qlo:
+                    hits.add(pos)
+                i += 1
+        return [self.entries[i] for i in sorted(hits)]
+
+
+def _relevant(graph: NetworkGraph, layer: Layer, first_match: bool, pending: list[Box], protocol: str
+              ) -> list[Compiled]:
+    """The compiled rules that can touch the pending flows (protocol, ports, peer), in rule order."""
+    _, dst, ports = project(pending)
+    src = project(pending)[0]
+    key = (tuple(p.key for p in layer.points), layer.direction, first_match, protocol, ports)
+    index = graph.rule_index.get(key)
+    if not isinstance(index, _RuleIndex):
+        entries = [c for c in _compile(graph, layer, first_match)
+                   if protocol_matches(c[0].protocol, protocol) and c[0].ports.overlaps(ports)]
+        wide: list[int] = []
+        spans: list[tuple[int, int, int]] = []
+        for pos, (ordered, _rule) in enumerate(entries):
+            peer = ordered.src if layer.direction == "ingress" else ordered.dst
+            if len(peer.intervals) > 8 or any(hi - lo >= _WIDE for lo, hi in peer.intervals):
+                wide.append(pos)
+            else:
+                spans.extend((lo, hi, pos) for lo, hi in peer.intervals)
+        spans.sort()
+        index = _RuleIndex(entries, wide, [s[0] for s in spans], spans)
+        graph.rule_index[key] = index
+    return index.lookup(src if layer.direction == "ingress" else dst)
 
 
 def _near_misses(graph: NetworkGraph, layer: Layer, rules: list[Rule], remaining: list[Box], protocol: str,

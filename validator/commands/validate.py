@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
+import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -14,7 +18,7 @@ from ..cli import app, guarded
 from ..config import discover_config
 from ..errors import InputError
 from ..limits import Limits
-from ..pipeline import Options, run
+from ..pipeline import Options, Report, run
 from ..report import renderers, write
 
 FORMATS = "table|json|sarif|junit|github|markdown|html"
@@ -110,7 +114,25 @@ def validate(
             from ..report.evidence import write_bundle
 
             write_bundle(report, options, evidence, ["palette-policy", *sys.argv[1:]], config=cfg.file)
+        start = time.perf_counter()
         write(render(report), output)
+        report.timings["report"] = time.perf_counter() - start
+        _dump_timings(report)
         return report.exit_code
 
     guarded(body)
+
+
+def _dump_timings(report: Report) -> None:
+    """For the benchmark (benchmarks/run.py): stage timings and what was loaded, as JSON, to the file
+    named by PALETTE_POLICY_TIMINGS. Unset (always, for users) it does nothing."""
+    target = os.environ.get("PALETTE_POLICY_TIMINGS")
+    if not target:
+        return
+    inventory = report.inventory
+    doc = {"timings": report.timings,
+           "loaded": dict(Counter(f.format for f in inventory.files)),
+           "skipped": dict(Counter(s.reason for s in inventory.skipped)),
+           "points": len(inventory.points), "rules": sum(len(p.rules) for p in inventory.points.values()),
+           "results": len(report.results)}
+    Path(target).write_text(json.dumps(doc), encoding="utf-8")

@@ -8,8 +8,12 @@ nobody recognises is skipped with that reason in the report, never silently.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..discover import Discovery, read_text
@@ -18,7 +22,47 @@ from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Inventory, LoadedFile, SkippedFile
 from . import aws_describe, cloudformation, firewall, proxy_rules, squid, tfplan
 from .documents import load_documents
-from .terraform import load_terraform
+from .terraform import load_terraform, parse_directory
+
+
+class _Ahead:
+    """Terraform roots parsed a few ahead of the one being loaded (bounded, so memory stays flat)."""
+
+    WINDOW = 4
+
+    def __init__(self, pool: ThreadPoolExecutor | None, found: Discovery) -> None:
+        self.pool, self.found = pool, found
+        self.dirs = found.terraform_dirs
+        self.futures: dict[Path, Future[dict[str, Any]]] = {}
+        self.next = 0
+
+    def get(self, directory: Path) -> Future[dict[str, Any]] | None:
+        if self.pool is None:
+            return None
+        limit = self.dirs.index(directory) + self.WINDOW
+        while self.next < min(limit, len(self.dirs)):
+            d = self.dirs[self.next]
+            self.futures[d] = self.pool.submit(parse_directory, d, self.found.display(d))
+            self.next += 1
+        return self.futures.pop(directory, None)
+
+
+@contextmanager
+def _prefetch_terraform(found: Discovery) -> Iterator[_Ahead]:
+    """Parse the Terraform roots ahead, two at a time (perf, issue 7: parsing is most of a run).
+
+    tfparse's Go parser runs outside the GIL, so threads overlap it with the Python work on the roots
+    already parsed. Results are consumed in discovery order and an error surfaces only when its root is
+    consumed, so output and errors are those of the sequential loop. One root: no pool.
+    """
+    if len(found.terraform_dirs) < 2 or (os.cpu_count() or 1) < 2:
+        yield _Ahead(None, found)
+        return
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tfparse")
+    try:
+        yield _Ahead(pool, found)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass(frozen=True)
@@ -69,13 +113,14 @@ def load_all(found: Discovery, limits: Limits = DEFAULT_LIMITS) -> Inventory:
     """Load every discovered file into one inventory (InputError on the first bad file)."""
     inv = Inventory()
     covered: set[str] = set()
-    for directory in found.terraform_dirs:
-        files = {found.display(p) for p in directory.iterdir() if p.name.endswith((".tf", ".tf.json"))}
-        if files and files <= covered:
-            continue  # already read as a local module of a parent root
-        part, seen = load_terraform(directory, found.display(directory))
-        covered |= seen
-        inv.merge(part)
+    with _prefetch_terraform(found) as parsed:
+        for directory in found.terraform_dirs:
+            files = {found.display(p) for p in directory.iterdir() if p.name.endswith((".tf", ".tf.json"))}
+            if files and files <= covered:
+                continue  # already read as a local module of a parent root
+            part, seen = load_terraform(directory, found.display(directory), parsed.get(directory))
+            covered |= seen
+            inv.merge(part)
     for path in found.documents:
         rel = found.display(path)
         text = read_text(path, rel)

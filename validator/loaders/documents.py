@@ -27,24 +27,36 @@ _STR = "tag:yaml.org,2002:str"
 # the only plain scalars starting with a letter that YAML 1.1 does not read as strings
 _WORDS = frozenset(["yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
                     "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL"])
+_RESOLVED: dict[tuple[str, tuple[bool, bool]], str] = {}
 
 
 class _Loader(_BaseLoader):
-    """The safe loader with a fast path for the plain scalars that can only be strings (perf).
+    """The safe loader with fast implicit-tag resolution of scalars (perf).
 
     PyYAML's implicit resolvers are indexed by first character; a plain scalar starting with a letter that is
     not one of YAML 1.1's boolean/null words, or with a character no resolver starts with, is a string —
-    exactly what the full resolver would decide, without its regular expressions.
+    exactly what the full resolver would decide, without its regular expressions. Other short scalars
+    (numbers, ports, CIDRs) repeat thousands of times, so their resolution is memoized.
     """
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is yaml.ScalarNode and implicit[0] and value:
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        if not implicit[0]:
+            return _STR  # quoted
+        if value:
             first = value[0]
             if (first.isalpha() and value not in _WORDS) or first not in self.yaml_implicit_resolvers:
                 return _STR
-        elif kind is yaml.ScalarNode and not implicit[0]:
-            return _STR  # quoted
-        return super().resolve(kind, value, implicit)
+        if len(value) > 64:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_RESOLVED) < 100_000:
+                _RESOLVED[key] = tag
+        return tag
 
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -76,13 +77,18 @@ class _Context:
         self.display_dir = display_dir
         self.parsed = parsed
         self.ids: dict[str, str] = {}
+        self.shown: dict[str, str] = {}
         for items in parsed.values():
             for item in _list(items):
                 if isinstance(item, dict) and "id" in item and "__tfmeta" in item:
                     self.ids[item["id"]] = item["__tfmeta"].get("path", "")
 
     def source(self, meta: dict[str, Any], resource: str) -> SourceRef:
-        return SourceRef(_display(self.display_dir, meta.get("filename", "")), meta.get("line_start"), resource)
+        filename = meta.get("filename", "")
+        shown = self.shown.get(filename)  # perf: one normpath per file, not per block
+        if shown is None:
+            shown = self.shown[filename] = _display(self.display_dir, filename)
+        return SourceRef(shown, meta.get("line_start"), resource)
 
     def reference(self, value: Any) -> tuple[str | None, str | None]:
         """A group/prefix-list reference → (key or literal id, unresolved reason)."""
@@ -93,9 +99,12 @@ class _Context:
         return self.ids.get(text, text), None
 
 
-def load_terraform(directory: Path, display_dir: str) -> tuple[Inventory, set[str]]:
-    """Load one root module; returns the inventory and the .tf files (display paths) it covered."""
-    parsed = parse_directory(directory, display_dir)
+def load_terraform(directory: Path, display_dir: str, parsed_ahead: Future[dict[str, Any]] | None = None
+                   ) -> tuple[Inventory, set[str]]:
+    """Load one root module; returns the inventory and the .tf files (display paths) it covered.
+
+    ``parsed_ahead``: the same directory's ``parse_directory`` already running in a worker thread."""
+    parsed = parsed_ahead.result() if parsed_ahead is not None else parse_directory(directory, display_dir)
     try:
         return _load(parsed, directory, display_dir)
     except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:

@@ -1,0 +1,311 @@
+#!/usr/bin/env python3
+"""Benchmark runner (issue 7): ``palette-policy validate`` on generated networks, side by side with the
+parse-only floor and, on request, checkov and network-config-analyzer — all as subprocesses, one run.
+
+Per size it reports the wall time and peak RSS of the whole CLI run (``os.wait4`` rusage of that child),
+the time of each stage (the CLI writes them to ``$PALETTE_POLICY_TIMINGS``), which parts of the generated
+tree the product loaded, and the ratios:
+
+- ``floor``: the same files through the parsers alone, in a fresh interpreter (import + parse,
+  sequentially): Terraform root modules with tfparse, YAML/JSON with libyaml — what no tool built on
+  these parsers can beat;
+- ``checkov``: ``checkov --framework terraform -d <tree>/terraform`` (its own venv, ``--setup``);
+- ``nca``: network-config-analyzer on NetworkPolicies via ``benchmarks/k8s_connectivity.py`` when it is
+  there (its own generator and NCA venv), else reported as not available.
+
+    python benchmarks/run.py --size M --vs checkov --vs nca
+    python benchmarks/run.py --sizes S,M,L,XL            # the scaling curve
+    python benchmarks/run.py --setup                     # create benchmarks/.venvs/{checkov,nca}
+    python benchmarks/run.py --smoke                     # CI: size S once, no peers, figures only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from generate import SIZES, generate  # noqa: E402
+
+VENVS = HERE / ".venvs"
+PEERS = {"checkov": ["checkov==3.3.30"], "nca": ["network-config-analyzer==2.1.0"]}
+STAGES = ("discover", "parse", "model", "graph", "reach", "policies", "report")
+NCA_WORKLOADS = {"S": 200, "M": 800, "L": 1600, "XL": 3200}
+# The floor: the same files through the parsers alone, nothing else — every Terraform root module with
+# tfparse, and the YAML/JSON documents the product reads (it parses them all to recognise their format)
+# composed by libyaml (the C parser and composer under the product's YAML reader, no Python objects built).
+FLOOR = """
+import sys, pathlib, tfparse, yaml
+root = pathlib.Path(sys.argv[1])
+for d in sorted({p.parent for p in root.rglob("*.tf")}):
+    tfparse.load_from_path(str(d), stop_on_hcl_error=True)
+for p in sorted(root.rglob("*")):
+    if p.suffix in (".yaml", ".yml", ".json") and p.name != "generated.json":
+        list(yaml.compose_all(p.read_text(), Loader=yaml.CSafeLoader))
+"""
+
+
+@dataclass
+class Measure:
+    wall: float
+    rss_mib: float
+    code: int
+    stderr: str = ""
+    cpu: float = 0.0  # user + system seconds of the child: steadier than wall on a shared machine
+
+    def text(self) -> str:
+        if self.code == -9:
+            return "timeout"
+        return f"{self.wall:.2f} s / {self.rss_mib:.0f} MiB (cpu {self.cpu:.2f} s)"
+
+
+@dataclass
+class Row:
+    size: str
+    counts: dict[str, int]
+    ours: Measure
+    stages: dict[str, float]
+    loaded: dict[str, int]
+    skipped: dict[str, int]
+    floor: Measure | None = None
+    peers: dict[str, Measure | str] = field(default_factory=dict)
+
+
+def measure(cmd: list[str], timeout: float, env: dict[str, str] | None = None, cwd: Path | None = None) -> Measure:
+    """Wall time (perf_counter) and peak RSS (wait4 rusage of this child only) of one subprocess."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    assert proc.stderr is not None
+    deadline = start + timeout
+    err_chunks: list[bytes] = []
+    os.set_blocking(proc.stderr.fileno(), False)
+    while True:
+        chunk = proc.stderr.read()
+        if chunk:
+            err_chunks.append(chunk[-20000:])
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline:
+            proc.kill()
+            _, status, usage = os.wait4(proc.pid, 0)
+            return Measure(float("inf"), usage.ru_maxrss / 1024, -9, cpu=usage.ru_utime + usage.ru_stime)
+        time.sleep(0.005)
+    wall = time.perf_counter() - start
+    rest = proc.stderr.read()
+    if rest:
+        err_chunks.append(rest)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Measure(wall, usage.ru_maxrss / 1024, proc.returncode,
+                   b"".join(err_chunks).decode(errors="replace")[-4000:], usage.ru_utime + usage.ru_stime)
+
+
+def best_of(cmd: list[str], repeat: int, timeout: float, **kw: object) -> Measure:
+    runs = [measure(cmd, timeout, **kw) for _ in range(max(1, repeat))]  # type: ignore[arg-type]
+    fastest = min(runs, key=lambda m: m.wall)
+    return Measure(fastest.wall, max(m.rss_mib for m in runs), fastest.code, fastest.stderr,
+                   min(m.cpu for m in runs))
+
+
+def palette_policy() -> list[str]:
+    exe = Path(sys.executable).parent / "palette-policy"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "validator"]
+
+
+def run_ours(tree: Path, repeat: int, timeout: float) -> tuple[Measure, dict[str, object]]:
+    with tempfile.TemporaryDirectory(prefix="pp-bench-") as tmp:
+        timings = Path(tmp) / "timings.json"
+        env = {**os.environ, "PALETTE_POLICY_TIMINGS": str(timings)}
+        runs = []
+        for _ in range(max(1, repeat)):
+            m = measure([*palette_policy(), "validate", str(tree), "--format", "json", "--output",
+                         str(Path(tmp) / "report.json")], timeout, env=env)
+            info = json.loads(timings.read_text()) if timings.exists() else {}
+            runs.append((m, info))
+        m, info = min(runs, key=lambda r: r[0].wall)
+        return Measure(m.wall, max(r[0].rss_mib for r in runs), m.code, m.stderr,
+                       min(r[0].cpu for r in runs)), info
+
+
+def setup(peers: list[str]) -> None:
+    """Each peer in its own venv (they pin old dependencies): never in the project's environment."""
+    VENVS.mkdir(parents=True, exist_ok=True)
+    for name in peers:
+        venv = VENVS / name
+        if not (venv / "bin" / "python").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", *PEERS[name]], check=True)
+        print(f"{name}: installed in {venv}")
+
+
+def run_checkov(tree: Path, repeat: int, timeout: float) -> Measure | str:
+    exe = VENVS / "checkov" / "bin" / "checkov"
+    if not exe.exists():
+        return "not installed (run with --setup)"
+    env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false",
+           "LOG_LEVEL": "ERROR"}
+    # exit 1 = checks failed (expected: the tree has findings); anything else is an error
+    m = best_of([str(exe), "--framework", "terraform", "-d", str(tree / "terraform"), "--quiet", "--compact",
+                 "--skip-download", "-o", "json"], repeat, timeout, env=env, cwd=tree)
+    if m.code not in (0, 1, -9):
+        return f"failed (exit {m.code}): {m.stderr.strip().splitlines()[-1] if m.stderr.strip() else ''}"
+    return m
+
+
+def run_nca(size: str, repeat: int, timeout: float) -> Measure | str:
+    """Delegated to benchmarks/k8s_connectivity.py (the NetworkPolicy benchmark), which prints its table."""
+    script = HERE / "k8s_connectivity.py"
+    exe = VENVS / "nca" / "bin" / "nca"
+    if not script.exists():
+        return "not available (benchmarks/k8s_connectivity.py is not in this tree yet)"
+    if not exe.exists():
+        return "not installed (run with --setup)"
+    cmd = [sys.executable, str(script), "--sizes", str(NCA_WORKLOADS[size]), "--repeat", str(repeat),
+           "--nca", str(exe), "--timeout", str(timeout)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    print(proc.stdout, end="")
+    if proc.returncode:
+        return f"failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}"
+    return "see the NetworkPolicy table above"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(next(ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines()
+                          if ln.startswith("MemTotal")))
+        mem = f"{mem_kb / 1048576:.0f} GiB RAM"
+    except (OSError, StopIteration, ValueError):
+        mem = "unknown RAM"
+    return f"{os.cpu_count()} cores ({cpu}), {mem}, Linux {platform.release()}, Python {platform.python_version()}"
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.1f}×" if b and a != float("inf") else "—"
+
+
+def render(rows: list[Row]) -> str:
+    out = [f"machine: {machine()}", ""]
+    head = ("| size | SG rules | groups | TF files / MiB | validate (wall / peak RSS) | "
+            + " | ".join(STAGES) + " | other¹ | parse-only floor | validate ÷ floor |")
+    out += [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in rows:
+        c = r.counts
+        other = r.ours.wall - sum(r.stages.values())
+        stages = " | ".join(f"{r.stages.get(s, 0.0):.2f}" for s in STAGES)
+        floor = r.floor.text() if r.floor else "—"
+        out.append(f"| {r.size} | {c['sg_rules']:,} | {c['groups']:,} | {c['tf_files']} / "
+                   f"{c['tf_bytes'] / 1048576:.1f} | {r.ours.text()} | {stages} | {other:.2f} | {floor} | "
+                   f"{ratio(r.ours.wall, r.floor.wall) if r.floor else '—'}"
+                   f"{f' (cpu {ratio(r.ours.cpu, r.floor.cpu)})' if r.floor and r.floor.cpu else ''} |")
+    out += ["", "¹ interpreter start-up, imports and exit (wall minus the stages). cpu = the child's user+system "
+            "time, steadier than wall when other jobs share the machine.", ""]
+    if any(r.peers for r in rows):
+        out += ["| size | peer | peer (wall / peak RSS) | peer ÷ validate (time) | peer ÷ validate (RSS) |",
+                "|---|---|---|---|---|"]
+        for r in rows:
+            for name, m in r.peers.items():
+                if isinstance(m, Measure):
+                    cpu = f" (cpu {ratio(m.cpu, r.ours.cpu)})" if m.cpu and r.ours.cpu else ""
+                    out.append(f"| {r.size} | {name} | {m.text()} | {ratio(m.wall, r.ours.wall)}{cpu} | "
+                               f"{ratio(m.rss_mib, r.ours.rss_mib)} |")
+                else:
+                    out.append(f"| {r.size} | {name} | {m} | — | — |")
+        out.append("")
+    if len(rows) > 1:
+        out += ["Scaling (time ratio per input ratio, SG rules):", ""]
+        for a, b in zip(rows, rows[1:], strict=False):
+            grow = b.counts["sg_rules"] / a.counts["sg_rules"]
+            t = b.ours.wall / a.ours.wall
+            out.append(f"- {a.size} → {b.size}: input ×{grow:.1f}, time ×{t:.2f} "
+                       f"(per doubling ×{2 ** (_log2(t) / _log2(grow)) if grow > 1 else 0:.2f})")
+        out.append("")
+    for r in rows:
+        loaded = ", ".join(f"{k}: {v}" for k, v in r.loaded.items()) or "nothing"
+        skipped = "; ".join(f"{v} × {k}" for k, v in r.skipped.items()) or "nothing"
+        out.append(f"- {r.size}: loaded {loaded} files; not yet loaded by the product: {skipped}; "
+                   f"also generated: {r.counts['nacl_rules']} NACL rules (Terraform aws_network_acl), "
+                   f"{r.counts['netpols']} NetworkPolicies, {r.counts['squid_lines']} Squid ACL lines")
+    return "\n".join(out) + "\n"
+
+
+def _log2(x: float) -> float:
+    import math
+
+    return math.log2(x) if x > 0 else 0.0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", action="append", default=[], choices=sorted(SIZES))
+    ap.add_argument("--sizes", help="comma-separated, e.g. S,M,L,XL")
+    ap.add_argument("--vs", action="append", default=[], choices=sorted(PEERS))
+    ap.add_argument("--setup", action="store_true", help="create benchmarks/.venvs/<peer> for --vs peers "
+                    "(both when none is named) and exit unless sizes are given")
+    ap.add_argument("--smoke", action="store_true", help="CI: size S once, no peers, figures only")
+    ap.add_argument("--repeat", type=int, default=1, help="best of N runs per tool")
+    ap.add_argument("--timeout", type=float, default=1800.0)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--keep", type=Path, help="write the generated trees here (default: a temporary folder)")
+    ap.add_argument("--markdown", type=Path, help="also append the table to this file")
+    args = ap.parse_args()
+
+    sizes = [s for part in (args.sizes or "").split(",") if (s := part.strip())] + args.size
+    if args.setup:
+        setup(args.vs or sorted(PEERS))
+        if not sizes:
+            return 0
+    if args.smoke:
+        sizes, args.vs, args.repeat = ["S"], [], 1
+    sizes = sizes or ["M"]
+    for s in sizes:
+        if s not in SIZES:
+            ap.error(f"unknown size {s!r}: use {', '.join(SIZES)}")
+
+    rows: list[Row] = []
+    base = args.keep or Path(tempfile.mkdtemp(prefix="pp-nets-"))
+    try:
+        for s in sizes:
+            tree = base / f"net-{s}"
+            counts = vars(generate(SIZES[s], tree, args.seed))
+            ours, info = run_ours(tree, args.repeat, args.timeout)
+            if ours.code not in (0, 1):
+                print(f"validate failed on size {s} (exit {ours.code}):\n{ours.stderr}", file=sys.stderr)
+                return 1
+            floor = best_of([sys.executable, "-c", FLOOR, str(tree)], args.repeat, args.timeout)
+            row = Row(s, counts, ours, dict(info.get("timings", {})), dict(info.get("loaded", {})),  # type: ignore[call-overload]
+                      dict(info.get("skipped", {})), floor)  # type: ignore[call-overload]
+            for peer in args.vs:
+                row.peers[peer] = run_checkov(tree, args.repeat, args.timeout) if peer == "checkov" \
+                    else run_nca(s, args.repeat, args.timeout)
+            rows.append(row)
+            print(f"[{s}] validate {ours.text()}, floor {floor.text()}", file=sys.stderr, flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    table = render(rows)
+    print(table)
+    if args.markdown:
+        with args.markdown.open("a", encoding="utf-8") as fh:
+            fh.write(table + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
