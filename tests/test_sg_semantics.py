@@ -199,3 +199,19 @@ def test_adding_an_allow_rule_never_blocks_a_reachable_path(tmp_path: Path) -> N
     for key, verdict in before.items():
         if verdict == "reachable":
             assert after[key] == "reachable"
+
+
+def test_two_roots_declaring_the_same_address_stay_two_groups(tmp_path: Path) -> None:
+    """Two accounts (two Terraform roots) may both declare aws_security_group.workers; the topology picks one
+    with its root-qualified key and the other group's rules do not leak into it."""
+    write_files(tmp_path, {
+        "acct-a/main.tf": sg("mgmt", OPEN_IN) + sg("workers", rule("egress", "tcp", 4222, 4222,
+                                                                  'cidr_blocks = ["0.0.0.0/0"]')),
+        "acct-b/main.tf": sg("workers", rule("egress", "tcp", 443, 443, 'cidr_blocks = ["0.0.0.0/0"]')),
+        "palette-network.yaml": TOPOLOGY.format(mgmt_groups="acct-a:aws_security_group.mgmt",
+                                                worker_groups="acct-b:aws_security_group.workers",
+                                                nodes="10.20.1.0/24")})
+    pdir = profile(tmp_path, "t", [("agent", "workload", "management", "tcp", "4222"),
+                                   ("https", "workload", "management", "tcp", "443")])
+    assert verdicts(tmp_path, pdir, "t") == {"agent:prod->management": "blocked",
+                                             "https:prod->management": "reachable"}

@@ -56,9 +56,10 @@ class NetworkGraph:
     inventory: Inventory
     topology: Topology
     graph: nx.DiGraph
-    alias: dict[str, str]
+    alias: dict[str, str]  # groups, ACLs, prefix lists
     members: dict[str, AddressSet]
     firewall_points: dict[str, EnforcementPoint] = field(default_factory=dict)
+    subnet_alias: dict[str, str] = field(default_factory=dict)
     # per endpoint name: the cluster's NetworkPolicy model and the pods that play its role (agent, serving)
     pods: dict[str, tuple[Any, list[Any], str]] = field(default_factory=dict)
     _peer_cache: dict[int, tuple[AddressSet, tuple[str, ...]]] = field(default_factory=dict)
@@ -101,7 +102,7 @@ class NetworkGraph:
         """The network ACL of each of the endpoint's subnets, with the addresses it covers (N1)."""
         out: dict[str, tuple[EnforcementPoint, AddressSet]] = {}
         for ref in endpoint.subnets:
-            key = self.alias.get(ref, ref)
+            key = self.subnet_alias.get(ref, ref)
             subnet = self.inventory.subnets.get(key)
             names = {ref, key, *(subnet.aliases if subnet else ())}
             assoc = next((self.inventory.nacl_associations[n] for n in names
@@ -251,10 +252,18 @@ class NetworkGraph:
 
 def _resolve_groups(topology: Topology, alias: dict[str, str], inventory: Inventory) -> None:
     names = sorted(alias)
+    subnet_names = inventory.alias_index("subnet")
+    for endpoint in topology.endpoints:
+        for kind, refs in (("group", endpoint.security_groups), ("subnet", endpoint.subnets)):
+            ambiguous = inventory.ambiguous_aliases(kind)
+            for ref in refs:
+                if ref in ambiguous:
+                    raise InputError(f"{endpoint.name}: {ref!r} names more than one resource", file=topology.path,
+                                     line=endpoint.source.line, hint=f"use one of {', '.join(ambiguous[ref][:4])}")
     associated = set(inventory.nacl_associations)
     for endpoint in topology.endpoints:
         for subnet in endpoint.subnets:
-            if subnet not in alias and subnet not in associated:
+            if subnet not in subnet_names and subnet not in associated:
                 close = difflib.get_close_matches(subnet, [*sorted(inventory.subnets), *sorted(associated)], n=1)
                 hint = f"did you mean {close[0]!r}?" if close else "declare the subnet or its ACL association"
                 raise InputError(f"{endpoint.name}: subnet {subnet!r} is not declared in any loaded file",
@@ -333,7 +342,7 @@ def build_graph(inventory: Inventory, topology: Topology, root: Path | None = No
     graph = nx.DiGraph()
     for endpoint in topology.endpoints:
         graph.add_node(endpoint.name, endpoint=endpoint, forwards=endpoint.role == "proxy")
-    network = NetworkGraph(inventory, topology, graph, alias, members)
+    network = NetworkGraph(inventory, topology, graph, alias, members, subnet_alias=inventory.alias_index("subnet"))
     for proxy in topology.role("proxy"):
         network.proxy_config(proxy)  # a proxy whose config was not loaded is an error even when unused
     walls: dict[str, EnforcementPoint] = {}

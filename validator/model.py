@@ -503,19 +503,27 @@ class Inventory:
         for k, v in other.extras.items():
             self.extras.setdefault(k, []).extend(v)
 
-    def alias_index(self) -> dict[str, str]:
-        """Every alias of every enforcement point and prefix list → its key."""
+    def _tables(self, kind: str) -> tuple[dict[str, Any], ...]:
+        return {"subnet": (self.subnets,), "group": (self.points,)}.get(kind, (self.points, self.prefix_lists))
+
+    def ambiguous_aliases(self, kind: str = "point") -> dict[str, list[str]]:
+        """Names that more than one resource of a kind answers to (the same group name in two accounts…).
+        ``kind``: "point" (groups, ACLs, prefix lists: what rules reference), "group" or "subnet"."""
+        seen: dict[str, set[str]] = {}
+        for table in self._tables(kind):
+            for key, item in table.items():
+                for alias in item.aliases:
+                    seen.setdefault(alias, set()).add(key)
+        return {alias: sorted(keys) for alias, keys in seen.items() if len(keys) > 1 and alias not in keys}
+
+    def alias_index(self, kind: str = "point") -> dict[str, str]:
+        """Every alias of every resource of a kind → its key (keys themselves included)."""
         index: dict[str, str] = {}
-        for key, point in self.points.items():
-            index[key] = key
-            for alias in point.aliases:
-                index.setdefault(alias, key)
-        for key, plist in self.prefix_lists.items():
-            index[key] = key
-            for alias in plist.aliases:
-                index.setdefault(alias, key)
-        for key, subnet in self.subnets.items():
-            index[key] = key
-            for alias in subnet.aliases:
-                index.setdefault(alias, key)
+        for table in self._tables(kind):
+            for key in table:
+                index[key] = key
+        for table in self._tables(kind):
+            for key, item in table.items():
+                for alias in item.aliases:
+                    index.setdefault(alias, key)
         return index

@@ -81,7 +81,12 @@ class _Context:
         for items in parsed.values():
             for item in _list(items):
                 if isinstance(item, dict) and "id" in item and "__tfmeta" in item:
-                    self.ids[item["id"]] = item["__tfmeta"].get("path", "")
+                    self.ids[item["id"]] = self.key(item["__tfmeta"].get("path", ""))
+
+    def key(self, address: str) -> str:
+        """A resource's key: its address, prefixed by its root folder outside the scanned folder's root,
+        so two roots (two accounts, two environments) declaring the same address stay two resources."""
+        return address if self.display_dir in ("", ".") else f"{self.display_dir}:{address}"
 
     def source(self, meta: dict[str, Any], resource: str) -> SourceRef:
         filename = meta.get("filename", "")
@@ -130,10 +135,11 @@ def _load(parsed: dict[str, Any], directory: Path, display_dir: str) -> tuple[In
             meta = item["__tfmeta"]
             if meta.get("type") == "data":
                 continue
-            key = meta["path"]
-            name = item.get("name") if isinstance(item.get("name"), str) else key.rsplit(".", 1)[-1]
-            short = ".".join(key.split(".")[-2:])
-            group = new_group(key, name, ctx.source(meta, key), aliases={item["id"], short, name})
+            key = ctx.key(meta["path"])
+            name = item.get("name") if isinstance(item.get("name"), str) else meta["path"].rsplit(".", 1)[-1]
+            short = ".".join(meta["path"].split(".")[-2:])
+            group = new_group(key, name, ctx.source(meta, meta["path"]),
+                              aliases={item["id"], short, name, meta["path"]})
             inv.add_point(group)
             groups[key] = group
             for direction in ("ingress", "egress"):
@@ -191,7 +197,7 @@ def _load(parsed: dict[str, Any], directory: Path, display_dir: str) -> tuple[In
         except ValueError as exc:
             raise InputError(str(exc), file=src.file, line=src.line) from None
         name = item.get("name") if isinstance(item.get("name"), str) else meta["path"]
-        inv.prefix_lists[meta["path"]] = PrefixList(meta["path"], name, addresses, src,
+        inv.prefix_lists[ctx.key(meta["path"])] = PrefixList(ctx.key(meta["path"]), name, addresses, src,
                                                     aliases={item["id"], name})
 
     _load_network_acls(ctx, parsed, inv)
@@ -217,18 +223,19 @@ def _load_network_acls(ctx: _Context, parsed: dict[str, Any], inv: Inventory) ->
         except ValueError as exc:
             raise InputError(str(exc), file=src.file, line=src.line) from None
         name = _name_tag(item)
-        inv.subnets[meta["path"]] = Subnet(meta["path"], name or meta["path"], addresses, src,
-                                           aliases={item["id"], name, ".".join(meta["path"].split(".")[-2:])})
+        inv.subnets[ctx.key(meta["path"])] = Subnet(ctx.key(meta["path"]), name or meta["path"], addresses, src,
+                                                    aliases={item["id"], name, meta["path"],
+                                                             ".".join(meta["path"].split(".")[-2:])})
     acls: dict[str, EnforcementPoint] = {}
     for rtype in ("aws_network_acl", "aws_default_network_acl"):
         for item in _list(parsed.get(rtype)):
             meta = item["__tfmeta"]
             if meta.get("type") == "data":
                 continue
-            key = meta["path"]
-            name = _name_tag(item) or key
-            acl = new_nacl(key, name, ctx.source(meta, key),
-                           aliases={item["id"], name, ".".join(key.split(".")[-2:])})
+            key = ctx.key(meta["path"])
+            name = _name_tag(item) or meta["path"]
+            acl = new_nacl(key, name, ctx.source(meta, meta["path"]),
+                           aliases={item["id"], name, meta["path"], ".".join(meta["path"].split(".")[-2:])})
             acls[item["id"]] = acl
             inv.add_point(acl)
             for direction in ("ingress", "egress"):
