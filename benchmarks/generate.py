@@ -299,9 +299,12 @@ def topology(w: Writer, size: Size) -> None:
         "  addresses: [internet]",
         "clusters:",
     ]
+    with_manifests = min(size.clusters, max(1, size.workloads // 20))  # kubernetes() spreads namespaces so
     for i in range(size.clusters):
         lines += [f"  - name: c{i:04d}", f"    nodes: [{cluster_cidr(i)}]", f"    security_groups: [c{i:04d}-nodes]",
-                  f"    api: {cluster_api(i)}", f"    kubernetes: k8s/c{i:04d}"]
+                  f"    api: {cluster_api(i)}"]
+        if i < with_manifests:
+            lines.append(f"    kubernetes: k8s/c{i:04d}")
     w.text("palette-network.yaml", "\n".join(lines) + "\n")
 
 

@@ -504,7 +504,9 @@ class Inventory:
             self.extras.setdefault(k, []).extend(v)
 
     def _tables(self, kind: str) -> tuple[dict[str, Any], ...]:
-        return {"subnet": (self.subnets,), "group": (self.points,)}.get(kind, (self.points, self.prefix_lists))
+        if kind == "subnet":
+            return (self.subnets,)
+        return (self.points,) if kind == "group" else (self.points, self.prefix_lists)
 
     def ambiguous_aliases(self, kind: str = "point") -> dict[str, list[str]]:
         """Names that more than one resource of a kind answers to (the same group name in two accounts…).
