@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -279,12 +278,12 @@ def _resolve_groups(topology: Topology, alias: dict[str, str], inventory: Invent
 AGENT_NAMESPACE_PREFIX = "cluster-"  # Palette's agent runs in namespace cluster-<cluster uid>
 
 
-def _kubernetes_pods(inventory: Inventory, topology: Topology, root: Path) -> dict[str, tuple[Any, list[Any], str]]:
+def _kubernetes_pods(inventory: Inventory, topology: Topology) -> dict[str, tuple[Any, list[Any], str]]:
     """Each endpoint whose topology names a manifests folder: the folder's NetworkPolicy model and the pods
     that play the endpoint's role — the agent in a workload cluster (``agent``; default: the pods of the
     ``cluster-*`` namespaces), the serving pods of a self-hosted management cluster (``serves``). Pods the
     manifests do not declare (Palette deploys the agent itself) are added from the topology's labels."""
-    from .loaders.kubernetes import Cluster, LabelSelector, Workload, finish, load_file
+    from .loaders.kubernetes import Cluster, LabelSelector, Workload, add_documents, finish
     from .netpol import NetpolModel
 
     out: dict[str, tuple[Any, list[Any], str]] = {}
@@ -300,7 +299,7 @@ def _kubernetes_pods(inventory: Inventory, topology: Topology, root: Path) -> di
                              "that holds this cluster's NetworkPolicies")
         cluster = Cluster()
         for rel in files:
-            load_file(str(root / rel), cluster, rel)
+            add_documents(inventory.kubernetes_files[rel], cluster, rel)
         wanted = endpoint.extra.get("agent") if endpoint.role == "workload" else None
         roles = [wanted] if wanted else list(endpoint.extra.get("serves") or [])
         found: list[Any] = []
@@ -330,7 +329,7 @@ def _kubernetes_pods(inventory: Inventory, topology: Topology, root: Path) -> di
     return out
 
 
-def build_graph(inventory: Inventory, topology: Topology, root: Path | None = None) -> NetworkGraph:
+def build_graph(inventory: Inventory, topology: Topology) -> NetworkGraph:
     """Attach groups to endpoints, compute group members, add one node per endpoint."""
     alias = inventory.alias_index()
     _resolve_groups(topology, alias, inventory)
@@ -354,6 +353,6 @@ def build_graph(inventory: Inventory, topology: Topology, root: Path | None = No
                              hint=f"loaded FirewallRules files: {', '.join(sorted(inventory.firewall_sets)) or 'none'}")
         walls[placement.name] = rules.to_enforcement_point()
     network.firewall_points = walls
-    if root is not None and inventory.kubernetes_files:
-        network.pods = _kubernetes_pods(inventory, topology, root)
+    if inventory.kubernetes_files:
+        network.pods = _kubernetes_pods(inventory, topology)
     return network

@@ -469,7 +469,7 @@ class Inventory:
     # proxy configurations (squid.conf, ProxyRules) and firewall rule files, by path; placed by the topology
     proxy_configs: dict[str, Any] = field(default_factory=dict)
     firewall_sets: dict[str, Any] = field(default_factory=dict)
-    kubernetes_files: set[str] = field(default_factory=set)  # manifests; read per cluster by the graph
+    kubernetes_files: dict[str, list[Any]] = field(default_factory=dict)  # manifests' documents, by file
     kubernetes_assigned: set[str] = field(default_factory=set)  # …of which a topology cluster claims
     files: list[LoadedFile] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
@@ -497,7 +497,7 @@ class Inventory:
         self.nacl_associations.update(other.nacl_associations)
         self.proxy_configs.update(other.proxy_configs)
         self.firewall_sets.update(other.firewall_sets)
-        self.kubernetes_files |= other.kubernetes_files
+        self.kubernetes_files.update(other.kubernetes_files)
         self.files.extend(other.files)
         self.skipped.extend(other.skipped)
         for k, v in other.extras.items():

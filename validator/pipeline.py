@@ -148,8 +148,8 @@ def load_network(options: Options, timings: dict[str, float] | None = None) -> N
         inventory = load_all(found, options.limits)
     tell("graph")
     with _timed(timings, "graph"):
-        graph = build_graph(inventory, topology, found.root)
-        for rel in sorted(inventory.kubernetes_files - inventory.kubernetes_assigned):
+        graph = build_graph(inventory, topology)
+        for rel in sorted(set(inventory.kubernetes_files) - inventory.kubernetes_assigned):
             inventory.skipped.append(SkippedFile(rel, "Kubernetes manifest of no cluster in the topology "
                                                  "(set clusters[].kubernetes or management.kubernetes)"))
     if options.strict and inventory.skipped:

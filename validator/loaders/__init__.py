@@ -93,8 +93,8 @@ def _is_kubernetes(doc: Any) -> bool:
 
 
 def _kubernetes(doc: Any, rel: str) -> Inventory:
-    """A Kubernetes manifest: parsed per cluster by the graph (clusters[].kubernetes says whose it is)."""
-    inv = Inventory(kubernetes_files={rel})
+    """A Kubernetes manifest: kept as parsed, read per cluster by the graph (clusters[].kubernetes says whose)."""
+    inv = Inventory(kubernetes_files={rel: [doc]})
     inv.files.append(LoadedFile(rel, "kubernetes", 1))
     return inv
 
@@ -135,7 +135,9 @@ def load_all(found: Discovery, limits: Limits = DEFAULT_LIMITS) -> Inventory:
         for doc in docs:
             for loader in DOCUMENT_LOADERS:
                 if loader.detect(doc):
-                    if loader.name != "kubernetes" or rel not in inv.kubernetes_files:
+                    if loader.name == "kubernetes" and rel in inv.kubernetes_files:
+                        inv.kubernetes_files[rel].append(doc)  # another document of the same file
+                    else:
                         inv.merge(_guarded(loader, doc, rel))
                     used = True
                     break

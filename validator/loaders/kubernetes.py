@@ -479,7 +479,6 @@ def load_file(path: str, cluster: Cluster, display: str | None = None) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         cluster.skipped.append(SkippedManifest(name, f"cannot read: {exc}"))
         return
-    ctx = _Ctx(name, cluster)
     docs: list[Any] | None
     try:
         docs = load_documents(text, name)
@@ -490,6 +489,12 @@ def load_file(path: str, cluster: Cluster, display: str | None = None) -> None:
             return
         if docs is None:
             raise
+    add_documents(docs, cluster, name)
+
+
+def add_documents(docs: list[Any], cluster: Cluster, name: str) -> None:
+    """Add a file's parsed documents (from ``documents.load_documents``) to ``cluster``."""
+    ctx = _Ctx(name, cluster)
     ignored: dict[str, int] = {}
     manifests = 0
     for doc in docs:
