@@ -252,9 +252,10 @@ class NetworkGraph:
 def _resolve_groups(topology: Topology, alias: dict[str, str], inventory: Inventory) -> None:
     names = sorted(alias)
     subnet_names = inventory.alias_index("subnet")
+    ambiguous_by_kind = {kind: inventory.ambiguous_aliases(kind) for kind in ("group", "subnet")}
     for endpoint in topology.endpoints:
         for kind, refs in (("group", endpoint.security_groups), ("subnet", endpoint.subnets)):
-            ambiguous = inventory.ambiguous_aliases(kind)
+            ambiguous = ambiguous_by_kind[kind]
             for ref in refs:
                 if ref in ambiguous:
                     raise InputError(f"{endpoint.name}: {ref!r} names more than one resource", file=topology.path,
