@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from validator.discover import discover
 from validator.errors import InputError
-from validator.loaders import load_all
+from validator.loaders.registry import load_all
 from validator.loaders.terraform import load_terraform
 from validator.topology import parse_topology
 

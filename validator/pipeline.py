@@ -19,7 +19,7 @@ from .engine import get_engine
 from .errors import InputError
 from .graph import NetworkGraph, build_graph
 from .limits import DEFAULT_LIMITS, Limits
-from .loaders import load_all
+from .loaders.registry import load_all
 from .model import Inventory, SkippedFile
 from .policy import Finding, build_input, evaluate, load_policies
 from .reach import PathResult, Unbound, evaluate_requirements

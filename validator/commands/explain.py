@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from ..cli import app, guarded
 from ..errors import InputError
-from ..model import PortSet, SourceRef
-from ..pipeline import Options, load_network
-from ..reach import PathResult, evaluate_binding
-from ..requirements import Requirement
-from ..topology import Endpoint, Topology
+
+if TYPE_CHECKING:  # imported lazily below: the CLI starts fast whatever the command
+    from ..reach import PathResult
+    from ..topology import Endpoint, Topology
 
 MARK = {"allow": "pass", "deny": "BLOCK", "partial": "PARTIAL", "unknown": "UNKNOWN"}
 
@@ -67,6 +67,11 @@ def explain(
     """Show how one flow crosses the network: every hop, every layer, the rules that decide."""
 
     def body() -> int:
+        from ..model import PortSet, SourceRef
+        from ..pipeline import Options, load_network
+        from ..reach import evaluate_binding
+        from ..requirements import Requirement
+
         if protocol not in ("tcp", "udp"):
             raise InputError(f"--protocol must be tcp or udp, not {protocol!r}")
         lo, _, hi = port.partition("-")

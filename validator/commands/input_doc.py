@@ -8,11 +8,6 @@ from pathlib import Path
 import typer
 
 from ..cli import app, guarded
-from ..pipeline import Options, load_network
-from ..policy import build_input
-from ..reach import evaluate_requirements
-from ..report import write
-from ..requirements import load_profiles
 
 
 @app.command("input")
@@ -26,6 +21,12 @@ def input_command(
     """Print the input document your Rego policies receive, to write and test policies against it."""
 
     def body() -> int:
+        from ..pipeline import Options, load_network
+        from ..policy import build_input
+        from ..reach import evaluate_requirements
+        from ..report import write
+        from ..requirements import load_profiles
+
         options = Options(path=path, topology=topology, profiles=profile or None, profiles_dirs=profiles_dir)
         network = load_network(options)
         profiles = load_profiles(options.profiles or network.topology.profiles, options.profiles_dirs)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -18,15 +19,16 @@ from ..cli import app, guarded
 from ..config import discover_config
 from ..errors import InputError
 from ..limits import Limits
-from ..pipeline import Options, Report, run
-from ..report import renderers, write
+from ..report import FORMATS, renderers, write
 
-FORMATS = "table|json|sarif|junit|github|markdown|html"
+if TYPE_CHECKING:
+    from ..pipeline import Report
+
 ROOT_AWARE = ("sarif", "github")  # formats whose paths are made repository-relative
 
 
 def _formats_help() -> str:
-    return "Output format: " + ", ".join(sorted(renderers())) + "."
+    return "Output format: " + ", ".join(sorted(FORMATS)) + "."
 
 
 @contextmanager
@@ -83,6 +85,8 @@ def validate(
     """Check that every Palette port path is reachable; exit 0 ok, 1 findings, 2 bad input."""
 
     def body() -> int:
+        from ..pipeline import Options, run  # lazily: the CLI starts fast whatever the command
+
         cfg = discover_config(path, config)
         formats = renderers()
         fmt = output_format or cfg.get("format", "table")

@@ -20,7 +20,11 @@ if TYPE_CHECKING:
 Renderer = Callable[["Report"], str]
 
 
+FORMATS = ("table", "json", "sarif", "junit", "github", "markdown", "html")
+
+
 def renderers() -> dict[str, Renderer]:
+    """Format name → renderer (imported on use: the CLI starts fast)."""
     from . import github, html, json_report, junit, markdown, sarif, text
 
     return {"table": text.render, "json": json_report.render, "sarif": sarif.render, "junit": junit.render,
