@@ -10,8 +10,6 @@ import json
 from functools import cache
 from typing import Any
 
-import jsonschema
-
 from .errors import InputError
 from .loaders.documents import child_line
 from .resources import resource_path
@@ -40,6 +38,7 @@ def line_at(doc: Any, path: list[Any]) -> int | None:
 
 def validate(doc: Any, schema_name: str, filename: str) -> None:
     """Raise InputError for the first (most specific) schema violation, located by line."""
+    import jsonschema  # only when a document is validated: keeps the CLI's start fast
     validator = jsonschema.Draft202012Validator(load_schema(schema_name))
     errors = sorted(validator.iter_errors(doc), key=lambda e: (-len(e.absolute_path), str(e.absolute_path)))
     if not errors:

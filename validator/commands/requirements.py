@@ -9,7 +9,6 @@ import typer
 
 from ..cli import app, guarded
 from ..errors import InputError
-from ..requirements import available_profiles, load_profiles
 
 
 @app.command()
@@ -21,6 +20,8 @@ def requirements(
     """List the port paths each Palette profile requires, with their sources."""
 
     def body() -> int:
+        from ..requirements import available_profiles, load_profiles
+
         if output_format not in ("table", "json"):
             raise InputError(f"unknown format {output_format!r}", hint="use table or json")
         names = profile or sorted(available_profiles(profiles_dir))
