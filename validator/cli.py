@@ -66,9 +66,25 @@ def guarded(func: Callable[[], int]) -> None:
     raise typer.Exit(code)
 
 
-def main() -> None:
-    from . import commands  # noqa: F401  (registers every command on ``app``)
+# command name → module in validator/commands; only the one asked for is imported (faster start)
+COMMAND_MODULES = {"validate": "validate", "explain": "explain", "connectivity": "connectivity",
+                   "requirements": "requirements", "input": "input_doc", "policy": "policy", "diff": "diff",
+                   "evidence": "evidence"}
 
+
+def _register(argv: list[str]) -> None:
+    """Register the command named on the command line, or every command (for --help and mistakes)."""
+    import importlib
+
+    name = next((a for a in argv if not a.startswith("-")), None)
+    if name in COMMAND_MODULES:
+        importlib.import_module(f".commands.{COMMAND_MODULES[name]}", __package__)
+    else:
+        from . import commands  # noqa: F401  (registers every command on ``app``)
+
+
+def main() -> None:
+    _register(sys.argv[1:])
     try:
         app()
     except SystemExit:
