@@ -167,7 +167,9 @@ def run_checkov(tree: Path, repeat: int, timeout: float) -> Measure | str:
 def run_nca(size: str, repeat: int, timeout: float) -> Measure | str:
     """Delegated to benchmarks/k8s_connectivity.py (the NetworkPolicy benchmark), which prints its table."""
     script = HERE / "k8s_connectivity.py"
-    exe = VENVS / "nca" / "bin" / "nca"
+    # the runner's own venv, else the one the differential tests create (.cache/nca-venv)
+    exe = next((p for p in (VENVS / "nca" / "bin" / "nca", HERE.parent / ".cache" / "nca-venv" / "bin" / "nca")
+                if p.exists()), VENVS / "nca" / "bin" / "nca")
     if not script.exists():
         return "not available (benchmarks/k8s_connectivity.py is not in this tree yet)"
     if not exe.exists():
