@@ -356,4 +356,6 @@ def build_graph(inventory: Inventory, topology: Topology) -> NetworkGraph:
     network.firewall_points = walls
     if inventory.kubernetes_files:
         network.pods = _kubernetes_pods(inventory, topology)
+        for rel in inventory.kubernetes_files:  # parsed into the clusters' models: the documents can go
+            inventory.kubernetes_files[rel] = []
     return network

@@ -99,7 +99,7 @@ class Report:
                 "warn": sum(f.kind == "warn" for f in self.findings),
                 "waived": sum(is_waived(f) for f in self.findings)},
                 "fail_on": self.fail_on, "exit_code": self.exit_code},
-            "results": [r.to_json() for r in self.results],
+            "results": self.input_doc.get("results") or [r.to_json() for r in self.results],  # built once
             "unbound": [u.to_json() for u in self.unbound],
             "findings": [f.to_json() for f in self.findings],
             "inputs": {
