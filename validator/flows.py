@@ -65,11 +65,19 @@ class Box:
         return Box(self.dst, self.src, ports)
 
 
-def subtract_all(boxes: Iterable[Box], cut: Box) -> list[Box]:
-    out: list[Box] = []
-    for box in boxes:
-        out.extend(box.subtract(cut))
-    return out
+def minus(box: Box, pieces: Iterable[Box]) -> list[Box]:
+    """What of ``box`` no piece covers, as disjoint boxes."""
+    rest = [box]
+    for piece in pieces:
+        rest = [x for r in rest for x in r.subtract(piece)]
+        if not rest:
+            break
+    return rest
+
+
+def covers(pieces: Iterable[Box], box: Box) -> bool:
+    """True when the pieces together cover all of ``box``."""
+    return not minus(box, pieces)
 
 
 def project(boxes: Iterable[Box]) -> tuple[AddressSet, AddressSet, PortSet]:

@@ -473,7 +473,6 @@ class Inventory:
     kubernetes_assigned: set[str] = field(default_factory=set)  # …of which a topology cluster claims
     files: list[LoadedFile] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
-    extras: dict[str, list[object]] = field(default_factory=dict)
 
     def add_point(self, point: EnforcementPoint) -> None:
         """Add a point; a point with the same key (a group seen in two files) gets the rules of both."""
@@ -500,8 +499,6 @@ class Inventory:
         self.kubernetes_files.update(other.kubernetes_files)
         self.files.extend(other.files)
         self.skipped.extend(other.skipped)
-        for k, v in other.extras.items():
-            self.extras.setdefault(k, []).extend(v)
 
     def _tables(self, kind: str) -> tuple[dict[str, Any], ...]:
         if kind == "subnet":

@@ -15,7 +15,7 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
-from .flows import Box, project
+from .flows import Box, covers, minus, project
 from .graph import Hop, Layer, NetworkGraph
 from .model import ALL_PORTS, AddressSet, PortSet, Rule, SourceRef, protocol_matches
 from .ordered import OrderedRule, evaluate
@@ -348,7 +348,7 @@ def evaluate_network_policy(graph: NetworkGraph, layer: Layer, pending: list[Box
                                                    f"({layer.direction}) and no rule allows {protocol}/{ports}", name))
                 messages.append(side.explain())
         allowed = [x for piece in allowed for box in boxes if not (x := piece.intersect(box)).is_empty()]
-    denied = [x for piece in pending for x in _minus(piece, allowed)]
+    denied = [x for piece in pending for x in minus(piece, allowed)]
     who = ", ".join(w.display for w in workloads[:3]) + (" …" if len(workloads) > 3 else "")
     if not denied:
         decision_text, message = "allow", f"NetworkPolicies allow {layer.direction} for {who}"
@@ -361,13 +361,6 @@ def evaluate_network_policy(graph: NetworkGraph, layer: Layer, pending: list[Box
     return allowed, LayerResult(layer.name, "network-policy", points, decision_text, message,
                                 allowed_by=_unique(allowed_by)[:MAX_RULES_SHOWN],
                                 blocked_by=_unique(blocked_by)[:MAX_RULES_SHOWN])
-
-
-def _minus(box: Box, pieces: list[Box]) -> list[Box]:
-    rest = [box]
-    for piece in pieces:
-        rest = [x for r in rest for x in r.subtract(piece)]
-    return rest
 
 
 def describe_addresses(graph: NetworkGraph, addresses: AddressSet, limit: int = 4) -> str:
@@ -481,7 +474,7 @@ def evaluate_hop(graph: NetworkGraph, hop: Hop, protocol: str, ports: PortSet
             replies, result = evaluate_layer(graph, layer, replies, protocol)
             results.append(result)
             back_decisions.append(result.decision)
-        back = "reachable" if all(_covers(replies, r) for r in reply_request) else (
+        back = "reachable" if all(covers(replies, r) for r in reply_request) else (
             "unknown" if "unknown" in back_decisions else ("blocked" if not replies else "partial"))
         verdict = max(verdict, back, key=VERDICT_ORDER.__getitem__)
         if back == "blocked":
@@ -494,23 +487,11 @@ def evaluate_hop(graph: NetworkGraph, hop: Hop, protocol: str, ports: PortSet
 
 
 def _hop_verdict(request: Box, allowed: list[Box], decisions: list[str]) -> str:
-    if "unknown" in decisions and not _covers(allowed, request):
+    if "unknown" in decisions and not covers(allowed, request):
         return "unknown"
     if not allowed:
         return "blocked"
-    return "reachable" if _covers(allowed, request) else "partial"
-
-
-def _covers(pieces: list[Box], request: Box) -> bool:
-    remaining = [request]
-    for piece in pieces:
-        next_remaining: list[Box] = []
-        for r in remaining:
-            next_remaining.extend(r.subtract(piece))
-        remaining = next_remaining
-        if not remaining:
-            return True
-    return not remaining
+    return "reachable" if covers(allowed, request) else "partial"
 
 
 def evaluate_binding(graph: NetworkGraph, req: Requirement, src: Endpoint, dst: Endpoint) -> PathResult:
@@ -524,10 +505,7 @@ def evaluate_binding(graph: NetworkGraph, req: Requirement, src: Endpoint, dst: 
             result, allowed, request = evaluate_hop(graph, hop, req.protocol, hop_ports)
             hop_results.append(result)
             if result.verdict != "reachable":
-                rest = [request]
-                for piece in allowed:
-                    rest = [x for r in rest for x in r.subtract(piece)]
-                s, d, p = project(rest)
+                s, d, p = project(minus(request, allowed))
                 uncovered = Uncovered(uncovered.sources | s, uncovered.destinations | d, uncovered.ports | p)
         verdict = max((h.verdict for h in hop_results), key=VERDICT_ORDER.__getitem__, default="reachable")
         candidate = PathResult(req, src, dst, verdict, _summary(req, src, dst, verdict, hop_results, uncovered),

@@ -13,7 +13,6 @@ from ..errors import InputError
 from ..model import (
     ALL_PORTS,
     Action,
-    AddressSet,
     Direction,
     EnforcementPoint,
     Peer,
@@ -21,7 +20,7 @@ from ..model import (
     SourceRef,
     normalize_protocol,
 )
-from .aws_sg import RuleSpec, is_unresolved, ports_for
+from .aws_sg import RuleSpec, is_unresolved, port_number, ports_for, rule_addresses
 
 
 def new_nacl(key: str, name: str, source: SourceRef, aliases: set[str], vpc: str | None = None) -> EnforcementPoint:
@@ -54,20 +53,9 @@ def nacl_rule(*, egress: bool, number: Any, action: Any, protocol: Any, from_por
     if is_unresolved(protocol):
         unresolved.append("protocol is not known until apply")
     spec = RuleSpec(direction, proto, None, None, source)
-    lo = None if is_unresolved(from_port) or from_port in (None, "") else int(from_port)
-    hi = None if is_unresolved(to_port) or to_port in (None, "") else int(to_port)
+    lo = None if is_unresolved(from_port) else port_number(from_port, "from_port", spec)
+    hi = None if is_unresolved(to_port) else port_number(to_port, "to_port", spec)
     ports = ALL_PORTS if proto not in ("tcp", "udp") else ports_for(proto, lo, hi, spec)
-    texts = []
-    for value in (cidr, ipv6_cidr):
-        if value in (None, ""):
-            continue
-        if is_unresolved(value):
-            unresolved.append("a CIDR is not known until apply")
-        else:
-            texts.append(str(value))
-    try:
-        addresses = AddressSet.parse(*texts, strict=True)
-    except ValueError as exc:
-        raise InputError(str(exc), file=source.file, line=source.line) from None
+    addresses = rule_addresses([v for v in (cidr, ipv6_cidr) if v is not None], source, unresolved)
     peer = Peer(addresses=addresses, unresolved=tuple(unresolved))
     return Rule(direction, decision, proto, ports, peer, source, order=order, description=f"rule {order}")

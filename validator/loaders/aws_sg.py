@@ -50,14 +50,14 @@ class RuleSpec:
     unresolved: list[str] = field(default_factory=list)
 
 
-def _port(value: Any, what: str, spec: RuleSpec) -> int | None:
+def port_number(value: Any, what: str, spec: RuleSpec) -> int | None:
     if value is None or value == "":
         return None
     try:
         port = int(value)
     except (TypeError, ValueError):
         raise InputError(f"{what} {value!r} is not a number", file=spec.source.file,
-                         line=spec.source.line) from None
+                         line=spec.source.line, hint="write a port number from 0 to 65535") from None
     return port
 
 
@@ -99,23 +99,31 @@ def sg_rules(spec: RuleSpec) -> Rule:
         if protocol in ("tcp", "udp"):
             unresolved.append("port is not known until apply")
     else:
-        from_port = _port(spec.from_port, "from_port", spec)
-        to_port = _port(spec.to_port, "to_port", spec)
+        from_port = port_number(spec.from_port, "from_port", spec)
+        to_port = port_number(spec.to_port, "to_port", spec)
     ports = ALL_PORTS if unresolved and protocol in ("tcp", "udp") and from_port is None \
         else ports_for(protocol, from_port, to_port, spec)
-    texts: list[str] = []
-    for cidr in spec.cidrs:
-        if is_unresolved(cidr):
-            unresolved.append("a CIDR is not known until apply")
-        else:
-            texts.append(str(cidr))
-    try:
-        addresses = AddressSet.parse(*texts, strict=True)
-    except ValueError as exc:
-        raise InputError(str(exc), file=file, line=line, hint="AWS rule CIDRs must be network addresses") from None
+    addresses = rule_addresses(spec.cidrs, spec.source, unresolved)
     peer = Peer(addresses=addresses, groups=tuple(spec.groups), prefix_lists=tuple(spec.prefix_lists),
                 unresolved=tuple(dict.fromkeys(unresolved)))
     return Rule(spec.direction, "allow", protocol, ports, peer, spec.source, description=spec.description)
+
+
+def rule_addresses(values: Iterable[Any], source: SourceRef, unresolved: list[str]) -> AddressSet:
+    """A rule's CIDRs (security group or ACL); values known only at apply time go to ``unresolved``."""
+    texts: list[str] = []
+    for value in values:
+        if value == "":
+            continue
+        if is_unresolved(value):
+            unresolved.append("a CIDR is not known until apply")
+        else:
+            texts.append(str(value))
+    try:
+        return AddressSet.parse(*texts, strict=True)
+    except ValueError as exc:
+        raise InputError(str(exc), file=source.file, line=source.line,
+                         hint="AWS rule CIDRs must be network addresses") from None
 
 
 def check_family(cidrs: Iterable[Any], family: int, spec_source: SourceRef, field_name: str) -> None:
