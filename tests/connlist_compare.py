@@ -12,9 +12,9 @@ import ipaddress
 import re
 from collections.abc import Iterable
 
-from validator.loaders.kubernetes import PROTOCOLS, Cluster, LabelSelector, Requirement, Workload
-from validator.model import PortSet
-from validator.netpol import ALL_CONN, NO_CONN, Conn
+from validator.analysis.netpol import ALL_CONN, NO_CONN, Conn
+from validator.ingest.loaders.kubernetes import PROTOCOLS, Cluster, LabelSelector, Requirement, Workload
+from validator.model.sets import PortSet
 
 WPeer = tuple[str, str]  # ("w", "ns/name[Kind]")
 Facts = tuple[dict[tuple[str, str], Conn], dict[tuple[str, str], list[tuple[int, int, Conn]]]]

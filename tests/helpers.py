@@ -9,9 +9,10 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from validator import commands  # noqa: F401  (registers the commands)
-from validator.cli import app
-from validator.pipeline import Options, run
+from validator.cli import app, register
+from validator.cli.pipeline import Options, run
+
+register()  # every command on ``app``
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

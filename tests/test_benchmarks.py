@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from validator.pipeline import Options, run
+from validator.cli.pipeline import Options, run
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -23,9 +23,9 @@ import yaml
 
 from tests.connlist_compare import compare, facts_of, parse_connlist
 from tests.k8s_cluster_gen import Case, generate, write_case
-from validator.connectivity import connectivity
-from validator.loaders.kubernetes import load_cluster
-from validator.netpol import NetpolModel
+from validator.analysis.connectivity import connectivity
+from validator.analysis.netpol import NetpolModel
+from validator.ingest.loaders.kubernetes import load_cluster
 
 REPO = Path(__file__).resolve().parent.parent
 NCA_VENV = REPO / ".cache" / "nca-venv"

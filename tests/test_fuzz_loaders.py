@@ -17,11 +17,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from validator.discover import discover
-from validator.errors import InputError
-from validator.loaders.registry import load_all
-from validator.loaders.terraform import load_terraform
-from validator.topology import parse_topology
+from validator.ingest.discover import discover
+from validator.ingest.loaders.registry import load_all
+from validator.ingest.loaders.terraform import load_terraform
+from validator.ingest.topology import parse_topology
+from validator.model.errors import InputError
 
 EXAMPLES = int(os.environ.get("PALETTE_POLICY_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))

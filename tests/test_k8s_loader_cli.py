@@ -10,10 +10,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from validator import commands  # noqa: F401  (registers the commands)
-from validator.cli import app
-from validator.errors import InputError
-from validator.loaders.kubernetes import NAME_LABEL, load_cluster
+from validator.cli import app, register
+from validator.ingest.loaders.kubernetes import NAME_LABEL, load_cluster
+from validator.model.errors import InputError
+
+register()  # every command on ``app``
 
 ORACLE = Path(__file__).parent / "oracles" / "netpol-analyzer" / "netpol-analysis-example-minimal"
 runner = CliRunner()
@@ -142,7 +143,7 @@ def test_output_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_cli_formats_match_renderers() -> None:
-    from validator.commands.connectivity import FORMATS
+    from validator.cli.connectivity import FORMATS
     from validator.report.connlist import RENDERERS
 
     assert set(FORMATS) == set(RENDERERS)

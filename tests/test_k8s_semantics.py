@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from validator.connectivity import connectivity
-from validator.loaders.kubernetes import load_cluster
-from validator.model import AddressSet, PortSet
-from validator.netpol import NetpolModel
+from validator.analysis.connectivity import connectivity
+from validator.analysis.netpol import NetpolModel
+from validator.ingest.loaders.kubernetes import load_cluster
+from validator.model.sets import AddressSet, PortSet
 
 
 def ns(name: str, **labels: str) -> dict:
@@ -227,7 +227,7 @@ def test_check_flow_evidence_names_rule_lines(tmp_path: Path) -> None:
     {"protocol": "ICMP"},
 ])
 def test_bad_ports_are_input_errors_with_line(tmp_path: Path, bad: dict) -> None:
-    from validator.errors import InputError
+    from validator.model.errors import InputError
 
     doc = netpol("p", {"podSelector": {}, "ingress": [{"ports": [bad]}]})
     (tmp_path / "m.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))

@@ -7,8 +7,8 @@ import ipaddress
 from hypothesis import given
 from hypothesis import strategies as st
 
-from validator.flows import Box
-from validator.model import V6_OFFSET, AddressSet, IntervalSet, PortSet, normalize_protocol
+from validator.model.flows import Box
+from validator.model.sets import V6_OFFSET, AddressSet, IntervalSet, PortSet, normalize_protocol
 
 small = st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60)).map(lambda t: (min(t), max(t))), max_size=6)
 

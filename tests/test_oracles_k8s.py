@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from tests.connlist_compare import compare, facts_of, parse_connlist, parse_fw_rules
-from validator.connectivity import connectivity
-from validator.loaders.kubernetes import Cluster, finish, load_cluster, load_file
-from validator.netpol import NetpolModel
+from validator.analysis.connectivity import connectivity
+from validator.analysis.netpol import NetpolModel
+from validator.ingest.loaders.kubernetes import Cluster, finish, load_cluster, load_file
 
 ORACLES = Path(__file__).parent / "oracles"
 NPA = ORACLES / "netpol-analyzer"

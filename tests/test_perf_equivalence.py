@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from validator import graph as graph_mod
-from validator import reach
-from validator.pipeline import Options, run
+from validator.analysis import graph as graph_mod
+from validator.analysis import reach
+from validator.cli.pipeline import Options, run
 from validator.report import json_report
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.helpers import ROOT
-from validator.requirements import available_profiles, load_profiles
+from validator.ingest.profiles import available_profiles, load_profiles
 
 SEED = {  # (source, destination, protocol, port, required) read off the seed page's tables
     "saas": {("browser", "management", "tcp", "443", True), ("workload", "management", "tcp", "443", True),

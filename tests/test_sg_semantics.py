@@ -173,7 +173,7 @@ def test_a5_tcp_ranges_are_inclusive(tmp_path: Path) -> None:
 
 
 def test_partial_names_the_uncovered_sources(tmp_path: Path) -> None:
-    from validator.pipeline import Options, run
+    from validator.cli.pipeline import Options, run
 
     tf = sg("mgmt", rule("ingress", "tcp", 443, 443, 'cidr_blocks = ["10.20.1.0/24"]')) + sg("workers", OPEN_OUT)
     network(tmp_path, tf, nodes="10.20.1.0/24, 10.20.2.0/24")

@@ -1,5 +1,5 @@
 """``python -m validator`` = the ``palette-policy`` console script."""
 
-from .cli import main
+from validator.cli import main
 
 main()

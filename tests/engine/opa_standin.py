@@ -22,8 +22,8 @@ from urllib.parse import unquote, urlsplit
 
 import regorus
 
-from validator.engine.regorus_engine import RegorusEngine
-from validator.errors import InputError
+from validator.model.errors import InputError
+from validator.policy.engine.regorus_engine import RegorusEngine
 
 
 class OpaStandIn:

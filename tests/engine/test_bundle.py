@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from validator.engine import load_bundle
-from validator.errors import InputError
+from validator.model.errors import InputError
+from validator.policy.engine import load_bundle
 
 from .conftest import SAMPLE
 

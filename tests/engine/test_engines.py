@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from validator.engine import available_engines, get_engine
-from validator.errors import InputError
+from validator.model.errors import InputError
+from validator.policy.engine import available_engines, get_engine
 
 SLOW = ("package slow\nimport rego.v1\n"
         "n := count([1 | some i in numbers.range(1, 4000); some j in numbers.range(1, 4000)])\n")
@@ -105,7 +105,7 @@ def test_regopy_answers_and_provenance() -> None:
 
 
 def test_provenance_names_engine_and_bundle_digest() -> None:
-    from validator.engine import load_bundle, provenance
+    from validator.policy.engine import load_bundle, provenance
 
     from .conftest import SAMPLE
 

@@ -11,9 +11,9 @@ import regorus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from validator.engine.extensions import BuiltinError, cidr_contains_matches, cidr_intersects, cidr_merge
-from validator.engine.regorus_engine import RegorusEngine, new_regorus_engine
-from validator.errors import InputError
+from validator.model.errors import InputError
+from validator.policy.engine.extensions import BuiltinError, cidr_contains_matches, cidr_intersects, cidr_merge
+from validator.policy.engine.regorus_engine import RegorusEngine, new_regorus_engine
 
 v4_nets = st.builds(lambda a, p: str(ipaddress.IPv4Network((a, p), strict=False)),
                     st.integers(0, 2**32 - 1), st.integers(0, 32))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from validator.engine import collect_findings
-from validator.engine.annotations import parse_annotations
-from validator.errors import InputError
+from validator.model.errors import InputError
+from validator.policy.engine import collect_findings
+from validator.policy.engine.annotations import parse_annotations
 
 MODULE = """# METADATA
 # title: Package title

@@ -10,9 +10,9 @@ import urllib.request
 
 import pytest
 
-from validator.engine import evaluate_findings, get_engine, load_bundle
-from validator.engine.opa_engine import POLICY_PREFIX, policy_id
-from validator.errors import InputError
+from validator.model.errors import InputError
+from validator.policy.engine import evaluate_findings, get_engine, load_bundle
+from validator.policy.engine.opa_engine import POLICY_PREFIX, policy_id
 
 from .conftest import HERE, SAMPLE
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from validator.engine.regorus_engine import RegorusEngine
-from validator.errors import InputError
+from validator.model.errors import InputError
+from validator.policy.engine.regorus_engine import RegorusEngine
 
 CASES_DIR = Path(__file__).parent / "opa_cases"
 _V0_SET_HEAD = re.compile(r"^(\s*)(\w+)\[(\w+)\]\s*\{", re.MULTILINE)

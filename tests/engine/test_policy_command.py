@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import validator.commands  # noqa: F401  (registers the commands)
-from validator.cli import app
-from validator.engine import load_bundle
-from validator.engine.bundle import is_test_module
-from validator.rego_test import run_tests
+from validator.cli import app, register
+from validator.policy.engine import load_bundle
+from validator.policy.engine.bundle import is_test_module
+from validator.policy.rego_test import run_tests
 
 from .conftest import HERE, SAMPLE
+
+register()  # every command on ``app``
 
 SHIPPED = HERE.parent.parent / "policies"
 

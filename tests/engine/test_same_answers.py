@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from validator.engine import available_engines, evaluate_findings, get_engine, load_bundle
-from validator.errors import InputError
+from validator.model.errors import InputError
+from validator.policy.engine import available_engines, evaluate_findings, get_engine, load_bundle
 
 from .conftest import HERE, SAMPLE
 

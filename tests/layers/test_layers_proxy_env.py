@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from validator.errors import InputError
-from validator.model import AddressSet, SourceRef
-from validator.proxy_env import ProxySettings, ProxyURL, parse_no_proxy
+from validator.analysis.proxy_env import ProxySettings, ProxyURL, parse_no_proxy
+from validator.model.errors import InputError
+from validator.model.sets import AddressSet, SourceRef
 
 PORTS = {"http": 80, "https": 443}
 

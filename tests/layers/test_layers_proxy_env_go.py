@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from validator.proxy_env import ProxySettings
+from validator.analysis.proxy_env import ProxySettings
 
 GO = shutil.which("go")
 pytestmark = pytest.mark.skipif(GO is None, reason="go is not installed")

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from validator.errors import InputError
-from validator.loaders.firewall import load_firewall, parse_firewall_text
-from validator.loaders.proxy_rules import decide, load_proxy_rules, parse_proxy_rules_text
-from validator.loaders.squid import load_squid
-from validator.model import AddressSet, PortSet
-from validator.proxy_decision import ProxyPolicy
+from validator.analysis.proxy_decision import ProxyPolicy
+from validator.ingest.loaders.firewall import load_firewall, parse_firewall_text
+from validator.ingest.loaders.proxy_rules import decide, load_proxy_rules, parse_proxy_rules_text
+from validator.ingest.loaders.squid import load_squid
+from validator.model.errors import InputError
+from validator.model.sets import AddressSet, PortSet
 
 DATA = Path(__file__).parent / "data"
 A = AddressSet.parse

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from validator.errors import InputError
-from validator.loaders.squid import decide, load_squid, match_domain, parse_squid_text, ssl_bump_decision
-from validator.model import AddressSet, PortSet
+from validator.ingest.loaders.squid import decide, load_squid, match_domain, parse_squid_text, ssl_bump_decision
+from validator.model.errors import InputError
+from validator.model.sets import AddressSet, PortSet
 
 DATA = Path(__file__).parent / "data"
 DEFAULT = DATA / "squid-default.conf"
@@ -481,7 +481,7 @@ def test_ssl_bump_config_serialises() -> None:
 
 
 def test_public_internet_stand_in_decides_dst_rules(localnet_conf: Path) -> None:
-    from validator.proxy_decision import public_internet
+    from validator.analysis.proxy_decision import public_internet
 
     cfg = load_squid(localnet_conf)
     pub = public_internet()

@@ -114,8 +114,8 @@ def test_shipped_examples_and_hook_definitions_are_valid() -> None:
     import yaml
     from report_helpers import ROOT
 
-    from validator.config import load_config
-    from validator.waivers import load_waivers
+    from validator.ingest.config import load_config
+    from validator.model.waivers import load_waivers
 
     examples = ROOT / "docs" / "examples"
     assert load_waivers(examples / "palette-policy-waivers.yaml")[0].owner == "netops@example.com"

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InputError
+from validator.model.errors import InputError
 
 if TYPE_CHECKING:
-    from ..pipeline import Report
+    from validator.cli.pipeline import Report
 
 Renderer = Callable[["Report"], str]
 
@@ -25,7 +25,7 @@ FORMATS = ("table", "json", "sarif", "junit", "github", "markdown", "html")
 
 def renderers() -> dict[str, Renderer]:
     """Format name → renderer (imported on use: the CLI starts fast)."""
-    from . import github, html, json_report, junit, markdown, sarif, text
+    from validator.report import github, html, json_report, junit, markdown, sarif, text
 
     return {"table": text.render, "json": json_report.render, "sarif": sarif.render, "junit": junit.render,
             "github": github.render, "markdown": markdown.render, "html": html.render}

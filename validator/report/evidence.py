@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__
-from ..errors import InputError
-from ..resources import resource_dir
-from . import atomic_write, html, json_report
+from validator import __version__
+from validator.ingest.resources import resource_dir
+from validator.model.errors import InputError
+from validator.report import atomic_write, html, json_report
 
 if TYPE_CHECKING:
-    from ..pipeline import Options, Report
+    from validator.cli.pipeline import Options, Report
 
 MANIFEST = "manifest.json"
 OUTPUTS = ("report.json", "report.html")
@@ -198,7 +198,7 @@ def _key(result: dict[str, Any]) -> str:
 
 
 def _rerun(doc: dict[str, Any], directory: Path, root: Path) -> list[str]:
-    from ..pipeline import Options, run
+    from validator.cli.pipeline import Options, run
 
     opts = doc["options"]
     report = run(Options(path=root, topology=Path(opts["topology"]) if opts.get("topology") else None,

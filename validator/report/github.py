@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..waivers import is_waived
-from .paths import repo_path, repo_prefix
+from validator.model.waivers import is_waived
+from validator.report.paths import repo_path, repo_prefix
 
 if TYPE_CHECKING:
-    from ..pipeline import Report
+    from validator.cli.pipeline import Report
 
 LEVEL = {"deny": "error", "warn": "warning"}
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
-from .. import __version__
-from ..waivers import is_waived
-from . import diagram
-from .text import _evidence
+from validator import __version__
+from validator.model.waivers import is_waived
+from validator.report import diagram
+from validator.report.text import _evidence
 
 if TYPE_CHECKING:
-    from ..pipeline import Report
+    from validator.cli.pipeline import Report
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..pipeline import Report
+    from validator.cli.pipeline import Report
 
 
 def render(report: Report) -> str:

@@ -12,12 +12,12 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from ..waivers import is_waived
-from .text import _evidence
+from validator.model.waivers import is_waived
+from validator.report.text import _evidence
 
 if TYPE_CHECKING:
-    from ..pipeline import Report
-    from ..policy import Finding
+    from validator.cli.pipeline import Report
+    from validator.policy.input_doc import Finding
 
 
 def _controls(findings: list[Finding]) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..waivers import is_waived
-from . import diagram
-from .text import _evidence
+from validator.model.waivers import is_waived
+from validator.report import diagram
+from validator.report.text import _evidence
 
 if TYPE_CHECKING:
-    from ..pipeline import Report
+    from validator.cli.pipeline import Report
 
 ICON = {"reachable": "🟢 reachable", "partial": "🟠 partial", "blocked": "🔴 **blocked**", "unknown": "⚪ unknown"}
 

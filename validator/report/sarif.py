@@ -14,13 +14,13 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__
-from ..waivers import is_waived
-from .paths import repo_path, repo_prefix
+from validator import __version__
+from validator.model.waivers import is_waived
+from validator.report.paths import repo_path, repo_prefix
 
 if TYPE_CHECKING:
-    from ..pipeline import Report
-    from ..policy import Finding
+    from validator.cli.pipeline import Report
+    from validator.policy.input_doc import Finding
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"deny": "error", "warn": "warning"}

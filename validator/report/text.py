@@ -7,8 +7,8 @@ import textwrap
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..pipeline import Report
-    from ..reach import PathResult
+    from validator.analysis.reach import PathResult
+    from validator.cli.pipeline import Report
 
 MARK = {"reachable": "ok", "partial": "PARTIAL", "blocked": "BLOCKED", "unknown": "UNKNOWN"}
 

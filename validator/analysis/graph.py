@@ -1,0 +1,361 @@
+"""The graph: endpoints (roles) as nodes, the ways traffic can go between them as edges, and every
+enforcement point attached where it applies.
+
+Knows semantics of *placement* (a cluster's traffic leaves through its own groups and enters through the
+destination's), nothing about file formats or Palette's requirements. Security-group references are
+resolved here: a reference matches the members of the group (A4), i.e. the addresses of every endpoint
+the topology binds to that group; a prefix list matches its declared entries.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from validator.ingest.topology import Endpoint, Topology
+from validator.model.errors import InputError
+from validator.model.sets import AddressSet, EnforcementPoint, Inventory, Peer, Rule, SourceRef
+
+
+@dataclass
+class Layer:
+    """Enforcement points met on one side of a hop, evaluated together.
+
+    ``direction`` is the rule direction that applies (egress on the sender's side, ingress on the
+    receiver's). Several security groups on one interface form one layer (their rules are a union, A1).
+    """
+
+    name: str
+    kind: str
+    direction: str
+    points: list[EnforcementPoint]
+    endpoint: Endpoint
+    scope: AddressSet | None = None  # applies only to this endpoint's addresses (a subnet's ACL)
+    reverse: bool = False  # evaluated on the return leg (stateless layers, N3)
+    proxy: Any = None  # kind "proxy": the proxy's access policy (SquidConfig, ProxyRules) or None if unknown
+    context: dict[str, Any] = field(default_factory=dict)  # kind "proxy": the tunnelled request
+
+
+@dataclass
+class Hop:
+    """Traffic from one endpoint to the next, through the layers on the way, in order."""
+
+    src: Endpoint
+    dst: Endpoint
+    layers: list[Layer] = field(default_factory=list)
+    port: int | None = None  # a port override for this hop (the proxy's listening port)
+    note: str = ""  # why traffic takes this hop (a proxy setting, a NO_PROXY entry)
+
+
+@dataclass
+class NetworkGraph:
+    inventory: Inventory
+    topology: Topology
+    graph: nx.DiGraph
+    alias: dict[str, str]  # groups, ACLs, prefix lists
+    members: dict[str, AddressSet]
+    firewall_points: dict[str, EnforcementPoint] = field(default_factory=dict)
+    subnet_alias: dict[str, str] = field(default_factory=dict)
+    # per endpoint name: the cluster's NetworkPolicy model and the pods that play its role (agent, serving)
+    pods: dict[str, tuple[Any, list[Any], str]] = field(default_factory=dict)
+    _peer_cache: dict[int, tuple[AddressSet, tuple[str, ...]]] = field(default_factory=dict)
+    _forwarders_cache: tuple[int, set[str]] | None = None
+    # reach.py's per-layer rule index (perf), keyed by (point keys, direction, protocol, ports)
+    rule_index: dict[tuple[object, ...], object] = field(default_factory=dict)
+
+    @property
+    def topology_source(self) -> SourceRef:
+        return SourceRef(self.topology.path, None, "topology")
+
+    def groups_of(self, endpoint: Endpoint) -> list[EnforcementPoint]:
+        return [self.inventory.points[self.alias[g]] for g in endpoint.security_groups]
+
+    def peer_addresses(self, rule: Rule) -> tuple[AddressSet, tuple[str, ...]]:
+        """The addresses a rule's peer matches, and what about it is unknown."""
+        cached = self._peer_cache.get(id(rule))
+        if cached is not None:
+            return cached
+        peer: Peer = rule.peer
+        addresses = peer.addresses
+        unknown = list(peer.unresolved)
+        for group in peer.groups:
+            key = self.alias.get(group)
+            if key is None:
+                unknown.append(f"group {group} is not declared in the scanned files")
+                continue
+            addresses = addresses | self.members.get(key, AddressSet())
+        for plist in peer.prefix_lists:
+            key = self.alias.get(plist)
+            if key is None or key not in self.inventory.prefix_lists:
+                unknown.append(f"prefix list {plist} is not declared in the scanned files")
+                continue
+            addresses = addresses | self.inventory.prefix_lists[key].addresses
+        result = (addresses, tuple(unknown))
+        self._peer_cache[id(rule)] = result
+        return result
+
+    def nacls_of(self, endpoint: Endpoint) -> list[tuple[EnforcementPoint, AddressSet]]:
+        """The network ACL of each of the endpoint's subnets, with the addresses it covers (N1)."""
+        out: dict[str, tuple[EnforcementPoint, AddressSet]] = {}
+        for ref in endpoint.subnets:
+            key = self.subnet_alias.get(ref, ref)
+            subnet = self.inventory.subnets.get(key)
+            names = {ref, key, *(subnet.aliases if subnet else ())}
+            assoc = next((self.inventory.nacl_associations[n] for n in names
+                          if n in self.inventory.nacl_associations), None)
+            if assoc is None:
+                continue  # the VPC's default ACL, not declared here: allows everything (N1)
+            acl = self.inventory.points[self.alias.get(assoc[0], assoc[0])]
+            scope = endpoint.addresses & subnet.addresses if subnet and subnet.addresses else endpoint.addresses
+            prev = out.get(acl.key)
+            out[acl.key] = (acl, prev[1] | scope if prev else scope)
+        return list(out.values())
+
+    def _forwarders(self) -> set[str]:
+        """Nodes marked ``forwards``, computed once per node count (perf: paths() runs per binding)."""
+        count = self.graph.number_of_nodes()
+        if self._forwarders_cache is None or self._forwarders_cache[0] != count:
+            self._forwarders_cache = (count, {n for n, d in self.graph.nodes(data=True) if d.get("forwards")})
+        return self._forwarders_cache[1]
+
+    def direct_hop(self, src: Endpoint, dst: Endpoint) -> Hop:
+        """One hop, in the order packets meet the layers (N4): the sender's groups, the sender's subnet ACL
+        outbound, the receiver's subnet ACL inbound, the receiver's groups; then the return leg through both
+        ACLs, which are stateless (N3). Traffic inside one subnet does not cross its ACL."""
+        hop = Hop(src, dst)
+        src_groups, dst_groups = self.groups_of(src), self.groups_of(dst)
+        same_subnets = bool(src.subnets) and set(src.subnets) == set(dst.subnets)
+        src_acls = [] if same_subnets else self.nacls_of(src)
+        dst_acls = [] if same_subnets else self.nacls_of(dst)
+        if src.name in self.pods and src.role == "workload":
+            model, workloads, folder = self.pods[src.name]
+            hop.layers.append(Layer(f"NetworkPolicy egress of {src.name}'s Palette agent", "network-policy", "egress",
+                                    [], src, context={"model": model, "workloads": workloads, "folder": folder}))
+        if src_groups:
+            names = ", ".join(g.name for g in src_groups)
+            hop.layers.append(Layer(f"egress of {src.name} ({names})", "security-group", "egress", src_groups, src))
+        for acl, scope in src_acls:
+            hop.layers.append(Layer(f"outbound ACL of {src.name} ({acl.name})", "network-acl", "egress", [acl], src,
+                                    scope=scope))
+        crossed = self.firewalls_between(src, dst)
+        for wall in crossed:
+            hop.layers.append(Layer(f"firewall {wall.name}", "firewall", "forward", [wall], src))
+        for acl, scope in dst_acls:
+            hop.layers.append(Layer(f"inbound ACL of {dst.name} ({acl.name})", "network-acl", "ingress", [acl], dst,
+                                    scope=scope))
+        if dst_groups:
+            names = ", ".join(g.name for g in dst_groups)
+            hop.layers.append(Layer(f"ingress of {dst.name} ({names})", "security-group", "ingress", dst_groups,
+                                    dst))
+        if dst.name in self.pods and dst.role == "management":
+            model, workloads, folder = self.pods[dst.name]
+            hop.layers.append(Layer(f"NetworkPolicy ingress of {dst.name}'s serving pods", "network-policy",
+                                    "ingress", [], dst,
+                                    context={"model": model, "workloads": workloads, "folder": folder}))
+        for acl, scope in dst_acls:
+            hop.layers.append(Layer(f"return traffic: outbound ACL of {dst.name} ({acl.name})", "network-acl",
+                                    "egress", [acl], dst, scope=scope, reverse=True))
+        for wall in crossed:
+            if not wall.stateful:
+                hop.layers.append(Layer(f"return traffic: firewall {wall.name} (stateless)", "firewall", "forward",
+                                        [wall], dst, reverse=True))
+        for acl, scope in src_acls:
+            hop.layers.append(Layer(f"return traffic: inbound ACL of {src.name} ({acl.name})", "network-acl",
+                                    "ingress", [acl], src, scope=scope, reverse=True))
+        return hop
+
+    def firewalls_between(self, src: Endpoint, dst: Endpoint) -> list[EnforcementPoint]:
+        """Firewalls whose boundary the traffic crosses: exactly one end is behind it."""
+        out = []
+        for placement in self.topology.firewalls:
+            inside = {e.name for e in placement.protects}
+            if (src.name in inside) != (dst.name in inside):
+                out.append(self.firewall_points[placement.name])
+        return out
+
+    def route(self, src: Endpoint, dst: Endpoint, port: int, via_proxy: bool) -> list[Hop]:
+        """The hops traffic takes: through the client's HTTPS proxy when its settings send it there (not
+        excluded by NO_PROXY), else direct. The proxy's own access rules end the first hop."""
+        settings = src.extra.get("proxy_settings")
+        if not (via_proxy and settings is not None):
+            return self.paths(src, dst)[0]
+        host = dst.hosts[0] if dst.hosts else None
+        routed = settings.proxy_for(host, None if host else dst.addresses, port, scheme="https")
+        if routed.proxy is None:
+            hops = self.paths(src, dst)[0]
+            hops[0].note = f"direct, not through the proxy: {routed.reason}"
+            return hops
+        proxy = self.proxy_endpoint(routed.proxy)
+        to_proxy = self.direct_hop(src, proxy)
+        to_proxy.port = routed.proxy.port
+        to_proxy.note = f"through the proxy {routed.proxy} ({routed.reason})"
+        config = self.proxy_config(proxy)
+        to_proxy.layers.append(Layer(f"proxy {proxy.name} access rules", "proxy", "ingress", [], proxy,
+                                     proxy=config, context={"hosts": list(dst.hosts) or [None], "dst": dst.addresses,
+                                                            "port": port, "method": "CONNECT"}))
+        onward = self.direct_hop(proxy, dst)
+        onward.note = f"the proxy {proxy.name} connects to {dst.name}"
+        self.graph.add_edge(src.name, proxy.name)
+        self.graph.add_edge(proxy.name, dst.name)
+        return [to_proxy, onward]
+
+    def proxy_endpoint(self, url: Any) -> Endpoint:
+        """The topology's proxy that a proxy URL points at (by address or name), else a stand-in."""
+        address = url.address
+        for endpoint in self.topology.role("proxy"):
+            if (address is not None and endpoint.addresses.covers(address)) or endpoint.name == url.host:
+                return endpoint
+        stand_in = Endpoint(f"proxy {url.host}", "proxy", address or AddressSet(), self.topology_source,
+                            external=True)
+        if not stand_in.addresses:
+            stand_in.addresses = AddressSet.everything()
+        return stand_in
+
+    def proxy_config(self, proxy: Endpoint) -> Any:
+        path = proxy.extra.get("config")
+        if path is None:
+            return None
+        config = self.inventory.proxy_configs.get(path)
+        if config is None:
+            raise InputError(f"proxy {proxy.name}: config {path!r} is not a squid.conf or ProxyRules file that "
+                             f"was loaded", file=self.topology.path, line=proxy.source.line,
+                             hint=f"loaded proxy configs: {', '.join(sorted(self.inventory.proxy_configs)) or 'none'}")
+        return config
+
+    def paths(self, src: Endpoint, dst: Endpoint) -> list[list[Hop]]:
+        """Every way from src to dst (simple paths), each as its hops.
+
+        Only forwarders (proxies, firewalls: nodes marked ``forwards``) may stand between the two ends;
+        an ordinary endpoint is a destination, not a router.
+        """
+        if src.name == dst.name:  # within one group of nodes (node to node)
+            return [[self.direct_hop(src, dst)]]
+        if not self.graph.has_edge(src.name, dst.name):
+            self.graph.add_edge(src.name, dst.name)
+        forwarders = self._forwarders()
+        if not forwarders - {src.name, dst.name}:  # perf: nothing can stand between them, one direct hop
+            return [[self.direct_hop(src, dst)]]
+        allowed = {src.name, dst.name} | forwarders
+        view = self.graph.subgraph(allowed)
+        out = []
+        for nodes in nx.all_simple_paths(view, src.name, dst.name, cutoff=3):
+            hops = []
+            for a, b in zip(nodes, nodes[1:], strict=False):
+                hops.append(self.direct_hop(self.graph.nodes[a]["endpoint"], self.graph.nodes[b]["endpoint"]))
+            out.append(hops)
+        return out
+
+
+def _resolve_groups(topology: Topology, alias: dict[str, str], inventory: Inventory) -> None:
+    names = sorted(alias)
+    subnet_names = inventory.alias_index("subnet")
+    ambiguous_by_kind = {kind: inventory.ambiguous_aliases(kind) for kind in ("group", "subnet")}
+    for endpoint in topology.endpoints:
+        for kind, refs in (("group", endpoint.security_groups), ("subnet", endpoint.subnets)):
+            ambiguous = ambiguous_by_kind[kind]
+            for ref in refs:
+                if ref in ambiguous:
+                    raise InputError(f"{endpoint.name}: {ref!r} names more than one resource", file=topology.path,
+                                     line=endpoint.source.line, hint=f"use one of {', '.join(ambiguous[ref][:4])}")
+    associated = set(inventory.nacl_associations)
+    for endpoint in topology.endpoints:
+        for subnet in endpoint.subnets:
+            if subnet not in subnet_names and subnet not in associated:
+                close = difflib.get_close_matches(subnet, [*sorted(inventory.subnets), *sorted(associated)], n=1)
+                hint = f"did you mean {close[0]!r}?" if close else "declare the subnet or its ACL association"
+                raise InputError(f"{endpoint.name}: subnet {subnet!r} is not declared in any loaded file",
+                                 file=topology.path, line=endpoint.source.line, hint=hint)
+        for group in endpoint.security_groups:
+            if group not in alias:
+                close = difflib.get_close_matches(group, names, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else "declare the group in a scanned file"
+                raise InputError(f"{endpoint.name}: security group {group!r} is not declared in any loaded file",
+                                 file=topology.path, line=endpoint.source.line, hint=hint)
+
+
+AGENT_NAMESPACE_PREFIX = "cluster-"  # Palette's agent runs in namespace cluster-<cluster uid>
+
+
+def _kubernetes_pods(inventory: Inventory, topology: Topology) -> dict[str, tuple[Any, list[Any], str]]:
+    """Each endpoint whose topology names a manifests folder: the folder's NetworkPolicy model and the pods
+    that play the endpoint's role — the agent in a workload cluster (``agent``; default: the pods of the
+    ``cluster-*`` namespaces), the serving pods of a self-hosted management cluster (``serves``). Pods the
+    manifests do not declare (Palette deploys the agent itself) are added from the topology's labels."""
+    from validator.analysis.netpol import NetpolModel
+    from validator.ingest.loaders.kubernetes import Cluster, LabelSelector, Workload, add_documents, finish
+
+    out: dict[str, tuple[Any, list[Any], str]] = {}
+    for endpoint in topology.endpoints:
+        folder = endpoint.extra.get("kubernetes")
+        if not folder or endpoint.role not in ("workload", "management"):
+            continue
+        prefix = folder.rstrip("/") + "/"
+        files = sorted(f for f in inventory.kubernetes_files if f.startswith(prefix) or f == folder)
+        if not files:
+            raise InputError(f"{endpoint.name}: no Kubernetes manifests under {folder!r}", file=topology.path,
+                             line=endpoint.source.line, hint="give the folder (relative to the scanned folder) "
+                             "that holds this cluster's NetworkPolicies")
+        cluster = Cluster()
+        for rel in files:
+            add_documents(inventory.kubernetes_files[rel], cluster, rel)
+        wanted = endpoint.extra.get("agent") if endpoint.role == "workload" else None
+        roles = [wanted] if wanted else list(endpoint.extra.get("serves") or [])
+        found: list[Any] = []
+        for spec in roles:
+            selector = LabelSelector(tuple(sorted((spec.get("labels") or {}).items())))
+            match = [w for w in cluster.workloads if w.namespace == spec["namespace"]
+                     and selector.matches(w.labels) and (not spec.get("name") or w.name == spec["name"])]
+            if not match:
+                match = [Workload(spec["namespace"], spec.get("name") or "palette-agent", "Pod",
+                                  dict(spec.get("labels") or {}), (),
+                                  SourceRef(topology.path, endpoint.source.line, endpoint.name))]
+                cluster.workloads.extend(match)
+            found.extend(match)
+        finish(cluster)
+        if endpoint.role == "workload" and not wanted:
+            agent_namespaces = sorted(n for n in cluster.namespaces if n.startswith(AGENT_NAMESPACE_PREFIX))
+            for namespace in agent_namespaces:
+                if not any(w.namespace == namespace for w in cluster.workloads):
+                    cluster.workloads.append(Workload(namespace, "palette-agent", "Pod", {}, (),
+                                                      SourceRef(topology.path, endpoint.source.line, endpoint.name)))
+            finish(cluster)
+            found = [w for w in cluster.workloads if w.namespace in agent_namespaces]
+        for rel in files:
+            inventory.kubernetes_assigned.add(rel)
+        if found:
+            out[endpoint.name] = (NetpolModel(cluster), found, folder)
+    return out
+
+
+def build_graph(inventory: Inventory, topology: Topology) -> NetworkGraph:
+    """Attach groups to endpoints, compute group members, add one node per endpoint."""
+    alias = inventory.alias_index()
+    _resolve_groups(topology, alias, inventory)
+    members: dict[str, AddressSet] = {}
+    for endpoint in topology.endpoints:
+        for group in endpoint.security_groups:
+            key = alias[group]
+            members[key] = members.get(key, AddressSet()) | endpoint.addresses
+    graph = nx.DiGraph()
+    for endpoint in topology.endpoints:
+        graph.add_node(endpoint.name, endpoint=endpoint, forwards=endpoint.role == "proxy")
+    network = NetworkGraph(inventory, topology, graph, alias, members, subnet_alias=inventory.alias_index("subnet"))
+    for proxy in topology.role("proxy"):
+        network.proxy_config(proxy)  # a proxy whose config was not loaded is an error even when unused
+    walls: dict[str, EnforcementPoint] = {}
+    for placement in topology.firewalls:
+        rules = inventory.firewall_sets.get(placement.rules)
+        if rules is None:
+            raise InputError(f"firewall {placement.name}: rules file {placement.rules!r} was not loaded",
+                             file=topology.path, line=placement.source.line,
+                             hint=f"loaded FirewallRules files: {', '.join(sorted(inventory.firewall_sets)) or 'none'}")
+        walls[placement.name] = rules.to_enforcement_point()
+    network.firewall_points = walls
+    if inventory.kubernetes_files:
+        network.pods = _kubernetes_pods(inventory, topology)
+        for rel in inventory.kubernetes_files:  # parsed into the clusters' models: the documents can go
+            inventory.kubernetes_files[rel] = []
+    return network

@@ -1,0 +1,204 @@
+"""First-match evaluation of ordered rule lists over boxes of addresses and ports.
+
+Firewalls, NACLs and proxies check rules top-down and the first matching rule decides. A requested flow is
+not one packet but a *box*: a set of source addresses × a set of destination addresses × a set of
+destination ports (for one protocol). Walking the rules, each rule takes the part of the still-undecided
+region that it matches (box intersection) and leaves the rest (box subtraction) to the later rules:
+
+    A − B = (A.s − B.s) × A.d × A.p
+          ∪ (A.s ∩ B.s) × (A.d − B.d) × A.p
+          ∪ (A.s ∩ B.s) × (A.d ∩ B.d) × (A.p − B.p)
+
+The three pieces are disjoint, so every point of the request is decided by exactly one rule or by the
+default action, and no address or port is ever enumerated. Actions are plain strings: "allow" and "deny"
+for firewalls and NACLs, and callers may add their own (the proxy evaluators use "unknown" for a rule
+whose match cannot be decided statically).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from validator.model.flows import Box
+from validator.model.sets import (
+    ALL_PORTS,
+    AddressSet,
+    IntervalSet,
+    PortSet,
+    SourceRef,
+    normalize_protocol,
+    protocol_matches,
+)
+
+__all__ = ["Box", "Decided", "Evaluation", "OrderedRule", "as_addresses", "as_ports", "coalesce", "evaluate"]
+
+
+def as_addresses(value: IntervalSet) -> AddressSet:
+    """Typed view: interval algebra on AddressSets returns AddressSets at run time."""
+    return value if isinstance(value, AddressSet) else AddressSet(value.intervals, normalized=True)
+
+
+def as_ports(value: IntervalSet) -> PortSet:
+    return value if isinstance(value, PortSet) else PortSet(value.intervals, normalized=True)
+
+
+@dataclass(frozen=True)
+class OrderedRule:
+    """One rule of a first-match list. ``protocol`` "all" matches every protocol (AWS ``-1``)."""
+
+    action: str
+    src: AddressSet
+    dst: AddressSet
+    protocol: str = "all"
+    ports: PortSet = ALL_PORTS
+    source: SourceRef | None = None
+    label: str = ""
+
+    def box(self) -> Box:
+        return Box(self.src, self.dst, self.ports)
+
+    def to_json(self) -> dict[str, object]:
+        return {"action": self.action, "src": self.src.ranges(), "dst": self.dst.ranges(),
+                "protocol": self.protocol, "ports": str(self.ports), "label": self.label,
+                "source": self.source.to_json() if self.source else None}
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A sub-box of the request and what decided it: a rule (with its index) or the default (None)."""
+
+    box: Box
+    action: str
+    rule: OrderedRule | None
+    index: int | None
+
+    @property
+    def by_default(self) -> bool:
+        return self.rule is None
+
+    def to_json(self) -> dict[str, object]:
+        return {"box": self.box.to_json(), "action": self.action, "index": self.index,
+                "default": self.rule is None,
+                "rule": self.rule.to_json() if self.rule else None}
+
+
+@dataclass
+class Evaluation:
+    """The request split into disjoint decided sub-boxes, in rule order (default last)."""
+
+    request: Box
+    protocol: str
+    decided: list[Decided] = field(default_factory=list)
+
+    def with_action(self, action: str) -> list[Decided]:
+        return [d for d in self.decided if d.action == action]
+
+    @property
+    def allowed(self) -> list[Box]:
+        return [d.box for d in self.decided if d.action == "allow"]
+
+    @property
+    def denied(self) -> list[Decided]:
+        return [d for d in self.decided if d.action == "deny"]
+
+    @property
+    def default_decided(self) -> bool:
+        """True when some part of the request matched no rule."""
+        return any(d.rule is None for d in self.decided)
+
+    @property
+    def actions(self) -> set[str]:
+        return {d.action for d in self.decided}
+
+    @property
+    def verdict(self) -> str:
+        """"allow" / "deny" when the whole request got that action, "partial" for allow+deny mixes,
+        otherwise the single other action or "unknown"."""
+        acts = self.actions
+        if not acts:
+            return "allow"  # empty request: nothing to block
+        if len(acts) == 1:
+            return next(iter(acts))
+        if acts == {"allow", "deny"}:
+            return "partial"
+        return "unknown"
+
+    def sources_fully(self, action: str) -> AddressSet:
+        """Sources for which the whole destination × port part of the request got ``action``."""
+        bad = AddressSet()
+        for d in self.decided:
+            if d.action != action:
+                bad = as_addresses(bad | d.box.src)
+        return as_addresses(self.request.src - bad)
+
+    def to_json(self) -> dict[str, object]:
+        return {"request": self.request.to_json(), "protocol": self.protocol, "verdict": self.verdict,
+                "decided": [d.to_json() for d in self.decided]}
+
+
+def evaluate(rules: Sequence[OrderedRule], default_action: str, request: Box,
+             protocol: str = "all") -> Evaluation:
+    """First-match evaluation of ``request`` (one ``protocol``) against ``rules`` in the given order.
+
+    Rules whose protocol does not match ``protocol`` are skipped. Sub-boxes that no rule matches get
+    ``default_action`` with ``rule=None``. Output boxes are coalesced per deciding rule.
+    """
+    proto = normalize_protocol(protocol)
+    result = Evaluation(request=request, protocol=proto)
+    remaining: list[Box] = [] if request.is_empty() else [request]
+    for index, rule in enumerate(rules):
+        if not remaining:
+            break
+        if not protocol_matches(normalize_protocol(rule.protocol), proto):
+            continue
+        rbox = rule.box()
+        if rbox.is_empty():
+            continue
+        hit: list[Box] = []
+        rest: list[Box] = []
+        for box in remaining:
+            inter = box.intersect(rbox)
+            if inter.is_empty():
+                rest.append(box)
+                continue
+            hit.append(inter)
+            rest.extend(box.subtract(rbox))
+        remaining = rest
+        for box in coalesce(hit):
+            result.decided.append(Decided(box, rule.action, rule, index))
+    for box in coalesce(remaining):
+        result.decided.append(Decided(box, default_action, None, None))
+    return result
+
+
+def coalesce(boxes: Iterable[Box]) -> list[Box]:
+    """Merge boxes that agree on two dimensions (union the third); repeats until stable."""
+    items = [b for b in boxes if not b.is_empty()]
+    changed = True
+    while changed and len(items) > 1:
+        changed = False
+        for dim in ("src", "dst", "ports"):
+            groups: dict[tuple[object, object], Box] = {}
+            order: list[tuple[object, object]] = []
+            for b in items:
+                if dim == "src":
+                    key: tuple[object, object] = (b.dst, b.ports)
+                elif dim == "dst":
+                    key = (b.src, b.ports)
+                else:
+                    key = (b.src, b.dst)
+                if key in groups:
+                    g = groups[key]
+                    if dim == "src":
+                        groups[key] = Box(as_addresses(g.src | b.src), g.dst, g.ports)
+                    elif dim == "dst":
+                        groups[key] = Box(g.src, as_addresses(g.dst | b.dst), g.ports)
+                    else:
+                        groups[key] = Box(g.src, g.dst, as_ports(g.ports | b.ports))
+                    changed = True
+                else:
+                    groups[key] = b
+                    order.append(key)
+            items = [groups[k] for k in order]
+    return items

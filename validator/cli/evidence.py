@@ -1,0 +1,33 @@
+"""``palette-policy evidence verify DIR``: check an evidence bundle against its inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from validator.cli import app, guarded
+
+evidence_app = typer.Typer(help="Evidence bundles written by `validate --evidence DIR`.", no_args_is_help=True)
+app.add_typer(evidence_app, name="evidence")
+
+
+@evidence_app.command("verify")
+def verify(
+    directory: Path = typer.Argument(..., help="The bundle folder (holds manifest.json)."),
+    inputs: Path | None = typer.Option(None, "--inputs", help="The scanned folder (default: as recorded)."),
+    rerun: bool = typer.Option(False, "--rerun", help="Run the validation again and compare the verdicts."),
+) -> None:
+    """Re-hash the bundle, the inputs, policies and profiles; exit 1 on any changed, missing or added file."""
+
+    def body() -> int:
+        from validator.report.evidence import verify as run_verify
+
+        result = run_verify(directory, inputs, rerun)
+        for line in result.lines():
+            typer.echo(line)
+        typer.echo("evidence verified: no change" + (", verdicts confirmed" if rerun else "") if result.ok
+                   else f"evidence NOT verified: {len(result.lines())} difference(s)")
+        return 0 if result.ok else 1
+
+    guarded(body)

@@ -1,0 +1,152 @@
+"""Find the files of a scanned folder and say, for each, how it will be read — or why not.
+
+Nothing is silent: every file below the root is a candidate for a loader, skipped with a reason that the
+report lists, or ignored by an explicit rule (``.git``, ``.terraform``, ``node_modules`` and the globs of
+``.palette-policy-ignore``). Symbolic links are not followed, so a link loop cannot hang the scan.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from validator.ingest.limits import DEFAULT_LIMITS, Limits
+from validator.model.errors import InputError
+from validator.model.sets import SkippedFile
+
+DEFAULT_IGNORES = (".git", ".terraform", "node_modules", ".venv", "__pycache__", ".palette-policy-evidence")
+IGNORE_FILE = ".palette-policy-ignore"
+TOPOLOGY_NAMES = ("palette-network.yaml", "palette-network.yml")
+CONFIG_NAMES = (".palette-policy.yaml", ".palette-policy-waivers.yaml", IGNORE_FILE)
+DOCUMENT_SUFFIXES = (".json", ".yaml", ".yml")
+SQUID_NAMES = ("squid.conf",)
+
+
+@dataclass
+class Discovery:
+    root: Path
+    terraform_dirs: list[Path] = field(default_factory=list)
+    documents: list[Path] = field(default_factory=list)
+    squid: list[Path] = field(default_factory=list)
+    topology: Path | None = None
+    skipped: list[SkippedFile] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+    def display(self, path: Path) -> str:
+        """Paths in reports are relative to the scanned folder, with forward slashes."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def _ignore_globs(root: Path) -> list[str]:
+    path = root / IGNORE_FILE
+    if not path.is_file():
+        return []
+    return [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()
+            if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def _ignored(rel: str, globs: list[str]) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    for pattern in globs:
+        pat = pattern.rstrip("/")
+        if fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(name, pat) or rel.startswith(pat + "/"):
+            return True
+    return False
+
+
+def discover(root: Path, limits: Limits = DEFAULT_LIMITS) -> Discovery:
+    """Walk ``root`` (a folder, or a single file) and sort files by how they will be read."""
+    max_bytes = limits.max_file_bytes
+    if not root.exists():
+        raise InputError(f"{root} does not exist", hint="pass the folder that holds your network configs")
+    if root.is_file():
+        found = Discovery(root.parent)
+        _classify(found, root, max_bytes)
+        return found
+    found = Discovery(root)
+    globs = _ignore_globs(root)
+    tf_dirs: set[Path] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=_walk_error):
+        base = Path(dirpath)
+        keep = []
+        for d in sorted(dirnames):
+            rel = found.display(base / d)
+            if d in DEFAULT_IGNORES or _ignored(rel, globs):
+                found.ignored.append(rel + "/")
+            elif (base / d).is_symlink():
+                found.skipped.append(SkippedFile(rel + "/", "symbolic link to a folder (not followed)"))
+            else:
+                keep.append(d)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            path = base / name
+            rel = found.display(path)
+            if _ignored(rel, globs):
+                found.ignored.append(rel)
+                continue
+            if path.is_symlink() and not path.exists():
+                found.skipped.append(SkippedFile(rel, "broken symbolic link (or a link loop)"))
+                continue
+            if not path.is_file():
+                found.skipped.append(SkippedFile(rel, "not a regular file (a pipe, socket or device)"))
+                continue
+            if name.endswith((".tf", ".tf.json")):
+                _check_readable(path, rel, max_bytes)
+                tf_dirs.add(base)
+                continue
+            _classify(found, path, max_bytes)
+    found.terraform_dirs = sorted(tf_dirs, key=lambda p: (len(p.parts), str(p)))
+    return found
+
+
+def _walk_error(exc: OSError) -> None:
+    raise InputError(f"cannot read folder: {exc.strerror}", file=exc.filename)
+
+
+def _check_readable(path: Path, rel: str, max_bytes: int) -> None:
+    try:
+        size = path.stat().st_size
+        if not os.access(path, os.R_OK):
+            raise PermissionError
+    except PermissionError:
+        raise InputError("cannot read file: permission denied", file=rel,
+                         hint="fix its permissions or add it to .palette-policy-ignore") from None
+    if size > max_bytes:
+        raise InputError(f"file is {size / 1048576:.0f} MiB, over the {max_bytes / 1048576:.0f} MiB limit",
+                         file=rel, hint="raise --max-file-size or add it to .palette-policy-ignore")
+
+
+def _classify(found: Discovery, path: Path, max_bytes: int) -> None:
+    rel = found.display(path)
+    name = path.name
+    if name in TOPOLOGY_NAMES and path.parent == found.root:
+        found.topology = path
+    elif name in CONFIG_NAMES:
+        return
+    elif name.endswith(DOCUMENT_SUFFIXES):
+        _check_readable(path, rel, max_bytes)
+        found.documents.append(path)
+    elif name in SQUID_NAMES or name.endswith(".conf"):
+        _check_readable(path, rel, max_bytes)
+        found.squid.append(path)
+    else:
+        found.skipped.append(SkippedFile(rel, "not a network configuration format palette-policy reads"))
+
+
+def read_text(path: Path, rel: str) -> str:
+    """Read a config file as UTF-8; binary or other encodings are a clear error."""
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise InputError("binary file, not a text configuration", file=rel,
+                         hint="add it to .palette-policy-ignore")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"not UTF-8 text (byte 0x{data[exc.start]:02x})", file=rel, line=line,
+                         hint="save the file as UTF-8") from None

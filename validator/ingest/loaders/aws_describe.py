@@ -1,0 +1,139 @@
+"""``aws ec2 describe-security-groups`` / ``describe-security-group-rules`` / ``describe-managed-prefix-lists``
+output (JSON), as the EC2 API returns it: the rules a group really has, defaults included.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from validator.ingest.documents import line_of
+from validator.ingest.loaders.aws_nacl import nacl_rule, new_nacl
+from validator.ingest.loaders.aws_sg import RuleSpec, new_group, sg_rules
+from validator.model.errors import InputError
+from validator.model.sets import AddressSet, Inventory, LoadedFile, SourceRef, Subnet
+
+DESCRIBE_KEYS = ("SecurityGroups", "SecurityGroupRules", "NetworkAcls", "Subnets", "PrefixLists")
+
+
+def is_describe(doc: Any) -> bool:
+    return isinstance(doc, dict) and any(k in doc for k in DESCRIBE_KEYS)
+
+
+def _objects(doc: dict[str, Any], key: str, path: str) -> list[dict[str, Any]]:
+    """``doc[key]`` as a list of objects, or a located error naming what is wrong."""
+    value = doc.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputError(f"{key} must be a list", file=path, line=line_of(value, line_of(doc)),
+                         hint="pass the unmodified JSON output of 'aws ec2 describe-…'")
+    for item in value:
+        if not isinstance(item, dict):
+            raise InputError(f"every item of {key} must be an object", file=path, line=line_of(value))
+    return value
+
+
+def load_describe(doc: dict[str, Any], path: str) -> Inventory:
+    inv = Inventory()
+    for key in DESCRIBE_KEYS:
+        _objects(doc, key, path)
+    groups = doc.get("SecurityGroups")
+    if groups is not None and not isinstance(groups, list):
+        raise InputError("SecurityGroups must be a list", file=path, line=line_of(groups))
+    for sg in groups or []:
+        if not isinstance(sg, dict) or "GroupId" not in sg:
+            raise InputError("a security group without GroupId", file=path, line=line_of(sg))
+        gid = str(sg["GroupId"])
+        group = new_group(gid, str(sg.get("GroupName") or gid), SourceRef(path, line_of(sg), gid),
+                          aliases={gid, str(sg.get("GroupName") or "")}, vpc=sg.get("VpcId"))
+        for field, direction in (("IpPermissions", "ingress"), ("IpPermissionsEgress", "egress")):
+            perms = sg.get(field) or []
+            if not isinstance(perms, list):
+                raise InputError(f"{field} must be a list", file=path, line=line_of(perms, line_of(sg)))
+            for perm in perms:
+                group.rules.append(sg_rules(_permission(perm, direction, path, gid, sg)))
+        inv.add_point(group)
+    for rule in doc.get("SecurityGroupRules") or []:
+        if not isinstance(rule, dict) or "GroupId" not in rule:
+            raise InputError("a security group rule without GroupId", file=path, line=line_of(rule))
+        gid = str(rule["GroupId"])
+        src = SourceRef(path, line_of(rule), str(rule.get("SecurityGroupRuleId") or gid))
+        spec = RuleSpec("egress" if rule.get("IsEgress") else "ingress", rule.get("IpProtocol"),
+                        rule.get("FromPort"), rule.get("ToPort"), src,
+                        description=str(rule.get("Description") or ""))
+        for field in ("CidrIpv4", "CidrIpv6"):
+            if rule.get(field):
+                spec.cidrs.append(rule[field])
+        if rule.get("PrefixListId"):
+            spec.prefix_lists.append(str(rule["PrefixListId"]))
+        ref = rule.get("ReferencedGroupInfo") or {}
+        if ref.get("GroupId"):
+            spec.groups.append(str(ref["GroupId"]))
+        group = new_group(gid, gid, src, aliases={gid})
+        group.rules.append(sg_rules(spec))
+        inv.add_point(group)
+    _load_network_acls(doc, path, inv)
+    inv.files.append(LoadedFile(path, "aws-describe", len(inv.points)))
+    return inv
+
+
+def _tag_name(item: dict[str, Any]) -> str:
+    for tag in item.get("Tags") or []:
+        if isinstance(tag, dict) and tag.get("Key") == "Name":
+            return str(tag.get("Value") or "")
+    return ""
+
+
+def _load_network_acls(doc: dict[str, Any], path: str, inv: Inventory) -> None:
+    """``describe-network-acls`` (entries, associations) and ``describe-subnets`` (CIDRs)."""
+    for subnet in doc.get("Subnets") or []:
+        if not isinstance(subnet, dict) or "SubnetId" not in subnet:
+            raise InputError("a subnet without SubnetId", file=path, line=line_of(subnet))
+        sid = str(subnet["SubnetId"])
+        cidrs = [subnet.get("CidrBlock")] + [a.get("Ipv6CidrBlock") for a in
+                                             subnet.get("Ipv6CidrBlockAssociationSet") or []]
+        try:
+            addresses = AddressSet.parse(*(str(c) for c in cidrs if c), strict=True)
+        except ValueError as exc:
+            raise InputError(str(exc), file=path, line=line_of(subnet)) from None
+        name = _tag_name(subnet)
+        inv.subnets[sid] = Subnet(sid, name or sid, addresses, SourceRef(path, line_of(subnet), sid),
+                                  aliases={sid, name}, vpc=subnet.get("VpcId"))
+    for acl_doc in doc.get("NetworkAcls") or []:
+        if not isinstance(acl_doc, dict) or "NetworkAclId" not in acl_doc:
+            raise InputError("a network ACL without NetworkAclId", file=path, line=line_of(acl_doc))
+        aid = str(acl_doc["NetworkAclId"])
+        name = _tag_name(acl_doc)
+        acl = new_nacl(aid, name or aid, SourceRef(path, line_of(acl_doc), aid), aliases={aid, name},
+                       vpc=acl_doc.get("VpcId"))
+        for entry in acl_doc.get("Entries") or []:
+            ports = entry.get("PortRange") or {}
+            acl.rules.append(nacl_rule(egress=bool(entry.get("Egress")), number=entry.get("RuleNumber"),
+                                       action=entry.get("RuleAction"), protocol=entry.get("Protocol"),
+                                       from_port=ports.get("From"), to_port=ports.get("To"),
+                                       cidr=entry.get("CidrBlock"), ipv6_cidr=entry.get("Ipv6CidrBlock"),
+                                       source=SourceRef(path, line_of(entry, line_of(acl_doc)), aid)))
+        inv.add_point(acl)
+        for assoc in acl_doc.get("Associations") or []:
+            if isinstance(assoc, dict) and assoc.get("SubnetId"):
+                inv.nacl_associations[str(assoc["SubnetId"])] = (aid, SourceRef(path, line_of(assoc), aid))
+
+
+def _permission(perm: Any, direction: str, path: str, gid: str, sg: Any) -> RuleSpec:
+    if not isinstance(perm, dict):
+        raise InputError("a permission must be an object", file=path, line=line_of(sg))
+    src = SourceRef(path, line_of(perm, line_of(sg)), gid)
+    spec = RuleSpec(direction, perm.get("IpProtocol"), perm.get("FromPort"), perm.get("ToPort"), src)
+    if "IpProtocol" not in perm:
+        raise InputError("IpProtocol is required", file=path, line=src.line)
+    for item in perm.get("IpRanges") or []:
+        spec.cidrs.append(item.get("CidrIp"))
+    for item in perm.get("Ipv6Ranges") or []:
+        spec.cidrs.append(item.get("CidrIpv6"))
+    for item in perm.get("PrefixListIds") or []:
+        spec.prefix_lists.append(str(item.get("PrefixListId")))
+    for item in perm.get("UserIdGroupPairs") or []:
+        spec.groups.append(str(item.get("GroupId") or item.get("GroupName")))
+    descriptions = [i.get("Description") for k in ("IpRanges", "Ipv6Ranges") for i in perm.get(k) or []]
+    spec.description = "; ".join(d for d in descriptions if d)
+    return spec

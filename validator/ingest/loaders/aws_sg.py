@@ -1,0 +1,151 @@
+"""What every AWS security-group format shares: one rule spec → normalized rules (semantics A1–A5).
+
+Terraform, ``terraform show -json``, CloudFormation and ``aws ec2 describe-security-groups`` spell the same
+IpPermission differently; each loader extracts the fields and calls ``sg_rules`` so the semantics live in
+one place: protocol ``-1`` or any protocol other than tcp/udp/icmp/icmpv6 means all ports (A5), tcp/udp
+ranges are inclusive, for ICMP the port fields are type/code and the whole protocol is kept (we do not
+model ICMP types), IPv4 and IPv6 CIDRs are matched separately (A4), and a group reference or prefix list
+is kept as a reference for the graph to resolve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from validator.model.errors import InputError
+from validator.model.sets import (
+    ALL_PORTS,
+    AddressSet,
+    EnforcementPoint,
+    Peer,
+    PortSet,
+    Rule,
+    SourceRef,
+    normalize_protocol,
+)
+
+UNRESOLVED = object()
+
+
+def is_unresolved(value: Any) -> bool:
+    """Values a loader could not resolve: Terraform unknowns, intrinsic functions left as dicts."""
+    return value is None or value is UNRESOLVED or isinstance(value, dict)
+
+
+@dataclass
+class RuleSpec:
+    """One IpPermission as the formats give it, before normalization."""
+
+    direction: Any  # "ingress" | "egress" (checked by the loaders)
+    protocol: Any
+    from_port: Any
+    to_port: Any
+    source: SourceRef
+    cidrs: list[Any] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    prefix_lists: list[str] = field(default_factory=list)
+    description: str = ""
+    unresolved: list[str] = field(default_factory=list)
+
+
+def port_number(value: Any, what: str, spec: RuleSpec) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{what} {value!r} is not a number", file=spec.source.file,
+                         line=spec.source.line, hint="write a port number from 0 to 65535") from None
+    return port
+
+
+def ports_for(protocol: str, from_port: int | None, to_port: int | None, spec: RuleSpec) -> PortSet:
+    """The destination ports a rule admits (A5)."""
+    if protocol not in ("tcp", "udp"):
+        return ALL_PORTS  # all, icmp/icmpv6 (type/code), other protocol numbers: whole protocol
+    if from_port is None and to_port is None:
+        return ALL_PORTS
+    lo = from_port if from_port is not None else to_port
+    hi = to_port if to_port is not None else from_port
+    assert lo is not None and hi is not None
+    if lo == -1 and hi == -1:
+        return ALL_PORTS
+    for p in (lo, hi):
+        if not 0 <= p <= 65535:
+            raise InputError(f"port {p} is out of range 0-65535", file=spec.source.file,
+                             line=spec.source.line, hint="use a port between 0 and 65535")
+    if lo > hi:
+        raise InputError(f"port range {lo}-{hi} is reversed", file=spec.source.file, line=spec.source.line,
+                         hint=f"write from_port={hi}, to_port={lo}")
+    return PortSet.range(lo, hi)
+
+
+def sg_rules(spec: RuleSpec) -> Rule:
+    """Normalize one rule spec; InputError (with the spec's location) on bad values."""
+    file, line = spec.source.file, spec.source.line
+    if is_unresolved(spec.protocol):
+        return Rule(spec.direction, "allow", "all", ALL_PORTS,
+                    Peer(unresolved=("protocol is not known until apply",)), spec.source,
+                    description=spec.description)
+    try:
+        protocol = normalize_protocol(spec.protocol)
+    except ValueError as exc:
+        raise InputError(str(exc), file=file, line=line, hint="use tcp, udp, icmp, icmpv6, -1 (all) or 0-255") from None
+    unresolved = list(spec.unresolved)
+    from_port = to_port = None
+    if is_unresolved(spec.from_port) or is_unresolved(spec.to_port):
+        if protocol in ("tcp", "udp"):
+            unresolved.append("port is not known until apply")
+    else:
+        from_port = port_number(spec.from_port, "from_port", spec)
+        to_port = port_number(spec.to_port, "to_port", spec)
+    ports = ALL_PORTS if unresolved and protocol in ("tcp", "udp") and from_port is None \
+        else ports_for(protocol, from_port, to_port, spec)
+    addresses = rule_addresses(spec.cidrs, spec.source, unresolved)
+    peer = Peer(addresses=addresses, groups=tuple(spec.groups), prefix_lists=tuple(spec.prefix_lists),
+                unresolved=tuple(dict.fromkeys(unresolved)))
+    return Rule(spec.direction, "allow", protocol, ports, peer, spec.source, description=spec.description)
+
+
+def rule_addresses(values: Iterable[Any], source: SourceRef, unresolved: list[str]) -> AddressSet:
+    """A rule's CIDRs (security group or ACL); values known only at apply time go to ``unresolved``."""
+    texts: list[str] = []
+    for value in values:
+        if value == "":
+            continue
+        if is_unresolved(value):
+            unresolved.append("a CIDR is not known until apply")
+        else:
+            texts.append(str(value))
+    try:
+        return AddressSet.parse(*texts, strict=True)
+    except ValueError as exc:
+        raise InputError(str(exc), file=source.file, line=source.line,
+                         hint="AWS rule CIDRs must be network addresses") from None
+
+
+def check_family(cidrs: Iterable[Any], family: int, spec_source: SourceRef, field_name: str) -> None:
+    """IPv6 in an IPv4 field (or the reverse) is an error AWS would reject too."""
+    for cidr in cidrs:
+        if isinstance(cidr, str) and cidr and (":" in cidr) != (family == 6):
+            raise InputError(f"{field_name} holds {cidr!r}, which is not IPv{family}",
+                             file=spec_source.file, line=spec_source.line,
+                             hint=f"move it to the IPv{10 - family} field")
+
+
+def new_group(key: str, name: str, source: SourceRef, aliases: Iterable[str] = (),
+              vpc: str | None = None) -> EnforcementPoint:
+    return EnforcementPoint(kind="security-group", key=key, name=name, source=source,
+                            aliases={a for a in aliases if a}, vpc=vpc)
+
+
+ALLOW_ALL_EGRESS_V4_V6 = (("0.0.0.0/0",), ("::/0",))
+
+
+def default_egress(source: SourceRef) -> Rule:
+    """The allow-all egress rule AWS adds to a new group declared without egress rules (A3)."""
+    return Rule("egress", "allow", "all", ALL_PORTS,
+                Peer(addresses=AddressSet.parse("0.0.0.0/0", "::/0")), source,
+                description="default egress rule AWS adds when none is declared")

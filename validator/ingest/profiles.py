@@ -1,0 +1,99 @@
+"""Requirement profiles: the port paths Palette needs, as data from ``policies/profiles/*.yaml``.
+
+Nothing about Palette's ports is written in Python: each profile file lists its requirements with a
+citation, and a user can add profiles with ``--profiles-dir``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from validator.ingest.discover import read_text
+from validator.ingest.documents import load_document
+from validator.ingest.resources import resource_dir
+from validator.ingest.schemas import validate
+from validator.model.errors import InputError
+from validator.model.sets import PortSet, SourceRef
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    profile: str
+    source: str
+    destination: str
+    protocol: str
+    ports: PortSet
+    purpose: str
+    required: bool
+    citation: dict[str, str]
+    location: SourceRef
+    via_proxy: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "profile": self.profile, "source": self.source, "destination": self.destination,
+                "protocol": self.protocol, "ports": str(self.ports), "purpose": self.purpose,
+                "required": self.required, "via_proxy": self.via_proxy, "citation": self.citation,
+                "location": self.location.to_json()}
+
+
+@dataclass
+class Profile:
+    name: str
+    title: str
+    requirements: list[Requirement]
+    notes: list[str]
+    path: Path
+
+
+def _parse_ports(text: str, where: SourceRef) -> PortSet:
+    lo, _, hi = text.partition("-")
+    first, last = int(lo), int(hi or lo)
+    if not (0 <= first <= last <= 65535):
+        raise InputError(f"ports {text!r} are out of range or reversed", file=where.file, line=where.line)
+    return PortSet.range(first, last)
+
+
+def load_profile(path: Path, display: str) -> Profile:
+    doc = load_document(read_text(path, display), display)
+    validate(doc, "profile.schema.json", display)
+    reqs = []
+    seen: set[str] = set()
+    for row in doc["requirements"]:
+        where = SourceRef(display, getattr(row, "line", None), row["id"])
+        if row["id"] in seen:
+            raise InputError(f"requirement id {row['id']!r} appears twice", file=display, line=where.line)
+        seen.add(row["id"])
+        reqs.append(Requirement(row["id"], doc["profile"], row["source"], row["destination"], row["protocol"],
+                                _parse_ports(row["ports"], where), row["purpose"], row["required"],
+                                dict(row["citation"]), where, bool(row.get("via_proxy", False))))
+    return Profile(doc["profile"], doc["title"], reqs, list(doc.get("notes") or []), path)
+
+
+def available_profiles(extra_dirs: list[Path] | None = None) -> dict[str, Path]:
+    """Profile name → file, shipped first, then user directories (which may override)."""
+    found: dict[str, Path] = {}
+    for directory in [resource_dir("policies") / "profiles", *(extra_dirs or [])]:
+        for path in sorted(directory.glob("*.y*ml")):
+            found[path.stem] = path
+    return found
+
+
+def load_profiles(names: list[str], extra_dirs: list[Path] | None = None) -> list[Profile]:
+    known = available_profiles(extra_dirs)
+    profiles = []
+    for name in names:
+        if name not in known:
+            raise InputError(f"unknown profile {name!r}", hint=f"choose from {', '.join(sorted(known))}")
+        path = known[name]
+        profiles.append(load_profile(path, f"policies/profiles/{path.name}"
+                                     if path.parent == resource_dir("policies") / "profiles" else str(path)))
+    ids: dict[str, str] = {}
+    for profile in profiles:
+        for req in profile.requirements:
+            if req.id in ids and ids[req.id] != profile.name:
+                raise InputError(f"requirement id {req.id!r} is in profiles {ids[req.id]} and {profile.name}")
+            ids[req.id] = profile.name
+    return profiles

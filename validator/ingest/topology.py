@@ -1,0 +1,243 @@
+"""The topology file: which addresses and security groups play which Palette role.
+
+Config files say what is allowed; only the customer knows which group or subnet is the management
+platform and which is a workload cluster. ``palette-network.yaml`` (schema: schemas/topology.schema.json)
+says so. Each role becomes one or more ``Endpoint``s; requirements name roles, and ``bindings`` pairs
+their endpoints (per cluster where both sides are per cluster).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from validator.analysis.proxy_env import ProxySettings
+from validator.ingest.discover import read_text
+from validator.ingest.documents import line_of, load_document
+from validator.ingest.limits import DEFAULT_LIMITS, Limits
+from validator.ingest.schemas import validate
+from validator.model.errors import InputError
+from validator.model.sets import AddressSet, SourceRef
+
+# Public IPv4 space: everything but the special-purpose blocks of RFC 6890 that are never on the internet.
+_NOT_INTERNET = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+                 "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4")
+INTERNET = AddressSet.all_ipv4() - AddressSet.parse(*_NOT_INTERNET)
+
+IMDS = "169.254.169.254"
+CLUSTER_ROLES = ("workload", "workload-api", "workload-control-plane")
+SINGLE_ROLES = ("management", "browser", "vcenter", "registry", "pcg", "proxy")
+ROLES = SINGLE_ROLES + CLUSTER_ROLES
+ROLE_ALIASES = {"operators": "browser", "admin": "browser", "registries": "registry"}
+
+
+@dataclass
+class Endpoint:
+    """A named group of addresses playing one role, with the security groups on its interfaces."""
+
+    name: str
+    role: str
+    addresses: AddressSet
+    source: SourceRef
+    security_groups: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    subnets: tuple[str, ...] = ()  # subnet ids / addresses / names: which network ACL applies
+    cluster: str | None = None
+    port: int | None = None  # the port it serves on, where the topology overrides a requirement's
+    external: bool = False  # addresses outside the scanned configs (the internet, a SaaS)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "role": self.role, "cluster": self.cluster,
+               "addresses": self.addresses.ranges(), "hosts": list(self.hosts),
+               "security_groups": list(self.security_groups), "subnets": list(self.subnets),
+               "external": self.external, "location": self.source.to_json()}
+        settings = self.extra.get("proxy_settings")
+        if settings is not None:
+            out["proxy"] = dict(settings.to_json())
+            # does the instance metadata service (IMDS) bypass the proxy? Palette's docs require it.
+            out["proxy"]["imds_direct"] = all(settings.proxy_for(IMDS, None, 80, scheme).is_direct
+                                              for scheme in ("http", "https"))
+        if "config" in self.extra:
+            out["config"] = self.extra["config"]
+        return out
+
+
+@dataclass
+class FirewallPlacement:
+    """A firewall rule file and the endpoints behind it (traffic crossing its boundary meets its rules)."""
+
+    name: str
+    rules: str
+    protects: list[Endpoint]
+    source: SourceRef
+
+
+@dataclass
+class Topology:
+    path: str
+    profiles: list[str]
+    endpoints: list[Endpoint]
+    raw: dict[str, Any]
+    firewalls: list[FirewallPlacement] = field(default_factory=list)
+
+    def role(self, role: str) -> list[Endpoint]:
+        role = ROLE_ALIASES.get(role, role)
+        return [e for e in self.endpoints if e.role == role]
+
+    def bindings(self, source_role: str, destination_role: str) -> list[tuple[Endpoint, Endpoint]]:
+        """Every (source, destination) pair a requirement applies to; same cluster when both are per cluster."""
+        sources, destinations = self.role(source_role), self.role(destination_role)
+        pairs = []
+        for s in sources:
+            for d in destinations:
+                if s.cluster and d.cluster and s.cluster != d.cluster:
+                    continue
+                pairs.append((s, d))
+        return pairs
+
+    def endpoint(self, name: str) -> Endpoint | None:
+        return next((e for e in self.endpoints if e.name == name), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.path, "profiles": self.profiles,
+                "endpoints": [e.to_json() for e in self.endpoints],
+                "firewalls": [{"name": f.name, "rules": f.rules, "protects": [e.name for e in f.protects],
+                               "location": f.source.to_json()} for f in self.firewalls]}
+
+
+def _addresses(values: list[Any], filename: str, line: int | None) -> tuple[AddressSet, bool]:
+    line = line_of(values, line)
+    out = AddressSet()
+    external = False
+    for value in values:
+        text = str(value).strip()
+        if text.lower() == "internet":
+            out = out | INTERNET
+            external = True
+            continue
+        try:
+            out = out | AddressSet.parse(text)
+        except ValueError as exc:
+            raise InputError(str(exc), file=filename, line=line,
+                             hint="write an address, a CIDR such as 10.0.0.0/16, or 'internet'") from None
+    return out, external
+
+
+def _endpoint(value: Any, name: str, role: str, filename: str, cluster: str | None = None) -> Endpoint:
+    line = line_of(value)
+    if isinstance(value, list):
+        value = {"addresses": value}
+    addresses, external = _addresses(value.get("addresses") or [], filename, line)
+    if not addresses and value.get("hosts"):
+        addresses, external = INTERNET, True  # hostnames only: a service somewhere on the internet
+    return Endpoint(name=name, role=role, addresses=addresses, source=SourceRef(filename, line, name),
+                    security_groups=tuple(value.get("security_groups") or ()),
+                    hosts=tuple(value.get("hosts") or ()), subnets=tuple(value.get("subnets") or ()),
+                    cluster=cluster, external=external,
+                    extra={k: v for k, v in value.items() if k not in ("addresses", "security_groups", "hosts")})
+
+
+def _api(cluster: dict[str, Any], name: str, filename: str, nodes: Endpoint) -> Endpoint:
+    api = cluster.get("api")
+    line = line_of(cluster)
+    if api is None:
+        return Endpoint(f"{name}/api", "workload-api", nodes.addresses, SourceRef(filename, line, f"{name}.api"),
+                        security_groups=tuple(cluster.get("control_plane_security_groups")
+                                              or cluster.get("security_groups") or ()), cluster=name)
+    if isinstance(api, str):
+        host, _, port = api.rpartition(":") if api.count(":") == 1 or api.startswith("[") else (api, "", "")
+        host = host.strip("[]") or api
+        addresses, _ = _addresses([host], filename, line)
+        if port and not 1 <= int(port) <= 65535:
+            raise InputError(f"API port {port} is out of range 1-65535", file=filename, line=line)
+        return Endpoint(f"{name}/api", "workload-api", addresses, SourceRef(filename, line, f"{name}.api"),
+                        security_groups=tuple(cluster.get("control_plane_security_groups")
+                                              or cluster.get("security_groups") or ()),
+                        cluster=name, port=int(port) if port else None)
+    addresses, _ = _addresses(api["addresses"], filename, line_of(api, line))
+    return Endpoint(f"{name}/api", "workload-api", addresses, SourceRef(filename, line_of(api, line), f"{name}.api"),
+                    security_groups=tuple(api.get("security_groups") or cluster.get("security_groups") or ()),
+                    cluster=name, port=api.get("port"))
+
+
+def parse_topology(doc: Any, filename: str) -> Topology:
+    if doc is None:
+        raise InputError("topology file is empty", file=filename,
+                         hint="see the README's topology section for an example")
+    validate(doc, "topology.schema.json", filename)
+    endpoints: list[Endpoint] = [_endpoint(doc["management"], "management", "management", filename)]
+    for key, role in (("operators", "browser"), ("vcenter", "vcenter"), ("registries", "registry"), ("pcg", "pcg")):
+        if key in doc:
+            endpoints.append(_endpoint(doc[key], key, role, filename))
+    seen: dict[str, int | None] = {}
+    for cluster in doc["clusters"]:
+        name = cluster["name"]
+        if name in seen:
+            raise InputError(f"cluster name {name!r} is used twice (first at line {seen[name]})",
+                             file=filename, line=line_of(cluster), hint="cluster names must be unique")
+        seen[name] = line_of(cluster)
+        nodes = _endpoint({"addresses": cluster["nodes"], "security_groups": cluster.get("security_groups"),
+                           "subnets": cluster.get("subnets")}, name, "workload", filename, cluster=name)
+        nodes.source = SourceRef(filename, line_of(cluster), name)
+        nodes.extra = {k: v for k, v in cluster.items() if k in ("agent", "subnets", "kubernetes")}
+        endpoints.append(nodes)
+        api = _api(cluster, name, filename, nodes)
+        api.subnets = nodes.subnets
+        endpoints.append(api)
+        if "control_plane" in cluster or "control_plane_security_groups" in cluster:
+            cp_addresses, _ = _addresses(cluster.get("control_plane") or cluster["nodes"], filename, line_of(cluster))
+            endpoints.append(Endpoint(f"{name}/control-plane", "workload-control-plane", cp_addresses,
+                                      SourceRef(filename, line_of(cluster), f"{name}.control_plane"),
+                                      security_groups=tuple(cluster.get("control_plane_security_groups")
+                                                            or cluster.get("security_groups") or ()),
+                                      subnets=nodes.subnets, cluster=name))
+        else:
+            endpoints.append(Endpoint(f"{name}/control-plane", "workload-control-plane", nodes.addresses,
+                                      nodes.source, security_groups=nodes.security_groups, subnets=nodes.subnets,
+                                      cluster=name))
+        if "proxy" in cluster:
+            nodes.extra["proxy_settings"] = _proxy_settings(cluster["proxy"], filename)
+    for proxy in doc.get("proxies") or []:
+        endpoint = _endpoint(proxy, proxy["name"], "proxy", filename)
+        endpoint.port = proxy.get("port")
+        endpoint.extra = {k: proxy[k] for k in ("config",) if k in proxy}
+        if topology_names(endpoints, endpoint.name):
+            raise InputError(f"proxy name {endpoint.name!r} is already used", file=filename,
+                             line=endpoint.source.line, hint="names of clusters, proxies and roles must differ")
+        endpoints.append(endpoint)
+    for endpoint in endpoints:
+        if not endpoint.addresses:
+            raise InputError(f"{endpoint.name} has no addresses", file=filename, line=endpoint.source.line,
+                             hint="give 'addresses' (CIDRs or 'internet'): groups alone do not say where it is")
+    topology = Topology(filename, list(doc["profiles"]), endpoints, doc)
+    for fw in doc.get("firewalls") or []:
+        protects: list[Endpoint] = []
+        for name in fw["protects"]:
+            found = [e for e in endpoints if name in (e.name, e.cluster)] or topology.role(name)
+            if not found:
+                raise InputError(f"firewall {fw['name']}: {name!r} is neither an endpoint nor a role",
+                                 file=filename, line=line_of(fw["protects"], line_of(fw)),
+                                 hint=f"endpoints: {', '.join(e.name for e in endpoints)}")
+            protects.extend(e for e in found if e not in protects)
+        topology.firewalls.append(FirewallPlacement(fw["name"], fw["rules"], protects,
+                                                    SourceRef(filename, line_of(fw), fw["name"])))
+    return topology
+
+
+def topology_names(endpoints: list[Endpoint], name: str) -> bool:
+    return any(e.name == name for e in endpoints)
+
+
+def _proxy_settings(value: dict[str, Any], filename: str) -> ProxySettings:
+    """A cluster's HTTPS_PROXY / HTTP_PROXY / NO_PROXY, parsed as Palette's Go agent reads them."""
+    no_proxy = value.get("no_proxy")
+    if isinstance(no_proxy, list):
+        no_proxy = ",".join(str(v) for v in no_proxy)
+    return ProxySettings.parse(value.get("https"), value.get("http"), no_proxy,
+                               source=SourceRef(filename, line_of(value), "proxy"))
+
+
+def load_topology(path: Path, display: str, limits: Limits = DEFAULT_LIMITS) -> Topology:
+    return parse_topology(load_document(read_text(path, display), display, limits), display)

@@ -1,0 +1,213 @@
+"""The default, embedded engine: regorus (``gordon-to-regorus``), in-process, no server.
+
+Chosen by measurement (see docs/engines.md): fastest in-process engine here and identical answers to
+OPA on the conformance cases it supports. Results go through ``eval_query_as_json`` because the dict API
+crashes on sets of arrays/objects. OPA builtins regorus lacks are registered as Python extensions
+(``extensions.py``); builtins that reach the network or the host are replaced by stubs that refuse.
+regorus has no instruction or time limit, so ``timeout`` runs each evaluation in a child process that is
+killed when the limit passes.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import multiprocessing
+import re
+from typing import Any
+
+import regorus
+
+from validator.model.errors import InputError
+from validator.policy.engine.extensions import (
+    EXTENSIONS,
+    SANDBOXED,
+    SHIM_CALL,
+    SHIM_FILE,
+    SHIM_MODULE,
+    SHIM_PACKAGE,
+    sandbox_stub,
+)
+from validator.policy.engine.rego_ast import ModuleInfo, check_sandbox, parse_module
+
+_LOCATION = re.compile(r"-->\s*(?P<file>.+?):(?P<line>\d+):(?P<col>\d+)\s*$", re.MULTILINE)
+_EXTENSION_PREFIX = re.compile(r"^extension '[^']+' raises Python error: (?:\w+Error: )?")
+_SHIMMED = "net.cidr_contains_matches"
+
+
+def _message(exc: Exception) -> str:
+    text = str(exc).split("Stack backtrace:")[0]
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("error:")]
+    message = lines[0][len("error:"):].strip() if lines else (text.strip().splitlines() or ["error"])[0]
+    return _EXTENSION_PREFIX.sub("", message)
+
+
+def rego_error(exc: Exception, default_file: str | None = None) -> InputError:
+    """Turn a regorus error (multi-line, with a Rust backtrace) into one located InputError."""
+    text = str(exc).split("Stack backtrace:")[0]
+    match = _LOCATION.search(text)
+    message = _message(exc)
+    if match and match["file"] != SHIM_FILE:
+        return InputError(f"Rego error: {message}", file=match["file"], line=int(match["line"]),
+                          column=int(match["col"]))
+    return InputError(f"Rego error: {message}", file=default_file)
+
+
+def new_regorus_engine() -> regorus.Engine:
+    """A regorus engine with the missing OPA builtins registered and the sandboxed ones stubbed out."""
+    engine = regorus.Engine()
+    for name, (nargs, func) in EXTENSIONS.items():
+        engine.add_extension(name, nargs, func)
+    for name, (nargs, _reason) in SANDBOXED.items():
+        engine.add_extension(name, nargs, sandbox_stub(name))
+    return engine
+
+
+def shim_source(source: str, info: ModuleInfo) -> str:
+    """Adapt calls to our extensions so regorus can run them, keeping columns where possible.
+
+    ``net.cidr_contains_matches`` is renamed to the same-length shim (see extensions.SHIM_CALL), and the
+    legacy output-argument form ``f(a, x)`` of an extension (which regorus only supports for its own
+    builtins) becomes ``x = f(a)``.
+    """
+    raw = bytearray(source.encode())
+    changed = False
+    needle = _SHIMMED.encode()
+    for call in info.calls:
+        if call.name == _SHIMMED and raw[call.offset:call.offset + len(needle)] == needle:
+            raw[call.offset:call.offset + len(needle)] = SHIM_CALL.encode()
+            changed = True
+    outputs = [call for call in info.calls
+               if call.name in EXTENSIONS and call.statement and call.last_var and call.end > 0
+               and len(call.args) == EXTENSIONS[call.name][0] + 1]
+    for call in sorted(outputs, key=lambda c: c.offset, reverse=True):
+        head = bytes(raw[call.offset:call.args[-1][0]]).rstrip()   # "f(a, b," or "f("
+        head = head[:-1].rstrip() if head.endswith(b",") else head
+        raw[call.offset:call.end] = f"{call.last_var} = ".encode() + head + b")"
+        changed = True
+    return raw.decode() if changed else source
+
+
+class RegorusEngine:
+    """Embedded regorus; ``timeout`` (seconds) bounds each evaluation (None: no limit)."""
+
+    name = "regorus"
+
+    def __init__(self, timeout: float | None = None) -> None:
+        self.version = importlib.metadata.version("gordon-to-regorus")
+        self.timeout = timeout
+        self._engine = new_regorus_engine()
+        self._pristine: regorus.Engine | None = None
+        self._modules: dict[str, str] = {}
+        self._data: list[dict[str, Any]] = []
+        self._infos: dict[str, ModuleInfo] = {}
+        self._shimmed = False
+
+    @property
+    def description(self) -> str:
+        return f"regorus {self.version} (gordon-to-regorus, embedded)"
+
+    def load(self, modules: dict[str, str], data: dict[str, Any]) -> None:
+        infos = [parse_module(name, source) for name, source in modules.items()]
+        check_sandbox(infos)
+        for info in infos:
+            self._infos[info.file] = info
+            source = shim_source(modules[info.file], info)
+            if SHIM_CALL in source and SHIM_CALL not in modules[info.file] and not self._shimmed:
+                self._engine.add_policy(SHIM_FILE, SHIM_MODULE)
+                self._shimmed = True
+            try:
+                self._engine.add_policy(info.file, source)
+            except RuntimeError as exc:
+                raise rego_error(exc, info.file) from None
+        self._modules.update(modules)
+        if data:
+            self._engine.add_data_json(json.dumps(data))
+            self._data.append(data)
+        try:  # regorus compiles lazily: force it now so unsafe variables, conflicts... fail at load
+            self._engine.eval_query_as_json("true")
+        except RuntimeError as exc:
+            raise rego_error(exc) from None
+        self._pristine = self._engine.clone()
+
+    def evaluate(self, query: str, input_doc: Any = None) -> Any:
+        """Value of ``query`` (first result), None when undefined; ``input_doc`` None = no input."""
+        if self.timeout is not None:
+            return _evaluate_in_child(self, query, input_doc)
+        return self._evaluate_here(query, input_doc)
+
+    def _evaluate_here(self, query: str, input_doc: Any) -> Any:
+        if input_doc is None:
+            engine = (self._pristine or self._engine).clone()
+        else:
+            engine = self._engine
+            engine.set_input_json(json.dumps(input_doc))
+        try:
+            raw = json.loads(engine.eval_query_as_json(query))
+        except RuntimeError as exc:
+            raise self.evaluation_error(exc, query) from None
+        results = raw.get("result") or []
+        if not results:
+            return None
+        value = results[0]["expressions"][0]["value"]
+        if self._shimmed:
+            _strip_shim(query, value)
+        return value
+
+    def evaluation_error(self, exc: Exception, query: str) -> InputError:
+        """An InputError naming the rule (data.pkg.rule) where evaluation failed."""
+        error = rego_error(exc)
+        info = self._infos.get(error.file or "")
+        rule = info.rule_at(error.line) if info is not None and error.line else None
+        where = f"rule data.{info.package}.{rule.name}" if info is not None and rule is not None else query
+        error.message = f"evaluation error in {where}: {error.message.removeprefix('Rego error: ')}"
+        return error
+
+
+def _strip_shim(query: str, value: Any) -> None:
+    if query.strip() == "data" and isinstance(value, dict):
+        value.pop(SHIM_PACKAGE, None)
+
+
+def _child(modules: dict[str, str], data: list[dict[str, Any]], query: str, input_doc: Any,
+           conn: Any) -> None:
+    try:
+        engine = RegorusEngine()
+        for index, part in enumerate(data or [{}]):
+            engine.load(modules if index == 0 else {}, part)
+        conn.send(("ok", engine._evaluate_here(query, input_doc)))
+    except InputError as exc:
+        conn.send(("input-error", (exc.message, exc.file, exc.line, exc.column, exc.hint)))
+    except Exception as exc:  # pragma: no cover - reported to the parent as one line
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def _evaluate_in_child(engine: RegorusEngine, query: str, input_doc: Any) -> Any:
+    """Evaluate in a child process and kill it when ``engine.timeout`` passes."""
+    methods = multiprocessing.get_all_start_methods()
+    context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    parent, child = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(engine._modules, engine._data, query, input_doc, child),
+                              daemon=True)
+    process.start()
+    child.close()
+    try:
+        if not parent.poll(engine.timeout):
+            raise InputError(f"policy evaluation of {query} exceeded the time limit of {engine.timeout:g} s",
+                             hint="raise the policy time limit or simplify the policy")
+        status, payload = parent.recv()
+    except EOFError:
+        raise InputError(f"policy evaluation of {query} ended without an answer") from None
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join()
+        parent.close()
+    if status == "ok":
+        return payload
+    if status == "input-error":
+        message, file, line, column, hint = payload
+        raise InputError(message, file=file, line=line, column=column, hint=hint)
+    raise InputError(f"policy evaluation of {query} failed: {payload}")
