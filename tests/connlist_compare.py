@@ -12,8 +12,8 @@ import ipaddress
 import re
 from collections.abc import Iterable
 
-from validator.analysis.netpol import ALL_CONN, NO_CONN, Conn
-from validator.ingest.loaders.kubernetes import PROTOCOLS, Cluster, LabelSelector, Requirement, Workload
+from validator.model.connections import ALL_CONN, NO_CONN, Conn
+from validator.model.kubernetes import PROTOCOLS, Cluster, LabelSelector, SelectorRequirement, Workload
 from validator.model.sets import PortSet
 
 WPeer = tuple[str, str]  # ("w", "ns/name[Kind]")
@@ -188,7 +188,7 @@ def _term_matches(term: str, w: Workload) -> bool:
         return True
     m = re.fullmatch(r"!has\((.+)\)", term)
     if m:
-        return LabelSelector((), (Requirement(m.group(1), "DoesNotExist", frozenset()),)).matches(w.labels)
+        return LabelSelector((), (SelectorRequirement(m.group(1), "DoesNotExist", frozenset()),)).matches(w.labels)
     m = re.fullmatch(r"has\((.+)\)", term)
     if m:
         return m.group(1) in w.labels

@@ -11,8 +11,9 @@ import yaml
 from typer.testing import CliRunner
 
 from validator.cli import app, register
-from validator.ingest.loaders.kubernetes import NAME_LABEL, load_cluster
+from validator.ingest.loaders.kubernetes import load_cluster
 from validator.model.errors import InputError
+from validator.model.kubernetes import NAME_LABEL
 
 register()  # every command on ``app``
 

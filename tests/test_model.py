@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from validator.model.flows import Box
-from validator.model.sets import V6_OFFSET, AddressSet, IntervalSet, PortSet, normalize_protocol
+from validator.model.rules import normalize_protocol
+from validator.model.sets import V6_OFFSET, AddressSet, IntervalSet, PortSet
 
 small = st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60)).map(lambda t: (min(t), max(t))), max_size=6)
 

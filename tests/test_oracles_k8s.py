@@ -13,7 +13,8 @@ import yaml
 from tests.connlist_compare import compare, facts_of, parse_connlist, parse_fw_rules
 from validator.analysis.connectivity import connectivity
 from validator.analysis.netpol import NetpolModel
-from validator.ingest.loaders.kubernetes import Cluster, finish, load_cluster, load_file
+from validator.ingest.loaders.kubernetes import load_cluster, load_file
+from validator.model.kubernetes import Cluster, finish
 
 ORACLES = Path(__file__).parent / "oracles"
 NPA = ORACLES / "netpol-analyzer"

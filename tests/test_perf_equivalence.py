@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from validator.analysis import graph as graph_mod
-from validator.analysis import reach
+from validator.analysis import layers_ordered
 from validator.cli.pipeline import Options, run
 from validator.report import json_report
 
@@ -34,10 +34,10 @@ def test_rule_index_and_direct_hop_match_the_full_scan(network: Path, monkeypatc
     fast = json_report.render(run(Options(path=network)))
 
     def scan_all(graph, layer, first_match, pending, protocol):  # type: ignore[no-untyped-def]
-        return reach._compile(graph, layer, first_match)  # every rule of the layer, as before the index
+        return layers_ordered._compile(graph, layer, first_match)  # every rule of the layer, as before the index
 
-    monkeypatch.setattr(reach, "_relevant", scan_all)
-    monkeypatch.setattr(graph_mod.NetworkGraph, "_forwarders", lambda self: {"never-a-node"})
+    monkeypatch.setattr(layers_ordered, "_relevant", scan_all)
+    monkeypatch.setattr(graph_mod.NetworkGraph, "forwarders", lambda self: {"never-a-node"})
     slow = json_report.render(run(Options(path=network)))
     assert fast == slow
     verdicts = {r["verdict"] for r in json.loads(fast)["results"]}

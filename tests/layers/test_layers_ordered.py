@@ -7,8 +7,10 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from validator.analysis.ordered import Box, OrderedRule, coalesce, evaluate
-from validator.model.sets import AddressSet, PortSet, SourceRef
+from validator.analysis.ordered import OrderedRule, coalesce, evaluate
+from validator.model.flows import Box
+from validator.model.rules import SourceRef
+from validator.model.sets import AddressSet, PortSet
 
 # tiny universe: addresses 0..15 (0.0.0.0-0.0.0.15), ports 0..7 — small enough to enumerate in the oracle
 N_ADDR, N_PORT = 16, 8

@@ -12,9 +12,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from validator.analysis.proxy_env import ProxySettings, ProxyURL, parse_no_proxy
+from validator.analysis.proxy_env import proxy_for
 from validator.model.errors import InputError
-from validator.model.sets import AddressSet, SourceRef
+from validator.model.proxy_settings import ProxySettings, ProxyURL, parse_no_proxy
+from validator.model.rules import SourceRef
+from validator.model.sets import AddressSet
 
 PORTS = {"http": 80, "https": 443}
 
@@ -24,7 +26,7 @@ def route(settings: ProxySettings, url: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or PORTS.get(parts.scheme, 0)
-    r = settings.proxy_for(host, None, port, scheme=parts.scheme)
+    r = proxy_for(settings, host, None, port, scheme=parts.scheme)
     if r.proxy is None:
         return "<nil>"
     p = r.proxy
@@ -91,7 +93,7 @@ USE_PROXY = [
 @pytest.mark.parametrize(("host", "use_proxy"), USE_PROXY)
 def test_go_use_proxy_table(host: str, use_proxy: bool) -> None:
     settings = ProxySettings.parse(None, "http://proxy.corp:3128", GO_NO_PROXY)
-    r = settings.proxy_for(host, None, 80, scheme="http")
+    r = proxy_for(settings, host, None, 80, scheme="http")
     assert (r.proxy is not None) is use_proxy
     if not use_proxy and host not in ("localhost", "127.0.0.1", "127.0.0.2", "[::1]"):
         assert r.bypass is not None  # the evidence names the NO_PROXY entry
@@ -110,18 +112,18 @@ def test_go_use_proxy_table_as_address_sets(host: str, use_proxy: bool) -> None:
     # IP hosts given as one-address AddressSets must route exactly like the IP literal
     addr = AddressSet.parse(host.strip("[]"))
     settings = ProxySettings.parse(None, "http://proxy.corp:3128", GO_NO_PROXY)
-    r = settings.proxy_for(None, addr, 80, scheme="http")
+    r = proxy_for(settings, None, addr, 80, scheme="http")
     assert (r.proxy is not None) is use_proxy
     assert r.proxied == (addr if use_proxy else AddressSet())
 
 
 def test_go_invalid_and_all_no_proxy() -> None:
     bad = ProxySettings.parse(None, "http://p:3128", ":1")
-    assert bad.proxy_for("example.com", None, 80, "http").proxy is not None
+    assert proxy_for(bad, "example.com", None, 80, "http").proxy is not None
     star = ProxySettings.parse(None, "http://p:3128", "foo.com, *")
     for host, _ in USE_PROXY:
-        assert star.proxy_for(host, None, 80, "http").proxy is None
-    assert star.proxy_for(None, AddressSet.everything(), 443, "http").direct == AddressSet.everything()
+        assert proxy_for(star, host, None, 80, "http").proxy is None
+    assert proxy_for(star, None, AddressSet.everything(), 443, "http").direct == AddressSet.everything()
 
 
 def test_entry_classification() -> None:
@@ -144,14 +146,14 @@ def test_palette_sample_no_proxy() -> None:
     sample = ".spectrocloud.com,.svc,.cluster.local,10.96.0.0/12,192.168.0.0/16,localhost,kubernetes," \
              "169.254.169.254"
     s = ProxySettings.parse("http://user:secret@10.0.5.10:3128", "http://10.0.5.10:3128", sample)
-    direct = s.proxy_for("api.spectrocloud.com", None, 443)
+    direct = proxy_for(s, "api.spectrocloud.com", None, 443)
     assert direct.proxy is None and direct.bypass is not None and direct.bypass.text == ".spectrocloud.com"
-    proxied = s.proxy_for("registry.k8s.io", None, 443)
+    proxied = proxy_for(s, "registry.k8s.io", None, 443)
     assert proxied.proxy is not None and proxied.proxy.host == "10.0.5.10" and proxied.proxy.port == 3128
-    imds = s.proxy_for(None, AddressSet.parse("169.254.169.254"), 80, "http")
+    imds = proxy_for(s, None, AddressSet.parse("169.254.169.254"), 80, "http")
     assert imds.proxy is None and imds.bypass is not None and imds.bypass.text == "169.254.169.254"
     # an address set straddling the service CIDR: partial, and which part goes where
-    r = s.proxy_for(None, AddressSet.parse("10.96.0.0/11"), 443)
+    r = proxy_for(s, None, AddressSet.parse("10.96.0.0/11"), 443)
     assert r.partial
     assert r.direct == AddressSet.parse("10.96.0.0/12")
     assert r.proxied == AddressSet.parse("10.112.0.0/12")
@@ -160,10 +162,10 @@ def test_palette_sample_no_proxy() -> None:
 
 def test_no_fallback_between_schemes_and_port_specific_entries() -> None:
     s = ProxySettings.parse(None, "http://p:3128", "msg.spectrocloud.com:4222")
-    assert s.proxy_for("msg.spectrocloud.com", None, 443, "https").proxy is None
-    assert "HTTPS_PROXY is not set" in s.proxy_for("msg.spectrocloud.com", None, 443, "https").reason
-    assert s.proxy_for("msg.spectrocloud.com", None, 4222, "http").proxy is None
-    assert s.proxy_for("msg.spectrocloud.com", None, 443, "http").proxy is not None
+    assert proxy_for(s, "msg.spectrocloud.com", None, 443, "https").proxy is None
+    assert "HTTPS_PROXY is not set" in proxy_for(s, "msg.spectrocloud.com", None, 443, "https").reason
+    assert proxy_for(s, "msg.spectrocloud.com", None, 4222, "http").proxy is None
+    assert proxy_for(s, "msg.spectrocloud.com", None, 443, "http").proxy is not None
 
 
 def test_proxy_url_defaults_and_secrets() -> None:
@@ -188,7 +190,7 @@ def test_settings_serialise() -> None:
     data = json.loads(json.dumps(s.to_json()))
     assert data["https_proxy"]["port"] == 3128 and data["http_proxy"] is None
     assert [e["kind"] for e in data["no_proxy"]] == ["domain", "cidr"]
-    r = s.proxy_for(None, AddressSet.parse("10.0.0.0/7"), 443)
+    r = proxy_for(s, None, AddressSet.parse("10.0.0.0/7"), 443)
     rj = json.loads(json.dumps(r.to_json()))
     assert rj["partial"] is True and rj["direct"] == ["10.0.0.0/8"] and rj["proxied"] == ["11.0.0.0/8"]
 
@@ -205,4 +207,4 @@ def test_from_env_precedence_like_go() -> None:
 
 def test_ipv4_mapped_loopback_is_never_proxied() -> None:
     s = ProxySettings.parse("http://p:3128", None, "")
-    assert s.proxy_for("::ffff:127.0.0.1", None, 443).proxy is None
+    assert proxy_for(s, "::ffff:127.0.0.1", None, 443).proxy is None

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from validator.analysis.proxy_env import ProxySettings
+from validator.analysis.proxy_env import proxy_for
+from validator.model.proxy_settings import ProxySettings
 
 GO = shutil.which("go")
 pytestmark = pytest.mark.skipif(GO is None, reason="go is not installed")
@@ -49,7 +50,7 @@ def go_answers(binary: Path, https: str | None, http: str | None, no_proxy: str,
 def ours(settings_: ProxySettings, url: str) -> str:
     parts = urlsplit(url)
     port = parts.port or {"http": 80, "https": 443}[parts.scheme]
-    route = settings_.proxy_for(parts.hostname or "", None, port, scheme=parts.scheme)
+    route = proxy_for(settings_, parts.hostname or "", None, port, scheme=parts.scheme)
     if route.proxy is None:
         return "<nil>"
     p = route.proxy

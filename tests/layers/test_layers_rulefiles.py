@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from validator.analysis.proxy_decision import ProxyPolicy
+from validator.analysis.layers_ordered import evaluate_firewall
+from validator.analysis.layers_proxy import decide_proxy
+from validator.analysis.proxy_rules import decide
 from validator.ingest.loaders.firewall import load_firewall, parse_firewall_text
-from validator.ingest.loaders.proxy_rules import decide, load_proxy_rules, parse_proxy_rules_text
+from validator.ingest.loaders.proxy_rules import load_proxy_rules, parse_proxy_rules_text
 from validator.ingest.loaders.squid import load_squid
 from validator.model.errors import InputError
 from validator.model.sets import AddressSet, PortSet
@@ -66,11 +68,10 @@ def test_proxy_rules_ip_hosts_need_addresses() -> None:
     assert d.verdict == "allow" and d.rule is not None and d.rule.line == yaml_line(path, "- name: palette")
 
 
-def test_both_proxy_kinds_satisfy_the_protocol() -> None:
-    kinds: list[ProxyPolicy] = [load_proxy_rules(DATA / "proxy-rules.yaml"),
-                                load_squid(DATA / "squid-default.conf")]
+def test_both_proxy_kinds_decide_through_one_entry_point() -> None:
+    kinds = [load_proxy_rules(DATA / "proxy-rules.yaml"), load_squid(DATA / "squid-default.conf")]
     for k in kinds:
-        d = k.decide(A("127.0.0.1"), "api.spectrocloud.com", A("44.232.106.120"), 443, "CONNECT")
+        d = decide_proxy(k, A("127.0.0.1"), "api.spectrocloud.com", A("44.232.106.120"), 443, "CONNECT")
         assert d.verdict in ("allow", "deny")
         json.dumps(k.to_json())
 
@@ -102,7 +103,7 @@ def test_firewall_first_match_with_zones() -> None:
     path = DATA / "firewall.yaml"
     fw = load_firewall(path)
     assert fw.stateful and fw.default_action == "deny"
-    res = fw.evaluate(A("10.10.0.0/16"), A("44.232.106.120"), "tcp", PortSet.range(443))
+    res = evaluate_firewall(fw, A("10.10.0.0/16"), A("44.232.106.120"), "tcp", PortSet.range(443))
     assert res.verdict == "partial"
     # the bad subnet is denied by the earlier rule even though the later allow also covers it
     denied = res.denied
@@ -114,13 +115,13 @@ def test_firewall_first_match_with_zones() -> None:
 
 def test_firewall_default_and_ports() -> None:
     fw = load_firewall(DATA / "firewall.yaml")
-    res = fw.evaluate(A("10.10.0.0/24"), A("44.232.106.120"), "tcp", PortSet.range(4222))
+    res = evaluate_firewall(fw, A("10.10.0.0/24"), A("44.232.106.120"), "tcp", PortSet.range(4222))
     assert res.verdict == "deny" and res.default_decided
-    res = fw.evaluate(A("10.20.0.0/24"), A("10.10.0.0/16"), "tcp", PortSet([(6443, 6443), (10250, 10250),
+    res = evaluate_firewall(fw, A("10.20.0.0/24"), A("10.10.0.0/16"), "tcp", PortSet([(6443, 6443), (10250, 10250),
                                                                               (22, 22)]))
     assert res.verdict == "partial"
     assert [str(b.ports) for b in res.allowed] == ["6443,10250"]
-    res = fw.evaluate(A("10.20.0.0/24"), A("10.10.0.0/16"), "udp", PortSet.range(6443))
+    res = evaluate_firewall(fw, A("10.20.0.0/24"), A("10.10.0.0/16"), "udp", PortSet.range(6443))
     assert res.verdict == "deny"  # tcp rule does not match udp
 
 

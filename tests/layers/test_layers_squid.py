@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from validator.ingest.loaders.squid import decide, load_squid, match_domain, parse_squid_text, ssl_bump_decision
+from validator.analysis.squid import decide, match_domain, ssl_bump_decision
+from validator.ingest.loaders.squid import load_squid, parse_squid_text
 from validator.model.errors import InputError
 from validator.model.sets import AddressSet, PortSet
 

@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from squid_oracle import COMPAT_PRELUDE, SQUID, Squid
 
-from validator.ingest.loaders.squid import decide, parse_squid_text
+from validator.analysis.squid import decide
+from validator.ingest.loaders.squid import parse_squid_text
 from validator.model.sets import AddressSet
 
 pytestmark = pytest.mark.skipif(SQUID is None, reason="squid is not installed")

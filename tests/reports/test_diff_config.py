@@ -115,7 +115,7 @@ def test_shipped_examples_and_hook_definitions_are_valid() -> None:
     from report_helpers import ROOT
 
     from validator.ingest.config import load_config
-    from validator.model.waivers import load_waivers
+    from validator.ingest.waivers import load_waivers
 
     examples = ROOT / "docs" / "examples"
     assert load_waivers(examples / "palette-policy-waivers.yaml")[0].owner == "netops@example.com"

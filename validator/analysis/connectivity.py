@@ -8,23 +8,12 @@ nor external-to-external pairs. Output order is sorted, so runs are diffable.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 
-from validator.analysis.netpol import Conn, NetpolModel
-from validator.ingest.loaders.kubernetes import Cluster
+from validator.analysis.netpol import NetpolModel
+from validator.analysis.netpol_pairs import group_pairs
+from validator.model.connections import Conn, Connection
+from validator.model.kubernetes import Cluster
 from validator.model.sets import V4_MAX, V6_OFFSET, AddressSet
-
-
-@dataclass(frozen=True)
-class Connection:
-    src: str
-    dst: str
-    conn: Conn
-    src_external: bool = False
-    dst_external: bool = False
-
-    def to_json(self) -> dict[str, object]:
-        return {"src": self.src, "dst": self.dst, "conn": str(self.conn)}
 
 
 def _ip(value: int) -> str:
@@ -52,7 +41,7 @@ def connectivity(model: NetpolModel) -> list[Connection]:
     unique = len(every) == len(set(every))  # then every (src, dst) name pair comes up once
     found: dict[tuple[str, str], Conn] = {}
     out: list[Connection] = []
-    for ssub, dsub, conn in model.group_pairs():
+    for ssub, dsub, conn in group_pairs(model):
         for s in ssub:
             snames = names[s]
             s_ext = external[s]

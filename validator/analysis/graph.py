@@ -15,9 +15,11 @@ from typing import Any
 
 import networkx as nx
 
-from validator.ingest.topology import Endpoint, Topology
 from validator.model.errors import InputError
-from validator.model.sets import AddressSet, EnforcementPoint, Inventory, Peer, Rule, SourceRef
+from validator.model.inventory import Inventory
+from validator.model.rules import EnforcementPoint, Peer, Rule, SourceRef
+from validator.model.sets import AddressSet
+from validator.model.topology import Endpoint, Topology
 
 
 @dataclass
@@ -59,11 +61,12 @@ class NetworkGraph:
     members: dict[str, AddressSet]
     firewall_points: dict[str, EnforcementPoint] = field(default_factory=dict)
     subnet_alias: dict[str, str] = field(default_factory=dict)
-    # per endpoint name: the cluster's NetworkPolicy model and the pods that play its role (agent, serving)
+    # per endpoint name: the cluster's NetworkPolicy model, the pods that play its role (agent, serving) and
+    # the manifests folder (``pods.place_pods``)
     pods: dict[str, tuple[Any, list[Any], str]] = field(default_factory=dict)
     _peer_cache: dict[int, tuple[AddressSet, tuple[str, ...]]] = field(default_factory=dict)
     _forwarders_cache: tuple[int, set[str]] | None = None
-    # reach.py's per-layer rule index (perf), keyed by (point keys, direction, protocol, ports)
+    # layers_ordered.py's per-layer rule index (perf), keyed by (point keys, direction, protocol, ports)
     rule_index: dict[tuple[object, ...], object] = field(default_factory=dict)
 
     @property
@@ -114,7 +117,7 @@ class NetworkGraph:
             out[acl.key] = (acl, prev[1] | scope if prev else scope)
         return list(out.values())
 
-    def _forwarders(self) -> set[str]:
+    def forwarders(self) -> set[str]:
         """Nodes marked ``forwards``, computed once per node count (perf: paths() runs per binding)."""
         count = self.graph.number_of_nodes()
         if self._forwarders_cache is None or self._forwarders_cache[0] != count:
@@ -176,44 +179,6 @@ class NetworkGraph:
                 out.append(self.firewall_points[placement.name])
         return out
 
-    def route(self, src: Endpoint, dst: Endpoint, port: int, via_proxy: bool) -> list[Hop]:
-        """The hops traffic takes: through the client's HTTPS proxy when its settings send it there (not
-        excluded by NO_PROXY), else direct. The proxy's own access rules end the first hop."""
-        settings = src.extra.get("proxy_settings")
-        if not (via_proxy and settings is not None):
-            return self.paths(src, dst)[0]
-        host = dst.hosts[0] if dst.hosts else None
-        routed = settings.proxy_for(host, None if host else dst.addresses, port, scheme="https")
-        if routed.proxy is None:
-            hops = self.paths(src, dst)[0]
-            hops[0].note = f"direct, not through the proxy: {routed.reason}"
-            return hops
-        proxy = self.proxy_endpoint(routed.proxy)
-        to_proxy = self.direct_hop(src, proxy)
-        to_proxy.port = routed.proxy.port
-        to_proxy.note = f"through the proxy {routed.proxy} ({routed.reason})"
-        config = self.proxy_config(proxy)
-        to_proxy.layers.append(Layer(f"proxy {proxy.name} access rules", "proxy", "ingress", [], proxy,
-                                     proxy=config, context={"hosts": list(dst.hosts) or [None], "dst": dst.addresses,
-                                                            "port": port, "method": "CONNECT"}))
-        onward = self.direct_hop(proxy, dst)
-        onward.note = f"the proxy {proxy.name} connects to {dst.name}"
-        self.graph.add_edge(src.name, proxy.name)
-        self.graph.add_edge(proxy.name, dst.name)
-        return [to_proxy, onward]
-
-    def proxy_endpoint(self, url: Any) -> Endpoint:
-        """The topology's proxy that a proxy URL points at (by address or name), else a stand-in."""
-        address = url.address
-        for endpoint in self.topology.role("proxy"):
-            if (address is not None and endpoint.addresses.covers(address)) or endpoint.name == url.host:
-                return endpoint
-        stand_in = Endpoint(f"proxy {url.host}", "proxy", address or AddressSet(), self.topology_source,
-                            external=True)
-        if not stand_in.addresses:
-            stand_in.addresses = AddressSet.everything()
-        return stand_in
-
     def proxy_config(self, proxy: Endpoint) -> Any:
         path = proxy.extra.get("config")
         if path is None:
@@ -224,29 +189,6 @@ class NetworkGraph:
                              f"was loaded", file=self.topology.path, line=proxy.source.line,
                              hint=f"loaded proxy configs: {', '.join(sorted(self.inventory.proxy_configs)) or 'none'}")
         return config
-
-    def paths(self, src: Endpoint, dst: Endpoint) -> list[list[Hop]]:
-        """Every way from src to dst (simple paths), each as its hops.
-
-        Only forwarders (proxies, firewalls: nodes marked ``forwards``) may stand between the two ends;
-        an ordinary endpoint is a destination, not a router.
-        """
-        if src.name == dst.name:  # within one group of nodes (node to node)
-            return [[self.direct_hop(src, dst)]]
-        if not self.graph.has_edge(src.name, dst.name):
-            self.graph.add_edge(src.name, dst.name)
-        forwarders = self._forwarders()
-        if not forwarders - {src.name, dst.name}:  # perf: nothing can stand between them, one direct hop
-            return [[self.direct_hop(src, dst)]]
-        allowed = {src.name, dst.name} | forwarders
-        view = self.graph.subgraph(allowed)
-        out = []
-        for nodes in nx.all_simple_paths(view, src.name, dst.name, cutoff=3):
-            hops = []
-            for a, b in zip(nodes, nodes[1:], strict=False):
-                hops.append(self.direct_hop(self.graph.nodes[a]["endpoint"], self.graph.nodes[b]["endpoint"]))
-            out.append(hops)
-        return out
 
 
 def _resolve_groups(topology: Topology, alias: dict[str, str], inventory: Inventory) -> None:
@@ -276,60 +218,6 @@ def _resolve_groups(topology: Topology, alias: dict[str, str], inventory: Invent
                                  file=topology.path, line=endpoint.source.line, hint=hint)
 
 
-AGENT_NAMESPACE_PREFIX = "cluster-"  # Palette's agent runs in namespace cluster-<cluster uid>
-
-
-def _kubernetes_pods(inventory: Inventory, topology: Topology) -> dict[str, tuple[Any, list[Any], str]]:
-    """Each endpoint whose topology names a manifests folder: the folder's NetworkPolicy model and the pods
-    that play the endpoint's role — the agent in a workload cluster (``agent``; default: the pods of the
-    ``cluster-*`` namespaces), the serving pods of a self-hosted management cluster (``serves``). Pods the
-    manifests do not declare (Palette deploys the agent itself) are added from the topology's labels."""
-    from validator.analysis.netpol import NetpolModel
-    from validator.ingest.loaders.kubernetes import Cluster, LabelSelector, Workload, add_documents, finish
-
-    out: dict[str, tuple[Any, list[Any], str]] = {}
-    for endpoint in topology.endpoints:
-        folder = endpoint.extra.get("kubernetes")
-        if not folder or endpoint.role not in ("workload", "management"):
-            continue
-        prefix = folder.rstrip("/") + "/"
-        files = sorted(f for f in inventory.kubernetes_files if f.startswith(prefix) or f == folder)
-        if not files:
-            raise InputError(f"{endpoint.name}: no Kubernetes manifests under {folder!r}", file=topology.path,
-                             line=endpoint.source.line, hint="give the folder (relative to the scanned folder) "
-                             "that holds this cluster's NetworkPolicies")
-        cluster = Cluster()
-        for rel in files:
-            add_documents(inventory.kubernetes_files[rel], cluster, rel)
-        wanted = endpoint.extra.get("agent") if endpoint.role == "workload" else None
-        roles = [wanted] if wanted else list(endpoint.extra.get("serves") or [])
-        found: list[Any] = []
-        for spec in roles:
-            selector = LabelSelector(tuple(sorted((spec.get("labels") or {}).items())))
-            match = [w for w in cluster.workloads if w.namespace == spec["namespace"]
-                     and selector.matches(w.labels) and (not spec.get("name") or w.name == spec["name"])]
-            if not match:
-                match = [Workload(spec["namespace"], spec.get("name") or "palette-agent", "Pod",
-                                  dict(spec.get("labels") or {}), (),
-                                  SourceRef(topology.path, endpoint.source.line, endpoint.name))]
-                cluster.workloads.extend(match)
-            found.extend(match)
-        finish(cluster)
-        if endpoint.role == "workload" and not wanted:
-            agent_namespaces = sorted(n for n in cluster.namespaces if n.startswith(AGENT_NAMESPACE_PREFIX))
-            for namespace in agent_namespaces:
-                if not any(w.namespace == namespace for w in cluster.workloads):
-                    cluster.workloads.append(Workload(namespace, "palette-agent", "Pod", {}, (),
-                                                      SourceRef(topology.path, endpoint.source.line, endpoint.name)))
-            finish(cluster)
-            found = [w for w in cluster.workloads if w.namespace in agent_namespaces]
-        for rel in files:
-            inventory.kubernetes_assigned.add(rel)
-        if found:
-            out[endpoint.name] = (NetpolModel(cluster), found, folder)
-    return out
-
-
 def build_graph(inventory: Inventory, topology: Topology) -> NetworkGraph:
     """Attach groups to endpoints, compute group members, add one node per endpoint."""
     alias = inventory.alias_index()
@@ -354,8 +242,4 @@ def build_graph(inventory: Inventory, topology: Topology) -> NetworkGraph:
                              hint=f"loaded FirewallRules files: {', '.join(sorted(inventory.firewall_sets)) or 'none'}")
         walls[placement.name] = rules.to_enforcement_point()
     network.firewall_points = walls
-    if inventory.kubernetes_files:
-        network.pods = _kubernetes_pods(inventory, topology)
-        for rel in inventory.kubernetes_files:  # parsed into the clusters' models: the documents can go
-            inventory.kubernetes_files[rel] = []
     return network

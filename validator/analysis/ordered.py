@@ -21,26 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from validator.model.flows import Box
-from validator.model.sets import (
-    ALL_PORTS,
-    AddressSet,
-    IntervalSet,
-    PortSet,
-    SourceRef,
-    normalize_protocol,
-    protocol_matches,
-)
-
-__all__ = ["Box", "Decided", "Evaluation", "OrderedRule", "as_addresses", "as_ports", "coalesce", "evaluate"]
-
-
-def as_addresses(value: IntervalSet) -> AddressSet:
-    """Typed view: interval algebra on AddressSets returns AddressSets at run time."""
-    return value if isinstance(value, AddressSet) else AddressSet(value.intervals, normalized=True)
-
-
-def as_ports(value: IntervalSet) -> PortSet:
-    return value if isinstance(value, PortSet) else PortSet(value.intervals, normalized=True)
+from validator.model.rules import SourceRef, normalize_protocol, protocol_matches
+from validator.model.sets import ALL_PORTS, AddressSet, PortSet, as_addresses, as_ports
 
 
 @dataclass(frozen=True)

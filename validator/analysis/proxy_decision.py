@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, cast
+from typing import Literal, cast
 
-from validator.analysis.ordered import Box, as_addresses, coalesce
-from validator.model.sets import AddressSet, PortSet, SourceRef
+from validator.analysis.ordered import coalesce
+from validator.model.flows import Box
+from validator.model.rules import SourceRef
+from validator.model.sets import AddressSet, as_addresses
 
 Verdict = Literal["allow", "deny", "partial", "unknown"]
 Outcome = Literal["allow", "deny", "unknown"]
@@ -170,18 +172,6 @@ def public_internet() -> AddressSet:
     addresses are not known (e.g. api.spectrocloud.com), so that ``dst`` rules such as Squid's
     to_localhost / to_linklocal can be decided instead of coming out unknown."""
     return as_addresses(AddressSet.everything() - AddressSet.parse(*SPECIAL_PURPOSE))
-
-
-class ProxyPolicy(Protocol):
-    """What both proxy kinds (Squid, declarative ProxyRules) offer to the path checker."""
-
-    @property
-    def listen_ports(self) -> PortSet: ...
-
-    def decide(self, client: AddressSet, host: str | None, dst: AddressSet | None, port: int,
-               method: str) -> ProxyDecision: ...
-
-    def to_json(self) -> dict[str, object]: ...
 
 
 EvidenceFn = Callable[[AddressSet, AddressSet | None], tuple[AclEvidence, ...]]

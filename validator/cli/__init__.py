@@ -76,7 +76,7 @@ def register(name: str | None = None) -> None:
     """Register one command on ``app`` (importing its module), or every command when ``name`` is None."""
     import importlib
 
-    for module in [COMMAND_MODULES[name]] if name is not None else COMMAND_MODULES.values():
+    for module in [COMMAND_MODULES[name]] if name is not None else sorted(COMMAND_MODULES.values()):
         importlib.import_module(f".{module}", __package__)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -13,23 +11,6 @@ from validator.cli import app, guarded
 from validator.model.errors import EXIT_OK, InputError
 
 FORMATS = ("txt", "json", "csv", "md", "dot")
-
-
-def write_atomic(path: str, text: str) -> None:
-    """Write through a temporary file in the same folder and rename, so readers never see half a file."""
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".connectivity-", dir=folder)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}", file=path) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 @app.command()
@@ -46,6 +27,7 @@ def connectivity(
         from validator.analysis.connectivity import connectivity as list_connections
         from validator.analysis.netpol import NetpolModel
         from validator.ingest.loaders.kubernetes import load_cluster
+        from validator.report import atomic_write
         from validator.report.connlist import render
 
         if fmt not in FORMATS:
@@ -55,7 +37,7 @@ def connectivity(
             typer.echo(f"note: skipped {skipped.path}: {skipped.reason}", err=True)
         text = render(list_connections(NetpolModel(cluster)), fmt)
         if output is not None:
-            write_atomic(str(output), text)
+            atomic_write(output, text)
         else:
             typer.echo(text, nl=False)
         return EXIT_OK

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from validator.cli import app, guarded
 from validator.model.errors import InputError
+
+if TYPE_CHECKING:  # imported lazily below: the CLI starts fast whatever the command
+    from validator.cli.pipeline import Options
+    from validator.model.report import Report
+    from validator.report.diff import DiffResult
 
 
 @app.command("diff")
@@ -26,8 +32,9 @@ def diff_command(
 
     def body() -> int:
         from validator.cli.pipeline import Options
+        from validator.ingest.git import git_checkout
         from validator.report import write
-        from validator.report.diff import RENDERERS, diff, git_checkout
+        from validator.report.diff import RENDERERS
 
         if output_format not in RENDERERS:
             raise InputError(f"unknown format {output_format!r}", hint="use table, json or markdown")
@@ -53,3 +60,17 @@ def diff_command(
         return result.exit_code
 
     guarded(body)
+
+
+def diff(base: Path, head: Path, options: Options) -> DiffResult:
+    """Run the same validation on both folders and compare the reports."""
+    from validator.cli.pipeline import Options, run
+    from validator.report.diff import compare
+
+    def one(path: Path, label: str) -> Report:
+        opts = Options(**{**options.__dict__, "path": path})
+        report = run(opts)
+        report.root = label
+        return report
+
+    return compare(one(base, str(base)), one(head, str(head)))

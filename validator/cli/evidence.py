@@ -21,9 +21,16 @@ def verify(
     """Re-hash the bundle, the inputs, policies and profiles; exit 1 on any changed, missing or added file."""
 
     def body() -> int:
+        from validator.report.evidence import Rerun
         from validator.report.evidence import verify as run_verify
 
-        result = run_verify(directory, inputs, rerun)
+        again: Rerun | None = None
+        if rerun:  # the pipeline is imported only when asked to re-run
+            from validator.cli import pipeline
+
+            again = pipeline.rerun
+
+        result = run_verify(directory, inputs, again)
         for line in result.lines():
             typer.echo(line)
         typer.echo("evidence verified: no change" + (", verdicts confirmed" if rerun else "") if result.ok

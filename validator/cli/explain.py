@@ -12,10 +12,7 @@ from validator.cli import app, guarded
 from validator.model.errors import InputError
 
 if TYPE_CHECKING:  # imported lazily below: the CLI starts fast whatever the command
-    from validator.analysis.reach import PathResult
-    from validator.ingest.topology import Endpoint, Topology
-
-MARK = {"allow": "pass", "deny": "BLOCK", "partial": "PARTIAL", "unknown": "UNKNOWN"}
+    from validator.model.topology import Endpoint, Topology
 
 
 def _endpoints(topology: Topology, name: str) -> list[Endpoint]:
@@ -26,31 +23,6 @@ def _endpoints(topology: Topology, name: str) -> list[Endpoint]:
         raise InputError(f"no endpoint or role called {name!r} in {topology.path}",
                          hint=f"choose from {', '.join(known)}")
     return found
-
-
-def render(result: PathResult) -> str:
-    lines = [f"{result.source.name} -> {result.destination.name} {result.requirement.protocol}/{result.ports}: "
-             f"{result.verdict.upper()}"]
-    for number, hop in enumerate(result.hops, start=1):
-        port = f" (port {hop.port})" if hop.port else ""
-        lines.append(f"  hop {number}: {hop.source} -> {hop.destination}{port}: {hop.verdict}")
-        if hop.note:
-            lines.append(f"    route: {hop.note}")
-        for layer in hop.layers:
-            lines.append(f"    [{MARK.get(layer.decision, layer.decision)}] {layer.message}")
-            for rule in layer.allowed_by:
-                lines.append(f"        allowed by {rule.source.location()}: {rule.text}")
-            for rule in layer.blocked_by:
-                lines.append(f"        blocked by {rule.source.location()}: {rule.text}")
-            for rule in layer.near_misses:
-                lines.append(f"        nearest rule {rule.source.location()}: {rule.text}")
-            for reason in layer.unknown_because:
-                lines.append(f"        unknown: {reason}")
-    if result.verdict == "partial" and (result.uncovered.sources or result.uncovered.destinations):
-        lines.append(f"  not covered: sources {', '.join(result.uncovered.sources.ranges()) or '-'}; "
-                     f"destinations {', '.join(result.uncovered.destinations.ranges()) or '-'}; "
-                     f"ports {result.uncovered.ports or '-'}")
-    return "\n".join(lines)
 
 
 @app.command()
@@ -69,8 +41,10 @@ def explain(
     def body() -> int:
         from validator.analysis.reach import evaluate_binding
         from validator.cli.pipeline import Options, load_network
-        from validator.ingest.profiles import Requirement
-        from validator.model.sets import PortSet, SourceRef
+        from validator.model.requirements import Requirement
+        from validator.model.rules import SourceRef
+        from validator.model.sets import PortSet
+        from validator.report.explain import render
 
         if protocol not in ("tcp", "udp"):
             raise InputError(f"--protocol must be tcp or udp, not {protocol!r}")

@@ -21,6 +21,7 @@ def input_command(
     """Print the input document your Rego policies receive, to write and test policies against it."""
 
     def body() -> int:
+        from validator.analysis.proxy_facts import proxy_facts
         from validator.analysis.reach import evaluate_requirements
         from validator.cli.pipeline import Options, load_network
         from validator.ingest.profiles import load_profiles
@@ -32,7 +33,8 @@ def input_command(
         profiles = load_profiles(options.profiles or network.topology.profiles, options.profiles_dirs)
         requirements = [r for p in profiles for r in p.requirements]
         results, unbound = evaluate_requirements(network.graph, requirements)
-        doc = build_input(results, unbound, network.inventory, network.topology, requirements)
+        doc = build_input(results, unbound, network.inventory, network.topology, requirements,
+                          proxy_facts(network.inventory, network.topology))
         write(json.dumps(doc, indent=2, ensure_ascii=False), output)
         return 0
 

@@ -13,21 +13,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validator import __version__
 from validator.analysis.graph import NetworkGraph, build_graph
-from validator.analysis.reach import PathResult, Unbound, evaluate_requirements
+from validator.analysis.proxy_facts import proxy_facts
+from validator.analysis.reach import evaluate_requirements
 from validator.ingest.discover import Discovery, discover
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders.registry import load_all
-from validator.ingest.profiles import Profile, load_profiles
-from validator.ingest.topology import Topology, load_topology
+from validator.ingest.profiles import load_profiles
+from validator.ingest.topology import load_topology
+from validator.ingest.waivers import find_waivers_file, load_waivers
 from validator.model.errors import InputError
-from validator.model.sets import Inventory, SkippedFile
-from validator.model.waivers import WaiverOutcome, apply_waivers, find_waivers_file, is_waived, load_waivers
+from validator.model.inventory import Inventory, SkippedFile
+from validator.model.report import Report
+from validator.model.topology import Topology
 from validator.policy.engine import get_engine
-from validator.policy.input_doc import Finding, build_input, evaluate, load_policies
-
-SEVERITY_RANK = {"deny": 2, "warn": 1}
+from validator.policy.evaluate import evaluate, load_policies
+from validator.policy.input_doc import build_input
+from validator.policy.waivers import apply_waivers
 
 
 @dataclass
@@ -47,70 +49,6 @@ class Options:
     waivers_file: Path | None = None  # default: PATH/.palette-policy-waivers.yaml when present
     use_waivers: bool = True
     progress: Callable[[str], None] | None = None  # told each stage's name as it starts (terminal only)
-
-
-@dataclass
-class Report:
-    """Everything a reporter needs; also the JSON report (schemas/report.schema.json)."""
-
-    root: str
-    topology: Topology
-    profiles: list[Profile]
-    inventory: Inventory
-    results: list[PathResult]
-    unbound: list[Unbound]
-    findings: list[Finding]
-    engine: dict[str, str]
-    policy_digest: str
-    policy_files: list[str]
-    ignored: list[str]
-    timings: dict[str, float]
-    fail_on: str
-    input_doc: dict[str, Any]
-    waivers: WaiverOutcome = field(default_factory=WaiverOutcome)
-
-    @property
-    def failed(self) -> bool:
-        """A waived finding never fails the run (it is still reported, marked waived)."""
-        threshold = {"deny": 2, "warn": 1, "none": 99}[self.fail_on]
-        return any(SEVERITY_RANK.get(f.kind, 0) >= threshold for f in self.findings if not is_waived(f))
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.failed else 0
-
-    def counts(self) -> dict[str, int]:
-        out = {"reachable": 0, "partial": 0, "blocked": 0, "unknown": 0}
-        for r in self.results:
-            out[r.verdict] += 1
-        return out
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "schema_version": 1,
-            "tool": {"name": "palette-policy", "version": __version__},
-            "engine": self.engine,
-            "policy_bundle": {"sha256": self.policy_digest, "files": self.policy_files},
-            "root": self.root,
-            "topology": self.topology.path,
-            "profiles": [p.name for p in self.profiles],
-            "summary": {"verdicts": self.counts(), "findings": {
-                "deny": sum(f.kind == "deny" for f in self.findings),
-                "warn": sum(f.kind == "warn" for f in self.findings),
-                "waived": sum(is_waived(f) for f in self.findings)},
-                "fail_on": self.fail_on, "exit_code": self.exit_code},
-            "results": self.input_doc.get("results") or [r.to_json() for r in self.results],  # built once
-            "unbound": [u.to_json() for u in self.unbound],
-            "findings": [f.to_json() for f in self.findings],
-            "inputs": {
-                "loaded": [{"path": f.path, "format": f.format} for f in
-                           sorted(self.inventory.files, key=lambda f: f.path)],
-                "skipped": [{"path": s.path, "reason": s.reason} for s in
-                            sorted(self.inventory.skipped, key=lambda s: s.path)],
-                "ignored": sorted(self.ignored),
-            },
-            "waivers": self.waivers.to_json(),
-        }
 
 
 @contextmanager
@@ -149,6 +87,11 @@ def load_network(options: Options, timings: dict[str, float] | None = None) -> N
     tell("graph")
     with _timed(timings, "graph"):
         graph = build_graph(inventory, topology)
+        if inventory.kubernetes_files:  # imported only then: most runs read no manifest
+            from validator.analysis.pods import place_pods
+            from validator.ingest.loaders.kubernetes import cluster_manifests
+
+            graph.pods = place_pods(cluster_manifests(inventory, topology), topology)
         for rel in sorted(set(inventory.kubernetes_files) - inventory.kubernetes_assigned):
             inventory.skipped.append(SkippedFile(rel, "Kubernetes manifest of no cluster in the topology "
                                                  "(set clusters[].kubernetes or management.kubernetes)"))
@@ -161,6 +104,7 @@ def load_network(options: Options, timings: dict[str, float] | None = None) -> N
 
 
 def run(options: Options) -> Report:
+    """Every stage, in order; the report every reporter formats."""
     timings: dict[str, float] = {}
     tell = options.progress or (lambda stage: None)
     network = load_network(options, timings)
@@ -177,7 +121,7 @@ def run(options: Options) -> Report:
         bundle = load_policies(options.policy_dirs, options.data_files)
         engine = get_engine(options.engine, **options.engine_options)
         input_doc = build_input(results, unbound, inventory, topology, requirements,
-                                all_rules=bool(options.policy_dirs))
+                                proxy_facts(inventory, topology), all_rules=bool(options.policy_dirs))
         findings = evaluate(engine, bundle, input_doc, options.namespaces or None)
     waivers_path = options.waivers_file or (find_waivers_file(options.path) if options.use_waivers else None)
     shown = None
@@ -191,3 +135,15 @@ def run(options: Options) -> Report:
                   policy_digest=bundle.digest,
                   policy_files=bundle.files, ignored=found.ignored, timings=timings, fail_on=options.fail_on,
                   input_doc=input_doc, waivers=waivers)
+
+
+def rerun(opts: dict[str, Any], root: Path) -> Report:
+    """Run again on ``root`` with the options an evidence bundle recorded (``report/evidence.py``'s
+    ``manifest.json`` "options"), for ``evidence verify --rerun``."""
+    return run(Options(path=root, topology=Path(opts["topology"]) if opts.get("topology") else None,
+                       profiles=opts.get("profiles"), profiles_dirs=[Path(p) for p in opts["profiles_dirs"]],
+                       policy_dirs=[Path(p) for p in opts["policy_dirs"]],
+                       data_files=[Path(p) for p in opts["data_files"]], namespaces=opts["namespaces"],
+                       fail_on=opts["fail_on"], engine=opts.get("engine", "embedded"),
+                       waivers_file=Path(opts["waivers_file"]) if opts.get("waivers_file") else None,
+                       use_waivers=opts.get("use_waivers", True)))

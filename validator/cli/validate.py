@@ -22,7 +22,7 @@ from validator.model.errors import InputError
 from validator.report import FORMATS, renderers, write
 
 if TYPE_CHECKING:
-    from validator.cli.pipeline import Report
+    from validator.model.report import Report
 
 ROOT_AWARE = ("sarif", "github")  # formats whose paths are made repository-relative
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from validator.ingest.discover import read_text
 from validator.ingest.documents import LineDict, load_document
+from validator.ingest.git import git_root
 from validator.ingest.schemas import validate
 from validator.model.errors import InputError
 
@@ -29,17 +30,6 @@ class Config:
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
-
-
-def git_root(start: Path) -> Path | None:
-    """The nearest folder at or above ``start`` that holds ``.git`` (a folder, or a worktree's file)."""
-    here = start.resolve()
-    if not here.is_dir():
-        here = here.parent
-    for folder in (here, *here.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
 
 
 def _candidates(start: Path) -> list[Path]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.model.errors import InputError
-from validator.model.sets import SkippedFile
+from validator.model.inventory import SkippedFile
 
 DEFAULT_IGNORES = (".git", ".terraform", "node_modules", ".venv", "__pycache__", ".palette-policy-evidence")
 IGNORE_FILE = ".palette-policy-ignore"

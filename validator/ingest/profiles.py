@@ -1,4 +1,4 @@
-"""Requirement profiles: the port paths Palette needs, as data from ``policies/profiles/*.yaml``.
+"""Requirement profiles: the port paths Palette needs, read from ``policies/profiles/*.yaml`` (``model.requirements``).
 
 Nothing about Palette's ports is written in Python: each profile file lists its requirements with a
 citation, and a user can add profiles with ``--profiles-dir``.
@@ -6,46 +6,16 @@ citation, and a user can add profiles with ``--profiles-dir``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from validator.ingest.discover import read_text
 from validator.ingest.documents import load_document
 from validator.ingest.resources import resource_dir
 from validator.ingest.schemas import validate
 from validator.model.errors import InputError
-from validator.model.sets import PortSet, SourceRef
-
-
-@dataclass(frozen=True)
-class Requirement:
-    id: str
-    profile: str
-    source: str
-    destination: str
-    protocol: str
-    ports: PortSet
-    purpose: str
-    required: bool
-    citation: dict[str, str]
-    location: SourceRef
-    via_proxy: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "profile": self.profile, "source": self.source, "destination": self.destination,
-                "protocol": self.protocol, "ports": str(self.ports), "purpose": self.purpose,
-                "required": self.required, "via_proxy": self.via_proxy, "citation": self.citation,
-                "location": self.location.to_json()}
-
-
-@dataclass
-class Profile:
-    name: str
-    title: str
-    requirements: list[Requirement]
-    notes: list[str]
-    path: Path
+from validator.model.requirements import Profile, Requirement
+from validator.model.rules import SourceRef
+from validator.model.sets import PortSet
 
 
 def _parse_ports(text: str, where: SourceRef) -> PortSet:

@@ -1,6 +1,6 @@
 """JSON Schema validation that points at the line: the schemas in ``schemas/`` are the contract.
 
-Documents come from ``loaders.documents`` with line numbers on every mapping and list, so the first
+Documents come from ``ingest/documents.py`` with line numbers on every mapping and list, so the first
 schema error is reported as ``file:line: <where>: <what>`` instead of a JSON path.
 """
 

@@ -1,10 +1,9 @@
-"""The normalized model: the contract between loaders and the graph.
+"""Address and port sets: the algebra under every rule, flow and result.
 
-Loaders turn file formats into these plain dataclasses and know nothing about Palette; the graph and
-reachability stages read only these types. Address and port sets are sorted tuples of inclusive integer
-intervals, so every set operation is linear in the number of intervals and no single IP or port is ever
-enumerated. IPv4 and IPv6 live in one integer space: IPv4 addresses are 0 … 2**32-1 and IPv6 addresses are
-shifted by 2**33, so the two families never overlap or touch (AWS and Kubernetes match them separately).
+Address and port sets are sorted tuples of inclusive integer intervals, so every set operation is linear in
+the number of intervals and no single IP or port is ever enumerated. IPv4 and IPv6 live in one integer
+space: IPv4 addresses are 0 … 2**32-1 and IPv6 addresses are shifted by 2**33, so the two families never
+overlap or touch (AWS and Kubernetes match them separately).
 """
 
 from __future__ import annotations
@@ -12,8 +11,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, Literal, Self
+from typing import Self
 
 V6_OFFSET = 1 << 33  # a gap after IPv4 so the two families never merge into one interval
 V4_MAX = (1 << 32) - 1
@@ -295,234 +293,11 @@ ALL_PORTS = PortSet.all()
 NO_PORTS = PortSet()
 NO_ADDRESSES = AddressSet()
 
-Protocol = str  # "tcp" | "udp" | "icmp" | "icmpv6" | "sctp" | "all" | an IP protocol number as text
-Direction = Literal["ingress", "egress", "forward"]  # forward: an in-path firewall rule (both ends)
-Action = Literal["allow", "deny"]
 
-_PROTOCOL_NAMES = {"-1": "all", "all": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6",
-                   "132": "sctp", "tcp": "tcp", "udp": "udp", "icmp": "icmp", "icmpv6": "icmpv6",
-                   "sctp": "sctp", "any": "all", "*": "all"}
+def as_addresses(value: IntervalSet) -> AddressSet:
+    """Typed view: interval algebra on AddressSets returns AddressSets at run time."""
+    return value if isinstance(value, AddressSet) else AddressSet(value.intervals, normalized=True)
 
 
-def normalize_protocol(value: object) -> Protocol:
-    """AWS/Kubernetes protocol spellings to one name; ValueError for anything unknown."""
-    text = str(value).strip().lower()
-    if text in _PROTOCOL_NAMES:
-        return _PROTOCOL_NAMES[text]
-    if text.isdigit() and 0 <= int(text) <= 255:
-        return text
-    raise ValueError(f"unknown protocol {value!r} (expected tcp, udp, icmp, icmpv6, -1/all or 0-255)")
-
-
-def protocol_matches(rule_protocol: Protocol, flow_protocol: Protocol) -> bool:
-    return rule_protocol == "all" or rule_protocol == flow_protocol
-
-
-@dataclass(frozen=True, order=True)
-class SourceRef:
-    """Where a rule or resource is declared: the evidence an auditor follows."""
-
-    file: str
-    line: int | None = None
-    resource: str = ""
-    column: int | None = None
-
-    def location(self) -> str:
-        return f"{self.file}:{self.line}" if self.line else self.file
-
-    def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {"file": self.file, "line": self.line, "resource": self.resource}
-        if self.column:
-            out["column"] = self.column
-        return out
-
-
-@dataclass(frozen=True)
-class Peer:
-    """The other side of a rule: addresses, and references resolved later by the graph.
-
-    ``groups`` are security-group keys (members' addresses), ``prefix_lists`` managed prefix list keys.
-    ``unresolved`` lists the parts a loader could not understand (a Terraform variable without value,
-    an ``!ImportValue``): a rule with such parts can never make a path reachable, only ``unknown``.
-    """
-
-    addresses: AddressSet = NO_ADDRESSES
-    groups: tuple[str, ...] = ()
-    prefix_lists: tuple[str, ...] = ()
-    unresolved: tuple[str, ...] = ()
-
-    def describe(self) -> str:
-        parts = [*self.addresses.ranges(), *(f"sg:{g}" for g in self.groups),
-                 *(f"pl:{p}" for p in self.prefix_lists), *(f"?{u}" for u in self.unresolved)]
-        return ", ".join(parts) if parts else "(nothing)"
-
-
-ANY_PEER = Peer(addresses=AddressSet.everything())
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One normalized rule of an enforcement point.
-
-    ``ports`` are destination ports (for ICMP the whole set; A5). ``order`` is the position in
-    first-match lists (NACL rule number, firewall/proxy line order); None in union semantics.
-    """
-
-    direction: Direction
-    action: Action
-    protocol: Protocol
-    ports: PortSet
-    peer: Peer
-    source: SourceRef
-    order: int | None = None
-    description: str = ""
-    # Forward (firewall) rules also match the sender: ``sources``; ``peer`` is then the destination.
-    sources: AddressSet | None = None
-
-    def describe(self) -> str:
-        what = f"{self.action} {self.direction} {self.protocol}"
-        if self.protocol in ("tcp", "udp", "sctp"):
-            what += f"/{self.ports}"
-        if self.direction == "forward":
-            return f"{what} from {self.sources or 'any'} to {self.peer.describe()}"
-        side = "from" if self.direction == "ingress" else "to"
-        return f"{what} {side} {self.peer.describe()}"
-
-
-EnforcementKind = Literal["security-group", "network-acl", "network-policy", "proxy", "firewall"]
-Semantics = Literal["union", "first-match"]
-
-
-@dataclass
-class EnforcementPoint:
-    """Something that applies rules to traffic: a security group, a NACL, a proxy, a firewall.
-
-    ``semantics`` says how rules combine: ``union`` (allow-only, any match allows: security groups,
-    NetworkPolicies) or ``first-match`` (ordered, first matching rule decides, else ``default_action``).
-    ``stateful`` points admit replies by themselves; stateless ones need a rule for the return leg.
-    ``aliases`` are every name a reference may use (sg-… id, Terraform address, CFN logical id, name).
-    """
-
-    kind: EnforcementKind
-    key: str
-    name: str
-    source: SourceRef
-    rules: list[Rule] = field(default_factory=list)
-    semantics: Semantics = "union"
-    default_action: Action = "deny"
-    stateful: bool = True
-    aliases: set[str] = field(default_factory=set)
-    vpc: str | None = None
-    unresolved: tuple[str, ...] = ()
-
-    def rules_for(self, direction: Direction) -> list[Rule]:
-        return [r for r in self.rules if r.direction == direction]
-
-
-@dataclass
-class PrefixList:
-    """A managed prefix list declared in the repo (A4): its entries' CIDRs."""
-
-    key: str
-    name: str
-    addresses: AddressSet
-    source: SourceRef
-    aliases: set[str] = field(default_factory=set)
-
-
-@dataclass
-class Subnet:
-    """A subnet declared in the repo: its CIDR (when known) lets the graph scope its network ACL."""
-
-    key: str
-    name: str
-    addresses: AddressSet
-    source: SourceRef
-    aliases: set[str] = field(default_factory=set)
-    vpc: str | None = None
-
-
-@dataclass
-class LoadedFile:
-    """A file the run read, with what it contributed (for the report and the evidence manifest)."""
-
-    path: str
-    format: str
-    resources: int
-
-
-@dataclass
-class SkippedFile:
-    path: str
-    reason: str
-
-
-@dataclass
-class Inventory:
-    """Everything the loaders found, merged across files and formats."""
-
-    points: dict[str, EnforcementPoint] = field(default_factory=dict)
-    prefix_lists: dict[str, PrefixList] = field(default_factory=dict)
-    subnets: dict[str, Subnet] = field(default_factory=dict)
-    # subnet reference (key or literal id) → network ACL key (N1: exactly one NACL per subnet)
-    nacl_associations: dict[str, tuple[str, SourceRef]] = field(default_factory=dict)
-    # proxy configurations (squid.conf, ProxyRules) and firewall rule files, by path; placed by the topology
-    proxy_configs: dict[str, Any] = field(default_factory=dict)
-    firewall_sets: dict[str, Any] = field(default_factory=dict)
-    kubernetes_files: dict[str, list[Any]] = field(default_factory=dict)  # manifests' documents, by file
-    kubernetes_assigned: set[str] = field(default_factory=set)  # …of which a topology cluster claims
-    files: list[LoadedFile] = field(default_factory=list)
-    skipped: list[SkippedFile] = field(default_factory=list)
-
-    def add_point(self, point: EnforcementPoint) -> None:
-        """Add a point; a point with the same key (a group seen in two files) gets the rules of both."""
-        existing = self.points.get(point.key)
-        if existing is None or existing is point:
-            self.points[point.key] = point
-            return
-        if existing.unresolved and not point.unresolved:  # the declaration wins over a stand-in
-            point.rules = existing.rules + point.rules
-            point.aliases |= existing.aliases
-            self.points[point.key] = point
-        else:
-            existing.rules.extend(point.rules)
-            existing.aliases |= point.aliases
-
-    def merge(self, other: Inventory) -> None:
-        for point in other.points.values():
-            self.add_point(point)
-        self.prefix_lists.update(other.prefix_lists)
-        self.subnets.update(other.subnets)
-        self.nacl_associations.update(other.nacl_associations)
-        self.proxy_configs.update(other.proxy_configs)
-        self.firewall_sets.update(other.firewall_sets)
-        self.kubernetes_files.update(other.kubernetes_files)
-        self.files.extend(other.files)
-        self.skipped.extend(other.skipped)
-
-    def _tables(self, kind: str) -> tuple[dict[str, Any], ...]:
-        if kind == "subnet":
-            return (self.subnets,)
-        return (self.points,) if kind == "group" else (self.points, self.prefix_lists)
-
-    def ambiguous_aliases(self, kind: str = "point") -> dict[str, list[str]]:
-        """Names that more than one resource of a kind answers to (the same group name in two accounts…).
-        ``kind``: "point" (groups, ACLs, prefix lists: what rules reference), "group" or "subnet"."""
-        seen: dict[str, set[str]] = {}
-        for table in self._tables(kind):
-            for key, item in table.items():
-                for alias in item.aliases:
-                    seen.setdefault(alias, set()).add(key)
-        return {alias: sorted(keys) for alias, keys in seen.items() if len(keys) > 1 and alias not in keys}
-
-    def alias_index(self, kind: str = "point") -> dict[str, str]:
-        """Every alias of every resource of a kind → its key (keys themselves included)."""
-        index: dict[str, str] = {}
-        for table in self._tables(kind):
-            for key in table:
-                index[key] = key
-        for table in self._tables(kind):
-            for key, item in table.items():
-                for alias in item.aliases:
-                    index.setdefault(alias, key)
-        return index
+def as_ports(value: IntervalSet) -> PortSet:
+    return value if isinstance(value, PortSet) else PortSet(value.intervals, normalized=True)

@@ -1,9 +1,7 @@
 """Waivers: accepted risks, each with an owner, a reason and an expiry date.
 
 A waiver matches findings by id and optional scope (requirement, cluster, resource, file; globs allowed).
-A matched finding stays in every report, marked waived, but no longer fails the run. An expired waiver
-waives nothing and is reported; a waiver that matches no finding is reported as stale, so the file does
-not silently accumulate dead exceptions. Applied after the policies, so Rego never sees waivers.
+The file is read by ``ingest/waivers.py`` and applied after the policies by ``policy/waivers.py``.
 """
 
 from __future__ import annotations
@@ -11,16 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from pathlib import Path
 from typing import Any
 
-from validator.ingest.discover import read_text
-from validator.ingest.documents import load_document
-from validator.ingest.schemas import validate
-from validator.model.errors import InputError
-from validator.policy.input_doc import Finding
-
-WAIVERS_FILE = ".palette-policy-waivers.yaml"
+from validator.model.findings import Finding
 
 
 @dataclass
@@ -78,72 +69,6 @@ class WaiverOutcome:
                                                                 "binding": f.binding}} for w, f in self.applied],
                 "expired": [w.to_json() for w in self.expired],
                 "stale": [w.to_json() for w in self.stale]}
-
-
-def _dates_to_text(node: Any) -> None:
-    """YAML reads 2026-01-31 as a date; the schema checks text, so turn dates back into ISO text."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if isinstance(value, dt.date):
-                node[key] = value.isoformat()
-            else:
-                _dates_to_text(value)
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            if isinstance(value, dt.date):
-                node[i] = value.isoformat()
-            else:
-                _dates_to_text(value)
-
-
-def load_waivers(path: Path, display: str | None = None) -> list[Waiver]:
-    name = display or str(path)
-    doc = load_document(read_text(path, name), name)
-    if doc is None:
-        return []
-    _dates_to_text(doc)
-    validate(doc, "waivers.schema.json", name)
-    out: list[Waiver] = []
-    for item in doc["waivers"]:
-        line = getattr(item, "line", None)
-        try:
-            expires = dt.date.fromisoformat(item["expires"])
-        except ValueError:
-            raise InputError(f"expires: {item['expires']!r} is not a date", file=name, line=line,
-                             hint="write YYYY-MM-DD") from None
-        out.append(Waiver(id=item["id"], reason=" ".join(str(item["reason"]).split()), owner=item["owner"],
-                          expires=expires, file=name, line=line, requirement=item.get("requirement"),
-                          cluster=item.get("cluster"), resource=item.get("resource"), path=item.get("file")))
-    return out
-
-
-def find_waivers_file(root: Path) -> Path | None:
-    base = root if root.is_dir() else root.parent
-    candidate = base / WAIVERS_FILE
-    return candidate if candidate.is_file() else None
-
-
-def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: dt.date | None = None,
-                  file: str | None = None) -> WaiverOutcome:
-    """Mark matched findings waived (``finding.extra['waived']``); list expired and stale waivers."""
-    today = today or dt.datetime.now(dt.UTC).date()
-    outcome = WaiverOutcome(file=file, waivers=waivers)
-    for finding in findings:  # only a waiver marks a finding waived, never a policy's own output
-        finding.extra.pop("waived", None)
-    for waiver in waivers:
-        if waiver.expired(today):
-            outcome.expired.append(waiver)
-            continue
-        hits = [f for f in findings if waiver.matches(f)]
-        if not hits:
-            outcome.stale.append(waiver)
-        for finding in hits:
-            if "waived" not in finding.extra:
-                finding.extra["waived"] = {"reason": waiver.reason, "owner": waiver.owner,
-                                           "expires": waiver.expires.isoformat(),
-                                           "source": f"{waiver.file}:{waiver.line}" if waiver.line else waiver.file}
-                outcome.applied.append((waiver, finding))
-    return outcome
 
 
 def is_waived(finding: Finding) -> bool:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from validator.model.errors import InputError
 
 if TYPE_CHECKING:
-    from validator.cli.pipeline import Report
+    from validator.model.report import Report
 
 Renderer = Callable[["Report"], str]
 

@@ -10,7 +10,7 @@ import io
 import json
 from collections.abc import Callable
 
-from validator.analysis.connectivity import Connection
+from validator.model.connections import Connection
 
 FORMATS = ("txt", "json", "csv", "md", "dot")
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING
 
-from validator.analysis.reach import VERDICT_ORDER
+from validator.model.results import VERDICT_ORDER
 
 if TYPE_CHECKING:
-    from validator.cli.pipeline import Report
+    from validator.model.report import Report
 
 COLOURS = {"reachable": "#2e7d32", "partial": "#f59e0b", "blocked": "#d32f2f", "unknown": "#757575"}
 

@@ -1,27 +1,18 @@
-"""Differential mode: what a change does to the required paths and the exposures.
+"""Differential mode: what a change does to the required paths and the exposures, compared and rendered.
 
-Both sides run through the same pipeline; results are matched by requirement and binding, findings by id,
-requirement, binding and causing resources (not by line, which moves with unrelated edits). A change
+Both sides run through the same pipeline (``cli/diff.py``); results are matched by requirement and binding,
+findings by id, requirement, binding and causing resources (not by line, which moves with unrelated edits). A change
 *breaks* a required path when its verdict gets worse (reachable → partial/unknown/blocked, …).
 """
 
 from __future__ import annotations
 
-import io
 import json
-import subprocess
-import tarfile
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from validator.analysis.reach import VERDICT_ORDER
-from validator.cli.pipeline import Options, Report, run
-from validator.ingest.config import git_root
-from validator.model.errors import InputError
+from validator.model.report import Report
+from validator.model.results import VERDICT_ORDER
 from validator.model.waivers import is_waived
 
 
@@ -108,38 +99,6 @@ def compare(base: Report, head: Report) -> DiffResult:
             where = f"{loc.get('file')}:{loc.get('line')}" if loc.get("line") else str(loc.get("file") or "")
             out.findings.append(FindingChange(change, f.id, f.kind, f.severity, f.message, where))
     return out
-
-
-@contextmanager
-def git_checkout(head: Path, ref: str) -> Iterator[Path]:
-    """The folder ``head`` as it is at ``ref`` of its repository, exported (git archive) to a temp dir."""
-    top = git_root(head)
-    if top is None:
-        raise InputError(f"{head} is not inside a git repository", hint="--git-base needs a git work tree")
-    rel = head.resolve().relative_to(top).as_posix()
-    proc = subprocess.run(["git", "-C", str(top), "archive", "--format=tar", ref, "--", rel if rel != "." else "."],
-                          capture_output=True, check=False)
-    if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise InputError(f"git archive {ref}: {message[-1] if message else 'failed'}",
-                         hint="give a commit, branch or tag of this repository")
-    with tempfile.TemporaryDirectory(prefix="palette-policy-base-") as tmp:
-        with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as archive:
-            archive.extractall(tmp, filter="data")
-        folder = Path(tmp) / rel
-        if not folder.exists():
-            raise InputError(f"{rel} does not exist at {ref}")
-        yield folder
-
-
-def diff(base: Path, head: Path, options: Options) -> DiffResult:
-    def one(path: Path, label: str) -> Report:
-        opts = Options(**{**options.__dict__, "path": path})
-        report = run(opts)
-        report.root = label
-        return report
-
-    return compare(one(base, str(base)), one(head, str(head)))
 
 
 def render_table(result: DiffResult) -> str:

@@ -14,17 +14,38 @@ import hashlib
 import json
 import os
 import platform
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from validator import __version__
 from validator.ingest.resources import resource_dir
 from validator.model.errors import InputError
+from validator.model.report import Report
 from validator.report import atomic_write, html, json_report
 
-if TYPE_CHECKING:
-    from validator.cli.pipeline import Options, Report
+
+class RunOptions(Protocol):
+    """What the bundle records of a run's options (the CLI's ``pipeline.Options``), to re-run it later."""
+
+    path: Path
+    topology: Path | None
+    profiles: list[str] | None
+    profiles_dirs: list[Path]
+    policy_dirs: list[Path]
+    data_files: list[Path]
+    namespaces: list[str]
+    fail_on: str
+    waivers_file: Path | None
+    use_waivers: bool
+    engine: str
+
+
+# a re-run for ``verify --rerun``: the recorded options (``manifest.json``'s "options") and the input folder
+# → the report of a new run (the CLI runs the pipeline; reporters never do)
+Rerun = Callable[[dict[str, Any], Path], Report]
+
 
 MANIFEST = "manifest.json"
 OUTPUTS = ("report.json", "report.html")
@@ -61,7 +82,7 @@ def _policy_path(name: str) -> Path:
     return resource_dir("policies") / name.removeprefix("policies/") if name.startswith("policies/") else Path(name)
 
 
-def _options_json(options: Options) -> dict[str, Any]:
+def _options_json(options: RunOptions) -> dict[str, Any]:
     return {"path": str(options.path), "topology": str(options.topology) if options.topology else None,
             "profiles": options.profiles, "profiles_dirs": [str(p) for p in options.profiles_dirs],
             "policy_dirs": [str(p) for p in options.policy_dirs], "data_files": [str(p) for p in options.data_files],
@@ -70,7 +91,7 @@ def _options_json(options: Options) -> dict[str, Any]:
             "use_waivers": options.use_waivers, "engine": options.engine}
 
 
-def manifest(report: Report, options: Options, argv: list[str], outputs: dict[str, str],
+def manifest(report: Report, options: RunOptions, argv: list[str], outputs: dict[str, str],
              bundle_dir: Path, now: dt.datetime | None = None, config: str | None = None) -> dict[str, Any]:
     root = Path(report.root)
     files = hash_tree(root, exclude=bundle_dir)
@@ -95,7 +116,7 @@ def manifest(report: Report, options: Options, argv: list[str], outputs: dict[st
         "profiles": [{"name": p.name, "path": _display(p.path), "sha256": sha256_file(p.path)}
                      for p in report.profiles],
         "options": _options_json(options),
-        "summary": report.to_json()["summary"],
+        "summary": json_report.to_json(report)["summary"],
         "outputs": [{"path": name, "sha256": digest} for name, digest in outputs.items()],
     }
 
@@ -116,7 +137,7 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def write_bundle(report: Report, options: Options, directory: Path, argv: list[str],
+def write_bundle(report: Report, options: RunOptions, directory: Path, argv: list[str],
                  now: dt.datetime | None = None, config: str | None = None) -> dict[str, Any]:
     texts = {"report.json": json_report.render(report) + "\n", "report.html": html.render(report) + "\n"}
     outputs = {}
@@ -166,7 +187,9 @@ def load_manifest(directory: Path) -> dict[str, Any]:
     return doc
 
 
-def verify(directory: Path, inputs: Path | None = None, rerun: bool = False) -> Verification:
+def verify(directory: Path, inputs: Path | None = None, rerun: Rerun | None = None) -> Verification:
+    """Re-hash the bundle, the inputs, the policies and the profiles; with ``rerun`` also compare the verdicts
+    and findings of a new run with the recorded report."""
     doc = load_manifest(directory)
     out = Verification()
     bundle = {p.name: sha256_file(p) for p in sorted(directory.iterdir()) if p.is_file() and p.name != MANIFEST}
@@ -185,7 +208,7 @@ def verify(directory: Path, inputs: Path | None = None, rerun: bool = False) -> 
     for item in doc["profiles"]:
         _compare({item["path"]: item["sha256"]}, _hash_if(_policy_path(item["path"]), item["path"]), "profile: ", out)
     if rerun:
-        out.verdicts.extend(_rerun(doc, directory, root))
+        out.verdicts.extend(_compare_rerun(rerun(doc["options"], root), directory))
     return out
 
 
@@ -197,23 +220,13 @@ def _key(result: dict[str, Any]) -> str:
     return f"{result['requirement']} {result['source']} -> {result['destination']}"
 
 
-def _rerun(doc: dict[str, Any], directory: Path, root: Path) -> list[str]:
-    from validator.cli.pipeline import Options, run
-
-    opts = doc["options"]
-    report = run(Options(path=root, topology=Path(opts["topology"]) if opts.get("topology") else None,
-                         profiles=opts.get("profiles"), profiles_dirs=[Path(p) for p in opts["profiles_dirs"]],
-                         policy_dirs=[Path(p) for p in opts["policy_dirs"]],
-                         data_files=[Path(p) for p in opts["data_files"]], namespaces=opts["namespaces"],
-                         fail_on=opts["fail_on"], engine=opts.get("engine", "embedded"),
-                         waivers_file=Path(opts["waivers_file"]) if opts.get("waivers_file") else None,
-                         use_waivers=opts.get("use_waivers", True)))
+def _compare_rerun(report: Report, directory: Path) -> list[str]:
     try:
         recorded = json.loads((directory / "report.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return ["report.json is missing or unreadable; cannot compare verdicts"]
     before = {_key(r): r["verdict"] for r in recorded.get("results", [])}
-    after = {_key(r): r["verdict"] for r in report.to_json()["results"]}
+    after = {_key(r): r["verdict"] for r in json_report.to_json(report)["results"]}
     out = [f"{k}: recorded {before.get(k, 'absent')}, now {after.get(k, 'absent')}"
            for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
 
@@ -221,7 +234,7 @@ def _rerun(doc: dict[str, Any], directory: Path, root: Path) -> list[str]:
         return sorted(f"{f['kind']} {f['id']} {f.get('requirement') or ''}"
                       f"{' (waived)' if f.get('waived') else ''}" for f in items)
 
-    old, new = findings(recorded.get("findings", [])), findings(report.to_json()["findings"])
+    old, new = findings(recorded.get("findings", [])), findings(json_report.to_json(report)["findings"])
     out += [f"finding no longer produced: {f}" for f in old if f not in new]
     out += [f"new finding: {f}" for f in new if f not in old]
     if recorded.get("summary", {}).get("exit_code") != report.exit_code:

@@ -13,7 +13,7 @@ from validator.model.waivers import is_waived
 from validator.report.paths import repo_path, repo_prefix
 
 if TYPE_CHECKING:
-    from validator.cli.pipeline import Report
+    from validator.model.report import Report
 
 LEVEL = {"deny": "error", "warn": "warning"}
 

@@ -3,11 +3,41 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from validator.cli.pipeline import Report
+from validator import __version__
+from validator.model.report import Report
+from validator.model.waivers import is_waived
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    """The report as the JSON document of schemas/report.schema.json."""
+    return {
+        "schema_version": 1,
+        "tool": {"name": "palette-policy", "version": __version__},
+        "engine": report.engine,
+        "policy_bundle": {"sha256": report.policy_digest, "files": report.policy_files},
+        "root": report.root,
+        "topology": report.topology.path,
+        "profiles": [p.name for p in report.profiles],
+        "summary": {"verdicts": report.counts(), "findings": {
+            "deny": sum(f.kind == "deny" for f in report.findings),
+            "warn": sum(f.kind == "warn" for f in report.findings),
+            "waived": sum(is_waived(f) for f in report.findings)},
+            "fail_on": report.fail_on, "exit_code": report.exit_code},
+        "results": report.input_doc.get("results") or [r.to_json() for r in report.results],  # built once
+        "unbound": [u.to_json() for u in report.unbound],
+        "findings": [f.to_json() for f in report.findings],
+        "inputs": {
+            "loaded": [{"path": f.path, "format": f.format} for f in
+                       sorted(report.inventory.files, key=lambda f: f.path)],
+            "skipped": [{"path": s.path, "reason": s.reason} for s in
+                        sorted(report.inventory.skipped, key=lambda s: s.path)],
+            "ignored": sorted(report.ignored),
+        },
+        "waivers": report.waivers.to_json(),
+    }
 
 
 def render(report: Report) -> str:
-    return json.dumps(report.to_json(), indent=2, sort_keys=False, ensure_ascii=False)
+    return json.dumps(to_json(report), indent=2, sort_keys=False, ensure_ascii=False)

@@ -16,8 +16,8 @@ from validator.model.waivers import is_waived
 from validator.report.text import _evidence
 
 if TYPE_CHECKING:
-    from validator.cli.pipeline import Report
-    from validator.policy.input_doc import Finding
+    from validator.model.findings import Finding
+    from validator.model.report import Report
 
 
 def _controls(findings: list[Finding]) -> str:

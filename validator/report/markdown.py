@@ -9,7 +9,7 @@ from validator.report import diagram
 from validator.report.text import _evidence
 
 if TYPE_CHECKING:
-    from validator.cli.pipeline import Report
+    from validator.model.report import Report
 
 ICON = {"reachable": "🟢 reachable", "partial": "🟠 partial", "blocked": "🔴 **blocked**", "unknown": "⚪ unknown"}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
-from validator.ingest.config import git_root
+from validator.ingest.git import git_root
 
 
 def repo_prefix(scanned: str | Path, root: Path | None = None) -> str | None:

@@ -19,8 +19,8 @@ from validator.model.waivers import is_waived
 from validator.report.paths import repo_path, repo_prefix
 
 if TYPE_CHECKING:
-    from validator.cli.pipeline import Report
-    from validator.policy.input_doc import Finding
+    from validator.model.findings import Finding
+    from validator.model.report import Report
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"deny": "error", "warn": "warning"}

@@ -7,8 +7,8 @@ import textwrap
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from validator.analysis.reach import PathResult
-    from validator.cli.pipeline import Report
+    from validator.model.report import Report
+    from validator.model.results import PathResult
 
 MARK = {"reachable": "ok", "partial": "PARTIAL", "blocked": "BLOCKED", "unknown": "UNKNOWN"}
 

@@ -10,7 +10,9 @@ from validator.ingest.documents import line_of
 from validator.ingest.loaders.aws_nacl import nacl_rule, new_nacl
 from validator.ingest.loaders.aws_sg import RuleSpec, new_group, sg_rules
 from validator.model.errors import InputError
-from validator.model.sets import AddressSet, Inventory, LoadedFile, SourceRef, Subnet
+from validator.model.inventory import Inventory, LoadedFile
+from validator.model.rules import SourceRef, Subnet
+from validator.model.sets import AddressSet
 
 DESCRIBE_KEYS = ("SecurityGroups", "SecurityGroupRules", "NetworkAcls", "Subnets", "PrefixLists")
 

@@ -11,16 +11,8 @@ from typing import Any
 
 from validator.ingest.loaders.aws_sg import RuleSpec, is_unresolved, port_number, ports_for, rule_addresses
 from validator.model.errors import InputError
-from validator.model.sets import (
-    ALL_PORTS,
-    Action,
-    Direction,
-    EnforcementPoint,
-    Peer,
-    Rule,
-    SourceRef,
-    normalize_protocol,
-)
+from validator.model.rules import Action, Direction, EnforcementPoint, Peer, Rule, SourceRef, normalize_protocol
+from validator.model.sets import ALL_PORTS
 
 
 def new_nacl(key: str, name: str, source: SourceRef, aliases: set[str], vpc: str | None = None) -> EnforcementPoint:

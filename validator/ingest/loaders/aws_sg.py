@@ -15,16 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from validator.model.errors import InputError
-from validator.model.sets import (
-    ALL_PORTS,
-    AddressSet,
-    EnforcementPoint,
-    Peer,
-    PortSet,
-    Rule,
-    SourceRef,
-    normalize_protocol,
-)
+from validator.model.rules import EnforcementPoint, Peer, Rule, SourceRef, normalize_protocol
+from validator.model.sets import ALL_PORTS, AddressSet, PortSet
 
 UNRESOLVED = object()
 

@@ -26,7 +26,9 @@ from validator.ingest.loaders.aws_sg import (
     sg_rules,
 )
 from validator.model.errors import InputError
-from validator.model.sets import AddressSet, EnforcementPoint, Inventory, LoadedFile, PrefixList, SourceRef, Subnet
+from validator.model.inventory import Inventory, LoadedFile
+from validator.model.rules import EnforcementPoint, PrefixList, SourceRef, Subnet
+from validator.model.sets import AddressSet
 
 SG = "AWS::EC2::SecurityGroup"
 SG_IN = "AWS::EC2::SecurityGroupIngress"

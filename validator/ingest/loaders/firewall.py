@@ -1,88 +1,23 @@
-"""Ordered firewall rules (``kind: FirewallRules``): zones, first-match rules, default action.
+"""Ordered firewall rules (``kind: FirewallRules``) → ``model.firewall``: zones, first-match rules, default action.
 
-Rules are checked top-down; the first rule matching source, destination, protocol and destination port
-decides, else ``default_action``. Sources and destinations are zone names (``zones: {name: [CIDR]}``),
-CIDRs, addresses, ranges or ``any``. Evaluation uses ``validator.ordered`` over boxes, so a request for a
-whole subnet comes back split into allowed and denied parts, each with its deciding rule.
-
-For the normalized model, each rule becomes a ``model.Rule`` with direction "forward": ``sources`` is the
-rule's source and ``peer`` its destination, so the graph evaluates firewalls like any other ordered layer.
+Sources and destinations are zone names (``zones: {name: [CIDR]}``), CIDRs, addresses, ranges or ``any``.
+Rules are checked top-down and the first rule matching source, destination, protocol and destination port
+decides, else ``default_action`` (the analysis does that: ``analysis/layers_ordered.py``).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
-from validator.analysis.ordered import Box, Evaluation, OrderedRule, as_addresses, evaluate
 from validator.ingest.loaders.proxy_rules import parse_ports
 from validator.ingest.loaders.rulefiles import line_of, parse_yaml, read_yaml, validate
 from validator.model.errors import InputError
-from validator.model.sets import ALL_PORTS, AddressSet, EnforcementPoint, Peer, PortSet, Rule, SourceRef
+from validator.model.firewall import FirewallRule, FirewallRuleSet
+from validator.model.rules import SourceRef
+from validator.model.sets import ALL_PORTS, AddressSet, as_addresses
 
 KIND = "FirewallRules"
-
-
-@dataclass(frozen=True)
-class FirewallRule:
-    index: int
-    name: str
-    action: str
-    src: AddressSet
-    dst: AddressSet
-    protocol: str  # "all" for any
-    ports: PortSet
-    source: SourceRef
-    src_text: tuple[str, ...] = ()
-    dst_text: tuple[str, ...] = ()
-
-    def ordered(self) -> OrderedRule:
-        return OrderedRule(self.action, self.src, self.dst, self.protocol, self.ports, self.source,
-                           self.name)
-
-    def to_json(self) -> dict[str, object]:
-        return {"index": self.index, "name": self.name, "action": self.action,
-                "source": list(self.src_text), "destination": list(self.dst_text),
-                "src": self.src.ranges(), "dst": self.dst.ranges(), "protocol": self.protocol,
-                "ports": str(self.ports), "ref": self.source.to_json()}
-
-
-@dataclass
-class FirewallRuleSet:
-    name: str
-    path: str
-    zones: dict[str, AddressSet] = field(default_factory=dict)
-    rules: list[FirewallRule] = field(default_factory=list)
-    default_action: str = "deny"
-    stateful: bool = True
-    source: SourceRef | None = None
-
-    def ordered_rules(self) -> list[OrderedRule]:
-        return [r.ordered() for r in self.rules]
-
-    def evaluate(self, src: AddressSet, dst: AddressSet, protocol: str,
-                 ports: PortSet = ALL_PORTS) -> Evaluation:
-        """First-match decision for src × dst × ports of one protocol."""
-        return evaluate(self.ordered_rules(), self.default_action, Box(src, dst, ports), protocol)
-
-    def to_enforcement_point(self) -> EnforcementPoint:
-        ref = self.source or SourceRef(self.path)
-        rules = [Rule(direction="forward", action="allow" if r.action == "allow" else "deny",
-                      protocol=r.protocol, ports=r.ports, peer=Peer(addresses=r.dst), source=r.source,
-                      order=r.index, description=r.name, sources=r.src)
-                 for r in self.rules]
-        return EnforcementPoint(kind="firewall", key=f"firewall:{self.name}", name=self.name, source=ref,
-                                rules=rules, semantics="first-match",
-                                default_action="allow" if self.default_action == "allow" else "deny",
-                                stateful=self.stateful, aliases={self.name})
-
-    def to_json(self) -> dict[str, object]:
-        return {"kind": "firewall", "name": self.name, "path": self.path,
-                "zones": {k: v.ranges() for k, v in self.zones.items()},
-                "default_action": self.default_action, "stateful": self.stateful,
-                "rules": [r.to_json() for r in self.rules],
-                "source": self.source.to_json() if self.source else None}
 
 
 def load_firewall(path: str | os.PathLike[str]) -> FirewallRuleSet:

@@ -22,7 +22,7 @@ from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders import aws_describe, cloudformation, firewall, proxy_rules, squid, tfplan
 from validator.ingest.loaders.terraform import load_terraform, parse_directory
 from validator.model.errors import InputError
-from validator.model.sets import Inventory, LoadedFile, SkippedFile
+from validator.model.inventory import Inventory, LoadedFile, SkippedFile
 
 
 class _Ahead:
@@ -93,7 +93,8 @@ def _is_kubernetes(doc: Any) -> bool:
 
 
 def _kubernetes(doc: Any, rel: str) -> Inventory:
-    """A Kubernetes manifest: kept as parsed, read per cluster by the graph (clusters[].kubernetes says whose)."""
+    """A Kubernetes manifest: kept as parsed, read per cluster later (``kubernetes.cluster_manifests``;
+    clusters[].kubernetes says whose)."""
     inv = Inventory(kubernetes_files={rel: [doc]})
     inv.files.append(LoadedFile(rel, "kubernetes", 1))
     return inv

@@ -24,7 +24,9 @@ import tfparse
 from validator.ingest.loaders.aws_nacl import nacl_rule, new_nacl
 from validator.ingest.loaders.aws_sg import RuleSpec, check_family, is_unresolved, new_group, sg_rules
 from validator.model.errors import InputError
-from validator.model.sets import AddressSet, EnforcementPoint, Inventory, LoadedFile, PrefixList, SourceRef, Subnet
+from validator.model.inventory import Inventory, LoadedFile
+from validator.model.rules import EnforcementPoint, PrefixList, SourceRef, Subnet
+from validator.model.sets import AddressSet
 
 GROUP_TYPES = ("aws_security_group", "aws_default_security_group")
 _TF_ERROR = re.compile(r"(?P<file>[^\s:]+\.tf(?:\.json)?):(?P<line>\d+),(?P<col>\d+)(?:-[\d,]+)?:\s*(?P<msg>.*)")

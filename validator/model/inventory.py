@@ -1,0 +1,94 @@
+"""The inventory: everything the loaders found, merged across files and formats, and the files read or skipped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from validator.model.rules import EnforcementPoint, PrefixList, SourceRef, Subnet
+
+
+@dataclass
+class LoadedFile:
+    """A file the run read, with what it contributed (for the report and the evidence manifest)."""
+
+    path: str
+    format: str
+    resources: int
+
+
+@dataclass
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass
+class Inventory:
+    """Everything the loaders found, merged across files and formats."""
+
+    points: dict[str, EnforcementPoint] = field(default_factory=dict)
+    prefix_lists: dict[str, PrefixList] = field(default_factory=dict)
+    subnets: dict[str, Subnet] = field(default_factory=dict)
+    # subnet reference (key or literal id) → network ACL key (N1: exactly one NACL per subnet)
+    nacl_associations: dict[str, tuple[str, SourceRef]] = field(default_factory=dict)
+    # proxy configurations (squid.conf, ProxyRules) and firewall rule files, by path; placed by the topology
+    proxy_configs: dict[str, Any] = field(default_factory=dict)
+    firewall_sets: dict[str, Any] = field(default_factory=dict)
+    kubernetes_files: dict[str, list[Any]] = field(default_factory=dict)  # manifests' documents, by file
+    kubernetes_assigned: set[str] = field(default_factory=set)  # …of which a topology cluster claims
+    files: list[LoadedFile] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+    def add_point(self, point: EnforcementPoint) -> None:
+        """Add a point; a point with the same key (a group seen in two files) gets the rules of both."""
+        existing = self.points.get(point.key)
+        if existing is None or existing is point:
+            self.points[point.key] = point
+            return
+        if existing.unresolved and not point.unresolved:  # the declaration wins over a stand-in
+            point.rules = existing.rules + point.rules
+            point.aliases |= existing.aliases
+            self.points[point.key] = point
+        else:
+            existing.rules.extend(point.rules)
+            existing.aliases |= point.aliases
+
+    def merge(self, other: Inventory) -> None:
+        for point in other.points.values():
+            self.add_point(point)
+        self.prefix_lists.update(other.prefix_lists)
+        self.subnets.update(other.subnets)
+        self.nacl_associations.update(other.nacl_associations)
+        self.proxy_configs.update(other.proxy_configs)
+        self.firewall_sets.update(other.firewall_sets)
+        self.kubernetes_files.update(other.kubernetes_files)
+        self.files.extend(other.files)
+        self.skipped.extend(other.skipped)
+
+    def _tables(self, kind: str) -> tuple[dict[str, Any], ...]:
+        if kind == "subnet":
+            return (self.subnets,)
+        return (self.points,) if kind == "group" else (self.points, self.prefix_lists)
+
+    def ambiguous_aliases(self, kind: str = "point") -> dict[str, list[str]]:
+        """Names that more than one resource of a kind answers to (the same group name in two accounts…).
+        ``kind``: "point" (groups, ACLs, prefix lists: what rules reference), "group" or "subnet"."""
+        seen: dict[str, set[str]] = {}
+        for table in self._tables(kind):
+            for key, item in table.items():
+                for alias in item.aliases:
+                    seen.setdefault(alias, set()).add(key)
+        return {alias: sorted(keys) for alias, keys in seen.items() if len(keys) > 1 and alias not in keys}
+
+    def alias_index(self, kind: str = "point") -> dict[str, str]:
+        """Every alias of every resource of a kind → its key (keys themselves included)."""
+        index: dict[str, str] = {}
+        for table in self._tables(kind):
+            for key in table:
+                index[key] = key
+        for table in self._tables(kind):
+            for key, item in table.items():
+                for alias in item.aliases:
+                    index.setdefault(alias, key)
+        return index

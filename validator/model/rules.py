@@ -1,0 +1,159 @@
+"""Rules and what applies them: the normalized form every loader produces and the analysis reads.
+
+A ``Rule`` is one allow or deny of an ``EnforcementPoint`` (a security group, a network ACL, a firewall),
+with its peer and the ``SourceRef`` (file, line, resource) an auditor follows. Protocol spellings of AWS
+and Kubernetes are normalized to one name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from validator.model.sets import NO_ADDRESSES, AddressSet, PortSet
+
+Protocol = str  # "tcp" | "udp" | "icmp" | "icmpv6" | "sctp" | "all" | an IP protocol number as text
+Direction = Literal["ingress", "egress", "forward"]  # forward: an in-path firewall rule (both ends)
+Action = Literal["allow", "deny"]
+
+_PROTOCOL_NAMES = {"-1": "all", "all": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6",
+                   "132": "sctp", "tcp": "tcp", "udp": "udp", "icmp": "icmp", "icmpv6": "icmpv6",
+                   "sctp": "sctp", "any": "all", "*": "all"}
+
+
+def normalize_protocol(value: object) -> Protocol:
+    """AWS/Kubernetes protocol spellings to one name; ValueError for anything unknown."""
+    text = str(value).strip().lower()
+    if text in _PROTOCOL_NAMES:
+        return _PROTOCOL_NAMES[text]
+    if text.isdigit() and 0 <= int(text) <= 255:
+        return text
+    raise ValueError(f"unknown protocol {value!r} (expected tcp, udp, icmp, icmpv6, -1/all or 0-255)")
+
+
+def protocol_matches(rule_protocol: Protocol, flow_protocol: Protocol) -> bool:
+    return rule_protocol == "all" or rule_protocol == flow_protocol
+
+
+@dataclass(frozen=True, order=True)
+class SourceRef:
+    """Where a rule or resource is declared: the evidence an auditor follows."""
+
+    file: str
+    line: int | None = None
+    resource: str = ""
+    column: int | None = None
+
+    def location(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"file": self.file, "line": self.line, "resource": self.resource}
+        if self.column:
+            out["column"] = self.column
+        return out
+
+
+@dataclass(frozen=True)
+class Peer:
+    """The other side of a rule: addresses, and references resolved later by the graph.
+
+    ``groups`` are security-group keys (members' addresses), ``prefix_lists`` managed prefix list keys.
+    ``unresolved`` lists the parts a loader could not understand (a Terraform variable without value,
+    an ``!ImportValue``): a rule with such parts can never make a path reachable, only ``unknown``.
+    """
+
+    addresses: AddressSet = NO_ADDRESSES
+    groups: tuple[str, ...] = ()
+    prefix_lists: tuple[str, ...] = ()
+    unresolved: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        parts = [*self.addresses.ranges(), *(f"sg:{g}" for g in self.groups),
+                 *(f"pl:{p}" for p in self.prefix_lists), *(f"?{u}" for u in self.unresolved)]
+        return ", ".join(parts) if parts else "(nothing)"
+
+
+ANY_PEER = Peer(addresses=AddressSet.everything())
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One normalized rule of an enforcement point.
+
+    ``ports`` are destination ports (for ICMP the whole set; A5). ``order`` is the position in
+    first-match lists (NACL rule number, firewall/proxy line order); None in union semantics.
+    """
+
+    direction: Direction
+    action: Action
+    protocol: Protocol
+    ports: PortSet
+    peer: Peer
+    source: SourceRef
+    order: int | None = None
+    description: str = ""
+    # Forward (firewall) rules also match the sender: ``sources``; ``peer`` is then the destination.
+    sources: AddressSet | None = None
+
+    def describe(self) -> str:
+        what = f"{self.action} {self.direction} {self.protocol}"
+        if self.protocol in ("tcp", "udp", "sctp"):
+            what += f"/{self.ports}"
+        if self.direction == "forward":
+            return f"{what} from {self.sources or 'any'} to {self.peer.describe()}"
+        side = "from" if self.direction == "ingress" else "to"
+        return f"{what} {side} {self.peer.describe()}"
+
+
+EnforcementKind = Literal["security-group", "network-acl", "network-policy", "proxy", "firewall"]
+Semantics = Literal["union", "first-match"]
+
+
+@dataclass
+class EnforcementPoint:
+    """Something that applies rules to traffic: a security group, a NACL, a proxy, a firewall.
+
+    ``semantics`` says how rules combine: ``union`` (allow-only, any match allows: security groups,
+    NetworkPolicies) or ``first-match`` (ordered, first matching rule decides, else ``default_action``).
+    ``stateful`` points admit replies by themselves; stateless ones need a rule for the return leg.
+    ``aliases`` are every name a reference may use (sg-… id, Terraform address, CFN logical id, name).
+    """
+
+    kind: EnforcementKind
+    key: str
+    name: str
+    source: SourceRef
+    rules: list[Rule] = field(default_factory=list)
+    semantics: Semantics = "union"
+    default_action: Action = "deny"
+    stateful: bool = True
+    aliases: set[str] = field(default_factory=set)
+    vpc: str | None = None
+    unresolved: tuple[str, ...] = ()
+
+    def rules_for(self, direction: Direction) -> list[Rule]:
+        return [r for r in self.rules if r.direction == direction]
+
+
+@dataclass
+class PrefixList:
+    """A managed prefix list declared in the repo (A4): its entries' CIDRs."""
+
+    key: str
+    name: str
+    addresses: AddressSet
+    source: SourceRef
+    aliases: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Subnet:
+    """A subnet declared in the repo: its CIDR (when known) lets the graph scope its network ACL."""
+
+    key: str
+    name: str
+    addresses: AddressSet
+    source: SourceRef
+    aliases: set[str] = field(default_factory=set)
+    vpc: str | None = None
