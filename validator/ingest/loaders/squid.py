@@ -11,7 +11,8 @@ is ``analysis/squid.py`` (docs/semantics.md S1–S4). Parsing facts:
 - An http_access line without ACLs is ignored, also for the implicit default (observed with Squid 5.7).
   Method values and ACL names compare case-insensitively (also observed; Squid's ACL::FindByName uses
   strcasecmp).
-- Host names in ``src``/``dst`` ACLs are kept unresolved (Squid resolves them once, at startup).
+- ACL values are compiled to sets by ``squid_acls``; host names in ``src``/``dst`` ACLs are kept unresolved
+  (Squid resolves them once, at startup).
 
 Unknown directives are ignored (Squid has hundreds). ``include`` paths and ``acl … "file"`` lists are
 resolved relative to the file that names them (falling back to the main config's directory); include
@@ -21,38 +22,14 @@ takes globs.
 from __future__ import annotations
 
 import glob
-import ipaddress
 import os
-import re
-from collections.abc import Sequence
 
+from validator.ingest.loaders.squid_acls import PREDEFINED, compile_values
 from validator.model.errors import InputError
-from validator.model.proxy import (
-    ADDRESS_TYPES,
-    DOMAIN_TYPES,
-    REGEX_TYPES,
-    AccessLine,
-    Acl,
-    AclLine,
-    AclRef,
-    Listener,
-    SquidConfig,
-)
+from validator.model.proxy import AccessLine, Acl, AclLine, AclRef, Listener, SquidConfig
 from validator.model.rules import SourceRef
-from validator.model.sets import AddressSet, PortSet, parse_range
 
 MAX_INCLUDE_DEPTH = 16  # Squid's own limit for nested include
-
-PREDEFINED: dict[str, tuple[str, tuple[str, ...]]] = {
-    "all": ("src", ("0.0.0.0/0", "::/0")),
-    "manager": ("manager", ()),  # cache manager URLs (url_regex in Squid); never a proxied request
-    "localhost": ("src", ("127.0.0.1/32", "::1")),
-    "to_localhost": ("dst", ("127.0.0.0/8", "0.0.0.0/32", "::/128", "::1/128")),
-    "to_linklocal": ("dst", ("169.254.0.0/16", "fe80::/10")),
-    "CONNECT": ("method", ("CONNECT",)),
-}
-
-_HOSTNAME = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?\.?$")
 
 
 def looks_like_squid(text: str) -> bool:
@@ -80,7 +57,7 @@ def _new_config(path: str) -> SquidConfig:
     config = SquidConfig(path=path)
     for name, (typ, values) in PREDEFINED.items():
         acl = Acl(name=name, type=typ, predefined=True)
-        _compile_values(acl, values, (), SourceRef("(predefined)"))
+        compile_values(acl, values, (), SourceRef("(predefined)"))
         config.acls[name.lower()] = acl
     return config
 
@@ -293,84 +270,6 @@ def _parse_acl(config: SquidConfig, args: list[str], ref: SourceRef, base: str) 
         config.acls[key] = existing
     line = AclLine(name, typ, tuple(flags), tuple(values), ref, tuple(files))
     existing.lines.append(line)
-    _compile_values(existing, values, tuple(flags), ref)
+    compile_values(existing, values, tuple(flags), ref)
 
 
-def _parse_address(text: str) -> tuple[int, int] | None:
-    """Squid address forms: ip, ip/bits, ip/dotted-mask, a-b, a-b/mask, 'all'. None = not an address."""
-    if text == "all":
-        return None
-    mask: str | None = None
-    body = text
-    if "-" in text and "/" in text:
-        body, mask = text.split("/", 1)
-    try:
-        lo, hi = parse_range(body)
-    except ValueError:
-        return None
-    if mask is not None:
-        try:
-            net = ipaddress.ip_network(f"::/{mask}") if ":" in body else ipaddress.ip_network(f"0.0.0.0/{mask}")
-        except ValueError:
-            return None
-        host_bits = net.num_addresses - 1
-        lo, hi = lo & ~host_bits, hi | host_bits
-    return lo, hi
-
-
-def _compile_values(acl: Acl, values: Sequence[str], flags: tuple[str, ...], ref: SourceRef) -> None:
-    typ = acl.type
-    if typ in ADDRESS_TYPES:
-        intervals = list(acl.addresses.intervals)
-        unresolved = list(acl.unresolved)
-        for v in values:
-            if v == "all":
-                intervals.extend(AddressSet.everything().intervals)
-                continue
-            parsed = _parse_address(v)
-            if parsed is not None:
-                intervals.append(parsed)
-            elif _HOSTNAME.match(v) and not v.replace(".", "").isdigit():
-                unresolved.append(v)  # Squid resolves names in src/dst ACLs once, at startup
-            else:
-                raise InputError(f"acl {acl.name} {typ}: {v!r} is not an IP address, CIDR or range",
-                                 file=ref.file, line=ref.line, hint="e.g. 10.0.0.0/8 or 10.0.0.1-10.0.0.9")
-        acl.addresses = AddressSet(intervals)
-        acl.unresolved = tuple(unresolved)
-    elif typ == "port":
-        intervals_p = list(acl.ports.intervals)
-        for v in values:
-            m = re.fullmatch(r"(\d+)(?:-(\d+))?", v)
-            if not m:
-                raise InputError(f"acl {acl.name} port: {v!r} is not a port or range", file=ref.file,
-                                 line=ref.line, hint="e.g. 443 or 1025-65535")
-            lo = int(m.group(1))
-            hi = int(m.group(2)) if m.group(2) else lo
-            if hi > 65535 or lo > hi:
-                raise InputError(f"acl {acl.name} port: bad range {v!r}", file=ref.file, line=ref.line,
-                                 hint="ports are 0-65535, low-high")
-            intervals_p.append((lo, hi))
-        acl.ports = PortSet(intervals_p)
-    elif typ == "method":
-        acl.methods = acl.methods | {v.upper() for v in values}
-    elif typ == "at_step":
-        acl.methods = acl.methods | {v.lower() for v in values}  # SslBump1..3, stored lower-case
-    elif typ in DOMAIN_TYPES:
-        acl.domains = acl.domains + tuple(v.lower().rstrip(".") if v != "." else v for v in values)
-        if "-n" in flags:
-            acl.no_reverse_lookup = True
-    elif typ in REGEX_TYPES:
-        ci = "-i" in flags
-        compiled = list(acl.regexes)
-        for v in values:
-            if v in ("-i", "+i"):
-                ci = v == "-i"
-                continue
-            try:
-                compiled.append(re.compile(v, re.IGNORECASE if ci else 0))
-            except re.error as exc:
-                raise InputError(f"acl {acl.name} dstdom_regex: bad regular expression {v!r}: {exc}",
-                                 file=ref.file, line=ref.line) from None
-        acl.regexes = tuple(compiled)
-        if "-n" in flags:
-            acl.no_reverse_lookup = True
