@@ -56,10 +56,32 @@ SIZES = {
 }
 GROUPS_PER_ACCOUNT = 100
 GROUPS_PER_FILE = 10
-APP_PORTS = [(443, 443), (8080, 8080), (8443, 8443), (5432, 5432), (3306, 3306), (6379, 6379), (9092, 9094),
-             (27017, 27017), (9200, 9300), (8000, 8999), (5671, 5672), (2049, 2049), (80, 80), (11211, 11211)]
-CORP_CIDRS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "10.200.0.0/16",
-              "10.201.4.0/22", "172.20.0.0/16", "203.0.113.0/24"]
+APP_PORTS = [
+    (443, 443),
+    (8080, 8080),
+    (8443, 8443),
+    (5432, 5432),
+    (3306, 3306),
+    (6379, 6379),
+    (9092, 9094),
+    (27017, 27017),
+    (9200, 9300),
+    (8000, 8999),
+    (5671, 5672),
+    (2049, 2049),
+    (80, 80),
+    (11211, 11211),
+]
+CORP_CIDRS = [
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "10.200.0.0/16",
+    "10.201.4.0/22",
+    "172.20.0.0/16",
+    "203.0.113.0/24",
+]
 
 
 @dataclass
@@ -115,29 +137,38 @@ class Writer:
 
 
 def _inline(direction: str, desc: str, proto: str, lo: int, hi: int, peer: str) -> str:
-    return (f"  {direction} {{\n    description = \"{desc}\"\n    from_port   = {lo}\n    to_port     = {hi}\n"
-            f"    protocol    = \"{proto}\"\n    {peer}\n  }}\n")
+    return (
+        f'  {direction} {{\n    description = "{desc}"\n    from_port   = {lo}\n    to_port     = {hi}\n'
+        f'    protocol    = "{proto}"\n    {peer}\n  }}\n'
+    )
 
 
 def _group(res: str, name: str, desc: str, vpc: str, body: str) -> str:
-    return (f"resource \"aws_security_group\" \"{res}\" {{\n  name        = \"{name}\"\n"
-            f"  description = \"{desc}\"\n  vpc_id      = {vpc}\n\n{body}\n  tags = {{\n"
-            f"    Name  = \"{name}\"\n    Owner = \"team-{len(name) % 7}\"\n  }}\n}}\n")
+    return (
+        f'resource "aws_security_group" "{res}" {{\n  name        = "{name}"\n'
+        f'  description = "{desc}"\n  vpc_id      = {vpc}\n\n{body}\n  tags = {{\n'
+        f'    Name  = "{name}"\n    Owner = "team-{len(name) % 7}"\n  }}\n}}\n'
+    )
 
 
 def platform(w: Writer, size: Size) -> None:
     """The management cluster's group, with one split rule per workload cluster and direction."""
     c = w.counts
     main = [
-        "variable \"vpc_id\" {\n  default = \"vpc-0platform\"\n}\n",
-        _group("mgmt", "palette-mgmt", "Palette self-hosted management cluster", "var.vpc_id",
-               _inline("egress", "vCenter, registries, updates", "tcp", 443, 443, 'cidr_blocks = ["0.0.0.0/0"]')
-               + _inline("ingress", "node to node", "-1", 0, 0, "self = true")
-               + _inline("egress", "node to node", "-1", 0, 0, "self = true")),
-        "resource \"aws_vpc_security_group_ingress_rule\" \"mgmt_https_operators\" {\n"
-        "  security_group_id = aws_security_group.mgmt.id\n  description       = \"UI and API for operators\"\n"
-        f"  cidr_ipv4         = \"{OPERATORS}\"\n  from_port         = 443\n  to_port           = 443\n"
-        "  ip_protocol       = \"tcp\"\n}\n",
+        'variable "vpc_id" {\n  default = "vpc-0platform"\n}\n',
+        _group(
+            "mgmt",
+            "palette-mgmt",
+            "Palette self-hosted management cluster",
+            "var.vpc_id",
+            _inline("egress", "vCenter, registries, updates", "tcp", 443, 443, 'cidr_blocks = ["0.0.0.0/0"]')
+            + _inline("ingress", "node to node", "-1", 0, 0, "self = true")
+            + _inline("egress", "node to node", "-1", 0, 0, "self = true"),
+        ),
+        'resource "aws_vpc_security_group_ingress_rule" "mgmt_https_operators" {\n'
+        '  security_group_id = aws_security_group.mgmt.id\n  description       = "UI and API for operators"\n'
+        f'  cidr_ipv4         = "{OPERATORS}"\n  from_port         = 443\n  to_port           = 443\n'
+        '  ip_protocol       = "tcp"\n}\n',
     ]
     c.groups += 1
     c.sg_rules += 4
@@ -149,16 +180,18 @@ def platform(w: Writer, size: Size) -> None:
             cidr = cluster_cidr(i)
             for port, what in ((443, "agent API"), (4222, "NATS")):
                 blocks.append(
-                    f"resource \"aws_vpc_security_group_ingress_rule\" \"c{i:04d}_{port}\" {{\n"
+                    f'resource "aws_vpc_security_group_ingress_rule" "c{i:04d}_{port}" {{\n'
                     f"  security_group_id = aws_security_group.mgmt.id\n"
-                    f"  description       = \"{what} from workload cluster c{i:04d}\"\n"
-                    f"  cidr_ipv4         = \"{cidr}\"\n  from_port         = {port}\n  to_port           = {port}\n"
-                    f"  ip_protocol       = \"tcp\"\n}}\n")
+                    f'  description       = "{what} from workload cluster c{i:04d}"\n'
+                    f'  cidr_ipv4         = "{cidr}"\n  from_port         = {port}\n  to_port           = {port}\n'
+                    f'  ip_protocol       = "tcp"\n}}\n'
+                )
             blocks.append(
-                f"resource \"aws_security_group_rule\" \"c{i:04d}_api\" {{\n  type              = \"egress\"\n"
-                f"  description       = \"Kubernetes API of c{i:04d}\"\n  from_port         = 6443\n"
-                f"  to_port           = 6443\n  protocol          = \"tcp\"\n  cidr_blocks       = [\"{cidr}\"]\n"
-                f"  security_group_id = aws_security_group.mgmt.id\n}}\n")
+                f'resource "aws_security_group_rule" "c{i:04d}_api" {{\n  type              = "egress"\n'
+                f'  description       = "Kubernetes API of c{i:04d}"\n  from_port         = 6443\n'
+                f'  to_port           = 6443\n  protocol          = "tcp"\n  cidr_blocks       = ["{cidr}"]\n'
+                f"  security_group_id = aws_security_group.mgmt.id\n}}\n"
+            )
             c.sg_rules += 3
         w.tf(f"terraform/platform/clusters_{start // chunk:02d}.tf", blocks)
 
@@ -167,22 +200,34 @@ def cluster_group(i: int, a: int) -> tuple[str, int]:
     """The node group of workload cluster i (inline rules), and its rule count."""
     kind = broken(i)
     mgmt = MGMT_HALF if kind == "api-half" else MGMT_CIDR
-    body = (_inline("ingress", "Kubernetes API from the management platform", "tcp", 6443, 6443,
-                    f'cidr_blocks = ["{mgmt}"]')
-            + _inline("ingress", "SSH from the operators", "tcp", 22, 22, f'cidr_blocks = ["{OPERATORS}"]')
-            + _inline("ingress", "node to node", "-1", 0, 0, "self = true")
-            + _inline("ingress", "NodePorts from the load balancers", "tcp", 30000, 32767,
-                      f"security_groups = [aws_security_group.lb_{a:03d}.id]")
-            + _inline("egress", "HTTPS to management, vCenter and registries", "tcp", 443, 443,
-                      'cidr_blocks = ["0.0.0.0/0"]')
-            + _inline("egress", "node to node", "-1", 0, 0, "self = true"))
+    body = (
+        _inline(
+            "ingress", "Kubernetes API from the management platform", "tcp", 6443, 6443, f'cidr_blocks = ["{mgmt}"]'
+        )
+        + _inline("ingress", "SSH from the operators", "tcp", 22, 22, f'cidr_blocks = ["{OPERATORS}"]')
+        + _inline("ingress", "node to node", "-1", 0, 0, "self = true")
+        + _inline(
+            "ingress",
+            "NodePorts from the load balancers",
+            "tcp",
+            30000,
+            32767,
+            f"security_groups = [aws_security_group.lb_{a:03d}.id]",
+        )
+        + _inline(
+            "egress", "HTTPS to management, vCenter and registries", "tcp", 443, 443, 'cidr_blocks = ["0.0.0.0/0"]'
+        )
+        + _inline("egress", "node to node", "-1", 0, 0, "self = true")
+    )
     n = 6
     if kind != "no-nats":
-        body += _inline("egress", "NATS to the management platform", "tcp", 4222, 4222,
-                        f'cidr_blocks = ["{MGMT_CIDR}"]')
+        body += _inline(
+            "egress", "NATS to the management platform", "tcp", 4222, 4222, f'cidr_blocks = ["{MGMT_CIDR}"]'
+        )
         n += 1
-    return _group(f"c{i:04d}_nodes", f"c{i:04d}-nodes", f"Palette workload cluster c{i:04d} nodes",
-                  "aws_vpc.main.id", body), n
+    return _group(
+        f"c{i:04d}_nodes", f"c{i:04d}-nodes", f"Palette workload cluster c{i:04d} nodes", "aws_vpc.main.id", body
+    ), n
 
 
 def account(w: Writer, rng: random.Random, a: int, n_groups: int, clusters: list[int]) -> None:
@@ -191,15 +236,17 @@ def account(w: Writer, rng: random.Random, a: int, n_groups: int, clusters: list
     root = f"terraform/accounts/acct-{a:03d}"
     cidr = account_cidr(a)
     vpc = [
-        f"locals {{\n  account = \"acct-{a:03d}\"\n  vpc_cidr = \"{cidr}\"\n}}\n",
-        "resource \"aws_vpc\" \"main\" {\n  cidr_block = local.vpc_cidr\n}\n",
-        f"resource \"aws_ec2_managed_prefix_list\" \"corp_{a:03d}\" {{\n  name           = \"corp-" + f"{a:03d}\"\n"
-        "  address_family = \"IPv4\"\n  max_entries    = 8\n"
-        + "".join(f"  entry {{\n    cidr = \"{x}\"\n  }}\n" for x in CORP_CIDRS[:4]) + "}\n",
-        f"resource \"aws_security_group\" \"lb_{a:03d}\" {{\n  name   = \"lb-{a:03d}\"\n"
+        f'locals {{\n  account = "acct-{a:03d}"\n  vpc_cidr = "{cidr}"\n}}\n',
+        'resource "aws_vpc" "main" {\n  cidr_block = local.vpc_cidr\n}\n',
+        f'resource "aws_ec2_managed_prefix_list" "corp_{a:03d}" {{\n  name           = "corp-' + f'{a:03d}"\n'
+        '  address_family = "IPv4"\n  max_entries    = 8\n'
+        + "".join(f'  entry {{\n    cidr = "{x}"\n  }}\n' for x in CORP_CIDRS[:4])
+        + "}\n",
+        f'resource "aws_security_group" "lb_{a:03d}" {{\n  name   = "lb-{a:03d}"\n'
         "  vpc_id = aws_vpc.main.id\n"
         + _inline("ingress", "HTTPS from anywhere", "tcp", 443, 443, 'cidr_blocks = ["0.0.0.0/0"]')
-        + _inline("egress", "to the nodes", "tcp", 30000, 32767, "cidr_blocks = [local.vpc_cidr]") + "}\n",
+        + _inline("egress", "to the nodes", "tcp", 30000, 32767, "cidr_blocks = [local.vpc_cidr]")
+        + "}\n",
     ]
     c.groups += 1
     c.sg_rules += 2
@@ -209,12 +256,16 @@ def account(w: Writer, rng: random.Random, a: int, n_groups: int, clusters: list
             lo, hi = APP_PORTS[(r + a) % len(APP_PORTS)]
             direction = "ingress" if r % 2 == 0 else "egress"
             action = "deny" if r % 5 == 4 else "allow"
-            rules.append(f"  {direction} {{\n    rule_no    = {100 + 10 * r}\n    action     = \"{action}\"\n"
-                         f"    protocol   = \"tcp\"\n    from_port  = {lo}\n    to_port    = {hi}\n"
-                         f"    cidr_block = \"{CORP_CIDRS[r % len(CORP_CIDRS)]}\"\n  }}\n")
-        rules.append("  ingress {\n    rule_no    = 32000\n    action     = \"allow\"\n    protocol   = \"tcp\"\n"
-                     "    from_port  = 1024\n    to_port    = 65535\n    cidr_block = \"0.0.0.0/0\"\n  }\n")
-        vpc.append(f"resource \"aws_network_acl\" \"{tier}\" {{\n  vpc_id = aws_vpc.main.id\n{''.join(rules)}}}\n")
+            rules.append(
+                f'  {direction} {{\n    rule_no    = {100 + 10 * r}\n    action     = "{action}"\n'
+                f'    protocol   = "tcp"\n    from_port  = {lo}\n    to_port    = {hi}\n'
+                f'    cidr_block = "{CORP_CIDRS[r % len(CORP_CIDRS)]}"\n  }}\n'
+            )
+        rules.append(
+            '  ingress {\n    rule_no    = 32000\n    action     = "allow"\n    protocol   = "tcp"\n'
+            '    from_port  = 1024\n    to_port    = 65535\n    cidr_block = "0.0.0.0/0"\n  }\n'
+        )
+        vpc.append(f'resource "aws_network_acl" "{tier}" {{\n  vpc_id = aws_vpc.main.id\n{"".join(rules)}}}\n')
         c.nacl_rules += n_rules + 1
     w.tf(f"{root}/vpc.tf", vpc)
 
@@ -243,21 +294,35 @@ def account(w: Writer, rng: random.Random, a: int, n_groups: int, clusters: list
                 lo, hi = APP_PORTS[rng.randrange(len(APP_PORTS))]
                 roll = rng.random()
                 if r == 2:
-                    body += _inline("egress", "to the corporate network", "tcp", lo, hi,
-                                    f"prefix_list_ids = [aws_ec2_managed_prefix_list.corp_{a:03d}.id]"
-                                    if roll < 0.3 else f'cidr_blocks = ["{CORP_CIDRS[rng.randrange(8)]}"]')
+                    body += _inline(
+                        "egress",
+                        "to the corporate network",
+                        "tcp",
+                        lo,
+                        hi,
+                        f"prefix_list_ids = [aws_ec2_managed_prefix_list.corp_{a:03d}.id]"
+                        if roll < 0.3
+                        else f'cidr_blocks = ["{CORP_CIDRS[rng.randrange(8)]}"]',
+                    )
                 elif roll < 0.45 and g > 0:
                     peer = names[rng.randrange(g)]
-                    body += _inline("ingress", f"from {peer}", "tcp", lo, hi,
-                                    f"security_groups = [aws_security_group.{peer}.id]")
+                    body += _inline(
+                        "ingress", f"from {peer}", "tcp", lo, hi, f"security_groups = [aws_security_group.{peer}.id]"
+                    )
                 elif roll < 0.55:
                     body += _inline("ingress", "within the tier", "tcp", lo, hi, "self = true")
                 elif roll < 0.6 and rng.random() < 0.1:
                     body += _inline("ingress", "SSH (temporary)", "tcp", 22, 22, 'cidr_blocks = ["0.0.0.0/0"]')
                 else:
                     nets = sorted({CORP_CIDRS[rng.randrange(8)] for _ in range(rng.randint(1, 3))})
-                    body += _inline("ingress", "from the corporate network", "tcp", lo, hi,
-                                    "cidr_blocks = [" + ", ".join(f'"{x}"' for x in nets) + "]")
+                    body += _inline(
+                        "ingress",
+                        "from the corporate network",
+                        "tcp",
+                        lo,
+                        hi,
+                        "cidr_blocks = [" + ", ".join(f'"{x}"' for x in nets) + "]",
+                    )
                 n_rules += 1
             groups.append(_group(res, f"{res}", f"{res} in acct-{a:03d}", "aws_vpc.main.id", body))
             for r in range(2):
@@ -265,18 +330,20 @@ def account(w: Writer, rng: random.Random, a: int, n_groups: int, clusters: list
                 if r == 0:
                     peer = names[rng.randrange(n_apps)]
                     split.append(
-                        f"resource \"aws_security_group_rule\" \"{res}_from_{peer}_{lo}\" {{\n"
-                        f"  type                     = \"ingress\"\n  from_port                = {lo}\n"
-                        f"  to_port                  = {hi}\n  protocol                 = \"tcp\"\n"
+                        f'resource "aws_security_group_rule" "{res}_from_{peer}_{lo}" {{\n'
+                        f'  type                     = "ingress"\n  from_port                = {lo}\n'
+                        f'  to_port                  = {hi}\n  protocol                 = "tcp"\n'
                         f"  source_security_group_id = aws_security_group.{peer}.id\n"
-                        f"  security_group_id        = aws_security_group.{res}.id\n}}\n")
+                        f"  security_group_id        = aws_security_group.{res}.id\n}}\n"
+                    )
                 else:
                     proto = "udp" if rng.random() < 0.2 else "tcp"
                     split.append(
-                        f"resource \"aws_vpc_security_group_egress_rule\" \"{res}_out_{lo}\" {{\n"
+                        f'resource "aws_vpc_security_group_egress_rule" "{res}_out_{lo}" {{\n'
                         f"  security_group_id = aws_security_group.{res}.id\n"
-                        f"  cidr_ipv4         = \"{cidr}\"\n  from_port         = {lo}\n"
-                        f"  to_port           = {hi}\n  ip_protocol       = \"{proto}\"\n}}\n")
+                        f'  cidr_ipv4         = "{cidr}"\n  from_port         = {lo}\n'
+                        f'  to_port           = {hi}\n  ip_protocol       = "{proto}"\n}}\n'
+                    )
                 n_rules += 1
             c.groups += 1
             c.sg_rules += n_rules
@@ -301,8 +368,12 @@ def topology(w: Writer, size: Size) -> None:
     ]
     with_manifests = min(size.clusters, max(1, size.workloads // 20))  # kubernetes() spreads namespaces so
     for i in range(size.clusters):
-        lines += [f"  - name: c{i:04d}", f"    nodes: [{cluster_cidr(i)}]", f"    security_groups: [c{i:04d}-nodes]",
-                  f"    api: {cluster_api(i)}"]
+        lines += [
+            f"  - name: c{i:04d}",
+            f"    nodes: [{cluster_cidr(i)}]",
+            f"    security_groups: [c{i:04d}-nodes]",
+            f"    api: {cluster_api(i)}",
+        ]
         if i < with_manifests:
             lines.append(f"    kubernetes: k8s/c{i:04d}")
     w.text("palette-network.yaml", "\n".join(lines) + "\n")
@@ -316,29 +387,35 @@ def kubernetes(w: Writer, rng: random.Random, size: Size) -> None:
     for ns_i in range(n_ns):
         cluster = ns_i % size.clusters
         ns = f"team-{ns_i:03d}"
-        docs = [f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n  labels:\n    team: \"{ns_i}\"\n"]
-        docs.append(f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n"
-                    f"  namespace: {ns}\nspec:\n  podSelector: {{}}\n  policyTypes: [Ingress, Egress]\n")
+        docs = [f'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n  labels:\n    team: "{ns_i}"\n']
+        docs.append(
+            f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny\n"
+            f"  namespace: {ns}\nspec:\n  podSelector: {{}}\n  policyTypes: [Ingress, Egress]\n"
+        )
         c.netpols += 1
         for k in range(per_ns):
             app = f"svc-{ns_i:03d}-{k:02d}"
-            docs.append(f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {app}\n  namespace: {ns}\n"
-                        f"spec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: {app}\n  template:\n"
-                        f"    metadata:\n      labels:\n        app: {app}\n        tier: \"{k % 3}\"\n"
-                        f"    spec:\n      containers:\n        - name: main\n          image: registry.local/{app}:1\n"
-                        f"          ports:\n            - containerPort: 8080\n")
+            docs.append(
+                f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {app}\n  namespace: {ns}\n"
+                f"spec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: {app}\n  template:\n"
+                f'    metadata:\n      labels:\n        app: {app}\n        tier: "{k % 3}"\n'
+                f"    spec:\n      containers:\n        - name: main\n          image: registry.local/{app}:1\n"
+                f"          ports:\n            - containerPort: 8080\n"
+            )
             peer = f"svc-{ns_i:03d}-{(k + 1) % per_ns:02d}"
             port = 8080 + rng.randrange(3)
-            docs.append(f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-{app}\n"
-                        f"  namespace: {ns}\nspec:\n  podSelector:\n    matchLabels:\n      app: {app}\n"
-                        f"  policyTypes: [Ingress, Egress]\n  ingress:\n    - from:\n        - podSelector:\n"
-                        f"            matchLabels:\n              app: {peer}\n        - namespaceSelector:\n"
-                        f"            matchLabels:\n              team: \"{(ns_i + 1) % n_ns}\"\n      ports:\n"
-                        f"        - protocol: TCP\n          port: {port}\n  egress:\n    - to:\n"
-                        f"        - namespaceSelector: {{}}\n          podSelector:\n            matchLabels:\n"
-                        f"              k8s-app: kube-dns\n      ports:\n        - protocol: UDP\n          port: 53\n"
-                        f"    - to:\n        - ipBlock:\n            cidr: {MGMT_CIDR}\n      ports:\n"
-                        f"        - protocol: TCP\n          port: 443\n")
+            docs.append(
+                f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-{app}\n"
+                f"  namespace: {ns}\nspec:\n  podSelector:\n    matchLabels:\n      app: {app}\n"
+                f"  policyTypes: [Ingress, Egress]\n  ingress:\n    - from:\n        - podSelector:\n"
+                f"            matchLabels:\n              app: {peer}\n        - namespaceSelector:\n"
+                f'            matchLabels:\n              team: "{(ns_i + 1) % n_ns}"\n      ports:\n'
+                f"        - protocol: TCP\n          port: {port}\n  egress:\n    - to:\n"
+                f"        - namespaceSelector: {{}}\n          podSelector:\n            matchLabels:\n"
+                f"              k8s-app: kube-dns\n      ports:\n        - protocol: UDP\n          port: 53\n"
+                f"    - to:\n        - ipBlock:\n            cidr: {MGMT_CIDR}\n      ports:\n"
+                f"        - protocol: TCP\n          port: 443\n"
+            )
             c.netpols += 1
         w.text(f"k8s/c{cluster:04d}/{ns}.yaml", "---\n".join(docs))
         c.k8s_files += 1
@@ -351,12 +428,14 @@ def squid(w: Writer, rng: random.Random, n_acls: int = 300) -> None:
         lines.append(f"acl net_{k} src 10.{64 + k // 256}.{k % 256}.0/24")
         lines.append(f"acl dst_{k} dstdomain .svc{k}.example.com")
         lines.append(f"acl port_{k} port {rng.choice([443, 8443, 4222, 80])}")
-    lines += ["acl SSL_ports port 443", "acl CONNECT method CONNECT",
-              "acl palette dstdomain .spectrocloud.com"]
+    lines += ["acl SSL_ports port 443", "acl CONNECT method CONNECT", "acl palette dstdomain .spectrocloud.com"]
     for k in range(n_acls // 3):
         lines.append(f"http_access allow net_{k} dst_{k} port_{k}")
-    lines += ["http_access allow CONNECT palette SSL_ports", "http_access deny CONNECT !SSL_ports",
-              "http_access deny all"]
+    lines += [
+        "http_access allow CONNECT palette SSL_ports",
+        "http_access deny CONNECT !SSL_ports",
+        "http_access deny all",
+    ]
     w.text("proxy/squid.conf", "\n".join(lines) + "\n")
     c.squid_lines = sum(1 for ln in lines if ln.startswith("acl "))
 

@@ -59,8 +59,7 @@ def run(cmd: list[str], timeout: float) -> Result:
 def best(cmd: list[str], repeat: int, timeout: float) -> Result:
     """Best wall and CPU time of ``repeat`` runs (least disturbed by other load), largest peak RSS."""
     results = [run(cmd, timeout) for _ in range(repeat)]
-    return (min(r[0] for r in results), min(r[1] for r in results), max(r[2] for r in results),
-            results[-1][3])
+    return (min(r[0] for r in results), min(r[1] for r in results), max(r[2] for r in results), results[-1][3])
 
 
 def main() -> int:
@@ -71,9 +70,13 @@ def main() -> int:
     ap.add_argument("--nca-repeat", type=int, default=0, help="runs of NCA (default: --repeat; 1 at 3,200)")
     ap.add_argument("--nca", default=str(REPO / ".cache" / "nca-venv" / "bin" / "nca"))
     ap.add_argument("--timeout", type=float, default=900.0)
-    ap.add_argument("--generator", choices=["realistic", "random"], default="realistic",
-                    help="realistic: generate_cluster (default-deny namespaces, targeted allows); random: "
-                         "the differential-test generator at scale (dense: 10^5+ connections)")
+    ap.add_argument(
+        "--generator",
+        choices=["realistic", "random"],
+        default="realistic",
+        help="realistic: generate_cluster (default-deny namespaces, targeted allows); random: "
+        "the differential-test generator at scale (dense: 10^5+ connections)",
+    )
     ap.add_argument("--markdown", help="also write the table (with the machine description) to this file")
     args = ap.parse_args()
     ours_exe = shutil.which("palette-policy", path=str(Path(sys.executable).parent)) or "palette-policy"
@@ -85,46 +88,64 @@ def main() -> int:
             if args.generator == "realistic":
                 case = generate_cluster(args.seed + size, size, policies)
             else:
-                case = generate(args.seed + size, n_ns=max(1, size // 20), n_workloads=size,
-                                n_policies=policies)
+                case = generate(args.seed + size, n_ns=max(1, size // 20), n_workloads=size, n_policies=policies)
             folder = Path(tmp) / f"c{size}"
             files = write_case(case, folder)
             out_ours = Path(tmp) / f"ours{size}.txt"
-            ours = best([ours_exe, "connectivity", str(folder), "--output", str(out_ours)], args.repeat,
-                        args.timeout)
+            ours = best([ours_exe, "connectivity", str(folder), "--output", str(out_ours)], args.repeat, args.timeout)
             lines = sum(1 for _ in out_ours.open()) if out_ours.exists() else 0
             if have_nca:
                 out_nca = Path(tmp) / f"nca{size}.txt"
-                nca = best([args.nca, "--connectivity", str(files["policies"]), "-r", str(files["ns"]), "-r",
-                            str(files["workloads"]), "-o", "txt_no_fw_rules", "-f", str(out_nca)],
-                           1 if size >= 3200 else args.nca_repeat or args.repeat, args.timeout)
+                nca = best(
+                    [
+                        args.nca,
+                        "--connectivity",
+                        str(files["policies"]),
+                        "-r",
+                        str(files["ns"]),
+                        "-r",
+                        str(files["workloads"]),
+                        "-o",
+                        "txt_no_fw_rules",
+                        "-f",
+                        str(out_nca),
+                    ],
+                    1 if size >= 3200 else args.nca_repeat or args.repeat,
+                    args.timeout,
+                )
             else:
                 nca = (float("nan"), float("nan"), float("nan"), -1)
             rows.append((size, policies, lines, ours, nca))
-            print(f"{size}/{policies}: ours {ours[0]:.2f}s wall {ours[1]:.2f}s cpu {ours[2]:.0f} MiB "
-                  f"(rc {ours[3]}), nca {nca[0]:.2f}s wall {nca[1]:.2f}s cpu {nca[2]:.0f} MiB (rc {nca[3]})",
-                  file=sys.stderr)
-    header = ("| workloads | policies | connections | palette-policy wall / CPU | palette-policy peak RSS "
-              "| NCA wall / CPU | NCA peak RSS | speed-up wall / CPU | NCA ÷ ours RSS |")
+            print(
+                f"{size}/{policies}: ours {ours[0]:.2f}s wall {ours[1]:.2f}s cpu {ours[2]:.0f} MiB "
+                f"(rc {ours[3]}), nca {nca[0]:.2f}s wall {nca[1]:.2f}s cpu {nca[2]:.0f} MiB (rc {nca[3]})",
+                file=sys.stderr,
+            )
+    header = (
+        "| workloads | policies | connections | palette-policy wall / CPU | palette-policy peak RSS "
+        "| NCA wall / CPU | NCA peak RSS | speed-up wall / CPU | NCA ÷ ours RSS |"
+    )
     lines_out = [header, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for size, pols, n, ours, nca in rows:
         speed = nca[0] / ours[0] if ours[0] else float("nan")
         speed_cpu = nca[1] / ours[1] if ours[1] else float("nan")
         mem = nca[2] / ours[2] if ours[2] else float("nan")
-        lines_out.append(f"| {size} | {pols} | {n} | {ours[0]:.2f} s / {ours[1]:.2f} s | {ours[2]:.0f} MiB "
-                         f"| {nca[0]:.2f} s / {nca[1]:.2f} s | {nca[2]:.0f} MiB "
-                         f"| {speed:.1f}× / {speed_cpu:.1f}× | {mem:.1f}× |")
+        lines_out.append(
+            f"| {size} | {pols} | {n} | {ours[0]:.2f} s / {ours[1]:.2f} s | {ours[2]:.0f} MiB "
+            f"| {nca[0]:.2f} s / {nca[1]:.2f} s | {nca[2]:.0f} MiB "
+            f"| {speed:.1f}× / {speed_cpu:.1f}× | {mem:.1f}× |"
+        )
     table = "\n".join(lines_out)
     print(table)
     if args.markdown:
         machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
         inputs = {
             "realistic": "`generate_cluster` in tests/k8s_cluster_gen.py: one namespace per 20 workloads "
-                         "of every controller kind, default-deny per namespace, DNS egress, targeted allow "
-                         "rules with pod/namespace selectors, matchExpressions, ipBlocks with except, named "
-                         "ports and endPort",
+            "of every controller kind, default-deny per namespace, DNS egress, targeted allow "
+            "rules with pod/namespace selectors, matchExpressions, ipBlocks with except, named "
+            "ports and endPort",
             "random": "`generate` in tests/k8s_cluster_gen.py, the differential-test generator at scale: "
-                      "random selectors (a quarter of them empty), so most pairs are connected",
+            "random selectors (a quarter of them empty), so most pairs are connected",
         }[args.generator]
         nca_runs = args.nca_repeat or args.repeat
         Path(args.markdown).write_text(
@@ -136,7 +157,8 @@ def main() -> int:
             "interpreter start-up and parsing; CPU is the child's user+sys time (robust when other jobs "
             "share the machine); peak RSS is the child's `ru_maxrss`. NCA is network-config-analyzer 2.1.0 "
             "with `--connectivity … -o txt_no_fw_rules`.\n\n"
-            f"{table}\n")
+            f"{table}\n"
+        )
     return 0
 
 

@@ -108,15 +108,19 @@ def measure(cmd: list[str], timeout: float, env: dict[str, str] | None = None, c
     if rest:
         err_chunks.append(rest)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Measure(wall, usage.ru_maxrss / 1024, proc.returncode,
-                   b"".join(err_chunks).decode(errors="replace")[-4000:], usage.ru_utime + usage.ru_stime)
+    return Measure(
+        wall,
+        usage.ru_maxrss / 1024,
+        proc.returncode,
+        b"".join(err_chunks).decode(errors="replace")[-4000:],
+        usage.ru_utime + usage.ru_stime,
+    )
 
 
 def best_of(cmd: list[str], repeat: int, timeout: float, **kw: object) -> Measure:
     runs = [measure(cmd, timeout, **kw) for _ in range(max(1, repeat))]  # type: ignore[arg-type]
     fastest = min(runs, key=lambda m: m.wall)
-    return Measure(fastest.wall, max(m.rss_mib for m in runs), fastest.code, fastest.stderr,
-                   min(m.cpu for m in runs))
+    return Measure(fastest.wall, max(m.rss_mib for m in runs), fastest.code, fastest.stderr, min(m.cpu for m in runs))
 
 
 def palette_policy() -> list[str]:
@@ -130,13 +134,23 @@ def run_ours(tree: Path, repeat: int, timeout: float) -> tuple[Measure, dict[str
         env = {**os.environ, "PALETTE_POLICY_TIMINGS": str(timings)}
         runs = []
         for _ in range(max(1, repeat)):
-            m = measure([*palette_policy(), "validate", str(tree), "--format", "json", "--output",
-                         str(Path(tmp) / "report.json")], timeout, env=env)
+            m = measure(
+                [
+                    *palette_policy(),
+                    "validate",
+                    str(tree),
+                    "--format",
+                    "json",
+                    "--output",
+                    str(Path(tmp) / "report.json"),
+                ],
+                timeout,
+                env=env,
+            )
             info = json.loads(timings.read_text()) if timings.exists() else {}
             runs.append((m, info))
         m, info = min(runs, key=lambda r: r[0].wall)
-        return Measure(m.wall, max(r[0].rss_mib for r in runs), m.code, m.stderr,
-                       min(r[0].cpu for r in runs)), info
+        return Measure(m.wall, max(r[0].rss_mib for r in runs), m.code, m.stderr, min(r[0].cpu for r in runs)), info
 
 
 def setup(peers: list[str]) -> None:
@@ -154,11 +168,26 @@ def run_checkov(tree: Path, repeat: int, timeout: float) -> Measure | str:
     exe = VENVS / "checkov" / "bin" / "checkov"
     if not exe.exists():
         return "not installed (run with --setup)"
-    env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false",
-           "LOG_LEVEL": "ERROR"}
+    env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false", "LOG_LEVEL": "ERROR"}
     # exit 1 = checks failed (expected: the tree has findings); anything else is an error
-    m = best_of([str(exe), "--framework", "terraform", "-d", str(tree / "terraform"), "--quiet", "--compact",
-                 "--skip-download", "-o", "json"], repeat, timeout, env=env, cwd=tree)
+    m = best_of(
+        [
+            str(exe),
+            "--framework",
+            "terraform",
+            "-d",
+            str(tree / "terraform"),
+            "--quiet",
+            "--compact",
+            "--skip-download",
+            "-o",
+            "json",
+        ],
+        repeat,
+        timeout,
+        env=env,
+        cwd=tree,
+    )
     if m.code not in (0, 1, -9):
         return f"failed (exit {m.code}): {m.stderr.strip().splitlines()[-1] if m.stderr.strip() else ''}"
     return m
@@ -168,14 +197,26 @@ def run_nca(size: str, repeat: int, timeout: float) -> Measure | str:
     """Delegated to benchmarks/k8s_connectivity.py (the NetworkPolicy benchmark), which prints its table."""
     script = HERE / "k8s_connectivity.py"
     # the runner's own venv, else the one the differential tests create (.cache/nca-venv)
-    exe = next((p for p in (VENVS / "nca" / "bin" / "nca", HERE.parent / ".cache" / "nca-venv" / "bin" / "nca")
-                if p.exists()), VENVS / "nca" / "bin" / "nca")
+    exe = next(
+        (p for p in (VENVS / "nca" / "bin" / "nca", HERE.parent / ".cache" / "nca-venv" / "bin" / "nca") if p.exists()),
+        VENVS / "nca" / "bin" / "nca",
+    )
     if not script.exists():
         return "not available (benchmarks/k8s_connectivity.py is not in this tree yet)"
     if not exe.exists():
         return "not installed (run with --setup)"
-    cmd = [sys.executable, str(script), "--sizes", str(NCA_WORKLOADS[size]), "--repeat", str(repeat),
-           "--nca", str(exe), "--timeout", str(timeout)]
+    cmd = [
+        sys.executable,
+        str(script),
+        "--sizes",
+        str(NCA_WORKLOADS[size]),
+        "--repeat",
+        str(repeat),
+        "--nca",
+        str(exe),
+        "--timeout",
+        str(timeout),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     print(proc.stdout, end="")
     if proc.returncode:
@@ -190,8 +231,9 @@ def machine() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        mem_kb = int(next(ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines()
-                          if ln.startswith("MemTotal")))
+        mem_kb = int(
+            next(ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
+        )
         mem = f"{mem_kb / 1048576:.0f} GiB RAM"
     except (OSError, StopIteration, ValueError):
         mem = "unknown RAM"
@@ -204,29 +246,42 @@ def ratio(a: float, b: float) -> str:
 
 def render(rows: list[Row]) -> str:
     out = [f"machine: {machine()}", ""]
-    head = ("| size | SG rules | groups | TF files / MiB | validate (wall / peak RSS) | "
-            + " | ".join(STAGES) + " | other¹ | parse-only floor | validate ÷ floor |")
+    head = (
+        "| size | SG rules | groups | TF files / MiB | validate (wall / peak RSS) | "
+        + " | ".join(STAGES)
+        + " | other¹ | parse-only floor | validate ÷ floor |"
+    )
     out += [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         c = r.counts
         other = r.ours.wall - sum(r.stages.values())
         stages = " | ".join(f"{r.stages.get(s, 0.0):.2f}" for s in STAGES)
         floor = r.floor.text() if r.floor else "—"
-        out.append(f"| {r.size} | {c['sg_rules']:,} | {c['groups']:,} | {c['tf_files']} / "
-                   f"{c['tf_bytes'] / 1048576:.1f} | {r.ours.text()} | {stages} | {other:.2f} | {floor} | "
-                   f"{ratio(r.ours.wall, r.floor.wall) if r.floor else '—'}"
-                   f"{f' (cpu {ratio(r.ours.cpu, r.floor.cpu)})' if r.floor and r.floor.cpu else ''} |")
-    out += ["", "¹ interpreter start-up, imports and exit (wall minus the stages). cpu = the child's user+system "
-            "time, steadier than wall when other jobs share the machine.", ""]
+        out.append(
+            f"| {r.size} | {c['sg_rules']:,} | {c['groups']:,} | {c['tf_files']} / "
+            f"{c['tf_bytes'] / 1048576:.1f} | {r.ours.text()} | {stages} | {other:.2f} | {floor} | "
+            f"{ratio(r.ours.wall, r.floor.wall) if r.floor else '—'}"
+            f"{f' (cpu {ratio(r.ours.cpu, r.floor.cpu)})' if r.floor and r.floor.cpu else ''} |"
+        )
+    out += [
+        "",
+        "¹ interpreter start-up, imports and exit (wall minus the stages). cpu = the child's user+system "
+        "time, steadier than wall when other jobs share the machine.",
+        "",
+    ]
     if any(r.peers for r in rows):
-        out += ["| size | peer | peer (wall / peak RSS) | peer ÷ validate (time) | peer ÷ validate (RSS) |",
-                "|---|---|---|---|---|"]
+        out += [
+            "| size | peer | peer (wall / peak RSS) | peer ÷ validate (time) | peer ÷ validate (RSS) |",
+            "|---|---|---|---|---|",
+        ]
         for r in rows:
             for name, m in r.peers.items():
                 if isinstance(m, Measure):
                     cpu = f" (cpu {ratio(m.cpu, r.ours.cpu)})" if m.cpu and r.ours.cpu else ""
-                    out.append(f"| {r.size} | {name} | {m.text()} | {ratio(m.wall, r.ours.wall)}{cpu} | "
-                               f"{ratio(m.rss_mib, r.ours.rss_mib)} |")
+                    out.append(
+                        f"| {r.size} | {name} | {m.text()} | {ratio(m.wall, r.ours.wall)}{cpu} | "
+                        f"{ratio(m.rss_mib, r.ours.rss_mib)} |"
+                    )
                 else:
                     out.append(f"| {r.size} | {name} | {m} | — | — |")
         out.append("")
@@ -235,15 +290,19 @@ def render(rows: list[Row]) -> str:
         for a, b in zip(rows, rows[1:], strict=False):
             grow = b.counts["sg_rules"] / a.counts["sg_rules"]
             t = b.ours.wall / a.ours.wall
-            out.append(f"- {a.size} → {b.size}: input ×{grow:.1f}, time ×{t:.2f} "
-                       f"(per doubling ×{2 ** (_log2(t) / _log2(grow)) if grow > 1 else 0:.2f})")
+            out.append(
+                f"- {a.size} → {b.size}: input ×{grow:.1f}, time ×{t:.2f} "
+                f"(per doubling ×{2 ** (_log2(t) / _log2(grow)) if grow > 1 else 0:.2f})"
+            )
         out.append("")
     for r in rows:
         loaded = ", ".join(f"{k}: {v}" for k, v in r.loaded.items()) or "nothing"
         skipped = "; ".join(f"{v} × {k}" for k, v in r.skipped.items()) or "nothing"
-        out.append(f"- {r.size}: loaded {loaded} files; not yet loaded by the product: {skipped}; "
-                   f"also generated: {r.counts['nacl_rules']} NACL rules (Terraform aws_network_acl), "
-                   f"{r.counts['netpols']} NetworkPolicies, {r.counts['squid_lines']} Squid ACL lines")
+        out.append(
+            f"- {r.size}: loaded {loaded} files; not yet loaded by the product: {skipped}; "
+            f"also generated: {r.counts['nacl_rules']} NACL rules (Terraform aws_network_acl), "
+            f"{r.counts['netpols']} NetworkPolicies, {r.counts['squid_lines']} Squid ACL lines"
+        )
     return "\n".join(out) + "\n"
 
 
@@ -258,8 +317,11 @@ def main() -> int:
     ap.add_argument("--size", action="append", default=[], choices=sorted(SIZES))
     ap.add_argument("--sizes", help="comma-separated, e.g. S,M,L,XL")
     ap.add_argument("--vs", action="append", default=[], choices=sorted(PEERS))
-    ap.add_argument("--setup", action="store_true", help="create benchmarks/.venvs/<peer> for --vs peers "
-                    "(both when none is named) and exit unless sizes are given")
+    ap.add_argument(
+        "--setup",
+        action="store_true",
+        help="create benchmarks/.venvs/<peer> for --vs peers (both when none is named) and exit unless sizes are given",
+    )
     ap.add_argument("--smoke", action="store_true", help="CI: size S once, no peers, figures only")
     ap.add_argument("--repeat", type=int, default=1, help="best of N runs per tool")
     ap.add_argument("--timeout", type=float, default=1800.0)
@@ -291,11 +353,21 @@ def main() -> int:
                 print(f"validate failed on size {s} (exit {ours.code}):\n{ours.stderr}", file=sys.stderr)
                 return 1
             floor = best_of([sys.executable, "-c", FLOOR, str(tree)], args.repeat, args.timeout)
-            row = Row(s, counts, ours, dict(info.get("timings", {})), dict(info.get("loaded", {})),  # type: ignore[call-overload]
-                      dict(info.get("skipped", {})), floor)  # type: ignore[call-overload]
+            row = Row(
+                s,
+                counts,
+                ours,
+                dict(info.get("timings", {})),
+                dict(info.get("loaded", {})),  # type: ignore[call-overload]
+                dict(info.get("skipped", {})),
+                floor,
+            )  # type: ignore[call-overload]
             for peer in args.vs:
-                row.peers[peer] = run_checkov(tree, args.repeat, args.timeout) if peer == "checkov" \
+                row.peers[peer] = (
+                    run_checkov(tree, args.repeat, args.timeout)
+                    if peer == "checkov"
                     else run_nca(s, args.repeat, args.timeout)
+                )
             rows.append(row)
             print(f"[{s}] validate {ours.text()}, floor {floor.text()}", file=sys.stderr, flush=True)
     finally:

@@ -225,9 +225,11 @@ def _pods(cluster: Cluster, nss: str, pods: str) -> list[Workload]:
     return out
 
 
-_FW = re.compile(r"^(?:src_ns: (?P<sns>\[.*?\]) src_pods: (?P<spods>\[.*?\])|src: (?P<sip>\S+)) "
-                 r"(?:dst_ns: (?P<dns>\[.*?\]) dst_pods: (?P<dpods>\[.*?\])|dst: (?P<dip>\S+)) "
-                 r"conn: (?P<conn>.*)$")
+_FW = re.compile(
+    r"^(?:src_ns: (?P<sns>\[.*?\]) src_pods: (?P<spods>\[.*?\])|src: (?P<sip>\S+)) "
+    r"(?:dst_ns: (?P<dns>\[.*?\]) dst_pods: (?P<dpods>\[.*?\])|dst: (?P<dip>\S+)) "
+    r"conn: (?P<conn>.*)$"
+)
 
 
 def parse_fw_rules(text: str, cluster: Cluster) -> Facts:
@@ -239,10 +241,16 @@ def parse_fw_rules(text: str, cluster: Cluster) -> Facts:
         m = _FW.match(line)
         assert m, f"cannot parse NCA fw rule {line!r}"
         conn = parse_conn(m.group("conn"))
-        srcs = [m.group("sip")] if m.group("sip") else [w.display for w in _pods(cluster, m.group("sns"),
-                                                                                   m.group("spods"))]
-        dsts = [m.group("dip")] if m.group("dip") else [w.display for w in _pods(cluster, m.group("dns"),
-                                                                                   m.group("dpods"))]
+        srcs = (
+            [m.group("sip")]
+            if m.group("sip")
+            else [w.display for w in _pods(cluster, m.group("sns"), m.group("spods"))]
+        )
+        dsts = (
+            [m.group("dip")]
+            if m.group("dip")
+            else [w.display for w in _pods(cluster, m.group("dns"), m.group("dpods"))]
+        )
         for s in srcs:
             for d in dsts:
                 add_fact(facts, s, d, conn)

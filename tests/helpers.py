@@ -47,7 +47,9 @@ def profile(root: Path, name: str, rows: list[tuple[str, str, str, str, str]]) -
     """A profile with rows (id, source, destination, protocol, ports), all required."""
     text = "".join(
         f"  - {{id: {i}, source: {s}, destination: {d}, protocol: {p}, ports: '{ports}', purpose: test, "
-        f"required: true, citation: {{document: test, version: '1'}}}}\n" for i, s, d, p, ports in rows)
+        f"required: true, citation: {{document: test, version: '1'}}}}\n"
+        for i, s, d, p, ports in rows
+    )
     directory = root / "_profiles"
     directory.mkdir(exist_ok=True)
     (directory / f"{name}.yaml").write_text(PROFILE_TEMPLATE.format(name=name, rows=text), encoding="utf-8")
@@ -55,8 +57,13 @@ def profile(root: Path, name: str, rows: list[tuple[str, str, str, str, str]]) -
 
 
 def verdicts(network: Path, profile_dir: Path | None = None, profile_name: str | None = None) -> dict[str, str]:
-    report = run(Options(path=network, profiles=[profile_name] if profile_name else None,
-                         profiles_dirs=[profile_dir] if profile_dir else []))
+    report = run(
+        Options(
+            path=network,
+            profiles=[profile_name] if profile_name else None,
+            profiles_dirs=[profile_dir] if profile_dir else [],
+        )
+    )
     return {f"{r.requirement.id}:{r.source.name}->{r.destination.name}": r.verdict for r in report.results}
 
 

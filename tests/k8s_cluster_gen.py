@@ -20,11 +20,25 @@ KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Job", "
 APPS = ["web", "api", "db", "cache", "worker", "dns"]
 TIERS = ["fe", "be"]
 ENVS = ["prod", "dev"]
-NAMED = [("http", "TCP", 80), ("http", "TCP", 8080), ("grpc", "TCP", 9090), ("dns", "UDP", 53),
-         ("dns", "TCP", 53), ("metrics", "TCP", 9100), ("sctp", "SCTP", 7777), ("db", "TCP", 5432)]
-CIDRS = [("10.0.0.0/8", ["10.1.0.0/16", "10.2.3.0/24"]), ("192.168.0.0/16", ["192.168.1.0/24"]),
-         ("0.0.0.0/0", ["10.0.0.0/8"]), ("172.16.0.0/12", []), ("8.8.8.8/32", []), ("10.1.0.0/16", []),
-         ("0.0.0.0/0", [])]
+NAMED = [
+    ("http", "TCP", 80),
+    ("http", "TCP", 8080),
+    ("grpc", "TCP", 9090),
+    ("dns", "UDP", 53),
+    ("dns", "TCP", 53),
+    ("metrics", "TCP", 9100),
+    ("sctp", "SCTP", 7777),
+    ("db", "TCP", 5432),
+]
+CIDRS = [
+    ("10.0.0.0/8", ["10.1.0.0/16", "10.2.3.0/24"]),
+    ("192.168.0.0/16", ["192.168.1.0/24"]),
+    ("0.0.0.0/0", ["10.0.0.0/8"]),
+    ("172.16.0.0/12", []),
+    ("8.8.8.8/32", []),
+    ("10.1.0.0/16", []),
+    ("0.0.0.0/0", []),
+]
 PORTS = [53, 80, 443, 5432, 8080, 9090, 9100, 7777]
 
 
@@ -50,8 +64,9 @@ def _labels(rng: random.Random) -> dict[str, str]:
     return labels
 
 
-def _selector(rng: random.Random, keys: dict[str, list[str]],
-              ops: tuple[str, ...] = ("In", "NotIn", "Exists", "DoesNotExist")) -> dict[str, Any]:
+def _selector(
+    rng: random.Random, keys: dict[str, list[str]], ops: tuple[str, ...] = ("In", "NotIn", "Exists", "DoesNotExist")
+) -> dict[str, Any]:
     r = rng.random()
     if r < 0.25:
         return {}
@@ -88,8 +103,7 @@ def _peer(rng: random.Random, ns_names: list[str]) -> dict[str, Any]:
         return {"namespaceSelector": _selector(rng, ns_keys)}
     # NCA 2.1.0 restricts a podSelector using Exists/DoesNotExist to the policy's own namespace even when the
     # same peer has a namespaceSelector (a known NCA bug, see test_k8s_semantics), so not generated here.
-    return {"podSelector": _selector(rng, POD_KEYS, ("In", "NotIn")),
-            "namespaceSelector": _selector(rng, ns_keys)}
+    return {"podSelector": _selector(rng, POD_KEYS, ("In", "NotIn")), "namespaceSelector": _selector(rng, ns_keys)}
 
 
 def _port(rng: random.Random) -> dict[str, Any]:
@@ -118,8 +132,13 @@ def _rules(rng: random.Random, peer_key: str, ns_names: list[str]) -> list[dict[
     return rules
 
 
-def generate(seed: int, n_ns: int | None = None, n_workloads: int | None = None,
-             n_policies: int | None = None, ns_prefix: str = "") -> Case:
+def generate(
+    seed: int,
+    n_ns: int | None = None,
+    n_workloads: int | None = None,
+    n_policies: int | None = None,
+    ns_prefix: str = "",
+) -> Case:
     """One random cluster. ``ns_prefix`` keeps names of cases batched into one NCA run apart."""
     rng = random.Random(seed)
     case = Case(seed)
@@ -129,8 +148,7 @@ def generate(seed: int, n_ns: int | None = None, n_workloads: int | None = None,
         labels = {"env": rng.choice(ENVS)}
         if rng.random() < 0.5:
             labels["team"] = rng.choice(["a", "b"])
-        case.namespaces.append({"apiVersion": "v1", "kind": "Namespace",
-                                "metadata": {"name": name, "labels": labels}})
+        case.namespaces.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}})
     for i in range(n_workloads or rng.randint(2, 5)):
         kind = rng.choice(KINDS)
         ns = rng.choice(ns_names)
@@ -171,16 +189,21 @@ def generate(seed: int, n_ns: int | None = None, n_workloads: int | None = None,
             # Egress, NCA 2.1.0 does. Known NCA divergence (see test_k8s_semantics), so not generated here.
             if egress or (types is not None and rng.random() < 0.5):
                 spec["egress"] = egress
-        case.policies.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                              "metadata": {"name": f"p{i}", "namespace": ns}, "spec": spec})
+        case.policies.append(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {"name": f"p{i}", "namespace": ns},
+                "spec": spec,
+            }
+        )
     return case
 
 
 def write_case(case: Case, folder: Path) -> dict[str, Path]:
     """Write namespaces, workloads and policies as three multi-document YAML files."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = {"ns": folder / "ns.yaml", "workloads": folder / "workloads.yaml",
-             "policies": folder / "policies.yaml"}
+    files = {"ns": folder / "ns.yaml", "workloads": folder / "workloads.yaml", "policies": folder / "policies.yaml"}
     for key, docs in (("ns", case.namespaces), ("workloads", case.workloads), ("policies", case.policies)):
         files[key].write_text(yaml.safe_dump_all(docs, sort_keys=False) if docs else "")
     return files
@@ -199,13 +222,23 @@ def generate_cluster(seed: int, n_workloads: int, n_policies: int, per_ns: int =
     for name in ns_names:
         team = f"t{rng.randrange(max(1, n_ns // 4))}"
         ns_team[name] = team
-        case.namespaces.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {
-            "name": name, "labels": {"team": team, "env": rng.choice(ENVS)}}})
+        case.namespaces.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": name, "labels": {"team": team, "env": rng.choice(ENVS)}},
+            }
+        )
     case.namespaces.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "infra"}})
     dns_template = {"metadata": {"labels": {"app": "dns"}}, "spec": {"containers": [{"name": "c"}]}}
-    case.workloads.append({"apiVersion": "apps/v1", "kind": "Deployment",
-                           "metadata": {"name": "dns", "namespace": "infra"},
-                           "spec": {"template": dns_template}})
+    case.workloads.append(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "dns", "namespace": "infra"},
+            "spec": {"template": dns_template},
+        }
+    )
     apps_in: dict[str, list[str]] = {n: [] for n in ns_names}
     for i in range(n_workloads):
         ns = ns_names[i % n_ns]
@@ -213,23 +246,35 @@ def generate_cluster(seed: int, n_workloads: int, n_policies: int, per_ns: int =
         apps_in[ns].append(app)
         kind = rng.choice(KINDS)
         labels = {"app": app, "tier": rng.choice(TIERS)}
-        ports = [{"name": "http", "containerPort": rng.choice([80, 8080]), "protocol": "TCP"},
-                 {"name": "metrics", "containerPort": 9100, "protocol": "TCP"}]
+        ports = [
+            {"name": "http", "containerPort": rng.choice([80, 8080]), "protocol": "TCP"},
+            {"name": "metrics", "containerPort": 9100, "protocol": "TCP"},
+        ]
         pod_spec = {"containers": [{"name": "c", "image": "app", "ports": ports}]}
         meta = {"name": f"{app}", "namespace": ns}
         if kind == "Pod":
             doc = {"apiVersion": "v1", "kind": "Pod", "metadata": dict(meta, labels=labels), "spec": pod_spec}
         else:
             api = "batch/v1" if kind == "Job" else "v1" if kind == "ReplicationController" else "apps/v1"
-            doc = {"apiVersion": api, "kind": kind, "metadata": meta,
-                   "spec": {"template": {"metadata": {"labels": labels}, "spec": pod_spec}}}
+            doc = {
+                "apiVersion": api,
+                "kind": kind,
+                "metadata": meta,
+                "spec": {"template": {"metadata": {"labels": labels}, "spec": pod_spec}},
+            }
         case.workloads.append(doc)
     count = 0
 
     def add(ns: str, spec: dict[str, Any]) -> None:
         nonlocal count
-        case.policies.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                              "metadata": {"name": f"np{count}", "namespace": ns}, "spec": spec})
+        case.policies.append(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {"name": f"np{count}", "namespace": ns},
+                "spec": spec,
+            }
+        )
         count += 1
 
     for ns in ns_names:
@@ -237,9 +282,19 @@ def generate_cluster(seed: int, n_workloads: int, n_policies: int, per_ns: int =
             break
         add(ns, {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})
         if count < n_policies:
-            add(ns, {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [{"namespaceSelector": {
-                "matchLabels": {"kubernetes.io/metadata.name": "infra"}}}], "ports": [
-                {"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]})
+            add(
+                ns,
+                {
+                    "podSelector": {},
+                    "policyTypes": ["Egress"],
+                    "egress": [
+                        {
+                            "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "infra"}}}],
+                            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+                        }
+                    ],
+                },
+            )
     while count < n_policies:
         ns = rng.choice(ns_names)
         dst_app = rng.choice(apps_in[ns]) if apps_in[ns] else "none"
@@ -248,18 +303,32 @@ def generate_cluster(seed: int, n_workloads: int, n_policies: int, per_ns: int =
             peer: dict[str, Any] = {"podSelector": {"matchLabels": {"app": rng.choice(apps_in[ns] or ["x"])}}}
         elif r < 0.8:
             other = rng.choice(ns_names)
-            peer = {"namespaceSelector": {"matchLabels": {"team": ns_team[other]}},
-                    "podSelector": {"matchExpressions": [{"key": "tier", "operator": "In",
-                                                          "values": [rng.choice(TIERS)]}]}}
+            peer = {
+                "namespaceSelector": {"matchLabels": {"team": ns_team[other]}},
+                "podSelector": {"matchExpressions": [{"key": "tier", "operator": "In", "values": [rng.choice(TIERS)]}]},
+            }
         else:
             cidr, excepts = rng.choice(CIDRS[:2])
             peer = {"ipBlock": {"cidr": cidr, "except": excepts}}
-        port = rng.choice([{"port": "http"}, {"port": 443, "protocol": "TCP"},
-                           {"port": 8000, "endPort": 8100}, {"port": "metrics"}])
+        port = rng.choice(
+            [{"port": "http"}, {"port": 443, "protocol": "TCP"}, {"port": 8000, "endPort": 8100}, {"port": "metrics"}]
+        )
         if rng.random() < 0.7:
-            add(ns, {"podSelector": {"matchLabels": {"app": dst_app}}, "policyTypes": ["Ingress"],
-                     "ingress": [{"from": [peer], "ports": [port]}]})
+            add(
+                ns,
+                {
+                    "podSelector": {"matchLabels": {"app": dst_app}},
+                    "policyTypes": ["Ingress"],
+                    "ingress": [{"from": [peer], "ports": [port]}],
+                },
+            )
         else:
-            add(ns, {"podSelector": {"matchLabels": {"app": dst_app}}, "policyTypes": ["Egress"],
-                     "egress": [{"to": [peer], "ports": [port]}]})
+            add(
+                ns,
+                {
+                    "podSelector": {"matchLabels": {"app": dst_app}},
+                    "policyTypes": ["Egress"],
+                    "egress": [{"to": [peer], "ports": [port]}],
+                },
+            )
     return case

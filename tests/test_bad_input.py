@@ -128,10 +128,11 @@ def test_no_traceback_from_the_real_command_on_the_whole_corpus() -> None:
     import subprocess
     import sys
 
-    script = ("import sys\nfrom validator.cli import main\nfor case in sys.argv[1:]:\n"
-              "    sys.argv = ['palette-policy', 'validate', case]\n"
-              "    try:\n        main()\n    except SystemExit as exc:\n        print('exit', exc.code)\n")
-    proc = subprocess.run([sys.executable, "-c", script, *map(str, CASES)], capture_output=True, text=True,
-                          timeout=600)
+    script = (
+        "import sys\nfrom validator.cli import main\nfor case in sys.argv[1:]:\n"
+        "    sys.argv = ['palette-policy', 'validate', case]\n"
+        "    try:\n        main()\n    except SystemExit as exc:\n        print('exit', exc.code)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, *map(str, CASES)], capture_output=True, text=True, timeout=600)
     assert "Traceback" not in proc.stdout + proc.stderr
     assert proc.stdout.count("exit 2") == len(CASES)

@@ -11,9 +11,23 @@ REPO = Path(__file__).resolve().parent.parent
 
 def test_benchmark_script_smoke(tmp_path: Path) -> None:
     out = tmp_path / "bench.md"
-    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "k8s_connectivity.py"), "--sizes", "40",
-                           "--repeat", "1", "--nca", str(tmp_path / "no-nca"), "--markdown", str(out)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "k8s_connectivity.py"),
+            "--sizes",
+            "40",
+            "--repeat",
+            "1",
+            "--nca",
+            str(tmp_path / "no-nca"),
+            "--markdown",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "| 40 | 12 |" in proc.stdout
     assert out.read_text().startswith("# Benchmark")

@@ -79,22 +79,26 @@ def test_generated_network_validates_with_the_breakage_it_planted(small: tuple[P
 
 def test_measure_reports_the_child_peak_rss_and_exit_code() -> None:
     # a child that holds 80 MiB: wait4's ru_maxrss must see it (and not the parent's)
-    m = runner.measure([sys.executable, "-c", "b = bytearray(80 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"],
-                       timeout=60)
+    m = runner.measure(
+        [sys.executable, "-c", "b = bytearray(80 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"], timeout=60
+    )
     assert m.code == 0 and 80 <= m.rss_mib < 400 and m.wall > 0
     failed = runner.measure([sys.executable, "-c", "import sys; sys.stderr.write('boom'); sys.exit(3)"], timeout=60)
     assert failed.code == 3 and "boom" in failed.stderr
 
 
 def test_runner_prints_ratios_and_curve() -> None:
-    counts = dict(sg_rules=1000, groups=200, tf_files=10, tf_bytes=1 << 20, nacl_rules=6, netpols=5, squid_lines=3,
-                  k8s_files=1)
-    a = runner.Row("S", counts, runner.Measure(2.0, 100, 0), {"parse": 1.0}, {"terraform": 10}, {},
-                   runner.Measure(1.0, 50, 0))
+    counts = dict(
+        sg_rules=1000, groups=200, tf_files=10, tf_bytes=1 << 20, nacl_rules=6, netpols=5, squid_lines=3, k8s_files=1
+    )
+    a = runner.Row(
+        "S", counts, runner.Measure(2.0, 100, 0), {"parse": 1.0}, {"terraform": 10}, {}, runner.Measure(1.0, 50, 0)
+    )
     a.peers["checkov"] = runner.Measure(40.0, 400, 1)
     a.peers["nca"] = "not available"
-    b = runner.Row("M", {**counts, "sg_rules": 2000}, runner.Measure(4.2, 120, 0), {}, {}, {},
-                   runner.Measure(2.0, 50, 0))
+    b = runner.Row(
+        "M", {**counts, "sg_rules": 2000}, runner.Measure(4.2, 120, 0), {}, {}, {}, runner.Measure(2.0, 50, 0)
+    )
     text = runner.render([a, b])
     assert "| S | checkov | 40.00 s / 400 MiB" in text and "| 20.0× | 4.0× |" in text
     assert "| 2.0× |" in text  # validate ÷ floor
@@ -102,8 +106,9 @@ def test_runner_prints_ratios_and_curve() -> None:
     assert "not available" in text
 
 
-def test_smoke_exits_zero_and_prints_figures(capsys: pytest.CaptureFixture[str],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_smoke_exits_zero_and_prints_figures(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sys, "argv", ["run.py", "--smoke"])
     assert runner.main() == 0
     out = capsys.readouterr().out

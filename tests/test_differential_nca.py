@@ -42,9 +42,19 @@ def nca_bin() -> Path:
         try:
             NCA_VENV.parent.mkdir(parents=True, exist_ok=True)
             venv.EnvBuilder(with_pip=True, clear=True).create(NCA_VENV)
-            proc = subprocess.run([str(NCA_VENV / "bin" / "python"), "-m", "pip", "install", "-q",
-                                   f"network-config-analyzer=={NCA_VERSION}"],
-                                  capture_output=True, text=True, timeout=600)
+            proc = subprocess.run(
+                [
+                    str(NCA_VENV / "bin" / "python"),
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    f"network-config-analyzer=={NCA_VERSION}",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
         except (OSError, subprocess.SubprocessError) as exc:
             pytest.skip(f"cannot create the NCA venv at {NCA_VENV}: {exc}")
         if proc.returncode != 0 or not exe.exists():
@@ -59,12 +69,22 @@ def _run_nca(nca: Path, cases: list[Case], root: Path) -> list[str | None]:
     configs, queries, outs = [], [], []
     for i, case in enumerate(cases):
         files = write_case(case, root / f"c{i}")
-        configs.append({"name": f"c{i}", "resourceList": [str(files["ns"]), str(files["workloads"])],
-                        "networkPolicyList": [str(files["policies"])]})
+        configs.append(
+            {
+                "name": f"c{i}",
+                "resourceList": [str(files["ns"]), str(files["workloads"])],
+                "networkPolicyList": [str(files["policies"])],
+            }
+        )
         out = root / f"c{i}" / "nca.txt"
         outs.append(out)
-        queries.append({"name": f"q{i}", "connectivityMap": [f"c{i}"],
-                        "outputConfiguration": {"outputFormat": "txt_no_fw_rules", "outputPath": str(out)}})
+        queries.append(
+            {
+                "name": f"q{i}",
+                "connectivityMap": [f"c{i}"],
+                "outputConfiguration": {"outputFormat": "txt_no_fw_rules", "outputPath": str(out)},
+            }
+        )
     scheme = root / "scheme.yaml"
     scheme.write_text(yaml.safe_dump({"networkConfigList": configs, "queries": queries}))
     proc = subprocess.run([str(nca), "--scheme", str(scheme)], capture_output=True, text=True, timeout=900)
@@ -147,9 +167,12 @@ def test_connectivity_agrees_with_nca(nca_bin: Path, seeds: list[int], tmp_path:
         case = failures[0]
         small, diffs = _shrink(nca_bin, case, tmp_path / "shrink")
         yaml_text = yaml.safe_dump_all(small.documents(), sort_keys=False)
-        pytest.fail(f"{len(failures)} of {len(cases)} cases disagree with NCA (seeds "
-                    f"{[c.seed for c in failures]}); minimal case from seed {case.seed}:\n{yaml_text}\n"
-                    "differences:\n" + "\n".join(diffs[:20]), pytrace=False)
+        pytest.fail(
+            f"{len(failures)} of {len(cases)} cases disagree with NCA (seeds "
+            f"{[c.seed for c in failures]}); minimal case from seed {case.seed}:\n{yaml_text}\n"
+            "differences:\n" + "\n".join(diffs[:20]),
+            pytrace=False,
+        )
 
 
 def test_generator_is_deterministic() -> None:

@@ -26,23 +26,95 @@ from validator.model.errors import InputError
 EXAMPLES = int(os.environ.get("PALETTE_POLICY_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 
-VOCAB = ["SecurityGroups", "GroupId", "GroupName", "IpPermissions", "IpPermissionsEgress", "IpProtocol",
-         "FromPort", "ToPort", "IpRanges", "CidrIp", "Ipv6Ranges", "CidrIpv6", "UserIdGroupPairs",
-         "PrefixListIds", "PrefixListId", "SecurityGroupRules", "IsEgress", "CidrIpv4", "ReferencedGroupInfo",
-         "NetworkAcls", "NetworkAclId", "Entries", "RuleNumber", "Protocol", "RuleAction", "Egress", "CidrBlock",
-         "PortRange", "From", "To", "Associations", "SubnetId", "Subnets", "AWSTemplateFormatVersion", "Resources",
-         "Type", "Properties", "SecurityGroupIngress", "SecurityGroupEgress", "Ref", "Fn::GetAtt",
-         "AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::NetworkAclEntry",
-         "AWS::EC2::NetworkAcl", "AWS::EC2::Subnet", "AWS::EC2::PrefixList", "format_version", "planned_values",
-         "root_module", "resources", "address", "type", "values", "ingress", "egress", "cidr_blocks",
-         "aws_security_group", "aws_security_group_rule", "security_group_id", "configuration", "expressions",
-         "references", "Parameters", "Default", "profiles", "management", "clusters", "name", "nodes",
-         "addresses", "security_groups", "api", "hosts", "subnets", "tcp", "-1", "0.0.0.0/0", "10.0.0.0/8"]
-SCALARS = (st.none() | st.booleans() | st.integers(-70000, 70000) | st.sampled_from(VOCAB)
-           | st.text(max_size=12))
-DOCS = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
-                    | st.dictionaries(st.sampled_from(VOCAB) | st.text(max_size=6), inner, max_size=5),
-                    max_leaves=30)
+VOCAB = [
+    "SecurityGroups",
+    "GroupId",
+    "GroupName",
+    "IpPermissions",
+    "IpPermissionsEgress",
+    "IpProtocol",
+    "FromPort",
+    "ToPort",
+    "IpRanges",
+    "CidrIp",
+    "Ipv6Ranges",
+    "CidrIpv6",
+    "UserIdGroupPairs",
+    "PrefixListIds",
+    "PrefixListId",
+    "SecurityGroupRules",
+    "IsEgress",
+    "CidrIpv4",
+    "ReferencedGroupInfo",
+    "NetworkAcls",
+    "NetworkAclId",
+    "Entries",
+    "RuleNumber",
+    "Protocol",
+    "RuleAction",
+    "Egress",
+    "CidrBlock",
+    "PortRange",
+    "From",
+    "To",
+    "Associations",
+    "SubnetId",
+    "Subnets",
+    "AWSTemplateFormatVersion",
+    "Resources",
+    "Type",
+    "Properties",
+    "SecurityGroupIngress",
+    "SecurityGroupEgress",
+    "Ref",
+    "Fn::GetAtt",
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::SecurityGroupIngress",
+    "AWS::EC2::NetworkAclEntry",
+    "AWS::EC2::NetworkAcl",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::PrefixList",
+    "format_version",
+    "planned_values",
+    "root_module",
+    "resources",
+    "address",
+    "type",
+    "values",
+    "ingress",
+    "egress",
+    "cidr_blocks",
+    "aws_security_group",
+    "aws_security_group_rule",
+    "security_group_id",
+    "configuration",
+    "expressions",
+    "references",
+    "Parameters",
+    "Default",
+    "profiles",
+    "management",
+    "clusters",
+    "name",
+    "nodes",
+    "addresses",
+    "security_groups",
+    "api",
+    "hosts",
+    "subnets",
+    "tcp",
+    "-1",
+    "0.0.0.0/0",
+    "10.0.0.0/8",
+]
+SCALARS = st.none() | st.booleans() | st.integers(-70000, 70000) | st.sampled_from(VOCAB) | st.text(max_size=12)
+DOCS = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(VOCAB) | st.text(max_size=6), inner, max_size=5)
+    ),
+    max_leaves=30,
+)
 
 
 def _load_file(name: str, text: str) -> None:
@@ -72,15 +144,65 @@ def test_arbitrary_text_as_yaml_and_json(text: str) -> None:
     _load_file("doc.json", text)
 
 
-HCL_VALUES = st.sampled_from(['"tcp"', '"-1"', "443", "-1", "70000", '["0.0.0.0/0"]', '["::/0"]', '["10.0.0.1/8"]',
-                              "true", "null", "var.x", "aws_security_group.a.id", '["x"]', "[]", "{}", '"6"'])
-HCL_KEYS = st.sampled_from(["from_port", "to_port", "protocol", "cidr_blocks", "ipv6_cidr_blocks", "self",
-                            "security_groups", "type", "security_group_id", "source_security_group_id",
-                            "ip_protocol", "cidr_ipv4", "cidr_ipv6", "referenced_security_group_id", "name",
-                            "rule_no", "action", "cidr_block", "rule_number", "egress", "rule_action",
-                            "network_acl_id", "subnet_ids", "prefix_list_ids"])
-HCL_TYPES = st.sampled_from(["aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule",
-                             "aws_network_acl", "aws_network_acl_rule", "aws_subnet", "aws_ec2_managed_prefix_list"])
+HCL_VALUES = st.sampled_from(
+    [
+        '"tcp"',
+        '"-1"',
+        "443",
+        "-1",
+        "70000",
+        '["0.0.0.0/0"]',
+        '["::/0"]',
+        '["10.0.0.1/8"]',
+        "true",
+        "null",
+        "var.x",
+        "aws_security_group.a.id",
+        '["x"]',
+        "[]",
+        "{}",
+        '"6"',
+    ]
+)
+HCL_KEYS = st.sampled_from(
+    [
+        "from_port",
+        "to_port",
+        "protocol",
+        "cidr_blocks",
+        "ipv6_cidr_blocks",
+        "self",
+        "security_groups",
+        "type",
+        "security_group_id",
+        "source_security_group_id",
+        "ip_protocol",
+        "cidr_ipv4",
+        "cidr_ipv6",
+        "referenced_security_group_id",
+        "name",
+        "rule_no",
+        "action",
+        "cidr_block",
+        "rule_number",
+        "egress",
+        "rule_action",
+        "network_acl_id",
+        "subnet_ids",
+        "prefix_list_ids",
+    ]
+)
+HCL_TYPES = st.sampled_from(
+    [
+        "aws_security_group",
+        "aws_security_group_rule",
+        "aws_vpc_security_group_ingress_rule",
+        "aws_network_acl",
+        "aws_network_acl_rule",
+        "aws_subnet",
+        "aws_ec2_managed_prefix_list",
+    ]
+)
 
 
 @st.composite
@@ -88,10 +210,18 @@ def hcl(draw: st.DrawFn) -> str:
     out = []
     for i in range(draw(st.integers(1, 3))):
         attrs = "".join(f"  {k} = {v}\n" for k, v in draw(st.lists(st.tuples(HCL_KEYS, HCL_VALUES), max_size=6)))
-        blocks = "".join(f"  {b} {{\n" + "".join(f"    {k} = {v}\n" for k, v in kvs) + "  }\n"
-                         for b, kvs in draw(st.lists(st.tuples(st.sampled_from(["ingress", "egress", "entry"]),
-                                                               st.lists(st.tuples(HCL_KEYS, HCL_VALUES), max_size=5)),
-                                                     max_size=2)))
+        blocks = "".join(
+            f"  {b} {{\n" + "".join(f"    {k} = {v}\n" for k, v in kvs) + "  }\n"
+            for b, kvs in draw(
+                st.lists(
+                    st.tuples(
+                        st.sampled_from(["ingress", "egress", "entry"]),
+                        st.lists(st.tuples(HCL_KEYS, HCL_VALUES), max_size=5),
+                    ),
+                    max_size=2,
+                )
+            )
+        )
         out.append(f'resource "{draw(HCL_TYPES)}" "r{i}" {{\n{attrs}{blocks}}}\n')
     if draw(st.booleans()):
         out.append(draw(st.text(max_size=40)))

@@ -11,10 +11,10 @@ from referencing import Registry, Resource
 
 from tests.helpers import FIXTURES, ROOT
 
-SCHEMAS = {name: json.loads((ROOT / "schemas" / name).read_text()) for name in ("input.schema.json",
-                                                                             "report.schema.json")}
-REGISTRY = Registry().with_resources(
-    [(s["$id"], Resource.from_contents(s)) for s in SCHEMAS.values()])
+SCHEMAS = {
+    name: json.loads((ROOT / "schemas" / name).read_text()) for name in ("input.schema.json", "report.schema.json")
+}
+REGISTRY = Registry().with_resources([(s["$id"], Resource.from_contents(s)) for s in SCHEMAS.values()])
 FIXTURE_DIRS = sorted(p for p in FIXTURES.iterdir() if (p / "palette-network.yaml").exists())
 
 
@@ -34,8 +34,10 @@ def test_input_is_what_validate_evaluates(cli, tmp_path) -> None:
     (policy / "echo.rego").write_text(
         "package echo\n\nimport rego.v1\n\n"
         'warn contains {"msg": sprintf("%d results, %d points", [count(input.results), '
-        'count(input.resources.enforcement_points)]), "id": "ECHO"} if true\n')
+        'count(input.resources.enforcement_points)]), "id": "ECHO"} if true\n'
+    )
     result = cli("validate", FIXTURES / "self-hosted-ok", "--policy", policy, "--format", "json")
     echo = [f for f in json.loads(result.stdout)["findings"] if f["id"] == "ECHO"]
-    assert echo[0]["message"] == (f"{len(doc['results'])} results, "
-                                  f"{len(doc['resources']['enforcement_points'])} points")
+    assert echo[0]["message"] == (
+        f"{len(doc['results'])} results, {len(doc['resources']['enforcement_points'])} points"
+    )

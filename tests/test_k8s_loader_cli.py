@@ -22,45 +22,89 @@ runner = CliRunner()
 
 
 def _template(labels: dict, ports: list | None = None) -> dict:
-    return {"metadata": {"labels": labels},
-            "spec": {"containers": [{"name": "c", "ports": ports or []}]}}
+    return {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "c", "ports": ports or []}]}}
 
 
 def test_every_workload_kind_and_list_and_json(tmp_path: Path) -> None:
     docs = [
-        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "n"},
-         "spec": {"template": _template({"k": "d"}, [{"name": "http", "containerPort": 80}])}},
-        {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "s", "namespace": "n"},
-         "spec": {"template": _template({"k": "s"})}},
-        {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "ds"},
-         "spec": {"template": _template({"k": "ds"})}},
-        {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "rs"},
-         "spec": {"template": _template({"k": "rs"})}},
-        {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"},
-         "spec": {"template": _template({})}},
-        {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "cj"},
-         "spec": {"jobTemplate": {"spec": {"template": _template({"k": "cj"})}}}},
-        {"apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": "rc"},
-         "spec": {"template": _template({"k": "rc"})}},
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "d", "namespace": "n"},
+            "spec": {"template": _template({"k": "d"}, [{"name": "http", "containerPort": 80}])},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": "s", "namespace": "n"},
+            "spec": {"template": _template({"k": "s"})},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "DaemonSet",
+            "metadata": {"name": "ds"},
+            "spec": {"template": _template({"k": "ds"})},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "metadata": {"name": "rs"},
+            "spec": {"template": _template({"k": "rs"})},
+        },
+        {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"}, "spec": {"template": _template({})}},
+        {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": {"name": "cj"},
+            "spec": {"jobTemplate": {"spec": {"template": _template({"k": "cj"})}}},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ReplicationController",
+            "metadata": {"name": "rc"},
+            "spec": {"template": _template({"k": "rc"})},
+        },
     ]
     (tmp_path / "w.yaml").write_text(yaml.safe_dump_all(docs))
-    pod_list = {"apiVersion": "v1", "kind": "PodList", "items": [
-        {"metadata": {"name": "p-1", "namespace": "m", "labels": {"k": "p"},
-                      "ownerReferences": [{"kind": "ReplicaSet", "name": "p", "controller": True}]},
-         "spec": {"containers": [{"name": "c", "ports": [{"name": "dns", "containerPort": 53,
-                                                          "protocol": "UDP"}]}]}}]}
+    pod_list = {
+        "apiVersion": "v1",
+        "kind": "PodList",
+        "items": [
+            {
+                "metadata": {
+                    "name": "p-1",
+                    "namespace": "m",
+                    "labels": {"k": "p"},
+                    "ownerReferences": [{"kind": "ReplicaSet", "name": "p", "controller": True}],
+                },
+                "spec": {
+                    "containers": [{"name": "c", "ports": [{"name": "dns", "containerPort": 53, "protocol": "UDP"}]}]
+                },
+            }
+        ],
+    }
     (tmp_path / "pods.json").write_text(json.dumps(pod_list, indent=1))
-    ns_list = {"apiVersion": "v1", "kind": "List", "items": [
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "m", "labels": {"env": "x"}}}]}
+    ns_list = {
+        "apiVersion": "v1",
+        "kind": "List",
+        "items": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "m", "labels": {"env": "x"}}}],
+    }
     (tmp_path / "ns.json").write_text(json.dumps(ns_list))
     (tmp_path / "README.md").write_text("# not a manifest\n")
     (tmp_path / "values.yaml").write_text("replicas: 3\n")
     (tmp_path / "svc.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n")
     cluster = load_cluster(str(tmp_path))
     shown = sorted(w.display for w in cluster.workloads)
-    assert shown == ["default/cj[CronJob]", "default/ds[DaemonSet]", "default/j[Job]",
-                     "default/rc[ReplicationController]", "default/rs[ReplicaSet]", "m/p[ReplicaSet]",
-                     "n/d[Deployment]", "n/s[StatefulSet]"]
+    assert shown == [
+        "default/cj[CronJob]",
+        "default/ds[DaemonSet]",
+        "default/j[Job]",
+        "default/rc[ReplicationController]",
+        "default/rs[ReplicaSet]",
+        "m/p[ReplicaSet]",
+        "n/d[Deployment]",
+        "n/s[StatefulSet]",
+    ]
     d = next(w for w in cluster.workloads if w.name == "d")
     assert d.named_port("http", "TCP") == 80
     p = next(w for w in cluster.workloads if w.name == "p")
@@ -73,22 +117,47 @@ def test_every_workload_kind_and_list_and_json(tmp_path: Path) -> None:
     assert "Service" in skipped["svc.yaml"]
 
 
-@pytest.mark.parametrize(("text", "line", "needle"), [
-    ("kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: p}\nspec:\n  podSelector: {}\n"
-     "  ingress:\n  - from:\n    - ipBlock: {cidr: 10.0.0.0/8, except: [11.0.0.0/8]}\n", 8, "not inside"),
-    ("kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: p}\nspec:\n  podSelector: {}\n"
-     "  ingress:\n  - from:\n    - ipBlock: {cidr: 10.0.0.0/33}\n", 8, "not a valid"),
-    ("kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: p}\nspec:\n"
-     "  podSelector:\n    matchExpressions:\n    - {key: a, operator: Is}\n", 7, "operator"),
-    ("kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: p}\nspec:\n  podSelector: {}\n"
-     "  policyTypes: [Inbound]\n", 6, "policyTypes"),
-    ("kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: p}\nspec:\n  podSelector: {}\n"
-     "  ingress:\n  - from:\n    - {}\n", 8, "peer needs"),
-    ("kind: NetworkPolicy\napiVersion: extensions/v1beta1\nmetadata: {name: p}\nspec: {podSelector: {}}\n",
-     1, "apiVersion"),
-    ("a: [1, 2\n", 2, "invalid YAML"),
-
-])
+@pytest.mark.parametrize(
+    ("text", "line", "needle"),
+    [
+        (
+            "kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: p}\nspec:\n  podSelector: {}\n"
+            "  ingress:\n  - from:\n    - ipBlock: {cidr: 10.0.0.0/8, except: [11.0.0.0/8]}\n",
+            8,
+            "not inside",
+        ),
+        (
+            "kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: p}\nspec:\n  podSelector: {}\n"
+            "  ingress:\n  - from:\n    - ipBlock: {cidr: 10.0.0.0/33}\n",
+            8,
+            "not a valid",
+        ),
+        (
+            "kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: p}\nspec:\n"
+            "  podSelector:\n    matchExpressions:\n    - {key: a, operator: Is}\n",
+            7,
+            "operator",
+        ),
+        (
+            "kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: p}\nspec:\n  podSelector: {}\n"
+            "  policyTypes: [Inbound]\n",
+            6,
+            "policyTypes",
+        ),
+        (
+            "kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: p}\nspec:\n  podSelector: {}\n"
+            "  ingress:\n  - from:\n    - {}\n",
+            8,
+            "peer needs",
+        ),
+        (
+            "kind: NetworkPolicy\napiVersion: extensions/v1beta1\nmetadata: {name: p}\nspec: {podSelector: {}}\n",
+            1,
+            "apiVersion",
+        ),
+        ("a: [1, 2\n", 2, "invalid YAML"),
+    ],
+)
 def test_bad_manifests_raise_located_input_errors(tmp_path: Path, text: str, line: int, needle: str) -> None:
     (tmp_path / "bad.yaml").write_text(text)
     with pytest.raises(InputError) as exc:
@@ -110,8 +179,7 @@ def test_txt_matches_netpol_analyzer_exactly() -> None:
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_json_and_csv_match_netpol_analyzer_exactly(tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"out.{fmt}"
-    result = runner.invoke(app, ["connectivity", str(ORACLE / "input"), "--format", fmt,
-                                 "--output", str(out)])
+    result = runner.invoke(app, ["connectivity", str(ORACLE / "input"), "--format", fmt, "--output", str(out)])
     assert result.exit_code == 0, result.output
     expected = (ORACLE / "expected" / f"netpol-analysis-example-minimal_connlist_output.{fmt}").read_text()
     if fmt == "json":
@@ -161,16 +229,18 @@ def test_a_later_policy_definition_replaces_an_earlier_one(tmp_path: Path) -> No
 
 
 def test_json_that_yaml_rejects_still_loads(tmp_path: Path) -> None:
-    text = ('{"apiVersion":\t"v1", "kind": "Pod", "metadata": {"name": "p", "labels": {"url": "a\\/b"}},'
-            ' "spec": {"containers": []}}')  # a tab after ":" is JSON, not YAML
+    text = (
+        '{"apiVersion":\t"v1", "kind": "Pod", "metadata": {"name": "p", "labels": {"url": "a\\/b"}},'
+        ' "spec": {"containers": []}}'
+    )  # a tab after ":" is JSON, not YAML
     (tmp_path / "p.json").write_text(text)
     cluster = load_cluster(str(tmp_path))
     assert cluster.workloads[0].labels == {"url": "a/b"}
 
 
 def test_helm_templates_are_skipped_not_errors(tmp_path: Path) -> None:
-    (tmp_path / "deploy.yaml").write_text("metadata:\n  labels:\n"
-                                          "    {{- include \"x.labels\" . | nindent 4 }}\n"
-                                          "spec: {{ .Values.spec }}: x\n")
+    (tmp_path / "deploy.yaml").write_text(
+        'metadata:\n  labels:\n    {{- include "x.labels" . | nindent 4 }}\nspec: {{ .Values.spec }}: x\n'
+    )
     cluster = load_cluster(str(tmp_path))
     assert cluster.skipped[0].reason.startswith("a template")

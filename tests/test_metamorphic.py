@@ -15,8 +15,9 @@ from tests.helpers import FIXTURES, json_report
 
 def _answers(report: dict) -> tuple[list, list]:
     verdicts = sorted((r["requirement"], r["source"], r["destination"], r["verdict"]) for r in report["results"])
-    findings = sorted((f["kind"], f["id"], f["requirement"] or "", f["message"].split(" (")[0])
-                      for f in report["findings"])
+    findings = sorted(
+        (f["kind"], f["id"], f["requirement"] or "", f["message"].split(" (")[0]) for f in report["findings"]
+    )
     return verdicts, findings
 
 
@@ -35,8 +36,11 @@ def test_renaming_files_changes_nothing_but_the_names(cli, tmp_path: Path) -> No
     _, first = json_report(cli, original)
     _, second = json_report(cli, renamed)
     text = json.dumps(second)
-    for old, new in {"management.tf": "nested/zz-mgmt.tf", "workers.tf": "nested/00-workers.tf",
-                     "network.tf": "nested/acl.tf"}.items():
+    for old, new in {
+        "management.tf": "nested/zz-mgmt.tf",
+        "workers.tf": "nested/00-workers.tf",
+        "network.tf": "nested/acl.tf",
+    }.items():
         text = text.replace(f'"{new}"', f'"{old}"').replace(f"{new}:", f"{old}:")
     text = text.replace("nested:", "")  # resources of a root in a sub-folder are keyed by it
     second = json.loads(text)

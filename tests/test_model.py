@@ -31,14 +31,17 @@ def test_algebra_matches_python_sets(a: list[tuple[int, int]], b: list[tuple[int
         assert hi1 + 1 < lo2
 
 
-@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=3),
-       st.tuples(st.integers(0, 9), st.integers(0, 9), st.integers(0, 9)))
+@given(
+    st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=3),
+    st.tuples(st.integers(0, 9), st.integers(0, 9), st.integers(0, 9)),
+)
 def test_box_subtraction_is_exact(cuts: list[tuple[int, int, int]], point: tuple[int, int, int]) -> None:
     """A point is in request − ∪cuts exactly when it is in no cut (boxes as small integer cubes)."""
     request = Box(AddressSet([(0, 9)]), AddressSet([(0, 9)]), PortSet([(0, 9)]))
     boxes = [request]
-    cut_boxes = [Box(AddressSet([(c[0], c[0] + 3)]), AddressSet([(c[1], c[1] + 3)]), PortSet([(c[2], c[2] + 3)]))
-                 for c in cuts]
+    cut_boxes = [
+        Box(AddressSet([(c[0], c[0] + 3)]), AddressSet([(c[1], c[1] + 3)]), PortSet([(c[2], c[2] + 3)])) for c in cuts
+    ]
     for cut in cut_boxes:
         boxes = [piece for b in boxes for piece in b.subtract(cut)]
 
@@ -64,8 +67,12 @@ def test_cidr_parsing_and_families_do_not_overlap() -> None:
 
 
 def test_strict_cidrs_reject_host_bits_and_bad_text() -> None:
-    for bad, fragment in (("10.0.0.1/8", "host bits set"), ("10.0.0.0/33", "not a valid"),
-                          ("300.1.1.1", "not a valid"), ("10.0.0.9-10.0.0.1", "reversed")):
+    for bad, fragment in (
+        ("10.0.0.1/8", "host bits set"),
+        ("10.0.0.0/33", "not a valid"),
+        ("300.1.1.1", "not a valid"),
+        ("10.0.0.9-10.0.0.1", "reversed"),
+    ):
         try:
             AddressSet.parse(bad, strict=True)
         except ValueError as exc:

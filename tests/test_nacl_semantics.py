@@ -34,20 +34,33 @@ resource "aws_subnet" "workers" {
 def acl(name: str, subnet: str, entries: list[tuple[str, int, str, str, int, int, str]]) -> str:
     """entries: (ingress|egress, rule_no, action, protocol, from, to, cidr)."""
     body = "".join(
-        f"  {d} {{\n    rule_no = {n}\n    action = \"{a}\"\n    protocol = \"{p}\"\n    from_port = {lo}\n"
-        f"    to_port = {hi}\n    {'ipv6_cidr_block' if ':' in c else 'cidr_block'} = \"{c}\"\n  }}\n"
-        for d, n, a, p, lo, hi, c in entries)
-    return (f'resource "aws_network_acl" "{name}" {{\n  vpc_id = "vpc-1"\n'
-            f'  subnet_ids = [aws_subnet.{subnet}.id]\n{body}}}\n')
+        f'  {d} {{\n    rule_no = {n}\n    action = "{a}"\n    protocol = "{p}"\n    from_port = {lo}\n'
+        f'    to_port = {hi}\n    {"ipv6_cidr_block" if ":" in c else "cidr_block"} = "{c}"\n  }}\n'
+        for d, n, a, p, lo, hi, c in entries
+    )
+    return (
+        f'resource "aws_network_acl" "{name}" {{\n  vpc_id = "vpc-1"\n'
+        f"  subnet_ids = [aws_subnet.{subnet}.id]\n{body}}}\n"
+    )
 
 
 OPEN_ALL = [("ingress", 100, "allow", "-1", 0, 0, "0.0.0.0/0"), ("egress", 100, "allow", "-1", 0, 0, "0.0.0.0/0")]
 
 
-def run(tmp: Path, tf: str, mgmt_subnet: str = "aws_subnet.mgmt", workers_subnet: str = "aws_subnet.workers",
-        port: str = "443") -> str:
-    write_files(tmp, {"palette-network.yaml": TOPOLOGY.format(mgmt_subnet=mgmt_subnet, workers_subnet=workers_subnet),
-                      "main.tf": SUBNETS + tf})
+def run(
+    tmp: Path,
+    tf: str,
+    mgmt_subnet: str = "aws_subnet.mgmt",
+    workers_subnet: str = "aws_subnet.workers",
+    port: str = "443",
+) -> str:
+    write_files(
+        tmp,
+        {
+            "palette-network.yaml": TOPOLOGY.format(mgmt_subnet=mgmt_subnet, workers_subnet=workers_subnet),
+            "main.tf": SUBNETS + tf,
+        },
+    )
     pdir = profile(tmp, "t", [("agent", "workload", "management", "tcp", port)])
     return verdicts(tmp, pdir, "t")["agent:prod->management"]
 
@@ -61,9 +74,11 @@ def test_n1_custom_acl_without_rules_denies_everything(tmp_path: Path) -> None:
 
 
 def test_n2_lowest_rule_number_wins_whatever_the_file_order(tmp_path: Path) -> None:
-    entries = [("egress", 200, "allow", "tcp", 443, 443, "0.0.0.0/0"),
-               ("egress", 100, "deny", "tcp", 443, 443, "10.10.0.0/16"),
-               ("ingress", 100, "allow", "tcp", 1024, 65535, "0.0.0.0/0")]
+    entries = [
+        ("egress", 200, "allow", "tcp", 443, 443, "0.0.0.0/0"),
+        ("egress", 100, "deny", "tcp", 443, 443, "10.10.0.0/16"),
+        ("ingress", 100, "allow", "tcp", 1024, 65535, "0.0.0.0/0"),
+    ]
     assert run(tmp_path / "deny-first", acl("m", "mgmt", OPEN_ALL) + acl("w", "workers", entries)) == "blocked"
     entries[1] = ("egress", 300, "deny", "tcp", 443, 443, "10.10.0.0/16")
     assert run(tmp_path / "allow-first", acl("m", "mgmt", OPEN_ALL) + acl("w", "workers", entries)) == "reachable"
@@ -75,23 +90,30 @@ def test_n2_ipv6_entries_do_not_match_ipv4(tmp_path: Path) -> None:
 
 
 def test_n2_a_deny_covering_part_of_the_destination_is_partial(tmp_path: Path) -> None:
-    entries = [("egress", 100, "deny", "tcp", 443, 443, "10.10.1.0/25"),
-               ("egress", 200, "allow", "tcp", 443, 443, "0.0.0.0/0"),
-               ("ingress", 100, "allow", "tcp", 1024, 65535, "0.0.0.0/0")]
+    entries = [
+        ("egress", 100, "deny", "tcp", 443, 443, "10.10.1.0/25"),
+        ("egress", 200, "allow", "tcp", 443, 443, "0.0.0.0/0"),
+        ("ingress", 100, "allow", "tcp", 1024, 65535, "0.0.0.0/0"),
+    ]
     assert run(tmp_path, acl("m", "mgmt", OPEN_ALL) + acl("w", "workers", entries)) == "partial"
 
 
-@pytest.mark.parametrize(("lo", "hi", "verdict"), [(1024, 65535, "reachable"), (32768, 61000, "partial"),
-                                                  (22, 22, "blocked")])
+@pytest.mark.parametrize(
+    ("lo", "hi", "verdict"), [(1024, 65535, "reachable"), (32768, 61000, "partial"), (22, 22, "blocked")]
+)
 def test_n3_replies_need_the_clients_ephemeral_ports_inbound(tmp_path: Path, lo: int, hi: int, verdict: str) -> None:
-    entries = [("egress", 100, "allow", "tcp", 443, 443, "0.0.0.0/0"),
-               ("ingress", 100, "allow", "tcp", lo, hi, "10.10.0.0/16")]
+    entries = [
+        ("egress", 100, "allow", "tcp", 443, 443, "0.0.0.0/0"),
+        ("ingress", 100, "allow", "tcp", lo, hi, "10.10.0.0/16"),
+    ]
     assert run(tmp_path, acl("m", "mgmt", OPEN_ALL) + acl("w", "workers", entries)) == verdict
 
 
 def test_n3_server_side_acl_must_let_replies_out(tmp_path: Path) -> None:
-    server = [("ingress", 100, "allow", "tcp", 443, 443, "0.0.0.0/0"),
-              ("egress", 100, "allow", "tcp", 443, 443, "0.0.0.0/0")]  # no ephemeral outbound
+    server = [
+        ("ingress", 100, "allow", "tcp", 443, 443, "0.0.0.0/0"),
+        ("egress", 100, "allow", "tcp", 443, 443, "0.0.0.0/0"),
+    ]  # no ephemeral outbound
     assert run(tmp_path, acl("m", "mgmt", server) + acl("w", "workers", OPEN_ALL)) == "blocked"
 
 
@@ -101,12 +123,22 @@ def test_n4_traffic_inside_one_subnet_does_not_cross_its_acl(tmp_path: Path) -> 
 
 
 def test_n4_acls_and_groups_must_all_allow(tmp_path: Path) -> None:
-    tf = acl("m", "mgmt", OPEN_ALL) + acl("w", "workers", OPEN_ALL) + (
-        'resource "aws_security_group" "workers" {\n  name = "workers"\n}\n')
-    write_files(tmp_path, {"palette-network.yaml": TOPOLOGY.format(
-        mgmt_subnet="aws_subnet.mgmt", workers_subnet="aws_subnet.workers").replace(
-        "    subnets: [aws_subnet.workers]", "    subnets: [aws_subnet.workers]\n    security_groups: [workers]"),
-        "main.tf": SUBNETS + tf})
+    tf = (
+        acl("m", "mgmt", OPEN_ALL)
+        + acl("w", "workers", OPEN_ALL)
+        + ('resource "aws_security_group" "workers" {\n  name = "workers"\n}\n')
+    )
+    write_files(
+        tmp_path,
+        {
+            "palette-network.yaml": TOPOLOGY.format(
+                mgmt_subnet="aws_subnet.mgmt", workers_subnet="aws_subnet.workers"
+            ).replace(
+                "    subnets: [aws_subnet.workers]", "    subnets: [aws_subnet.workers]\n    security_groups: [workers]"
+            ),
+            "main.tf": SUBNETS + tf,
+        },
+    )
     pdir = profile(tmp_path, "t", [("agent", "workload", "management", "tcp", "443")])
     assert verdicts(tmp_path, pdir, "t")["agent:prod->management"] == "blocked"  # the group has no egress
 
@@ -146,16 +178,27 @@ DESCRIBE = """
 """
 
 
-@pytest.mark.parametrize(("name", "text", "subnet"),
-                         [("cfn.yaml", CFN, "workers"), ("acls.json", DESCRIBE, "subnet-0w")])
-def test_cloudformation_and_describe_acls_agree_with_terraform(tmp_path: Path, name: str, text: str,
-                                                               subnet: str) -> None:
-    tf_entries = [("egress", 100, "allow", "tcp", 443, 443, "0.0.0.0/0"),
-                  ("ingress", 100, "allow", "tcp", 32768, 61000, "0.0.0.0/0")]
+@pytest.mark.parametrize(
+    ("name", "text", "subnet"), [("cfn.yaml", CFN, "workers"), ("acls.json", DESCRIBE, "subnet-0w")]
+)
+def test_cloudformation_and_describe_acls_agree_with_terraform(
+    tmp_path: Path, name: str, text: str, subnet: str
+) -> None:
+    tf_entries = [
+        ("egress", 100, "allow", "tcp", 443, 443, "0.0.0.0/0"),
+        ("ingress", 100, "allow", "tcp", 32768, 61000, "0.0.0.0/0"),
+    ]
     expected = run(tmp_path / "tf", acl("w", "workers", tf_entries))
     assert expected == "partial"
-    write_files(tmp_path / "other", {"palette-network.yaml": TOPOLOGY.format(mgmt_subnet=subnet, workers_subnet=subnet)
-                                     .replace(f"  subnets: [{subnet}]\nclusters", "clusters"), name: text})
+    write_files(
+        tmp_path / "other",
+        {
+            "palette-network.yaml": TOPOLOGY.format(mgmt_subnet=subnet, workers_subnet=subnet).replace(
+                f"  subnets: [{subnet}]\nclusters", "clusters"
+            ),
+            name: text,
+        },
+    )
     pdir = profile(tmp_path / "other", "t", [("agent", "workload", "management", "tcp", "443")])
     assert verdicts(tmp_path / "other", pdir, "t")["agent:prod->management"] == expected
 

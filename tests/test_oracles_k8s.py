@@ -98,8 +98,7 @@ def test_network_config_analyzer_query(name: str, scheme: Path, index: int) -> N
     if kind in UNSUPPORTED_QUERIES:
         pytest.skip(UNSUPPORTED_QUERIES[kind])
     if kind == "equivalence":
-        a, b = (facts_of(connectivity(NetpolModel(_load_config(scheme, spec, configs[n]))))
-                for n in query[kind])
+        a, b = (facts_of(connectivity(NetpolModel(_load_config(scheme, spec, configs[n])))) for n in query[kind])
         equivalent = not compare(a, b)
         want = query["expected"] == 0
         assert equivalent == want, f"{name}: equivalence expected {want}"

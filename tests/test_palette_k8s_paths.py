@@ -42,8 +42,11 @@ def test_ipblock_except_leaves_private_destinations_blocked(cli, tmp_path: Path)
     """The allow rule's ipBlock excepts 10.0.0.0/8: a management platform there stays blocked (K9)."""
     net = tmp_path / "n"
     shutil.copytree(FIXTURES / "saas-agent-netpol-ok", net)
-    topo = (net / "palette-network.yaml").read_text().replace("  addresses: [internet]\noperators",
-                                                              "  addresses: [10.10.1.0/24]\noperators")
+    topo = (
+        (net / "palette-network.yaml")
+        .read_text()
+        .replace("  addresses: [internet]\noperators", "  addresses: [10.10.1.0/24]\noperators")
+    )
     (net / "palette-network.yaml").write_text(topo)
     _, report = json_report(cli, net)
     nats = next(r for r in report["results"] if r["requirement"] == "saas-agent-nats")
@@ -53,8 +56,11 @@ def test_ipblock_except_leaves_private_destinations_blocked(cli, tmp_path: Path)
 def test_agent_namespace_convention_without_an_agent_entry(cli, tmp_path: Path) -> None:
     net = tmp_path / "n"
     shutil.copytree(FIXTURES / "saas-agent-netpol-blocked", net)
-    topo = (net / "palette-network.yaml").read_text().replace(
-        "    agent: {namespace: cluster-6551b7e3a2, labels: {app: palette-agent}}\n", "")
+    topo = (
+        (net / "palette-network.yaml")
+        .read_text()
+        .replace("    agent: {namespace: cluster-6551b7e3a2, labels: {app: palette-agent}}\n", "")
+    )
     (net / "palette-network.yaml").write_text(topo)
     _, report = json_report(cli, net)
     nats = next(r for r in report["results"] if r["requirement"] == "saas-agent-nats")

@@ -17,8 +17,13 @@ def test_stock_squid_blocks_nats_and_cites_the_connect_line(cli) -> None:
     code, report = json_report(cli, FIXTURES / "saas-proxy-squid-default")
     assert code == 1
     verdicts = {r["requirement"]: r["verdict"] for r in report["results"]}
-    assert verdicts == {"saas-browser-https": "reachable", "saas-agent-https": "reachable",
-                        "saas-agent-nats": "blocked", "saas-registry-https": "reachable", "saas-ssh": "reachable"}
+    assert verdicts == {
+        "saas-browser-https": "reachable",
+        "saas-agent-https": "reachable",
+        "saas-agent-nats": "blocked",
+        "saas-registry-https": "reachable",
+        "saas-ssh": "reachable",
+    }
     nats = next(r for r in report["results"] if r["requirement"] == "saas-agent-nats")
     assert [h["destination"] for h in nats["hops"]] == ["corp-proxy", "management"]
     assert nats["hops"][0]["port"] == 3128
@@ -43,8 +48,11 @@ def test_extending_ssl_ports_fixes_it(cli) -> None:
 def test_no_proxy_sends_matching_destinations_direct(cli, tmp_path: Path) -> None:
     net = tmp_path / "n"
     shutil.copytree(FIXTURES / "saas-proxy-squid-default", net)
-    topo = (net / "palette-network.yaml").read_text().replace("no_proxy: [10.0.0.0/8,",
-                                                              "no_proxy: [.spectrocloud.com, 10.0.0.0/8,")
+    topo = (
+        (net / "palette-network.yaml")
+        .read_text()
+        .replace("no_proxy: [10.0.0.0/8,", "no_proxy: [.spectrocloud.com, 10.0.0.0/8,")
+    )
     (net / "palette-network.yaml").write_text(topo)
     code, report = json_report(cli, net)
     nats = next(r for r in report["results"] if r["requirement"] == "saas-agent-nats")
@@ -97,8 +105,11 @@ def test_stateless_firewall_needs_a_rule_for_replies(cli, tmp_path: Path) -> Non
     assert agent["verdict"] == "blocked"
     reply = next(layer for layer in _layers(agent, "firewall") if layer["layer"].startswith("return traffic"))
     assert reply["decision"] == "deny"
-    allow_replies = rules.replace("rules:\n", "rules:\n  - {name: replies, action: allow, source: [any], "
-                                  "destination: [any], protocol: tcp, ports: ['1024-65535']}\n")
+    allow_replies = rules.replace(
+        "rules:\n",
+        "rules:\n  - {name: replies, action: allow, source: [any], "
+        "destination: [any], protocol: tcp, ports: ['1024-65535']}\n",
+    )
     (net / "firewall.yaml").write_text(allow_replies)
     _, report = json_report(cli, net)
     agent = next(r for r in report["results"] if r["requirement"] == "sh-agent-https")
@@ -106,13 +117,24 @@ def test_stateless_firewall_needs_a_rule_for_replies(cli, tmp_path: Path) -> Non
 
 
 def test_explain_prints_every_hop(cli) -> None:
-    result = cli("explain", FIXTURES / "saas-proxy-squid-default", "--from", "prod", "--to", "management",
-                 "--port", "4222")
+    result = cli(
+        "explain", FIXTURES / "saas-proxy-squid-default", "--from", "prod", "--to", "management", "--port", "4222"
+    )
     assert result.exit_code == 1
     text = result.stdout
     assert "hop 1: prod -> corp-proxy (port 3128): blocked" in text
     assert "blocked by squid.conf:34" in text and "hop 2: corp-proxy -> management" in text
-    ok = cli("explain", FIXTURES / "saas-proxy-squid-default", "--from", "prod", "--to", "management",
-             "--port", "443", "--format", "json")
+    ok = cli(
+        "explain",
+        FIXTURES / "saas-proxy-squid-default",
+        "--from",
+        "prod",
+        "--to",
+        "management",
+        "--port",
+        "443",
+        "--format",
+        "json",
+    )
     assert ok.exit_code == 0 and json.loads(ok.stdout)[0]["verdict"] == "reachable"
     assert cli("explain", FIXTURES / "saas-ok", "--from", "nowhere", "--to", "management", "--port", "1").exit_code == 2

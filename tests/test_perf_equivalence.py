@@ -48,8 +48,9 @@ def test_policy_input_is_compact_only_without_user_policies(network: Path, tmp_p
     shipped = run(Options(path=network))
     rules = [r for p in shipped.input_doc["resources"]["enforcement_points"] for r in p["rules"]]
     assert shipped.input_doc["resources"]["rules"] == "read-by-shipped-policies"
-    assert rules and all(r["direction"] == "ingress" and (r["open_to_all_ipv4"] or r["open_to_all_ipv6"])
-                         for r in rules)
+    assert rules and all(
+        r["direction"] == "ingress" and (r["open_to_all_ipv4"] or r["open_to_all_ipv6"]) for r in rules
+    )
     # every point is still there, with its location
     assert len(shipped.input_doc["resources"]["enforcement_points"]) == len(shipped.inventory.points)
 
@@ -58,7 +59,8 @@ def test_policy_input_is_compact_only_without_user_policies(network: Path, tmp_p
     (mine / "count.rego").write_text(
         "package mine\n\nimport rego.v1\n\nwarn contains msg if {\n"
         "\tn := count([r | some p in input.resources.enforcement_points; some r in p.rules])\n"
-        "\tmsg := sprintf(\"%d rules\", [n])\n}\n")
+        '\tmsg := sprintf("%d rules", [n])\n}\n'
+    )
     full = run(Options(path=network, policy_dirs=[mine]))
     total = sum(len(p.rules) for p in full.inventory.points.values())
     assert full.input_doc["resources"]["rules"] == "all"

@@ -8,14 +8,24 @@ from tests.helpers import ROOT
 from validator.ingest.profiles import available_profiles, load_profiles
 
 SEED = {  # (source, destination, protocol, port, required) read off the seed page's tables
-    "saas": {("browser", "management", "tcp", "443", True), ("workload", "management", "tcp", "443", True),
-             ("workload", "management", "tcp", "4222", True), ("workload", "registry", "tcp", "443", True),
-             ("browser", "workload", "tcp", "22", False)},
-    "self-hosted": {("browser", "management", "tcp", "443", True), ("workload", "management", "tcp", "4222", True),
-                    ("management", "vcenter", "tcp", "443", True), ("management", "registry", "tcp", "443", True),
-                    ("management", "workload-api", "tcp", "6443", True), ("workload", "management", "tcp", "443", True),
-                    ("workload", "vcenter", "tcp", "443", True), ("workload", "registry", "tcp", "443", True),
-                    ("browser", "workload", "tcp", "22", False)},
+    "saas": {
+        ("browser", "management", "tcp", "443", True),
+        ("workload", "management", "tcp", "443", True),
+        ("workload", "management", "tcp", "4222", True),
+        ("workload", "registry", "tcp", "443", True),
+        ("browser", "workload", "tcp", "22", False),
+    },
+    "self-hosted": {
+        ("browser", "management", "tcp", "443", True),
+        ("workload", "management", "tcp", "4222", True),
+        ("management", "vcenter", "tcp", "443", True),
+        ("management", "registry", "tcp", "443", True),
+        ("management", "workload-api", "tcp", "6443", True),
+        ("workload", "management", "tcp", "443", True),
+        ("workload", "vcenter", "tcp", "443", True),
+        ("workload", "registry", "tcp", "443", True),
+        ("browser", "workload", "tcp", "22", False),
+    },
 }
 
 

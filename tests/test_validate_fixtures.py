@@ -14,8 +14,9 @@ from tests.helpers import FIXTURES, ROOT, json_report
 REPORT_SCHEMA = json.loads((ROOT / "schemas" / "report.schema.json").read_text())
 
 
-@pytest.mark.parametrize(("fixture", "code"), [("saas-ok", 0), ("saas-nats-blocked", 1), ("self-hosted-ok", 0),
-                                               ("self-hosted-no-6443", 1)])
+@pytest.mark.parametrize(
+    ("fixture", "code"), [("saas-ok", 0), ("saas-nats-blocked", 1), ("self-hosted-ok", 0), ("self-hosted-no-6443", 1)]
+)
 def test_exit_codes_and_schema(cli, fixture: str, code: int) -> None:
     exit_code, report = json_report(cli, FIXTURES / fixture)
     assert exit_code == code
@@ -36,8 +37,9 @@ def test_nats_blocked_names_4222_and_the_group_location(cli) -> None:
     finding = next(f for f in report["findings"] if f["id"] == "PP-PATH-BLOCKED")
     assert finding["kind"] == "deny"
     assert finding["requirement"] == "saas-agent-nats"
-    assert {"file": "security_groups.tf", "line": 1} in [{"file": loc["file"], "line": loc["line"]}
-                                                         for loc in finding["locations"]]
+    assert {"file": "security_groups.tf", "line": 1} in [
+        {"file": loc["file"], "line": loc["line"]} for loc in finding["locations"]
+    ]
     assert "4222" in finding["message"]
     others = {r["requirement"]: r["verdict"] for r in report["results"] if r["requirement"] != "saas-agent-nats"}
     assert set(others.values()) == {"reachable"}
@@ -51,9 +53,14 @@ def test_self_hosted_no_6443_blames_the_workers_ingress(cli) -> None:
     layers = api["hops"][0]["layers"]
     assert [layer["decision"] for layer in layers] == ["allow", "deny"]
     assert layers[0]["allowed_by"][0]["file"] == "management.tf"
-    assert layers[1]["points"][0] == {"kind": "security-group", "key": "aws_security_group.workers",
-                                      "name": "palette-workers", "file": "workers.tf", "line": 1,
-                                      "resource": "aws_security_group.workers"}
+    assert layers[1]["points"][0] == {
+        "kind": "security-group",
+        "key": "aws_security_group.workers",
+        "name": "palette-workers",
+        "file": "workers.tf",
+        "line": 1,
+        "resource": "aws_security_group.workers",
+    }
 
 
 def test_reachable_paths_cite_the_allowing_rules(cli) -> None:
@@ -102,8 +109,12 @@ def test_json_is_deterministic(cli) -> None:
 
 
 def test_console_script_runs_in_a_subprocess() -> None:
-    proc = subprocess.run([sys.executable, "-m", "validator", "validate", str(FIXTURES / "saas-nats-blocked")],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "validator", "validate", str(FIXTURES / "saas-nats-blocked")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1
     assert "saas-agent-nats" in proc.stdout
     assert "Traceback" not in proc.stderr

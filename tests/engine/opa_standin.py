@@ -101,8 +101,7 @@ class OpaStandIn:
                     self._reply(200, {})
                     return
                 if path == "/_standin/state":
-                    self._reply(200, {"policies": standin.policies, "data": standin.data,
-                                      "requests": standin.requests})
+                    self._reply(200, {"policies": standin.policies, "data": standin.data, "requests": standin.requests})
                     return
                 if not self._authorized():
                     return
@@ -111,7 +110,7 @@ class OpaStandIn:
 
             def _dispatch(self, verb: str, path: str) -> None:
                 if path.startswith("/v1/policies"):
-                    pid = path[len("/v1/policies/"):]
+                    pid = path[len("/v1/policies/") :]
                     if verb == "GET":
                         listing = [{"id": k, "raw": v} for k, v in standin.policies.items()]
                         self._reply(200, {"result": listing})
@@ -120,11 +119,20 @@ class OpaStandIn:
                         try:
                             RegorusEngine().load({pid: source}, {})
                         except InputError as exc:
-                            self._reply(400, {"code": "invalid_parameter",
-                                              "message": "error(s) occurred while compiling module(s)",
-                                              "errors": [{"code": "rego_parse_error", "message": exc.message,
-                                                          "location": {"file": pid, "row": exc.line,
-                                                                       "col": exc.column}}]})
+                            self._reply(
+                                400,
+                                {
+                                    "code": "invalid_parameter",
+                                    "message": "error(s) occurred while compiling module(s)",
+                                    "errors": [
+                                        {
+                                            "code": "rego_parse_error",
+                                            "message": exc.message,
+                                            "location": {"file": pid, "row": exc.line, "col": exc.column},
+                                        }
+                                    ],
+                                },
+                            )
                             return
                         standin.policies[pid] = source
                         self._reply(200, {})
@@ -133,11 +141,10 @@ class OpaStandIn:
                         self._reply(200, {})
                     return
                 if path.startswith("/v1/data"):
-                    parts = [p for p in path[len("/v1/data"):].split("/") if p]
+                    parts = [p for p in path[len("/v1/data") :].split("/") if p]
                     if verb == "PATCH":
                         for op in json.loads(self._body()):
-                            keys = [k.replace("~1", "/").replace("~0", "~")
-                                    for k in op["path"].split("/")[1:]]
+                            keys = [k.replace("~1", "/").replace("~0", "~") for k in op["path"].split("/")[1:]]
                             node = standin.data
                             for part in [*parts, *keys[:-1]]:
                                 node = node.setdefault(part, {})
@@ -165,7 +172,7 @@ class OpaStandIn:
                     return
                 if path == "/v1/query" and verb == "POST":
                     query = json.loads(self._body())["query"]
-                    engine = regorus.Engine()   # plain regorus: opa.runtime() answers the version probe
+                    engine = regorus.Engine()  # plain regorus: opa.runtime() answers the version probe
                     rows = json.loads(engine.eval_query_as_json(query)).get("result", [])
                     self._reply(200, {"result": [row.get("bindings", {}) for row in rows]})
                     return

@@ -41,16 +41,23 @@ def test_digest_is_location_independent_and_content_sensitive(tmp_path: Path) ->
 
 
 def test_order_is_stable_whatever_the_creation_order(tmp_path: Path) -> None:
-    _write(tmp_path / "a", {"z.rego": "package z\nx := 1\n", "b/y.rego": "package y\nx := 1\n",
-                            "a.rego": "package a\nx := 1\n"})
+    _write(
+        tmp_path / "a",
+        {"z.rego": "package z\nx := 1\n", "b/y.rego": "package y\nx := 1\n", "a.rego": "package a\nx := 1\n"},
+    )
     names = list(load_bundle([tmp_path / "a"]).modules)
     assert names == sorted(names)
 
 
 def test_data_files_merge_and_conflicts_name_both_files(tmp_path: Path) -> None:
-    _write(tmp_path, {"p/a.yaml": "profiles:\n  aws: {nats: 4222}\n",
-                      "p/b.json": '{"profiles": {"azure": {}}}',
-                      "extra.yaml": "profiles:\n  aws: {nats: 4223}\n"})
+    _write(
+        tmp_path,
+        {
+            "p/a.yaml": "profiles:\n  aws: {nats: 4222}\n",
+            "p/b.json": '{"profiles": {"azure": {}}}',
+            "extra.yaml": "profiles:\n  aws: {nats: 4223}\n",
+        },
+    )
     bundle = load_bundle([tmp_path / "p"])
     assert bundle.data == {"profiles": {"aws": {"nats": 4222}, "azure": {}}}
     with pytest.raises(InputError, match=r"data\.profiles\.aws\.nats is also defined by .*a\.yaml") as info:
@@ -58,12 +65,15 @@ def test_data_files_merge_and_conflicts_name_both_files(tmp_path: Path) -> None:
     assert info.value.file == str(tmp_path / "extra.yaml")
 
 
-@pytest.mark.parametrize(("name", "text", "line", "pattern"), [
-    ("bad.json", '{\n  "a": 1,\n  "b": \n}', 4, "invalid JSON"),
-    ("bad.yaml", "a: 1\nb: [1, 2\nc: 3\n", 3, "invalid YAML"),
-    ("list.yaml", "- 1\n- 2\n", None, "must be an object"),
-    ("two.yaml", "a: 1\n---\nb: 2\n", None, "one YAML document"),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "line", "pattern"),
+    [
+        ("bad.json", '{\n  "a": 1,\n  "b": \n}', 4, "invalid JSON"),
+        ("bad.yaml", "a: 1\nb: [1, 2\nc: 3\n", 3, "invalid YAML"),
+        ("list.yaml", "- 1\n- 2\n", None, "must be an object"),
+        ("two.yaml", "a: 1\n---\nb: 2\n", None, "one YAML document"),
+    ],
+)
 def test_bad_data_is_located(tmp_path: Path, name: str, text: str, line: int | None, pattern: str) -> None:
     _write(tmp_path, {"p/ok.rego": "package ok\nx := 1\n", name: text})
     with pytest.raises(InputError, match=pattern) as info:
@@ -72,11 +82,14 @@ def test_bad_data_is_located(tmp_path: Path, name: str, text: str, line: int | N
     assert info.value.line == line
 
 
-@pytest.mark.parametrize(("source", "line", "column", "pattern"), [
-    ("package a\n\np := {\n", 4, 1, "expecting expression"),
-    ("package a\np[x] { x := 1 }\n", 2, 6, "`if` keyword is required"),
-    ("package a\nimport rego.v1\np if {\n  x > 1\n}\n", 4, 3, "undefined variable `x` is unsafe"),
-])
+@pytest.mark.parametrize(
+    ("source", "line", "column", "pattern"),
+    [
+        ("package a\n\np := {\n", 4, 1, "expecting expression"),
+        ("package a\np[x] { x := 1 }\n", 2, 6, "`if` keyword is required"),
+        ("package a\nimport rego.v1\np if {\n  x > 1\n}\n", 4, 3, "undefined variable `x` is unsafe"),
+    ],
+)
 def test_rego_errors_are_located(tmp_path: Path, source: str, line: int, column: int, pattern: str) -> None:
     _write(tmp_path, {"a.rego": source})
     with pytest.raises(InputError, match=pattern) as info:
@@ -85,11 +98,14 @@ def test_rego_errors_are_located(tmp_path: Path, source: str, line: int, column:
     assert "\n" not in str(info.value)
 
 
-@pytest.mark.parametrize(("call", "pattern"), [
-    ('http.send({"method": "get", "url": "http://example.com"})', "policies cannot reach the network"),
-    ('net.lookup_ip_addr("example.com")', "cannot resolve names"),
-    ("opa.runtime()", "cannot read the host environment"),
-])
+@pytest.mark.parametrize(
+    ("call", "pattern"),
+    [
+        ('http.send({"method": "get", "url": "http://example.com"})', "policies cannot reach the network"),
+        ('net.lookup_ip_addr("example.com")', "cannot resolve names"),
+        ("opa.runtime()", "cannot read the host environment"),
+    ],
+)
 def test_sandboxed_builtins_are_refused_at_the_call(tmp_path: Path, call: str, pattern: str) -> None:
     _write(tmp_path, {"a.rego": f"package a\nimport rego.v1\n\nx := {call}\n"})
     with pytest.raises(InputError, match=pattern) as info:

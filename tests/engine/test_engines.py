@@ -10,8 +10,10 @@ import pytest
 from validator.model.errors import InputError
 from validator.policy.engine import available_engines, get_engine
 
-SLOW = ("package slow\nimport rego.v1\n"
-        "n := count([1 | some i in numbers.range(1, 4000); some j in numbers.range(1, 4000)])\n")
+SLOW = (
+    "package slow\nimport rego.v1\n"
+    "n := count([1 | some i in numbers.range(1, 4000); some j in numbers.range(1, 4000)])\n"
+)
 
 
 def test_default_engine_and_provenance() -> None:
@@ -21,11 +23,14 @@ def test_default_engine_and_provenance() -> None:
     assert engine.description.startswith(f"regorus {engine.version}")
 
 
-@pytest.mark.parametrize(("kwargs", "pattern"), [
-    ({"name": "wasm"}, "unknown policy engine 'wasm'"),
-    ({"name": "opa"}, "needs the server's address"),
-    ({"name": "regopy", "opa_url": "http://localhost:8181"}, "cannot be combined with --opa-url"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"name": "wasm"}, "unknown policy engine 'wasm'"),
+        ({"name": "opa"}, "needs the server's address"),
+        ({"name": "regopy", "opa_url": "http://localhost:8181"}, "cannot be combined with --opa-url"),
+    ],
+)
 def test_engine_selection_errors(kwargs: dict, pattern: str) -> None:
     with pytest.raises(InputError, match=pattern) as info:
         get_engine(**kwargs)
@@ -52,7 +57,7 @@ def test_input_none_is_undefined_and_empty_object_is_defined() -> None:
     engine = get_engine()
     engine.load({"a.rego": "package a\nimport rego.v1\nhas_input if input\nkind := type_name(input)\n"}, {})
     assert engine.evaluate("data.a.kind", {"x": 1}) == "object"
-    assert engine.evaluate("data.a.kind") is None      # no input document at all, as opa test runs
+    assert engine.evaluate("data.a.kind") is None  # no input document at all, as opa test runs
     assert engine.evaluate("data.a.kind", {}) == "object"
 
 
@@ -86,9 +91,14 @@ def test_time_limit_still_returns_answers_and_errors() -> None:
 @pytest.mark.skipif("regopy" not in available_engines(), reason="regopy is not installed")
 def test_regopy_crash_is_reported_not_fatal() -> None:
     engine = get_engine("regopy")
-    engine.load({"a.rego": 'package a\nimport rego.v1\ndeny contains "x" if input.x > 1\n',
-                 "a_test.rego": "package a_test\nimport rego.v1\nimport data.a\n"
-                                'test_x if { count(a.deny) == 1 with input as {"x": 2} }\n'}, {})
+    engine.load(
+        {
+            "a.rego": 'package a\nimport rego.v1\ndeny contains "x" if input.x > 1\n',
+            "a_test.rego": "package a_test\nimport rego.v1\nimport data.a\n"
+            'test_x if { count(a.deny) == 1 with input as {"x": 2} }\n',
+        },
+        {},
+    )
     with pytest.raises(InputError, match="rego-cpp crashed"):
         engine.evaluate("data.a.deny", {"x": 2})
 

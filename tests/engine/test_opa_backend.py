@@ -44,7 +44,7 @@ def test_rego_v1_is_sent_unchanged(standin) -> None:
     get_engine(opa_url=standin.url, opa_token="t0ken").load(bundle.modules, bundle.data)
     policies = standin.state()["policies"]
     for name, source in bundle.modules.items():
-        assert policies[policy_id(name)] == source   # no "import rego.v1" injected
+        assert policies[policy_id(name)] == source  # no "import rego.v1" injected
 
 
 def test_no_input_means_get_and_undefined_is_none(standin) -> None:
@@ -72,8 +72,9 @@ def test_unreachable_server(standin) -> None:
 
 
 def _put_policy(url: str, pid: str, source: str) -> None:
-    request = urllib.request.Request(f"{url}/v1/policies/{pid}", data=source.encode(), method="PUT",
-                                     headers={"Authorization": "Bearer t0ken"})
+    request = urllib.request.Request(
+        f"{url}/v1/policies/{pid}", data=source.encode(), method="PUT", headers={"Authorization": "Bearer t0ken"}
+    )
     urllib.request.urlopen(request, timeout=10).close()
 
 
@@ -96,9 +97,14 @@ def test_server_side_evaluation_error_is_an_input_error(standin) -> None:
         engine.evaluate("data.a.boom", {})
 
 
-@pytest.mark.parametrize(("url", "message"), [
-    ("localhost:8181", "not an http"), ("ftp://x", "not an http"), ("http://h:8181/v1", "has a path"),
-])
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("localhost:8181", "not an http"),
+        ("ftp://x", "not an http"),
+        ("http://h:8181/v1", "has a path"),
+    ],
+)
 def test_bad_urls(url: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         get_engine(opa_url=url)
@@ -110,13 +116,16 @@ def test_only_data_references_can_be_evaluated(standin) -> None:
         engine.evaluate("1 + 1", {})
 
 
-@pytest.mark.skipif(not os.environ.get("PALETTE_POLICY_TEST_OPA_URL"),
-                    reason="no real OPA here: set PALETTE_POLICY_TEST_OPA_URL "
-                           "(and PALETTE_POLICY_TEST_OPA_TOKEN) to run this against one")
+@pytest.mark.skipif(
+    not os.environ.get("PALETTE_POLICY_TEST_OPA_URL"),
+    reason="no real OPA here: set PALETTE_POLICY_TEST_OPA_URL "
+    "(and PALETTE_POLICY_TEST_OPA_TOKEN) to run this against one",
+)
 def test_real_opa_gives_the_embedded_findings() -> None:
     bundle = _bundle()
-    remote = get_engine(opa_url=os.environ["PALETTE_POLICY_TEST_OPA_URL"],
-                        opa_token=os.environ.get("PALETTE_POLICY_TEST_OPA_TOKEN"))
+    remote = get_engine(
+        opa_url=os.environ["PALETTE_POLICY_TEST_OPA_URL"], opa_token=os.environ.get("PALETTE_POLICY_TEST_OPA_TOKEN")
+    )
     try:
         remote.load(bundle.modules, bundle.data)
         local = get_engine()

@@ -24,11 +24,13 @@ runner = CliRunner()
 
 MIXED = {
     "p.rego": 'package p\nimport rego.v1\ndeny contains "big" if input.x > 1\n',
-    "p_test.rego": ("package p_test\nimport rego.v1\nimport data.p\n\n"
-                    'test_big if { count(p.deny) == 1 with input as {"x": 2} }\n'
-                    'test_wrong if { count(p.deny) == 1 with input as {"x": 0} }\n'
-                    "todo_test_later if { false }\n"
-                    "test_error if { 1 / 0 }\n"),
+    "p_test.rego": (
+        "package p_test\nimport rego.v1\nimport data.p\n\n"
+        'test_big if { count(p.deny) == 1 with input as {"x": 2} }\n'
+        'test_wrong if { count(p.deny) == 1 with input as {"x": 0} }\n'
+        "todo_test_later if { false }\n"
+        "test_error if { 1 / 0 }\n"
+    ),
 }
 
 
@@ -95,7 +97,8 @@ def test_shipped_policies_pass_their_unit_tests_and_each_has_tests() -> None:
     assert report.results
     failures = [(r.full_name, r.status, r.message) for r in report.results if r.status in ("fail", "error")]
     assert not failures
-    tests_text = "\n".join(src for name, src in bundle.modules.items()
-                           if is_test_module(Path(name), bundle.infos[name]))
+    tests_text = "\n".join(
+        src for name, src in bundle.modules.items() if is_test_module(Path(name), bundle.infos[name])
+    )
     untested = [pkg for pkg in bundle.packages if f"data.{pkg}" not in tests_text]
     assert not untested, f"shipped policy packages without unit tests: {untested}"

@@ -30,14 +30,15 @@ def _findings(engine_name: str, dirs: list[Path], opa_url: str | None = None) ->
     bundle = load_bundle(dirs, include_tests=False)
     engine = get_engine(engine_name, opa_url=opa_url, opa_token="t0ken" if opa_url else None)
     engine.load(bundle.modules, bundle.data)
-    return {path.name: [f.as_dict() for f in evaluate_findings(engine, bundle, json.loads(path.read_text()))]
-            for path in INPUTS}
+    return {
+        path.name: [f.as_dict() for f in evaluate_findings(engine, bundle, json.loads(path.read_text()))]
+        for path in INPUTS
+    }
 
 
 @pytest.mark.parametrize("suite", sorted(SUITES))
 @pytest.mark.parametrize("backend", [*available_engines(), "opa-standin"])
-def test_backend_gives_the_embedded_findings(suite: str, backend: str,
-                                             request: pytest.FixtureRequest) -> None:
+def test_backend_gives_the_embedded_findings(suite: str, backend: str, request: pytest.FixtureRequest) -> None:
     expected = _findings("embedded", SUITES[suite])
     try:
         if backend == "opa-standin":
@@ -59,8 +60,10 @@ def test_the_sample_suite_has_findings_of_every_kind() -> None:
     assert found["empty.json"] == []
     mixed = found["mixed.json"]
     assert [(f["kind"], f["id"], f["severity"]) for f in mixed] == [
-        ("deny", "PP-SAMPLE-001", "high"), ("deny", "PP-SAMPLE-001", "high"),
-        ("violation", "PP-SAMPLE-003", "low"), ("violation", "PP-SAMPLE-003", "low"),
+        ("deny", "PP-SAMPLE-001", "high"),
+        ("deny", "PP-SAMPLE-001", "high"),
+        ("violation", "PP-SAMPLE-003", "low"),
+        ("violation", "PP-SAMPLE-003", "low"),
         ("warn", "PP-SAMPLE-002", "medium"),
     ]
 
@@ -69,8 +72,7 @@ def test_regopy_refuses_net_builtins_with_the_call_location(tmp_path: Path) -> N
     if "regopy" not in available_engines():
         pytest.skip("regopy is not installed (extra palette-policy[regopy])")
     policy = tmp_path / "p.rego"
-    policy.write_text('package p\nimport rego.v1\n\n'
-                      'deny contains "x" if net.cidr_contains("10.0.0.0/8", input.ip)\n')
+    policy.write_text('package p\nimport rego.v1\n\ndeny contains "x" if net.cidr_contains("10.0.0.0/8", input.ip)\n')
     bundle = load_bundle([tmp_path])
     with pytest.raises(InputError) as info:
         get_engine("regopy").load(bundle.modules, bundle.data)

@@ -70,12 +70,12 @@ class Squid:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Squid:
-        check = subprocess.run([str(SQUID), "-k", "parse", "-f", str(self.conf)], capture_output=True,
-                               timeout=60)
+        check = subprocess.run([str(SQUID), "-k", "parse", "-f", str(self.conf)], capture_output=True, timeout=60)
         if check.returncode != 0:
             raise RuntimeError(f"squid -k parse failed: {check.stderr.decode()[-2000:]}")
-        self.proc = subprocess.Popen([str(SQUID), "-N", "-f", str(self.conf)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [str(SQUID), "-N", "-f", str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -88,8 +88,7 @@ class Squid:
                 time.sleep(0.1)
         raise RuntimeError("squid did not start listening")
 
-    def __exit__(self, typ: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(self, typ: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()  # our own child, by pid; a graceful shutdown costs ~2 s and saves nothing
             self.proc.wait(timeout=15)
@@ -108,8 +107,7 @@ class Squid:
             if method == "CONNECT":
                 msg = f"CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n"
             else:
-                msg = (f"{method} http://{host}:{port}/ HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                       "Connection: close\r\n\r\n")
+                msg = f"{method} http://{host}:{port}/ HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n"
             s.sendall(msg.encode())
             data = b""
             try:

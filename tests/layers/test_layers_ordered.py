@@ -35,14 +35,25 @@ def rules(draw: st.DrawFn) -> list[OrderedRule]:
     out = []
     for i in range(draw(st.integers(0, 6))):
         b = draw(boxes())
-        out.append(OrderedRule(draw(st.sampled_from(["allow", "deny"])), b.src, b.dst,
-                               draw(st.sampled_from(["tcp", "udp", "all"])), b.ports, SourceRef("r", i + 1)))
+        out.append(
+            OrderedRule(
+                draw(st.sampled_from(["allow", "deny"])),
+                b.src,
+                b.dst,
+                draw(st.sampled_from(["tcp", "udp", "all"])),
+                b.ports,
+                SourceRef("r", i + 1),
+            )
+        )
     return out
 
 
 def points(box: Box) -> set[tuple[int, int, int]]:
-    return {(s, d, p) for s, d, p in itertools.product(range(N_ADDR), range(N_ADDR), range(N_PORT))
-            if s in box.src and d in box.dst and p in box.ports}
+    return {
+        (s, d, p)
+        for s, d, p in itertools.product(range(N_ADDR), range(N_ADDR), range(N_PORT))
+        if s in box.src and d in box.dst and p in box.ports
+    }
 
 
 @given(boxes(), boxes())
@@ -61,8 +72,9 @@ def test_box_subtraction_is_exact_and_disjoint(a: Box, b: Box) -> None:
 
 @given(rules(), boxes(), st.sampled_from(["allow", "deny"]), st.sampled_from(["tcp", "udp"]))
 @settings(max_examples=150, deadline=None)
-def test_first_match_agrees_with_pointwise_oracle(rs: list[OrderedRule], request: Box, default: str,
-                                                  proto: str) -> None:
+def test_first_match_agrees_with_pointwise_oracle(
+    rs: list[OrderedRule], request: Box, default: str, proto: str
+) -> None:
     result = evaluate(rs, default, request, proto)
     got: dict[tuple[int, int, int], tuple[str, int | None]] = {}
     for d in result.decided:
@@ -84,19 +96,32 @@ def test_first_match_agrees_with_pointwise_oracle(rs: list[OrderedRule], request
 def test_nacl_style_rules_ipv4_and_ipv6_are_separate() -> None:
     # NACL: rule 100 allows tcp 443 from 0.0.0.0/0, rule 200 denies 10.0.5.0/24 (too late), * deny
     rs = [
-        OrderedRule("allow", AddressSet.parse("0.0.0.0/0"), AddressSet.parse("10.0.0.0/16"), "tcp",
-                    PortSet.range(443), SourceRef("nacl.tf", 10, "100")),
-        OrderedRule("deny", AddressSet.parse("10.0.5.0/24"), AddressSet.parse("0.0.0.0/0"), "all",
-                    PortSet.all(), SourceRef("nacl.tf", 20, "200")),
+        OrderedRule(
+            "allow",
+            AddressSet.parse("0.0.0.0/0"),
+            AddressSet.parse("10.0.0.0/16"),
+            "tcp",
+            PortSet.range(443),
+            SourceRef("nacl.tf", 10, "100"),
+        ),
+        OrderedRule(
+            "deny",
+            AddressSet.parse("10.0.5.0/24"),
+            AddressSet.parse("0.0.0.0/0"),
+            "all",
+            PortSet.all(),
+            SourceRef("nacl.tf", 20, "200"),
+        ),
     ]
-    v6 = evaluate(rs, "deny", Box(AddressSet.parse("2001:db8::/64"), AddressSet.parse("10.0.1.1"),
-                                  PortSet.range(443)), "tcp")
+    v6 = evaluate(
+        rs, "deny", Box(AddressSet.parse("2001:db8::/64"), AddressSet.parse("10.0.1.1"), PortSet.range(443)), "tcp"
+    )
     assert v6.verdict == "deny" and v6.default_decided
-    v4 = evaluate(rs, "deny", Box(AddressSet.parse("10.0.5.0/24"), AddressSet.parse("10.0.1.1"),
-                                  PortSet.range(440, 450)), "tcp")
+    v4 = evaluate(
+        rs, "deny", Box(AddressSet.parse("10.0.5.0/24"), AddressSet.parse("10.0.1.1"), PortSet.range(440, 450)), "tcp"
+    )
     assert v4.verdict == "partial"
-    assert v4.allowed == [Box(AddressSet.parse("10.0.5.0/24"), AddressSet.parse("10.0.1.1"),
-                              PortSet.range(443))]
+    assert v4.allowed == [Box(AddressSet.parse("10.0.5.0/24"), AddressSet.parse("10.0.1.1"), PortSet.range(443))]
     denied = v4.denied
     assert {d.rule.source.line if d.rule and d.rule.source else None for d in denied} == {20}
     assert PortSet([(440, 442), (444, 450)]) == denied[0].box.ports
@@ -104,20 +129,26 @@ def test_nacl_style_rules_ipv4_and_ipv6_are_separate() -> None:
 
 def test_protocol_filtering_and_sources_fully() -> None:
     udp_only = OrderedRule("allow", AddressSet.everything(), AddressSet.everything(), "udp")
-    res = evaluate([udp_only], "deny", Box(AddressSet.parse("10.0.0.0/8"), AddressSet.parse("1.1.1.1"),
-                                           PortSet.range(53)), "tcp")
+    res = evaluate(
+        [udp_only], "deny", Box(AddressSet.parse("10.0.0.0/8"), AddressSet.parse("1.1.1.1"), PortSet.range(53)), "tcp"
+    )
     assert res.verdict == "deny" and res.default_decided
     rs = [OrderedRule("allow", AddressSet.parse("10.1.0.0/16"), AddressSet.everything(), "all")]
-    res = evaluate(rs, "deny", Box(AddressSet.parse("10.0.0.0/8"), AddressSet.parse("1.1.1.1"),
-                                   PortSet.range(443)), "tcp")
+    res = evaluate(
+        rs, "deny", Box(AddressSet.parse("10.0.0.0/8"), AddressSet.parse("1.1.1.1"), PortSet.range(443)), "tcp"
+    )
     assert res.sources_fully("allow") == AddressSet.parse("10.1.0.0/16")
     assert res.sources_fully("deny") == AddressSet.parse("10.0.0.0/8") - AddressSet.parse("10.1.0.0/16")
 
 
 def test_wide_sets_many_rules_no_enumeration() -> None:
     # 500 alternating /24 deny rules over an IPv6 + IPv4 request: fast because nothing is enumerated
-    rs = [OrderedRule("deny", AddressSet.parse(f"10.{i // 256}.{i % 256}.0/24"), AddressSet.everything(),
-                      "tcp", PortSet.all()) for i in range(0, 1000, 2)]
+    rs = [
+        OrderedRule(
+            "deny", AddressSet.parse(f"10.{i // 256}.{i % 256}.0/24"), AddressSet.everything(), "tcp", PortSet.all()
+        )
+        for i in range(0, 1000, 2)
+    ]
     rs.append(OrderedRule("allow", AddressSet.everything(), AddressSet.everything()))
     res = evaluate(rs, "deny", Box(AddressSet.everything(), AddressSet.everything(), PortSet.all()), "tcp")
     assert res.sources_fully("deny").size() == 500 * 256
@@ -127,8 +158,7 @@ def test_wide_sets_many_rules_no_enumeration() -> None:
 def test_coalesce_merges_split_boxes() -> None:
     a = Box(AddressSet.parse("10.0.0.0/25"), AddressSet.parse("1.1.1.1"), PortSet.range(443))
     b = Box(AddressSet.parse("10.0.0.128/25"), AddressSet.parse("1.1.1.1"), PortSet.range(443))
-    assert coalesce([a, b]) == [Box(AddressSet.parse("10.0.0.0/24"), AddressSet.parse("1.1.1.1"),
-                                    PortSet.range(443))]
+    assert coalesce([a, b]) == [Box(AddressSet.parse("10.0.0.0/24"), AddressSet.parse("1.1.1.1"), PortSet.range(443))]
 
 
 def test_everything_is_two_families_after_algebra() -> None:

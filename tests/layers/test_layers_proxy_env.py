@@ -74,19 +74,41 @@ def test_unknown_proxy_scheme_rejected() -> None:
     assert err.value.file == "values.yaml" and err.value.line == 7 and "foo" in str(err.value)
 
 
-GO_NO_PROXY = ("foobar.com, .barbaz.net, *.wildcard.io, 192.168.1.1, 192.168.1.2:81, 192.168.1.3:80, "
-               "10.0.0.0/30, 2001:db8::52:0:1, [2001:db8::52:0:2]:443, [2001:db8::52:0:3]:80, "
-               "2002:db8:a::45/64")
+GO_NO_PROXY = (
+    "foobar.com, .barbaz.net, *.wildcard.io, 192.168.1.1, 192.168.1.2:81, 192.168.1.3:80, "
+    "10.0.0.0/30, 2001:db8::52:0:1, [2001:db8::52:0:2]:443, [2001:db8::52:0:3]:80, "
+    "2002:db8:a::45/64"
+)
 
 # (host, use proxy) — UseProxyTests; every request is to host:80
 USE_PROXY = [
-    ("localhost", False), ("127.0.0.1", False), ("127.0.0.2", False), ("[::1]", False), ("[::2]", True),
-    ("192.168.1.1", False), ("192.168.1.2", True), ("192.168.1.3", False), ("192.168.1.4", True),
-    ("10.0.0.2", False), ("[2001:db8::52:0:1]", False), ("[2001:db8::52:0:2]", True),
-    ("[2001:db8::52:0:3]", False), ("[2002:db8:a::123]", False), ("[fe80::424b:c8be:1643:a1b6]", True),
-    ("barbaz.net", True), ("www.barbaz.net", False), ("foobar.com", False), ("www.foobar.com", False),
-    ("foofoobar.com", True), ("baz.com", True), ("localhost.net", True), ("local.localhost", True),
-    ("barbarbaz.net", True), ("wildcard.io", True), ("nested.wildcard.io", False), ("awildcard.io", True),
+    ("localhost", False),
+    ("127.0.0.1", False),
+    ("127.0.0.2", False),
+    ("[::1]", False),
+    ("[::2]", True),
+    ("192.168.1.1", False),
+    ("192.168.1.2", True),
+    ("192.168.1.3", False),
+    ("192.168.1.4", True),
+    ("10.0.0.2", False),
+    ("[2001:db8::52:0:1]", False),
+    ("[2001:db8::52:0:2]", True),
+    ("[2001:db8::52:0:3]", False),
+    ("[2002:db8:a::123]", False),
+    ("[fe80::424b:c8be:1643:a1b6]", True),
+    ("barbaz.net", True),
+    ("www.barbaz.net", False),
+    ("foobar.com", False),
+    ("www.foobar.com", False),
+    ("foofoobar.com", True),
+    ("baz.com", True),
+    ("localhost.net", True),
+    ("local.localhost", True),
+    ("barbarbaz.net", True),
+    ("wildcard.io", True),
+    ("nested.wildcard.io", False),
+    ("awildcard.io", True),
 ]
 
 
@@ -127,8 +149,7 @@ def test_go_invalid_and_all_no_proxy() -> None:
 
 
 def test_entry_classification() -> None:
-    entries = parse_no_proxy(" Example.COM ,, .svc,*.wildcard.io,10.96.0.0/12,169.254.169.254,"
-                             "[::1]:8080,host:443 ")
+    entries = parse_no_proxy(" Example.COM ,, .svc,*.wildcard.io,10.96.0.0/12,169.254.169.254,[::1]:8080,host:443 ")
     kinds = [(e.text, e.kind, e.domain, e.match_host, e.port) for e in entries]
     assert kinds == [
         ("example.com", "domain", ".example.com", True, None),
@@ -143,8 +164,7 @@ def test_entry_classification() -> None:
 
 def test_palette_sample_no_proxy() -> None:
     # the Reach sample NO_PROXY from Palette's "configure proxy" page (palette-requirements.md)
-    sample = ".spectrocloud.com,.svc,.cluster.local,10.96.0.0/12,192.168.0.0/16,localhost,kubernetes," \
-             "169.254.169.254"
+    sample = ".spectrocloud.com,.svc,.cluster.local,10.96.0.0/12,192.168.0.0/16,localhost,kubernetes,169.254.169.254"
     s = ProxySettings.parse("http://user:secret@10.0.5.10:3128", "http://10.0.5.10:3128", sample)
     direct = proxy_for(s, "api.spectrocloud.com", None, 443)
     assert direct.proxy is None and direct.bypass is not None and direct.bypass.text == ".spectrocloud.com"
@@ -197,9 +217,15 @@ def test_settings_serialise() -> None:
 
 def test_from_env_precedence_like_go() -> None:
     # getEnvAny("HTTP_PROXY", "http_proxy"): upper case wins, empty counts as unset
-    s = ProxySettings.from_env({"HTTPS_PROXY": "", "https_proxy": "http://lower:3128",
-                                "HTTP_PROXY": "http://upper:8080", "http_proxy": "http://lower:3128",
-                                "no_proxy": ".svc"})
+    s = ProxySettings.from_env(
+        {
+            "HTTPS_PROXY": "",
+            "https_proxy": "http://lower:3128",
+            "HTTP_PROXY": "http://upper:8080",
+            "http_proxy": "http://lower:3128",
+            "no_proxy": ".svc",
+        }
+    )
     assert s.https_proxy is not None and s.https_proxy.host == "lower"
     assert s.http_proxy is not None and s.http_proxy.host == "upper"
     assert [e.text for e in s.no_proxy] == [".svc"]

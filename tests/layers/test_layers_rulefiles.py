@@ -76,18 +76,22 @@ def test_both_proxy_kinds_decide_through_one_entry_point() -> None:
         json.dumps(k.to_json())
 
 
-@pytest.mark.parametrize(("text", "line", "needle"), [
-    ("kind: ProxyRules\nname: p\nlisten: [3128]\nrules:\n  - action: permit\n", 5, "action"),
-    ("kind: ProxyRules\nname: p\nlisten: [3128]\nrules:\n  - action: allow\n    ports: [70000]\n", 6,
-     "ports"),
-    ("kind: ProxyRules\nname: p\nrules: []\n", 1, "listen"),
-    ("kind: ProxyRules\nname: p\nlisten: [3128]\nrules:\n  - action: allow\n    clients: [10.0.0.0/33]\n",
-     6, "clients"),
-    ("kind: ProxyRules\nname: p\nlisten: [3128]\nrules:\n  - action: allow\n    colour: red\n", 5,
-     "colour"),
-    ("kind: Other\n", 1, "not a ProxyRules"),
-    ("kind: ProxyRules\nname: [unclosed\n", 3, "invalid YAML"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "needle"),
+    [
+        ("kind: ProxyRules\nname: p\nlisten: [3128]\nrules:\n  - action: permit\n", 5, "action"),
+        ("kind: ProxyRules\nname: p\nlisten: [3128]\nrules:\n  - action: allow\n    ports: [70000]\n", 6, "ports"),
+        ("kind: ProxyRules\nname: p\nrules: []\n", 1, "listen"),
+        (
+            "kind: ProxyRules\nname: p\nlisten: [3128]\nrules:\n  - action: allow\n    clients: [10.0.0.0/33]\n",
+            6,
+            "clients",
+        ),
+        ("kind: ProxyRules\nname: p\nlisten: [3128]\nrules:\n  - action: allow\n    colour: red\n", 5, "colour"),
+        ("kind: Other\n", 1, "not a ProxyRules"),
+        ("kind: ProxyRules\nname: [unclosed\n", 3, "invalid YAML"),
+    ],
+)
 def test_proxy_rules_errors_name_line(text: str, line: int, needle: str) -> None:
     with pytest.raises(InputError) as err:
         parse_proxy_rules_text(text, "p.yaml")
@@ -117,8 +121,9 @@ def test_firewall_default_and_ports() -> None:
     fw = load_firewall(DATA / "firewall.yaml")
     res = evaluate_firewall(fw, A("10.10.0.0/24"), A("44.232.106.120"), "tcp", PortSet.range(4222))
     assert res.verdict == "deny" and res.default_decided
-    res = evaluate_firewall(fw, A("10.20.0.0/24"), A("10.10.0.0/16"), "tcp", PortSet([(6443, 6443), (10250, 10250),
-                                                                              (22, 22)]))
+    res = evaluate_firewall(
+        fw, A("10.20.0.0/24"), A("10.10.0.0/16"), "tcp", PortSet([(6443, 6443), (10250, 10250), (22, 22)])
+    )
     assert res.verdict == "partial"
     assert [str(b.ports) for b in res.allowed] == ["6443,10250"]
     res = evaluate_firewall(fw, A("10.20.0.0/24"), A("10.10.0.0/16"), "udp", PortSet.range(6443))
@@ -137,14 +142,20 @@ def test_firewall_to_enforcement_point_and_json() -> None:
     assert data["rules"][2]["ports"] == "6443,10250-10259"
 
 
-@pytest.mark.parametrize(("text", "line", "needle"), [
-    ("kind: FirewallRules\nname: f\nrules:\n  - action: allow\n    source: [nowhere]\n", 5, "nowhere"),
-    ("kind: FirewallRules\nname: f\nrules:\n  - action: allow\n    protocol: icmp\n    ports: [1]\n", 6,
-     "ports apply only"),
-    ("kind: FirewallRules\nname: f\nzones:\n  a: [1.2.3]\nrules: []\n", 4, "zones.a"),
-    ("kind: FirewallRules\nname: f\nstateful: maybe\nrules: []\n", 3, "stateful"),
-    ("kind: FirewallRules\nname: f\nrules:\n  - action: allow\n    protocol: gre\n", 5, "protocol"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "needle"),
+    [
+        ("kind: FirewallRules\nname: f\nrules:\n  - action: allow\n    source: [nowhere]\n", 5, "nowhere"),
+        (
+            "kind: FirewallRules\nname: f\nrules:\n  - action: allow\n    protocol: icmp\n    ports: [1]\n",
+            6,
+            "ports apply only",
+        ),
+        ("kind: FirewallRules\nname: f\nzones:\n  a: [1.2.3]\nrules: []\n", 4, "zones.a"),
+        ("kind: FirewallRules\nname: f\nstateful: maybe\nrules: []\n", 3, "stateful"),
+        ("kind: FirewallRules\nname: f\nrules:\n  - action: allow\n    protocol: gre\n", 5, "protocol"),
+    ],
+)
 def test_firewall_errors_name_line(text: str, line: int, needle: str) -> None:
     with pytest.raises(InputError) as err:
         parse_firewall_text(text, "fw.yaml")
@@ -153,8 +164,10 @@ def test_firewall_errors_name_line(text: str, line: int, needle: str) -> None:
 
 
 def test_wildcard_host_rejected_with_hint() -> None:
-    text = "kind: ProxyRules\nname: p\nlisten: [3128]\nrules:\n  - action: allow\n    hosts:\n" \
-           "      - ok.example.com\n      - '*.example.com'\n"
+    text = (
+        "kind: ProxyRules\nname: p\nlisten: [3128]\nrules:\n  - action: allow\n    hosts:\n"
+        "      - ok.example.com\n      - '*.example.com'\n"
+    )
     with pytest.raises(InputError) as err:
         parse_proxy_rules_text(text, "p.yaml")
     assert err.value.line == 8 and "'.example.com'" in str(err.value)
@@ -175,7 +188,9 @@ def test_fixture_files_validate_against_schemas() -> None:
     import yaml
 
     root = Path(__file__).resolve().parents[2] / "schemas"
-    for data_name, schema_name in (("proxy-rules.yaml", "proxy-rules.schema.json"),
-                                   ("firewall.yaml", "firewall.schema.json")):
+    for data_name, schema_name in (
+        ("proxy-rules.yaml", "proxy-rules.schema.json"),
+        ("firewall.yaml", "firewall.schema.json"),
+    ):
         schema = json.loads((root / schema_name).read_text())
         jsonschema.validate(yaml.safe_load((DATA / data_name).read_text()), schema)

@@ -59,15 +59,33 @@ def test_default_config_parses_with_listener_and_rules() -> None:
         "http_access deny to_linklocal",
         "http_access deny all",
     ]
-    assert cfg.acl("Safe_ports").ports == PortSet([(21, 21), (70, 70), (80, 80), (210, 210), (280, 280),
-                                                   (443, 443), (488, 488), (591, 591), (777, 777),
-                                                   (1025, 65535)])
+    assert cfg.acl("Safe_ports").ports == PortSet(
+        [
+            (21, 21),
+            (70, 70),
+            (80, 80),
+            (210, 210),
+            (280, 280),
+            (443, 443),
+            (488, 488),
+            (591, 591),
+            (777, 777),
+            (1025, 65535),
+        ]
+    )
     assert cfg.acl("SSL_ports").ports == PortSet.range(443)
     # localnet is 8 lines ORed; the trailing comments are not values
     assert len(cfg.acl("localnet").lines) == 8
-    assert cfg.acl("localnet").addresses == A("0.0.0.1-0.255.255.255", "10.0.0.0/8", "100.64.0.0/10",
-                                              "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16",
-                                              "fc00::/7", "fe80::/10")
+    assert cfg.acl("localnet").addresses == A(
+        "0.0.0.1-0.255.255.255",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "fc00::/7",
+        "fe80::/10",
+    )
 
 
 def test_default_denies_localnet_connect_443_by_deny_all() -> None:
@@ -84,8 +102,10 @@ def test_default_denies_localnet_even_when_destination_unknown() -> None:
     d = decide(cfg, A("10.0.0.0/8"), "api.spectrocloud.com", None, 443, "CONNECT")
     assert d.verdict == "deny"
     assert d.rule is not None and d.rule.line == line_no(DEFAULT, "http_access deny all")
-    assert {u.line for u in d.parts[0].undecided} == {line_no(DEFAULT, "http_access deny to_localhost"),
-                                                      line_no(DEFAULT, "http_access deny to_linklocal")}
+    assert {u.line for u in d.parts[0].undecided} == {
+        line_no(DEFAULT, "http_access deny to_localhost"),
+        line_no(DEFAULT, "http_access deny to_linklocal"),
+    }
 
 
 def test_default_allows_localhost_connect_443() -> None:
@@ -144,8 +164,9 @@ def test_localnet_uncommented_port_22_denied_by_safe_ports(localnet_conf: Path) 
 
 
 def test_extending_ssl_ports_with_4222_fixes_nats(localnet_conf: Path) -> None:
-    text = localnet_conf.read_text().replace("acl SSL_ports port 443\n",
-                                             "acl SSL_ports port 443\nacl SSL_ports port 4222\n")
+    text = localnet_conf.read_text().replace(
+        "acl SSL_ports port 443\n", "acl SSL_ports port 443\nacl SSL_ports port 4222\n"
+    )
     localnet_conf.write_text(text)
     cfg = load_squid(localnet_conf)
     d = decide(cfg, A("10.0.0.0/8"), "message.spectrocloud.com", PALETTE_IP, 4222, "CONNECT")
@@ -187,8 +208,9 @@ def test_partial_client_set_says_which(localnet_conf: Path) -> None:
 
 
 def test_s1_first_match_wins_not_most_specific() -> None:
-    cfg = parse_squid_text("acl a src 10.0.0.0/8\nacl b src 10.1.0.0/16\n"
-                           "http_access deny a\nhttp_access allow b\nhttp_access deny all\n")
+    cfg = parse_squid_text(
+        "acl a src 10.0.0.0/8\nacl b src 10.1.0.0/16\nhttp_access deny a\nhttp_access allow b\nhttp_access deny all\n"
+    )
     d = decide(cfg, A("10.1.2.3"), "x.example", A("1.2.3.4"), 443, "CONNECT")
     assert d.verdict == "deny" and d.rule is not None and d.rule.line == 3
 
@@ -200,7 +222,8 @@ def test_s1_and_within_line_or_within_acl_and_negation() -> None:
         "acl tls port 443 8443\n"  # values ORed
         "http_access allow nodes tls CONNECT\n"  # ANDed
         "http_access allow !nodes\n"
-        "http_access deny all\n")
+        "http_access deny all\n"
+    )
     assert decide(cfg, A("10.0.1.9"), "h.example", A("1.1.1.1"), 8443, "CONNECT").verdict == "allow"
     assert decide(cfg, A("10.0.0.9"), "h.example", A("1.1.1.1"), 443, "GET").verdict == "deny"  # method
     d = decide(cfg, A("10.0.0.9"), "h.example", A("1.1.1.1"), 80, "CONNECT")  # port fails the AND
@@ -245,24 +268,28 @@ def test_s3_connect_is_predefined() -> None:
     assert cfg.acl("CONNECT").predefined
 
 
-@pytest.mark.parametrize(("host", "pattern", "expected"), [
-    ("example.com", ".example.com", True),
-    ("www.example.com", ".example.com", True),
-    ("a.b.example.com", ".example.com", True),
-    ("notexample.com", ".example.com", False),
-    ("example.com", "example.com", True),
-    ("www.example.com", "example.com", False),
-    ("WWW.Example.COM", ".example.com", True),
-    ("www.example.com.", ".example.com", True),
-    ("example.com.evil.org", ".example.com", False),
-])
+@pytest.mark.parametrize(
+    ("host", "pattern", "expected"),
+    [
+        ("example.com", ".example.com", True),
+        ("www.example.com", ".example.com", True),
+        ("a.b.example.com", ".example.com", True),
+        ("notexample.com", ".example.com", False),
+        ("example.com", "example.com", True),
+        ("www.example.com", "example.com", False),
+        ("WWW.Example.COM", ".example.com", True),
+        ("www.example.com.", ".example.com", True),
+        ("example.com.evil.org", ".example.com", False),
+    ],
+)
 def test_s4_dstdomain_matching(host: str, pattern: str, expected: bool) -> None:
     assert match_domain(host, pattern) is expected
 
 
 def test_s4_dstdomain_in_access_case_insensitive() -> None:
-    cfg = parse_squid_text("acl pal dstdomain .SpectroCloud.com exact.example.org\n"
-                           "http_access allow pal\nhttp_access deny all\n")
+    cfg = parse_squid_text(
+        "acl pal dstdomain .SpectroCloud.com exact.example.org\nhttp_access allow pal\nhttp_access deny all\n"
+    )
     assert decide(cfg, A("10.0.0.1"), "API.spectrocloud.com", None, 443, "CONNECT").verdict == "allow"
     assert decide(cfg, A("10.0.0.1"), "spectrocloud.com", None, 443, "CONNECT").verdict == "allow"
     assert decide(cfg, A("10.0.0.1"), "exact.example.org", None, 443, "CONNECT").verdict == "allow"
@@ -271,11 +298,9 @@ def test_s4_dstdomain_in_access_case_insensitive() -> None:
 
 
 def test_s4_ip_literal_against_dstdomain_is_unknown_unless_n() -> None:
-    cfg = parse_squid_text("acl pal dstdomain .spectrocloud.com\nhttp_access allow pal\n"
-                           "http_access deny all\n")
+    cfg = parse_squid_text("acl pal dstdomain .spectrocloud.com\nhttp_access allow pal\nhttp_access deny all\n")
     assert decide(cfg, A("10.0.0.1"), None, A("44.232.106.120"), 443, "CONNECT").verdict == "unknown"
-    cfg_n = parse_squid_text("acl pal dstdomain -n .spectrocloud.com\nhttp_access allow pal\n"
-                             "http_access deny all\n")
+    cfg_n = parse_squid_text("acl pal dstdomain -n .spectrocloud.com\nhttp_access allow pal\nhttp_access deny all\n")
     d = decide(cfg_n, A("10.0.0.1"), None, A("44.232.106.120"), 443, "CONNECT")
     assert d.verdict == "deny" and d.rule is not None and d.rule.line == 3
 
@@ -285,8 +310,10 @@ def test_s4_ip_literal_against_dstdomain_is_unknown_unless_n() -> None:
 
 
 def test_unknown_acl_type_makes_dependent_decisions_unknown_only() -> None:
-    cfg = parse_squid_text("acl office time MTWHF 08:00-18:00\nacl nodes src 10.0.0.0/8\n"
-                           "http_access allow nodes office\nhttp_access deny all\n")
+    cfg = parse_squid_text(
+        "acl office time MTWHF 08:00-18:00\nacl nodes src 10.0.0.0/8\n"
+        "http_access allow nodes office\nhttp_access deny all\n"
+    )
     d = decide(cfg, A("10.0.0.0/8"), "h.example", A("1.1.1.1"), 443, "CONNECT")
     assert d.verdict == "unknown"
     assert "'time'" in d.explain()
@@ -296,16 +323,14 @@ def test_unknown_acl_type_makes_dependent_decisions_unknown_only() -> None:
 
 
 def test_unknown_acl_irrelevant_when_both_branches_agree() -> None:
-    cfg = parse_squid_text("acl office time MTWHF 08:00-18:00\n"
-                           "http_access deny office\nhttp_access deny all\n")
+    cfg = parse_squid_text("acl office time MTWHF 08:00-18:00\nhttp_access deny office\nhttp_access deny all\n")
     d = decide(cfg, A("10.0.0.0/8"), "h.example", A("1.1.1.1"), 443, "CONNECT")
     assert d.verdict == "deny"
     assert d.rule is not None and d.rule.line == 3 and d.parts[0].undecided[0].line == 2
 
 
 def test_dst_acl_splits_destination_set() -> None:
-    cfg = parse_squid_text("acl pal dst 44.232.106.120 52.35.163.177\nhttp_access allow pal\n"
-                           "http_access deny all\n")
+    cfg = parse_squid_text("acl pal dst 44.232.106.120 52.35.163.177\nhttp_access allow pal\nhttp_access deny all\n")
     d = decide(cfg, A("10.0.0.1"), "api.spectrocloud.com", A("44.232.106.120", "1.1.1.1"), 443, "CONNECT")
     assert d.verdict == "partial"
     by = {p.outcome: p for p in d.parts}
@@ -324,7 +349,8 @@ def test_address_forms() -> None:
         "acl b src 192.168.1.10-192.168.1.20\n"
         "acl c src 172.16.0.0-172.16.255.255/255.255.255.255\n"
         "acl d src ::1 2001:db8::/32\n"
-        "acl e src all\n")
+        "acl e src all\n"
+    )
     assert cfg.acl("a").addresses == A("10.0.0.0/16")
     assert cfg.acl("b").addresses == A("192.168.1.10-192.168.1.20")
     assert cfg.acl("c").addresses == A("172.16.0.0/16")
@@ -333,8 +359,10 @@ def test_address_forms() -> None:
 
 
 def test_acl_names_are_case_insensitive_and_predefined_redefinition_tolerated() -> None:
-    cfg = parse_squid_text("acl manager proto cache_object\nacl localhost src 127.0.0.1/32\n"
-                           "acl Nodes src 10.0.0.0/8\nhttp_access allow nodes\nhttp_access deny all\n")
+    cfg = parse_squid_text(
+        "acl manager proto cache_object\nacl localhost src 127.0.0.1/32\n"
+        "acl Nodes src 10.0.0.0/8\nhttp_access allow nodes\nhttp_access deny all\n"
+    )
     assert decide(cfg, A("10.0.0.1"), "h.example", A("1.1.1.1"), 80, "GET").verdict == "allow"
     assert cfg.acl("manager").type == "proto" and cfg.notes
 
@@ -342,8 +370,13 @@ def test_acl_names_are_case_insensitive_and_predefined_redefinition_tolerated() 
 def test_includes_globs_and_acl_files() -> None:
     main = DATA / "squid-includes" / "squid.conf"
     cfg = load_squid(main)
-    assert [Path(f).name for f in cfg.files] == ["squid.conf", "10-ports.conf", "20-access.conf",
-                                                  "30-nested.conf", "last.conf"]
+    assert [Path(f).name for f in cfg.files] == [
+        "squid.conf",
+        "10-ports.conf",
+        "20-access.conf",
+        "30-nested.conf",
+        "last.conf",
+    ]
     assert cfg.listen_ports == PortSet([(3128, 3128), (8080, 8080)])
     bump_listener = cfg.listeners[1]
     assert bump_listener.address == "10.0.5.10" and bump_listener.ssl_bump
@@ -359,8 +392,7 @@ def test_includes_globs_and_acl_files() -> None:
 
 def test_ssl_bump_recorded_and_evaluated() -> None:
     cfg = load_squid(DATA / "squid-includes" / "squid.conf")
-    assert [(s.action, [str(a) for a in s.acls]) for s in cfg.ssl_bump] == [("splice", ["palette"]),
-                                                                            ("bump", ["all"])]
+    assert [(s.action, [str(a) for a in s.acls]) for s in cfg.ssl_bump] == [("splice", ["palette"]), ("bump", ["all"])]
     spliced = ssl_bump_decision(cfg, A("10.10.0.0/16"), "msg.spectrocloud.com", PALETTE_IP, 443)
     assert spliced.verdict == "deny"  # splice: not bumped
     bumped = ssl_bump_decision(cfg, A("10.10.0.0/16"), "github.com", A("140.82.112.3"), 443)
@@ -368,33 +400,37 @@ def test_ssl_bump_recorded_and_evaluated() -> None:
 
 
 def test_line_continuation_and_comments() -> None:
-    cfg = parse_squid_text("acl p port 443 \\\n  4222 # nats\n# http_access allow all\n"
-                           "http_access allow p\n")
+    cfg = parse_squid_text("acl p port 443 \\\n  4222 # nats\n# http_access allow all\nhttp_access allow p\n")
     assert cfg.acl("p").ports == PortSet([(443, 443), (4222, 4222)])
     assert len(cfg.http_access) == 1 and cfg.http_access[0].source.line == 4
 
 
 def test_unknown_directives_ignored() -> None:
-    cfg = parse_squid_text("cache_dir ufs /var/spool/squid 100 16 256\nrefresh_pattern . 0 20% 4320\n"
-                           "coredump_dir /var/spool/squid\nhttp_access allow all\n")
+    cfg = parse_squid_text(
+        "cache_dir ufs /var/spool/squid 100 16 256\nrefresh_pattern . 0 20% 4320\n"
+        "coredump_dir /var/spool/squid\nhttp_access allow all\n"
+    )
     assert len(cfg.http_access) == 1
 
 
-@pytest.mark.parametrize(("text", "line", "needle"), [
-    ("acl x\n", 1, "needs a name and a type"),
-    ("acl p port 443\nacl p port https\n", 2, "not a port"),
-    ("acl p port 70000\n", 1, "bad range"),
-    ("acl s src 10.0.0.0/33\n", 1, "not an IP address"),
-    ("acl s src 10.0.0.0/8\nacl s port 80\n", 2, "cannot add type"),
-    ("http_access allow nosuchacl\n", 1, "not defined"),
-    ("http_access permit all\n", 1, "allow or deny"),
-    ("http_access\n", 1, "needs an action"),
-    ("\nhttp_port\n", 2, "needs a port"),
-    ("http_port 3128x\n", 1, "bad http_port"),
-    ('acl x dstdomain "unterminated\n', 1, "unterminated"),
-    ('acl x dstdomain "missing-list.txt"\n', 1, "cannot read"),
-    ("include nothere.conf\n", 1, "does not exist"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "needle"),
+    [
+        ("acl x\n", 1, "needs a name and a type"),
+        ("acl p port 443\nacl p port https\n", 2, "not a port"),
+        ("acl p port 70000\n", 1, "bad range"),
+        ("acl s src 10.0.0.0/33\n", 1, "not an IP address"),
+        ("acl s src 10.0.0.0/8\nacl s port 80\n", 2, "cannot add type"),
+        ("http_access allow nosuchacl\n", 1, "not defined"),
+        ("http_access permit all\n", 1, "allow or deny"),
+        ("http_access\n", 1, "needs an action"),
+        ("\nhttp_port\n", 2, "needs a port"),
+        ("http_port 3128x\n", 1, "bad http_port"),
+        ('acl x dstdomain "unterminated\n', 1, "unterminated"),
+        ('acl x dstdomain "missing-list.txt"\n', 1, "cannot read"),
+        ("include nothere.conf\n", 1, "does not exist"),
+    ],
+)
 def test_bad_syntax_names_file_and_line(tmp_path: Path, text: str, line: int, needle: str) -> None:
     conf = tmp_path / "squid.conf"
     conf.write_text(text)
@@ -417,8 +453,10 @@ def test_everything_serialises_to_json(localnet_conf: Path) -> None:
     data = json.loads(json.dumps(cfg.to_json()))
     assert data["listen_ports"] == "3128"
     assert data["acls"]["SSL_ports"]["ports"] == "443"
-    assert data["http_access"][1]["acls"] == [{"name": "CONNECT", "negated": False},
-                                              {"name": "SSL_ports", "negated": True}]
+    assert data["http_access"][1]["acls"] == [
+        {"name": "CONNECT", "negated": False},
+        {"name": "SSL_ports", "negated": True},
+    ]
     d = decide(cfg, A("10.0.0.0/8"), "m.example", PALETTE_IP, 4222, "CONNECT")
     dj = json.loads(json.dumps(d.to_json()))
     assert dj["verdict"] == "deny"
@@ -428,8 +466,7 @@ def test_everything_serialises_to_json(localnet_conf: Path) -> None:
 
 def test_many_rules_and_wide_sets_are_fast() -> None:
     # 1,000 src ACLs with /24s over a /8 request: interval algebra, no enumeration
-    lines = [f"acl n{i} src 10.{i // 256}.{i % 256}.0/24\nhttp_access deny n{i} CONNECT"
-             for i in range(0, 2000, 2)]
+    lines = [f"acl n{i} src 10.{i // 256}.{i % 256}.0/24\nhttp_access deny n{i} CONNECT" for i in range(0, 2000, 2)]
     cfg = parse_squid_text("\n".join(lines) + "\nhttp_access allow all\n")
     d = decide(cfg, A("10.0.0.0/8"), "h.example", A("0.0.0.0/0"), 443, "CONNECT")
     assert d.verdict == "partial"
@@ -460,12 +497,13 @@ def test_ssl_bump_needs_an_ssl_bump_port_and_stare_forbids_splice() -> None:
     no_port = parse_squid_text(PEEK_THEN_BUMP.replace(" ssl-bump cert=/etc/squid/ca.pem", ""))
     d = ssl_bump_decision(no_port, A("10.0.0.0/8"), "github.com", A("140.82.112.3"), 443)
     assert d.verdict == "deny" and "ssl-bump option" in d.explain()
-    stare = parse_squid_text("http_port 3128 ssl-bump\nacl s1 at_step SslBump1\nacl s2 at_step SslBump2\n"
-                             "ssl_bump peek s1\nssl_bump stare s2\nssl_bump splice all\n")
+    stare = parse_squid_text(
+        "http_port 3128 ssl-bump\nacl s1 at_step SslBump1\nacl s2 at_step SslBump2\n"
+        "ssl_bump peek s1\nssl_bump stare s2\nssl_bump splice all\n"
+    )
     d = ssl_bump_decision(stare, A("10.0.0.0/8"), "msg.spectrocloud.com", PALETTE_IP, 443)
     assert d.verdict == "allow"  # splicing is impossible after stare at step 2: bumped
-    none = parse_squid_text("http_port 3128 ssl-bump\nacl pal ssl::server_name .spectrocloud.com\n"
-                            "ssl_bump bump !pal\n")
+    none = parse_squid_text("http_port 3128 ssl-bump\nacl pal ssl::server_name .spectrocloud.com\nssl_bump bump !pal\n")
     d = ssl_bump_decision(none, A("10.0.0.0/8"), "msg.spectrocloud.com", PALETTE_IP, 443)
     assert d.verdict == "deny" and d.parts[0].implicit  # no line matched: tunnel
 
@@ -502,22 +540,34 @@ def test_relative_list_from_included_file_falls_back_to_main_dir() -> None:
     assert Path(acl.lines[0].source.file).name == "30-nested.conf" and acl.lines[0].source.line == 2
 
 
-POOL_ACLS = ("acl nodes src 127.0.0.0/29\nacl nodes src 127.0.0.16/28\n"
-             "acl few src 127.0.0.5 127.0.0.200-127.0.0.210\nacl tls port 443 4222\n"
-             "acl saas dst 192.0.2.123/32 192.0.2.125\nacl pal dstdomain .spectrocloud.com\n")
+POOL_ACLS = (
+    "acl nodes src 127.0.0.0/29\nacl nodes src 127.0.0.16/28\n"
+    "acl few src 127.0.0.5 127.0.0.200-127.0.0.210\nacl tls port 443 4222\n"
+    "acl saas dst 192.0.2.123/32 192.0.2.125\nacl pal dstdomain .spectrocloud.com\n"
+)
 POOL_NAMES = ["nodes", "few", "tls", "saas", "pal", "CONNECT", "all", "localhost", "to_localhost"]
 
 
-@given(st.lists(st.tuples(st.sampled_from(["allow", "deny"]),
-                          st.lists(st.tuples(st.booleans(), st.sampled_from(POOL_NAMES)), min_size=1,
-                                   max_size=3)), min_size=1, max_size=6),
-       st.sampled_from([443, 80]), st.sampled_from(["CONNECT", "GET"]),
-       st.sampled_from(["192.0.2.123", "127.0.1.9", "192.0.2.124"]))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["allow", "deny"]),
+            st.lists(st.tuples(st.booleans(), st.sampled_from(POOL_NAMES)), min_size=1, max_size=3),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from([443, 80]),
+    st.sampled_from(["CONNECT", "GET"]),
+    st.sampled_from(["192.0.2.123", "127.0.1.9", "192.0.2.124"]),
+)
 @settings(max_examples=150, deadline=None)
-def test_set_decision_equals_pointwise_decisions(lines: list[tuple[str, list[tuple[bool, str]]]], port: int,
-                                                 method: str, dst: str) -> None:
-    text = POOL_ACLS + "".join(f"http_access {a} " + " ".join(("!" if n else "") + x for n, x in items) + "\n"
-                               for a, items in lines)
+def test_set_decision_equals_pointwise_decisions(
+    lines: list[tuple[str, list[tuple[bool, str]]]], port: int, method: str, dst: str
+) -> None:
+    text = POOL_ACLS + "".join(
+        f"http_access {a} " + " ".join(("!" if n else "") + x for n, x in items) + "\n" for a, items in lines
+    )
     cfg = parse_squid_text(text)
     clients = A("127.0.0.0/24")
     d = decide(cfg, clients, "api.spectrocloud.com", A(dst), port, method)

@@ -22,8 +22,12 @@ from validator.model.sets import AddressSet
 pytestmark = pytest.mark.skipif(SQUID is None, reason="squid is not installed")
 
 DATA = Path(__file__).parent / "data"
-HOSTS = {"api.spectrocloud.com": "192.0.2.123", "msg.spectrocloud.com": "192.0.2.124",
-         "registry.example.org": "192.0.2.125", "loc.example": "127.0.1.9"}
+HOSTS = {
+    "api.spectrocloud.com": "192.0.2.123",
+    "msg.spectrocloud.com": "192.0.2.124",
+    "registry.example.org": "192.0.2.125",
+    "loc.example": "127.0.1.9",
+}
 CLIENTS = ["127.0.0.1", "127.0.0.5", "127.0.0.17", "127.0.0.200"]
 
 
@@ -40,20 +44,19 @@ def compare(text: str, ports: list[int], methods: list[str]) -> list[str]:
             problems.append(f"{method} {host}:{port} from {client}: squid {want}, ours {d.explain()}")
     # the same, asked for all clients at once: the allowed part must be exactly the oracle's allowed clients
     for host, port, method in itertools.product(HOSTS, ports, methods):
-        allowed = [c for (c, h, p, m), w in zip(cases, real, strict=True)
-                   if (h, p, m) == (host, port, method) and w == "allow"]
+        allowed = [
+            c for (c, h, p, m), w in zip(cases, real, strict=True) if (h, p, m) == (host, port, method) and w == "allow"
+        ]
         d = decide(cfg, AddressSet.parse(*CLIENTS), host, AddressSet.parse(HOSTS[host]), port, method)
         if d.allowed_clients != (AddressSet.parse(*allowed) if allowed else AddressSet()):
-            problems.append(f"{method} {host}:{port} for all clients: squid allows {allowed}, "
-                            f"ours {d.allowed_clients}")
+            problems.append(f"{method} {host}:{port} for all clients: squid allows {allowed}, ours {d.allowed_clients}")
     return problems
 
 
 def default_text(localnet: bool) -> str:
     text = COMPAT_PRELUDE + (DATA / "squid-default.conf").read_text()
     # loopback clients stand in for the LAN: add 127.0.0.0/28 to localnet
-    text = text.replace("acl localnet src 10.0.0.0/8",
-                        "acl localnet src 10.0.0.0/8\nacl localnet src 127.0.0.0/28")
+    text = text.replace("acl localnet src 10.0.0.0/8", "acl localnet src 10.0.0.0/8\nacl localnet src 127.0.0.0/28")
     if localnet:
         text = text.replace("# http_access allow localnet", "http_access allow localnet")
     return text
@@ -93,8 +96,21 @@ ACLS = [
     "acl saas dst 192.0.2.123/32 192.0.2.125",
     "acl lo dst 127.0.0.0/8",
 ]
-NAMES = ["nodes", "few", "pal", "exact", "tls", "high", "getm", "saas", "lo", "CONNECT", "all", "localhost",
-         "to_localhost"]
+NAMES = [
+    "nodes",
+    "few",
+    "pal",
+    "exact",
+    "tls",
+    "high",
+    "getm",
+    "saas",
+    "lo",
+    "CONNECT",
+    "all",
+    "localhost",
+    "to_localhost",
+]
 
 
 @st.composite

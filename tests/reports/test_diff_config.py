@@ -16,7 +16,8 @@ def test_diff_reports_the_path_broken_between_two_fixtures(cli) -> None:
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     assert [(p["requirement"], p["binding"], p["before"], p["after"], p["broken"]) for p in doc["paths"]] == [
-        ("sh-mgmt-cluster-api", "management -> prod/api", "reachable", "blocked", True)]
+        ("sh-mgmt-cluster-api", "management -> prod/api", "reachable", "blocked", True)
+    ]
     assert [(f["change"], f["id"]) for f in doc["findings"]] == [("appeared", "PP-PATH-BLOCKED")]
     table = cli("diff", FIXTURES / "self-hosted-ok", FIXTURES / "self-hosted-no-6443")
     assert "BROKEN" in table.stdout and table.exit_code == 1
@@ -48,9 +49,19 @@ def test_diff_against_a_git_ref(cli, tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "self-hosted-ok", net)
 
     def git(*args: str) -> None:
-        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
-                       env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-                            "GIT_COMMITTER_EMAIL": "t@example.com", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+        subprocess.run(
+            ["git", "-C", str(repo), *args],
+            check=True,
+            capture_output=True,
+            env={
+                "GIT_AUTHOR_NAME": "t",
+                "GIT_AUTHOR_EMAIL": "t@example.com",
+                "GIT_COMMITTER_NAME": "t",
+                "GIT_COMMITTER_EMAIL": "t@example.com",
+                "HOME": str(tmp_path),
+                "PATH": "/usr/bin:/bin",
+            },
+        )
 
     git("init", "-q")
     git("add", "-A")
@@ -86,10 +97,13 @@ def test_pyproject_tool_table_and_relative_policy_dir(cli, tmp_path: Path) -> No
     net = _repo(tmp_path, "saas-ok")
     policies = net.parent / "rego"
     policies.mkdir()
-    (policies / "mine.rego").write_text('package mine\n\nimport rego.v1\n\ndeny contains {"msg": "house rule", '
-                                        '"id": "HOUSE-1"} if { true }\n', encoding="utf-8")
-    (net.parent / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.palette-policy]\n'
-                                               'policy_dirs = ["rego"]\nformat = "json"\n', encoding="utf-8")
+    (policies / "mine.rego").write_text(
+        'package mine\n\nimport rego.v1\n\ndeny contains {"msg": "house rule", "id": "HOUSE-1"} if { true }\n',
+        encoding="utf-8",
+    )
+    (net.parent / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.palette-policy]\npolicy_dirs = ["rego"]\nformat = "json"\n', encoding="utf-8"
+    )
     doc = json.loads(cli("validate", net).stdout)
     assert [f["id"] for f in doc["findings"]] == ["HOUSE-1"]
 

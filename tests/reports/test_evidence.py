@@ -74,8 +74,11 @@ def test_verify_with_inputs_and_rerun(cli, tmp_path: Path) -> None:
     confirmed = cli("evidence", "verify", ev, "--inputs", moved, "--rerun")
     assert confirmed.exit_code == 0 and "verdicts confirmed" in confirmed.stdout
     tf = moved / "security_groups.tf"
-    tf.write_text(tf.read_text().replace("from_port         = 4222", "from_port         = 4223")
-                  .replace("to_port           = 4222", "to_port           = 4223"))
+    tf.write_text(
+        tf.read_text()
+        .replace("from_port         = 4222", "from_port         = 4223")
+        .replace("to_port           = 4222", "to_port           = 4223")
+    )
     result = cli("evidence", "verify", ev, "--inputs", moved, "--rerun")
     assert result.exit_code == 1
     assert "changed: input: security_groups.tf" in result.stdout
@@ -102,7 +105,8 @@ def test_config_and_waivers_outside_the_scanned_folder_are_hashed_too(cli, tmp_p
     config = repo / ".palette-policy.yaml"
     config.write_text("fail_on: deny\nwaivers: waivers.yaml\n", encoding="utf-8")
     (repo / "waivers.yaml").write_text(
-        "waivers:\n  - id: PP-PATH-BLOCKED\n    reason: accepted\n    owner: me\n    expires: 2999-01-01\n")
+        "waivers:\n  - id: PP-PATH-BLOCKED\n    reason: accepted\n    owner: me\n    expires: 2999-01-01\n"
+    )
     ev = tmp_path / "ev"
     assert cli("validate", net, "--evidence", ev).exit_code == 0
     manifest = json.loads((ev / "manifest.json").read_text())

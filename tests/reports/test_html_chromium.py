@@ -18,15 +18,24 @@ import pytest
 from report_helpers import FIXTURES, ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed "
-                                    "(apt-get install -y chromium)")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)")
 
 
 def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     assert CHROMIUM is not None
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-           f"--user-data-dir={tmp_path / 'profile'}", *args]
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-extensions",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        *args,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=90, check=False)
 
 
@@ -37,8 +46,8 @@ def png_pixels(path: Path) -> tuple[int, int, list[bytes]]:
     pos, idat, width = 8, b"", 0
     height = channels = 0
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             width, height, depth, colour = struct.unpack(">IIBB", body[:10])
             assert depth == 8 and colour in (2, 6)
@@ -51,7 +60,7 @@ def png_pixels(path: Path) -> tuple[int, int, list[bytes]]:
     rows: list[bytes] = []
     prev = bytearray(stride)
     for y in range(height):
-        filt, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        filt, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         for i in range(stride):
             a = line[i - channels] if i >= channels else 0
             b, c = prev[i], prev[i - channels] if i >= channels else 0
@@ -83,8 +92,11 @@ def test_report_html_renders_table_and_diagram(cli, tmp_path: Path) -> None:
     text = dom.stdout
     rows = re.findall(r'<tr class="path" data-verdict="(\w+)">', text)
     assert len(rows) == 9 and rows.count("blocked") == 1
-    assert re.search(r"<td>sh-mgmt-cluster-api</td><td>management -&gt; prod/api</td><td>tcp/6443</td>"
-                     r'<td class="blocked">blocked</td>', text)
+    assert re.search(
+        r"<td>sh-mgmt-cluster-api</td><td>management -&gt; prod/api</td><td>tcp/6443</td>"
+        r'<td class="blocked">blocked</td>',
+        text,
+    )
     assert '<svg xmlns="http://www.w3.org/2000/svg" id="diagram"' in text
     assert len(re.findall(r'<path class="edge edge-blocked"', text)) == 1
     assert len(re.findall(r'<g class="node"', text)) >= 4
@@ -95,7 +107,7 @@ def test_report_html_renders_table_and_diagram(cli, tmp_path: Path) -> None:
     colours = {}
     for row in rows_px:
         for x in range(0, width * channels, channels * 2):
-            colours[bytes(row[x:x + 3])] = colours.get(bytes(row[x:x + 3]), 0) + 1
+            colours[bytes(row[x : x + 3])] = colours.get(bytes(row[x : x + 3]), 0) + 1
 
     def near(rgb: tuple[int, int, int]) -> int:
         return sum(n for c, n in colours.items() if all(abs(c[i] - rgb[i]) < 40 for i in range(3)))
@@ -115,9 +127,13 @@ def test_progress_spinner_only_on_a_terminal(tmp_path: Path) -> None:
 
     def run(*args: str) -> tuple[str, str]:
         master, slave = pty.openpty()
-        proc = subprocess.Popen([sys.executable, "-m", "validator", "validate", str(FIXTURES / "self-hosted-ok"),
-                                 *args], stdout=subprocess.PIPE, stderr=slave, cwd=ROOT,
-                                env={**os.environ, "TERM": "xterm", "COLUMNS": "120"})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "validator", "validate", str(FIXTURES / "self-hosted-ok"), *args],
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            cwd=ROOT,
+            env={**os.environ, "TERM": "xterm", "COLUMNS": "120"},
+        )
         os.close(slave)
         seen = b""
         while True:
@@ -146,22 +162,27 @@ MERMAID_JS = os.environ.get("PALETTE_POLICY_MERMAID_JS")  # path to mermaid.min.
 
 
 @needs_chromium
-@pytest.mark.skipif(not MERMAID_JS or not Path(MERMAID_JS).is_file(),
-                    reason="set PALETTE_POLICY_MERMAID_JS to a local mermaid.min.js to render the Markdown diagram")
+@pytest.mark.skipif(
+    not MERMAID_JS or not Path(MERMAID_JS).is_file(),
+    reason="set PALETTE_POLICY_MERMAID_JS to a local mermaid.min.js to render the Markdown diagram",
+)
 def test_markdown_mermaid_renders_with_real_mermaid(cli, tmp_path: Path) -> None:
     import html
 
     text = cli("validate", FIXTURES / "self-hosted-no-6443", "-f", "markdown").stdout
     start = text.index("```mermaid") + len("```mermaid")
-    block = text[start:text.index("```", start)]
+    block = text[start : text.index("```", start)]
     page = tmp_path / "page.html"
-    page.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"><script src="{Path(MERMAID_JS or "").as_uri()}">'
-                    f'</script></head><body><pre class="mermaid">{html.escape(block)}</pre><script>'
-                    "mermaid.initialize({startOnLoad:false});mermaid.run({querySelector:'.mermaid'})"
-                    ".then(()=>document.body.setAttribute('data-ok','1'))"
-                    ".catch(e=>document.body.setAttribute('data-err',String(e)));</script></body></html>",
-                    encoding="utf-8")
-    dom = chromium(tmp_path, "--virtual-time-budget=5000", "--allow-file-access-from-files", "--dump-dom",
-                   page.as_uri()).stdout
+    page.write_text(
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><script src="{Path(MERMAID_JS or "").as_uri()}">'
+        f'</script></head><body><pre class="mermaid">{html.escape(block)}</pre><script>'
+        "mermaid.initialize({startOnLoad:false});mermaid.run({querySelector:'.mermaid'})"
+        ".then(()=>document.body.setAttribute('data-ok','1'))"
+        ".catch(e=>document.body.setAttribute('data-err',String(e)));</script></body></html>",
+        encoding="utf-8",
+    )
+    dom = chromium(
+        tmp_path, "--virtual-time-budget=5000", "--allow-file-access-from-files", "--dump-dom", page.as_uri()
+    ).stdout
     assert 'data-ok="1"' in dom, re.findall(r'data-err="[^"]*"', dom)
     assert "tcp/6443 blocked" in dom

@@ -33,7 +33,7 @@ def test_junit_optional_blocked_path_is_skipped(cli, tmp_path: Path) -> None:
     tf = net / "security_groups.tf"
     text = tf.read_text()
     start = text.index("  ingress {")
-    tf.write_text(text[:start] + text[text.index("  egress {"):])  # no SSH rule: the optional path is blocked
+    tf.write_text(text[:start] + text[text.index("  egress {") :])  # no SSH rule: the optional path is blocked
     result = cli("validate", net, "--format", "junit")
     assert_valid_junit(result.stdout)
     root = ET.fromstring(result.stdout)
@@ -84,7 +84,7 @@ def test_markdown_summary_has_table_controls_and_coloured_mermaid(cli) -> None:
     row = next(x for x in text.splitlines() if x.startswith("| sh-mgmt-cluster-api "))
     assert "**blocked**" in row and "tcp/6443" in row
     assert "NIST SP 800-53 SC-7" in text
-    mermaid = text[text.index("```mermaid"):]
+    mermaid = text[text.index("```mermaid") :]
     edges = [x.strip() for x in mermaid.splitlines() if "-->" in x or "-.->" in x]
     styles = [x.strip() for x in mermaid.splitlines() if x.strip().startswith("linkStyle")]
     assert len(edges) == len(styles) > 3

@@ -27,8 +27,10 @@ def test_blocked_fixture_is_valid_sarif_with_repo_relative_location(cli) -> None
     assert result["level"] == "error"
     physical = result["locations"][0]["physicalLocation"]
     # the tool ran from the repo root on fixtures/…: the path must be relative to the git top-level
-    assert physical["artifactLocation"] == {"uri": "fixtures/saas-nats-blocked/security_groups.tf",
-                                            "uriBaseId": "%SRCROOT%"}
+    assert physical["artifactLocation"] == {
+        "uri": "fixtures/saas-nats-blocked/security_groups.tf",
+        "uriBaseId": "%SRCROOT%",
+    }
     assert physical["region"]["startLine"] == 1
     assert (ROOT / physical["artifactLocation"]["uri"]).is_file()
     assert "NIST SP 800-53" in result["message"]["text"]
@@ -67,8 +69,9 @@ def test_rerun_is_byte_identical_and_fingerprints_survive_line_moves(cli, tmp_pa
         return {r["ruleId"]: r["partialFingerprints"]["palettePolicyFinding/v1"] for r in doc["runs"][0]["results"]}
 
     def lines(doc: dict) -> dict[str, int]:
-        return {r["ruleId"]: r["locations"][0]["physicalLocation"]["region"]["startLine"]
-                for r in doc["runs"][0]["results"]}
+        return {
+            r["ruleId"]: r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in doc["runs"][0]["results"]
+        }
 
     assert prints(moved) == prints(before)
     assert all(lines(moved)[k] == lines(before)[k] + 2 for k in lines(before))
@@ -86,7 +89,9 @@ def test_the_validator_catches_a_broken_sarif_document() -> None:
     """The schema check is real: a wrong level and a missing message are rejected."""
     import pytest
 
-    bad = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}},
-                                         "results": [{"ruleId": "A", "level": "fatal"}]}]}
+    bad = {
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{"ruleId": "A", "level": "fatal"}]}],
+    }
     with pytest.raises(AssertionError):
         assert_valid_sarif(bad)

@@ -13,8 +13,14 @@ PAST = "2020-01-31"
 
 
 def nats_waiver(expires: str, **scope: str) -> dict[str, str]:
-    return {"id": "PP-PATH-BLOCKED", "requirement": "saas-agent-nats", **scope,
-            "reason": "NATS moves to gRPC over 443 next sprint", "owner": "netops@example.com", "expires": expires}
+    return {
+        "id": "PP-PATH-BLOCKED",
+        "requirement": "saas-agent-nats",
+        **scope,
+        "reason": "NATS moves to gRPC over 443 next sprint",
+        "owner": "netops@example.com",
+        "expires": expires,
+    }
 
 
 def test_waived_finding_does_not_fail_and_is_listed_in_every_format(cli, tmp_path: Path) -> None:
@@ -58,8 +64,9 @@ def test_expired_waiver_no_longer_waives_and_is_reported(cli, tmp_path: Path) ->
 
 def test_waiver_matching_nothing_is_stale(cli, tmp_path: Path) -> None:
     net = copy_fixture("saas-nats-blocked", tmp_path)
-    path = waivers_file(tmp_path / "w.yaml", [nats_waiver(FUTURE, cluster="staging"),
-                                              {**nats_waiver(FUTURE), "id": "PP-EXPOSED-*"}])
+    path = waivers_file(
+        tmp_path / "w.yaml", [nats_waiver(FUTURE, cluster="staging"), {**nats_waiver(FUTURE), "id": "PP-EXPOSED-*"}]
+    )
     result = cli("validate", net, "--waivers", path)
     assert result.exit_code == 1  # the wrong-cluster waiver does not match
     doc = json.loads(cli("validate", net, "--waivers", path, "-f", "json").stdout)
@@ -70,21 +77,33 @@ def test_waiver_matching_nothing_is_stale(cli, tmp_path: Path) -> None:
 
 def test_glob_and_file_scope(cli, tmp_path: Path) -> None:
     net = copy_fixture("saas-nats-blocked", tmp_path)
-    waivers_file(net / ".palette-policy-waivers.yaml", [{"id": "PP-PATH-*", "file": "security_*.tf",
-                                                         "resource": "aws_security_group.workers",
-                                                         "reason": "accepted", "owner": "me", "expires": FUTURE}])
+    waivers_file(
+        net / ".palette-policy-waivers.yaml",
+        [
+            {
+                "id": "PP-PATH-*",
+                "file": "security_*.tf",
+                "resource": "aws_security_group.workers",
+                "reason": "accepted",
+                "owner": "me",
+                "expires": FUTURE,
+            }
+        ],
+    )
     assert cli("validate", net).exit_code == 0
 
 
 def test_bad_waiver_file_is_located(cli, tmp_path: Path) -> None:
     net = copy_fixture("saas-nats-blocked", tmp_path)
     (net / ".palette-policy-waivers.yaml").write_text(
-        "waivers:\n  - id: PP-PATH-BLOCKED\n    reason: because\n    expires: 2999-01-01\n", encoding="utf-8")
+        "waivers:\n  - id: PP-PATH-BLOCKED\n    reason: because\n    expires: 2999-01-01\n", encoding="utf-8"
+    )
     result = cli("validate", net)
     assert result.exit_code == 2
     assert ".palette-policy-waivers.yaml:2" in result.stderr and "owner" in result.stderr
     (net / ".palette-policy-waivers.yaml").write_text(
-        "waivers:\n  - id: X\n    reason: because\n    owner: me\n    expires: soon\n", encoding="utf-8")
+        "waivers:\n  - id: X\n    reason: because\n    owner: me\n    expires: soon\n", encoding="utf-8"
+    )
     result = cli("validate", net)
     assert result.exit_code == 2 and ".palette-policy-waivers.yaml:5" in result.stderr and "expires" in result.stderr
 
@@ -93,8 +112,11 @@ def test_a_policy_cannot_mark_its_own_finding_waived(cli, tmp_path: Path) -> Non
     net = copy_fixture("saas-ok", tmp_path)
     rego = tmp_path / "rego"
     rego.mkdir()
-    (rego / "sneaky.rego").write_text('package sneaky\n\nimport rego.v1\n\ndeny contains {"msg": "bad", "id": "X-1", '
-                                      '"waived": {"reason": "trust me"}} if { true }\n', encoding="utf-8")
+    (rego / "sneaky.rego").write_text(
+        'package sneaky\n\nimport rego.v1\n\ndeny contains {"msg": "bad", "id": "X-1", '
+        '"waived": {"reason": "trust me"}} if { true }\n',
+        encoding="utf-8",
+    )
     result = cli("validate", net, "--policy", rego, "-f", "json")
     assert result.exit_code == 1
     assert "waived" not in json.loads(result.stdout)["findings"][0]

@@ -59,8 +59,7 @@ def connectivity(model: NetpolModel) -> list[Connection]:
                         key = (sn, dn)
                         prev = found.get(key)
                         found[key] = conn if prev is None else prev | conn
-    out.extend(Connection(s, d, c, s.endswith("[External]"), d.endswith("[External]"))
-               for (s, d), c in found.items())
+    out.extend(Connection(s, d, c, s.endswith("[External]"), d.endswith("[External]")) for (s, d), c in found.items())
     out.sort(key=lambda c: (c.src, c.dst))
     return out
 

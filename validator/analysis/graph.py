@@ -107,8 +107,9 @@ class NetworkGraph:
             key = self.subnet_alias.get(ref, ref)
             subnet = self.inventory.subnets.get(key)
             names = {ref, key, *(subnet.aliases if subnet else ())}
-            assoc = next((self.inventory.nacl_associations[n] for n in names
-                          if n in self.inventory.nacl_associations), None)
+            assoc = next(
+                (self.inventory.nacl_associations[n] for n in names if n in self.inventory.nacl_associations), None
+            )
             if assoc is None:
                 continue  # the VPC's default ACL, not declared here: allows everything (N1)
             acl = self.inventory.points[self.alias.get(assoc[0], assoc[0])]
@@ -135,39 +136,81 @@ class NetworkGraph:
         dst_acls = [] if same_subnets else self.nacls_of(dst)
         if src.name in self.pods and src.role == "workload":
             model, workloads, folder = self.pods[src.name]
-            hop.layers.append(Layer(f"NetworkPolicy egress of {src.name}'s Palette agent", "network-policy", "egress",
-                                    [], src, context={"model": model, "workloads": workloads, "folder": folder}))
+            hop.layers.append(
+                Layer(
+                    f"NetworkPolicy egress of {src.name}'s Palette agent",
+                    "network-policy",
+                    "egress",
+                    [],
+                    src,
+                    context={"model": model, "workloads": workloads, "folder": folder},
+                )
+            )
         if src_groups:
             names = ", ".join(g.name for g in src_groups)
             hop.layers.append(Layer(f"egress of {src.name} ({names})", "security-group", "egress", src_groups, src))
         for acl, scope in src_acls:
-            hop.layers.append(Layer(f"outbound ACL of {src.name} ({acl.name})", "network-acl", "egress", [acl], src,
-                                    scope=scope))
+            hop.layers.append(
+                Layer(f"outbound ACL of {src.name} ({acl.name})", "network-acl", "egress", [acl], src, scope=scope)
+            )
         crossed = self.firewalls_between(src, dst)
         for wall in crossed:
             hop.layers.append(Layer(f"firewall {wall.name}", "firewall", "forward", [wall], src))
         for acl, scope in dst_acls:
-            hop.layers.append(Layer(f"inbound ACL of {dst.name} ({acl.name})", "network-acl", "ingress", [acl], dst,
-                                    scope=scope))
+            hop.layers.append(
+                Layer(f"inbound ACL of {dst.name} ({acl.name})", "network-acl", "ingress", [acl], dst, scope=scope)
+            )
         if dst_groups:
             names = ", ".join(g.name for g in dst_groups)
-            hop.layers.append(Layer(f"ingress of {dst.name} ({names})", "security-group", "ingress", dst_groups,
-                                    dst))
+            hop.layers.append(Layer(f"ingress of {dst.name} ({names})", "security-group", "ingress", dst_groups, dst))
         if dst.name in self.pods and dst.role == "management":
             model, workloads, folder = self.pods[dst.name]
-            hop.layers.append(Layer(f"NetworkPolicy ingress of {dst.name}'s serving pods", "network-policy",
-                                    "ingress", [], dst,
-                                    context={"model": model, "workloads": workloads, "folder": folder}))
+            hop.layers.append(
+                Layer(
+                    f"NetworkPolicy ingress of {dst.name}'s serving pods",
+                    "network-policy",
+                    "ingress",
+                    [],
+                    dst,
+                    context={"model": model, "workloads": workloads, "folder": folder},
+                )
+            )
         for acl, scope in dst_acls:
-            hop.layers.append(Layer(f"return traffic: outbound ACL of {dst.name} ({acl.name})", "network-acl",
-                                    "egress", [acl], dst, scope=scope, reverse=True))
+            hop.layers.append(
+                Layer(
+                    f"return traffic: outbound ACL of {dst.name} ({acl.name})",
+                    "network-acl",
+                    "egress",
+                    [acl],
+                    dst,
+                    scope=scope,
+                    reverse=True,
+                )
+            )
         for wall in crossed:
             if not wall.stateful:
-                hop.layers.append(Layer(f"return traffic: firewall {wall.name} (stateless)", "firewall", "forward",
-                                        [wall], dst, reverse=True))
+                hop.layers.append(
+                    Layer(
+                        f"return traffic: firewall {wall.name} (stateless)",
+                        "firewall",
+                        "forward",
+                        [wall],
+                        dst,
+                        reverse=True,
+                    )
+                )
         for acl, scope in src_acls:
-            hop.layers.append(Layer(f"return traffic: inbound ACL of {src.name} ({acl.name})", "network-acl",
-                                    "ingress", [acl], src, scope=scope, reverse=True))
+            hop.layers.append(
+                Layer(
+                    f"return traffic: inbound ACL of {src.name} ({acl.name})",
+                    "network-acl",
+                    "ingress",
+                    [acl],
+                    src,
+                    scope=scope,
+                    reverse=True,
+                )
+            )
         return hop
 
     def firewalls_between(self, src: Endpoint, dst: Endpoint) -> list[EnforcementPoint]:
@@ -185,9 +228,12 @@ class NetworkGraph:
             return None
         config = self.inventory.proxy_configs.get(path)
         if config is None:
-            raise InputError(f"proxy {proxy.name}: config {path!r} is not a squid.conf or ProxyRules file that "
-                             f"was loaded", file=self.topology.path, line=proxy.source.line,
-                             hint=f"loaded proxy configs: {', '.join(sorted(self.inventory.proxy_configs)) or 'none'}")
+            raise InputError(
+                f"proxy {proxy.name}: config {path!r} is not a squid.conf or ProxyRules file that was loaded",
+                file=self.topology.path,
+                line=proxy.source.line,
+                hint=f"loaded proxy configs: {', '.join(sorted(self.inventory.proxy_configs)) or 'none'}",
+            )
         return config
 
 
@@ -200,22 +246,34 @@ def _resolve_groups(topology: Topology, alias: dict[str, str], inventory: Invent
             ambiguous = ambiguous_by_kind[kind]
             for ref in refs:
                 if ref in ambiguous:
-                    raise InputError(f"{endpoint.name}: {ref!r} names more than one resource", file=topology.path,
-                                     line=endpoint.source.line, hint=f"use one of {', '.join(ambiguous[ref][:4])}")
+                    raise InputError(
+                        f"{endpoint.name}: {ref!r} names more than one resource",
+                        file=topology.path,
+                        line=endpoint.source.line,
+                        hint=f"use one of {', '.join(ambiguous[ref][:4])}",
+                    )
     associated = set(inventory.nacl_associations)
     for endpoint in topology.endpoints:
         for subnet in endpoint.subnets:
             if subnet not in subnet_names and subnet not in associated:
                 close = difflib.get_close_matches(subnet, [*sorted(inventory.subnets), *sorted(associated)], n=1)
                 hint = f"did you mean {close[0]!r}?" if close else "declare the subnet or its ACL association"
-                raise InputError(f"{endpoint.name}: subnet {subnet!r} is not declared in any loaded file",
-                                 file=topology.path, line=endpoint.source.line, hint=hint)
+                raise InputError(
+                    f"{endpoint.name}: subnet {subnet!r} is not declared in any loaded file",
+                    file=topology.path,
+                    line=endpoint.source.line,
+                    hint=hint,
+                )
         for group in endpoint.security_groups:
             if group not in alias:
                 close = difflib.get_close_matches(group, names, n=1)
                 hint = f"did you mean {close[0]!r}?" if close else "declare the group in a scanned file"
-                raise InputError(f"{endpoint.name}: security group {group!r} is not declared in any loaded file",
-                                 file=topology.path, line=endpoint.source.line, hint=hint)
+                raise InputError(
+                    f"{endpoint.name}: security group {group!r} is not declared in any loaded file",
+                    file=topology.path,
+                    line=endpoint.source.line,
+                    hint=hint,
+                )
 
 
 def build_graph(inventory: Inventory, topology: Topology) -> NetworkGraph:
@@ -237,9 +295,12 @@ def build_graph(inventory: Inventory, topology: Topology) -> NetworkGraph:
     for placement in topology.firewalls:
         rules = inventory.firewall_sets.get(placement.rules)
         if rules is None:
-            raise InputError(f"firewall {placement.name}: rules file {placement.rules!r} was not loaded",
-                             file=topology.path, line=placement.source.line,
-                             hint=f"loaded FirewallRules files: {', '.join(sorted(inventory.firewall_sets)) or 'none'}")
+            raise InputError(
+                f"firewall {placement.name}: rules file {placement.rules!r} was not loaded",
+                file=topology.path,
+                line=placement.source.line,
+                hint=f"loaded FirewallRules files: {', '.join(sorted(inventory.firewall_sets)) or 'none'}",
+            )
         walls[placement.name] = rules.to_enforcement_point()
     network.firewall_points = walls
     return network

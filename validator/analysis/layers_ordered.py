@@ -70,13 +70,13 @@ def _compile(graph: NetworkGraph, layer: Layer, first_match: bool) -> list[tuple
             (definite if first_match else maybe).append(entry)
         box = _rule_box(rule, layer.direction, addresses)
         if not box.is_empty() and (first_match is False or not unknown):
-            definite.append((OrderedRule(rule.action, box.src, box.dst, rule.protocol, box.ports, rule.source),
-                             rule))
+            definite.append((OrderedRule(rule.action, box.src, box.dst, rule.protocol, box.ports, rule.source), rule))
     return definite + maybe
 
 
-def evaluate_ordered(graph: NetworkGraph, layer: Layer, pending: list[Box], protocol: str
-                     ) -> tuple[list[Box], LayerResult]:
+def evaluate_ordered(
+    graph: NetworkGraph, layer: Layer, pending: list[Box], protocol: str
+) -> tuple[list[Box], LayerResult]:
     """Apply a security-group, network-ACL or firewall layer to the flows that reached it; returns what it
     lets through and why.
 
@@ -115,8 +115,11 @@ def evaluate_ordered(graph: NetworkGraph, layer: Layer, pending: list[Box], prot
                 blocked_by.setdefault(decided.index or 0, _evidence(rule, owner[id(rule)]))
             elif first_match:
                 point = layer.points[0]
-                text = (f"default_action: {default} (no rule matched)" if layer.kind == "firewall"
-                        else f"* (implicit final rule) {default} all")
+                text = (
+                    f"default_action: {default} (no rule matched)"
+                    if layer.kind == "firewall"
+                    else f"* (implicit final rule) {default} all"
+                )
                 blocked_by.setdefault(-1, RuleEvidence(point.source, text, point.name))
     for point in layer.points:
         if point.unresolved and denied:
@@ -145,11 +148,17 @@ def evaluate_ordered(graph: NetworkGraph, layer: Layer, pending: list[Box], prot
         else:
             decision = "deny"
             message = f"{verb} has no rule allowing {protocol}/{ports}"
-    result = LayerResult(layer.name, layer.kind, _point_json(layer), decision, message,
-                         allowed_by=[allowed_by[k] for k in sorted(allowed_by)][:MAX_RULES_SHOWN],
-                         blocked_by=[blocked_by[k] for k in sorted(blocked_by, key=lambda k: (k < 0, k))][
-                             :MAX_RULES_SHOWN],
-                         near_misses=near, unknown_because=unknown_because)
+    result = LayerResult(
+        layer.name,
+        layer.kind,
+        _point_json(layer),
+        decision,
+        message,
+        allowed_by=[allowed_by[k] for k in sorted(allowed_by)][:MAX_RULES_SHOWN],
+        blocked_by=[blocked_by[k] for k in sorted(blocked_by, key=lambda k: (k < 0, k))][:MAX_RULES_SHOWN],
+        near_misses=near,
+        unknown_because=unknown_because,
+    )
     return allowed + passthrough, result
 
 
@@ -186,16 +195,20 @@ class _RuleIndex:
         return [self.entries[i] for i in sorted(hits)]
 
 
-def _relevant(graph: NetworkGraph, layer: Layer, first_match: bool, pending: list[Box], protocol: str
-              ) -> list[Compiled]:
+def _relevant(
+    graph: NetworkGraph, layer: Layer, first_match: bool, pending: list[Box], protocol: str
+) -> list[Compiled]:
     """The compiled rules that can touch the pending flows (protocol, ports, peer), in rule order."""
     _, dst, ports = project(pending)
     src = project(pending)[0]
     key = (tuple(p.key for p in layer.points), layer.direction, first_match, protocol, ports)
     index = graph.rule_index.get(key)
     if not isinstance(index, _RuleIndex):
-        entries = [c for c in _compile(graph, layer, first_match)
-                   if protocol_matches(c[0].protocol, protocol) and c[0].ports.overlaps(ports)]
+        entries = [
+            c
+            for c in _compile(graph, layer, first_match)
+            if protocol_matches(c[0].protocol, protocol) and c[0].ports.overlaps(ports)
+        ]
         wide: list[int] = []
         spans: list[tuple[int, int, int]] = []
         for pos, (ordered, _rule) in enumerate(entries):
@@ -210,8 +223,9 @@ def _relevant(graph: NetworkGraph, layer: Layer, first_match: bool, pending: lis
     return index.lookup(src if layer.direction == "ingress" else dst)
 
 
-def _near_misses(graph: NetworkGraph, layer: Layer, rules: list[Rule], remaining: list[Box], protocol: str,
-                 owner: dict[int, str]) -> list[RuleEvidence]:
+def _near_misses(
+    graph: NetworkGraph, layer: Layer, rules: list[Rule], remaining: list[Box], protocol: str, owner: dict[int, str]
+) -> list[RuleEvidence]:
     """Rules that match all but one thing (the port, the peer or the protocol) of what was blocked."""
     _, _, ports = project(remaining)
     peers = project(remaining)[1] if layer.direction == "egress" else project(remaining)[0]
@@ -228,8 +242,9 @@ def _near_misses(graph: NetworkGraph, layer: Layer, rules: list[Rule], remaining
     return [ev for _, ev in scored[:3]]
 
 
-def evaluate_firewall(rules: FirewallRuleSet, src: AddressSet, dst: AddressSet, protocol: str,
-                      ports: PortSet = ALL_PORTS) -> Evaluation:
+def evaluate_firewall(
+    rules: FirewallRuleSet, src: AddressSet, dst: AddressSet, protocol: str, ports: PortSet = ALL_PORTS
+) -> Evaluation:
     """A firewall rule file's first-match decision for src × dst × ports of one protocol (its rules in
     order, else its default action)."""
     ordered = [OrderedRule(r.action, r.src, r.dst, r.protocol, r.ports, r.source, r.name) for r in rules.rules]

@@ -18,12 +18,18 @@ def evaluate_proxy(graph: NetworkGraph, layer: Layer, pending: list[Box]) -> tup
     ctx = layer.context
     hosts = ctx["hosts"]
     what = f"CONNECT {hosts[0] or describe_addresses(graph, ctx['dst'])}:{ctx['port']}"
-    points = [{"kind": "proxy", "key": layer.endpoint.name, "name": layer.endpoint.name,
-               **(layer.endpoint.source.to_json())}]
+    points = [
+        {"kind": "proxy", "key": layer.endpoint.name, "name": layer.endpoint.name, **(layer.endpoint.source.to_json())}
+    ]
     if layer.proxy is None:
-        result = LayerResult(layer.name, "proxy", points, "unknown",
-                             f"proxy {layer.endpoint.name}: its access rules are not in the scanned files",
-                             unknown_because=[f"no config for proxy {layer.endpoint.name} ({what} not checked)"])
+        result = LayerResult(
+            layer.name,
+            "proxy",
+            points,
+            "unknown",
+            f"proxy {layer.endpoint.name}: its access rules are not in the scanned files",
+            unknown_because=[f"no config for proxy {layer.endpoint.name} ({what} not checked)"],
+        )
         return [], result
     clients = AddressSet()
     for piece in pending:
@@ -58,14 +64,26 @@ def evaluate_proxy(graph: NetworkGraph, layer: Layer, pending: list[Box]) -> tup
         message = f"proxy {layer.endpoint.name} allows {what} only for some clients: not for {denied}"
     else:
         message = f"proxy {layer.endpoint.name} denies {what}"
-    return allowed, LayerResult(layer.name, "proxy", points, verdict, message,
-                                allowed_by=unique_evidence(allowed_by)[:MAX_RULES_SHOWN],
-                                blocked_by=unique_evidence(blocked_by)[:MAX_RULES_SHOWN],
-                                unknown_because=list(dict.fromkeys(unknown)))
+    return allowed, LayerResult(
+        layer.name,
+        "proxy",
+        points,
+        verdict,
+        message,
+        allowed_by=unique_evidence(allowed_by)[:MAX_RULES_SHOWN],
+        blocked_by=unique_evidence(blocked_by)[:MAX_RULES_SHOWN],
+        unknown_because=list(dict.fromkeys(unknown)),
+    )
 
 
-def decide_proxy(config: SquidConfig | ProxyRules, client: AddressSet, host: str | None, dst: AddressSet | None,
-                 port: int, method: str) -> ProxyDecision:
+def decide_proxy(
+    config: SquidConfig | ProxyRules,
+    client: AddressSet,
+    host: str | None,
+    dst: AddressSet | None,
+    port: int,
+    method: str,
+) -> ProxyDecision:
     """What a proxy decides for ``method`` to ``host``/``dst``:``port`` from the ``client`` set: Squid's
     http_access (``analysis/squid.py``) or a ProxyRules file's rules (``analysis/proxy_rules.py``)."""
     if isinstance(config, SquidConfig):

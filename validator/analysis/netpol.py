@@ -79,9 +79,11 @@ class NetpolModel:
                 if pol.egress_isolates:
                     self.egress_policies[g].append(pi)
             self.policy_ingress_rules.append(
-                [self._compile(pol, r, "ingress") for r in pol.ingress] if pol.ingress_isolates else [])
+                [self._compile(pol, r, "ingress") for r in pol.ingress] if pol.ingress_isolates else []
+            )
             self.policy_egress_rules.append(
-                [self._compile(pol, r, "egress") for r in pol.egress] if pol.egress_isolates else [])
+                [self._compile(pol, r, "egress") for r in pol.egress] if pol.egress_isolates else []
+            )
 
     # -- nodes ------------------------------------------------------------------------------------------
     def _build_groups(self) -> None:
@@ -205,8 +207,9 @@ class NetpolModel:
         except KeyError:
             raise ValueError(f"workload {w.display} is not part of this model") from None
 
-    def find_workloads(self, namespace: str | None = None, selector: LabelSelector | None = None,
-                       name: str | None = None) -> list[Workload]:
+    def find_workloads(
+        self, namespace: str | None = None, selector: LabelSelector | None = None, name: str | None = None
+    ) -> list[Workload]:
         """Workloads by namespace, label selector and/or owner name (for binding topology roles)."""
         out = []
         for w in self.cluster.workloads:
@@ -222,8 +225,16 @@ class NetpolModel:
     def _isolating(self, policy_ids: list[int]) -> tuple[tuple[str, SourceRef], ...]:
         return tuple((self.cluster.policies[i].key, self.cluster.policies[i].source) for i in policy_ids)
 
-    def _side(self, direction: str, subject: PodGroup | None, subject_name: str, peer_node: int,
-              dst_group: PodGroup | None, protocol: str, ports: PortSet) -> SideDecision:
+    def _side(
+        self,
+        direction: str,
+        subject: PodGroup | None,
+        subject_name: str,
+        peer_node: int,
+        dst_group: PodGroup | None,
+        protocol: str,
+        ports: PortSet,
+    ) -> SideDecision:
         if subject is None:
             return SideDecision(direction, subject_name, ports, (), (), external=True)
         pols = (self.egress_policies if direction == "egress" else self.ingress_policies)[subject.index]

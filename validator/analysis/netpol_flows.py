@@ -86,8 +86,12 @@ class RuleEvidence:
     ports: PortSet
 
     def to_json(self) -> dict[str, object]:
-        return {"policy": self.policy, "policy_source": self.policy_source.to_json(),
-                "rule_source": self.rule_source.to_json(), "ports": str(self.ports)}
+        return {
+            "policy": self.policy,
+            "policy_source": self.policy_source.to_json(),
+            "rule_source": self.rule_source.to_json(),
+            "ports": str(self.ports),
+        }
 
 
 @dataclass(frozen=True)
@@ -110,20 +114,23 @@ class SideDecision:
         if self.external:
             return f"{self.direction}: {self.subject} is outside the cluster; NetworkPolicies do not apply"
         if not self.isolated_by:
-            return (f"{self.direction}: {self.subject} is not selected by any policy for {self.direction} "
-                    "(allowed)")
+            return f"{self.direction}: {self.subject} is not selected by any policy for {self.direction} (allowed)"
         if not self.rules:
             names = ", ".join(f"{n} ({s.location()})" for n, s in self.isolated_by)
             return f"{self.direction}: {self.subject} is isolated by policies {names} and no rule matches"
-        allowed = "; ".join(f"{r.policy} rule at {r.rule_source.location()} allows {r.ports}"
-                            for r in self.rules)
+        allowed = "; ".join(f"{r.policy} rule at {r.rule_source.location()} allows {r.ports}" for r in self.rules)
         return f"{self.direction}: {allowed}"
 
     def to_json(self) -> dict[str, object]:
-        return {"direction": self.direction, "subject": self.subject, "allowed": str(self.allowed),
-                "external": self.external,
-                "isolated_by": [{"policy": n, "source": s.to_json()} for n, s in self.isolated_by],
-                "rules": [r.to_json() for r in self.rules], "explanation": self.explain()}
+        return {
+            "direction": self.direction,
+            "subject": self.subject,
+            "allowed": str(self.allowed),
+            "external": self.external,
+            "isolated_by": [{"policy": n, "source": s.to_json()} for n, s in self.isolated_by],
+            "rules": [r.to_json() for r in self.rules],
+            "explanation": self.explain(),
+        }
 
 
 @dataclass(frozen=True)
@@ -139,8 +146,13 @@ class FlowPiece:
     allowed: PortSet
 
     def to_json(self) -> dict[str, object]:
-        return {"src": self.src, "dst": self.dst, "allowed": str(self.allowed),
-                "egress": self.egress.to_json(), "ingress": self.ingress.to_json()}
+        return {
+            "src": self.src,
+            "dst": self.dst,
+            "allowed": str(self.allowed),
+            "egress": self.egress.to_json(),
+            "ingress": self.ingress.to_json(),
+        }
 
 
 @dataclass(frozen=True)
@@ -168,6 +180,10 @@ class FlowDecision:
         return out
 
     def to_json(self) -> dict[str, object]:
-        return {"protocol": self.protocol, "ports": str(self.ports), "verdict": self.verdict,
-                "allowed_everywhere": str(self.allowed_everywhere),
-                "pieces": [p.to_json() for p in self.pieces]}
+        return {
+            "protocol": self.protocol,
+            "ports": str(self.ports),
+            "verdict": self.verdict,
+            "allowed_everywhere": str(self.allowed_everywhere),
+            "pieces": [p.to_json() for p in self.pieces],
+        }

@@ -22,8 +22,7 @@ def _classes(model: NetpolModel, direction: str) -> tuple[dict[ClassKey, set[int
     key_of: list[tuple[object, ...]] = []
     for g in model.groups:
         pols = tuple(per_group[g.index])
-        named = direction == "ingress" and any(
-            cr.static_conn is None for pi in pols for cr in rules_by_policy[pi])
+        named = direction == "ingress" and any(cr.static_conn is None for pi in pols for cr in rules_by_policy[pi])
         key = (pols, g.named_ports if named else None)
         classes.setdefault(key, set()).add(g.index)
         key_of.append(key)
@@ -48,8 +47,14 @@ def _membership(model: NetpolModel, rules: list[CompiledRule]) -> list[int]:
     return [m | anywhere for m in out]
 
 
-def _buckets(model: NetpolModel, direction: str, key: ClassKey, members: set[int], peer_classes: list[PeerClass],
-             rule_pos: dict[int, int]) -> list[tuple[list[int], Conn]]:
+def _buckets(
+    model: NetpolModel,
+    direction: str,
+    key: ClassKey,
+    members: set[int],
+    peer_classes: list[PeerClass],
+    rule_pos: dict[int, int],
+) -> list[tuple[list[int], Conn]]:
     """For one class: the peer classes split by which of its rules match them, with the connections.
 
     ``peer_classes`` are (representative node, rule membership mask in this direction); the result lists
@@ -72,8 +77,7 @@ def _buckets(model: NetpolModel, direction: str, key: ClassKey, members: set[int
         if not m:
             continue
         # on egress a named port resolves on the destination: split destinations by their named ports
-        ports = model.groups[rep].named_ports if named and direction == "egress" and rep < model.atom_base \
-            else ()
+        ports = model.groups[rep].named_ports if named and direction == "egress" and rep < model.atom_base else ()
         by_key.setdefault((m, ports), []).append(pc)
     out: list[tuple[list[int], Conn]] = []
     for (m, _), pcs in by_key.items():

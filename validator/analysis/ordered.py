@@ -41,9 +41,15 @@ class OrderedRule:
         return Box(self.src, self.dst, self.ports)
 
     def to_json(self) -> dict[str, object]:
-        return {"action": self.action, "src": self.src.ranges(), "dst": self.dst.ranges(),
-                "protocol": self.protocol, "ports": str(self.ports), "label": self.label,
-                "source": self.source.to_json() if self.source else None}
+        return {
+            "action": self.action,
+            "src": self.src.ranges(),
+            "dst": self.dst.ranges(),
+            "protocol": self.protocol,
+            "ports": str(self.ports),
+            "label": self.label,
+            "source": self.source.to_json() if self.source else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -60,9 +66,13 @@ class Decided:
         return self.rule is None
 
     def to_json(self) -> dict[str, object]:
-        return {"box": self.box.to_json(), "action": self.action, "index": self.index,
-                "default": self.rule is None,
-                "rule": self.rule.to_json() if self.rule else None}
+        return {
+            "box": self.box.to_json(),
+            "action": self.action,
+            "index": self.index,
+            "default": self.rule is None,
+            "rule": self.rule.to_json() if self.rule else None,
+        }
 
 
 @dataclass
@@ -95,7 +105,7 @@ class Evaluation:
 
     @property
     def verdict(self) -> str:
-        """"allow" / "deny" when the whole request got that action, "partial" for allow+deny mixes,
+        """ "allow" / "deny" when the whole request got that action, "partial" for allow+deny mixes,
         otherwise the single other action or "unknown"."""
         acts = self.actions
         if not acts:
@@ -115,12 +125,15 @@ class Evaluation:
         return as_addresses(self.request.src - bad)
 
     def to_json(self) -> dict[str, object]:
-        return {"request": self.request.to_json(), "protocol": self.protocol, "verdict": self.verdict,
-                "decided": [d.to_json() for d in self.decided]}
+        return {
+            "request": self.request.to_json(),
+            "protocol": self.protocol,
+            "verdict": self.verdict,
+            "decided": [d.to_json() for d in self.decided],
+        }
 
 
-def evaluate(rules: Sequence[OrderedRule], default_action: str, request: Box,
-             protocol: str = "all") -> Evaluation:
+def evaluate(rules: Sequence[OrderedRule], default_action: str, request: Box, protocol: str = "all") -> Evaluation:
     """First-match evaluation of ``request`` (one ``protocol``) against ``rules`` in the given order.
 
     Rules whose protocol does not match ``protocol`` are skipped. Sub-boxes that no rule matches get

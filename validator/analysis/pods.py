@@ -33,12 +33,24 @@ def place_pods(clusters: Mapping[str, Cluster], topology: Topology) -> dict[str,
         found: list[Any] = []
         for spec in roles:
             selector = LabelSelector(tuple(sorted((spec.get("labels") or {}).items())))
-            match = [w for w in cluster.workloads if w.namespace == spec["namespace"]
-                     and selector.matches(w.labels) and (not spec.get("name") or w.name == spec["name"])]
+            match = [
+                w
+                for w in cluster.workloads
+                if w.namespace == spec["namespace"]
+                and selector.matches(w.labels)
+                and (not spec.get("name") or w.name == spec["name"])
+            ]
             if not match:
-                match = [Workload(spec["namespace"], spec.get("name") or "palette-agent", "Pod",
-                                  dict(spec.get("labels") or {}), (),
-                                  SourceRef(topology.path, endpoint.source.line, endpoint.name))]
+                match = [
+                    Workload(
+                        spec["namespace"],
+                        spec.get("name") or "palette-agent",
+                        "Pod",
+                        dict(spec.get("labels") or {}),
+                        (),
+                        SourceRef(topology.path, endpoint.source.line, endpoint.name),
+                    )
+                ]
                 cluster.workloads.extend(match)
             found.extend(match)
         finish(cluster)
@@ -46,8 +58,16 @@ def place_pods(clusters: Mapping[str, Cluster], topology: Topology) -> dict[str,
             agent_namespaces = sorted(n for n in cluster.namespaces if n.startswith(AGENT_NAMESPACE_PREFIX))
             for namespace in agent_namespaces:
                 if not any(w.namespace == namespace for w in cluster.workloads):
-                    cluster.workloads.append(Workload(namespace, "palette-agent", "Pod", {}, (),
-                                                      SourceRef(topology.path, endpoint.source.line, endpoint.name)))
+                    cluster.workloads.append(
+                        Workload(
+                            namespace,
+                            "palette-agent",
+                            "Pod",
+                            {},
+                            (),
+                            SourceRef(topology.path, endpoint.source.line, endpoint.name),
+                        )
+                    )
             finish(cluster)
             found = [w for w in cluster.workloads if w.namespace in agent_namespaces]
         if found:

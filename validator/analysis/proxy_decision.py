@@ -43,9 +43,15 @@ class AclEvidence:
         return None if self.matched is None else self.matched != self.negated
 
     def to_json(self) -> dict[str, object]:
-        return {"name": self.name, "type": self.type, "negated": self.negated, "matched": self.matched,
-                "satisfied": self.satisfied, "detail": self.detail,
-                "sources": [s.to_json() for s in self.sources]}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "negated": self.negated,
+            "matched": self.matched,
+            "satisfied": self.satisfied,
+            "detail": self.detail,
+            "sources": [s.to_json() for s in self.sources],
+        }
 
 
 @dataclass(frozen=True)
@@ -85,12 +91,17 @@ class DecisionPart:
         return text
 
     def to_json(self) -> dict[str, object]:
-        return {"outcome": self.outcome, "clients": self.clients.ranges(),
-                "destinations": None if self.destinations is None else self.destinations.ranges(),
-                "rule": self.rule.to_json() if self.rule else None, "rule_text": self.rule_text,
-                "implicit": self.implicit, "acls": [a.to_json() for a in self.acls],
-                "undecided": [u.to_json() for u in self.undecided],
-                "explanation": self.explain()}
+        return {
+            "outcome": self.outcome,
+            "clients": self.clients.ranges(),
+            "destinations": None if self.destinations is None else self.destinations.ranges(),
+            "rule": self.rule.to_json() if self.rule else None,
+            "rule_text": self.rule_text,
+            "implicit": self.implicit,
+            "acls": [a.to_json() for a in self.acls],
+            "undecided": [u.to_json() for u in self.undecided],
+            "explanation": self.explain(),
+        }
 
 
 @dataclass(frozen=True)
@@ -102,9 +113,13 @@ class ProxyRequest:
     method: str
 
     def to_json(self) -> dict[str, object]:
-        return {"client": self.client.ranges(), "host": self.host,
-                "dst": None if self.dst is None else self.dst.ranges(), "port": self.port,
-                "method": self.method}
+        return {
+            "client": self.client.ranges(),
+            "host": self.host,
+            "dst": None if self.dst is None else self.dst.ranges(),
+            "port": self.port,
+            "method": self.method,
+        }
 
 
 @dataclass(frozen=True)
@@ -153,17 +168,39 @@ class ProxyDecision:
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, object]:
-        return {"verdict": self.verdict, "request": self.request.to_json(),
-                "allowed_clients": self.allowed_clients.ranges(),
-                "parts": [p.to_json() for p in self.parts]}
+        return {
+            "verdict": self.verdict,
+            "request": self.request.to_json(),
+            "allowed_clients": self.allowed_clients.ranges(),
+            "parts": [p.to_json() for p in self.parts],
+        }
 
 
 SPECIAL_PURPOSE = (  # IANA special-purpose and private ranges (RFC 6890 registries, RFC 1918, RFC 4193)
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-    "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
-    "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-    "::/127", "::ffff:0:0/96", "64:ff9b::/96", "100::/64", "2001::/23", "2001:db8::/32", "fc00::/7",
-    "fe80::/10", "ff00::/8",
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.0.2.0/24",
+    "192.88.99.0/24",
+    "192.168.0.0/16",
+    "198.18.0.0/15",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
+    "::/127",
+    "::ffff:0:0/96",
+    "64:ff9b::/96",
+    "100::/64",
+    "2001::/23",
+    "2001:db8::/32",
+    "fc00::/7",
+    "fe80::/10",
+    "ff00::/8",
 )
 
 
@@ -210,8 +247,7 @@ def _sources(lines: Sequence[CompiledLine], indices: Sequence[int]) -> tuple[Sou
 Key = tuple[str, int, tuple[int, ...]]  # (action or "unknown", deciding index or -1, pending unknown lines)
 
 
-def first_match(start: Box, lines: Sequence[CompiledLine],
-                default_action: str) -> list[tuple[Key, list[Box]]]:
+def first_match(start: Box, lines: Sequence[CompiledLine], default_action: str) -> list[tuple[Key, list[Box]]]:
     """Three-valued first-match of ``start`` over ``lines``; returns decided boxes grouped by key.
 
     Where a line's match is unknown, both branches are followed (it matched → its action; it did not →
@@ -266,8 +302,13 @@ def verdict_of(outcomes: set[str]) -> Verdict:
     return "partial"
 
 
-def assemble(request: ProxyRequest, lines: Sequence[CompiledLine | None], default_outcome: Outcome,
-             default_source: SourceRef | None, default_text: str) -> ProxyDecision:
+def assemble(
+    request: ProxyRequest,
+    lines: Sequence[CompiledLine | None],
+    default_outcome: Outcome,
+    default_source: SourceRef | None,
+    default_text: str,
+) -> ProxyDecision:
     """First-match (``first_match``) over the compiled lines (None = a line that cannot match this
     request), turned into a ProxyDecision with evidence per part."""
     everything = AddressSet.everything()
@@ -279,11 +320,29 @@ def assemble(request: ProxyRequest, lines: Sequence[CompiledLine | None], defaul
         for box in boxes:
             dsts = box.dst if dst_known else None
             if index < 0:
-                parts.append(DecisionPart(_outcome(outcome), box.src, dsts, default_source, default_text,
-                                          implicit=True, undecided=_sources(kept, pending)))
+                parts.append(
+                    DecisionPart(
+                        _outcome(outcome),
+                        box.src,
+                        dsts,
+                        default_source,
+                        default_text,
+                        implicit=True,
+                        undecided=_sources(kept, pending),
+                    )
+                )
                 continue
             line = kept[index]
             undecided = _sources(kept, pending[1:] if outcome == "unknown" else pending)
-            parts.append(DecisionPart(_outcome(outcome), box.src, dsts, line.source, line.text,
-                                      acls=line.evidence(box.src, dsts), undecided=undecided))
+            parts.append(
+                DecisionPart(
+                    _outcome(outcome),
+                    box.src,
+                    dsts,
+                    line.source,
+                    line.text,
+                    acls=line.evidence(box.src, dsts),
+                    undecided=undecided,
+                )
+            )
     return ProxyDecision(verdict_of({p.outcome for p in parts}), request, tuple(parts))

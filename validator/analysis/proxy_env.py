@@ -53,12 +53,15 @@ class ProxyRoute:
         return bool(self.direct) and bool(self.proxied)
 
     def to_json(self) -> dict[str, object]:
-        return {"proxy": self.proxy.to_json() if self.proxy else None, "reason": self.reason,
-                "bypass": self.bypass.to_json() if self.bypass else None,
-                "bypass_entries": [e.to_json() for e in self.bypass_entries],
-                "direct": self.direct.ranges() if self.direct is not None else None,
-                "proxied": self.proxied.ranges() if self.proxied is not None else None,
-                "partial": self.partial}
+        return {
+            "proxy": self.proxy.to_json() if self.proxy else None,
+            "reason": self.reason,
+            "bypass": self.bypass.to_json() if self.bypass else None,
+            "bypass_entries": [e.to_json() for e in self.bypass_entries],
+            "direct": self.direct.ranges() if self.direct is not None else None,
+            "proxied": self.proxied.ranges() if self.proxied is not None else None,
+            "partial": self.partial,
+        }
 
 
 def matches_name(entry: NoProxyEntry, host: str, port: int) -> bool:
@@ -76,21 +79,25 @@ def matched_addresses(entry: NoProxyEntry, port: int) -> AddressSet:
     """The IP-literal hosts this entry sends direct for ``port`` (cidr / ip entries)."""
     if entry.kind == "all":
         return AddressSet.everything()
-    if entry.kind in ("cidr", "ip") and entry.addresses is not None and (
-            entry.port is None or entry.port == str(port)):
+    if entry.kind in ("cidr", "ip") and entry.addresses is not None and (entry.port is None or entry.port == str(port)):
         return entry.addresses
     return AddressSet()
 
 
-def proxy_for(settings: ProxySettings, host: str | None, address: AddressSet | None, port: int,
-              scheme: str = "https") -> ProxyRoute:
+def proxy_for(
+    settings: ProxySettings, host: str | None, address: AddressSet | None, port: int, scheme: str = "https"
+) -> ProxyRoute:
     """Where a request to ``host`` (a name or IP literal) or, when host is None, to the ``address``
     set goes, on ``port``, for a ``scheme`` (https/http) URL."""
     proxy = settings.https_proxy if scheme == "https" else settings.http_proxy if scheme == "http" else None
     if proxy is None:
         var = "HTTPS_PROXY" if scheme == "https" else "HTTP_PROXY"
-        return ProxyRoute(None, f"{var} is not set: {scheme} requests go direct", direct=address,
-                          proxied=AddressSet() if address is not None else None)
+        return ProxyRoute(
+            None,
+            f"{var} is not set: {scheme} requests go direct",
+            direct=address,
+            proxied=AddressSet() if address is not None else None,
+        )
     if host is not None:
         name = host.strip().lower()
         if name.startswith("[") and name.endswith("]"):
@@ -117,8 +124,9 @@ def _route_name(settings: ProxySettings, proxy: ProxyURL, name: str, port: int) 
     return ProxyRoute(proxy, f"no NO_PROXY entry matches {name}")
 
 
-def _route_addresses(settings: ProxySettings, proxy: ProxyURL, address: AddressSet, port: int,
-                     text: str | None) -> ProxyRoute:
+def _route_addresses(
+    settings: ProxySettings, proxy: ProxyURL, address: AddressSet, port: int, text: str | None
+) -> ProxyRoute:
     direct = as_addresses(address & LOOPBACK)
     reasons: list[str] = []
     if direct:
@@ -126,7 +134,8 @@ def _route_addresses(settings: ProxySettings, proxy: ProxyURL, address: AddressS
     entries: list[NoProxyEntry] = []
     rest = as_addresses(address - LOOPBACK)
     ordered = [e for e in settings.no_proxy if e.kind in ("all", "cidr", "ip")] + [
-        e for e in settings.no_proxy if e.kind == "domain"]
+        e for e in settings.no_proxy if e.kind == "domain"
+    ]
     for entry in ordered:
         if not rest:
             break
@@ -141,5 +150,11 @@ def _route_addresses(settings: ProxySettings, proxy: ProxyURL, address: AddressS
             rest = as_addresses(rest - hit)
     if rest:
         reasons.append(f"{rest} matches no NO_PROXY entry")
-    return ProxyRoute(proxy if rest else None, "; ".join(reasons), entries[0] if entries else None,
-                      tuple(entries), direct=direct, proxied=rest)
+    return ProxyRoute(
+        proxy if rest else None,
+        "; ".join(reasons),
+        entries[0] if entries else None,
+        tuple(entries),
+        direct=direct,
+        proxied=rest,
+    )

@@ -26,8 +26,9 @@ def proxy_facts(inventory: Inventory, topology: Topology) -> ProxyFacts:
     for endpoint in topology.endpoints:
         settings = endpoint.extra.get("proxy_settings")
         if settings is not None:
-            imds_direct[endpoint.name] = all(proxy_for(settings, IMDS, None, 80, scheme).is_direct
-                                             for scheme in ("http", "https"))
+            imds_direct[endpoint.name] = all(
+                proxy_for(settings, IMDS, None, 80, scheme).is_direct for scheme in ("http", "https")
+            )
     return ProxyFacts(imds_direct, _proxies(inventory, topology))
 
 
@@ -38,18 +39,29 @@ def _proxies(inventory: Inventory, topology: Topology) -> list[dict[str, Any]]:
     for endpoint in topology.role("workload"):
         clients = clients | endpoint.addresses
     palette: list[tuple[str | None, AddressSet]] = [
-        (host, endpoint.addresses) for endpoint in topology.role("management") for host in endpoint.hosts]
+        (host, endpoint.addresses) for endpoint in topology.role("management") for host in endpoint.hosts
+    ]
     for proxy in topology.role("proxy"):
         path = proxy.extra.get("config")
         config = inventory.proxy_configs.get(path) if path else None
-        entry: dict[str, Any] = {"name": proxy.name, "config": path, "kind": type(config).__name__ if config else None,
-                                 "location": proxy.source.to_json(), "bumps": []}
+        entry: dict[str, Any] = {
+            "name": proxy.name,
+            "config": path,
+            "kind": type(config).__name__ if config else None,
+            "location": proxy.source.to_json(),
+            "bumps": [],
+        }
         if isinstance(config, SquidConfig):
             for host, addresses in palette or [(None, AddressSet.everything())]:
                 decision = ssl_bump_decision(config, clients or AddressSet.everything(), host, addresses, 443)
                 rule = decision.parts[0].rule if decision.parts else None
-                entry["bumps"].append({"host": host, "verdict": decision.verdict,
-                                       "explanation": decision.explain(),
-                                       "location": rule.to_json() if rule else {"file": path, "line": None}})
+                entry["bumps"].append(
+                    {
+                        "host": host,
+                        "verdict": decision.verdict,
+                        "explanation": decision.explain(),
+                        "location": rule.to_json() if rule else {"file": path, "line": None},
+                    }
+                )
         out.append(entry)
     return out

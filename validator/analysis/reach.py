@@ -23,8 +23,9 @@ from validator.model.sets import PortSet
 from validator.model.topology import Endpoint
 
 
-def evaluate_layer(graph: NetworkGraph, layer: Layer, pending: list[Box], protocol: str
-                   ) -> tuple[list[Box], LayerResult]:
+def evaluate_layer(
+    graph: NetworkGraph, layer: Layer, pending: list[Box], protocol: str
+) -> tuple[list[Box], LayerResult]:
     """Apply one layer to the flows that reached it; returns what it lets through and why."""
     if layer.kind == "proxy":
         return evaluate_proxy(graph, layer, pending)
@@ -36,8 +37,7 @@ def evaluate_layer(graph: NetworkGraph, layer: Layer, pending: list[Box], protoc
 EPHEMERAL = PortSet.range(1024, 65535)  # N3: unknown client → the whole range NAT gateways/ELB use
 
 
-def evaluate_hop(graph: NetworkGraph, hop: Hop, protocol: str, ports: PortSet
-                 ) -> tuple[HopResult, list[Box], Box]:
+def evaluate_hop(graph: NetworkGraph, hop: Hop, protocol: str, ports: PortSet) -> tuple[HopResult, list[Box], Box]:
     """Forward layers on the request, then return-leg layers on what got through (N3–N4)."""
     request = Box(hop.src.addresses, hop.dst.addresses, ports)
     pending = [request]
@@ -58,15 +58,25 @@ def evaluate_hop(graph: NetworkGraph, hop: Hop, protocol: str, ports: PortSet
             replies, result = evaluate_layer(graph, layer, replies, protocol)
             results.append(result)
             back_decisions.append(result.decision)
-        back = "reachable" if all(covers(replies, r) for r in reply_request) else (
-            "unknown" if "unknown" in back_decisions else ("blocked" if not replies else "partial"))
+        back = (
+            "reachable"
+            if all(covers(replies, r) for r in reply_request)
+            else ("unknown" if "unknown" in back_decisions else ("blocked" if not replies else "partial"))
+        )
         verdict = max(verdict, back, key=VERDICT_ORDER.__getitem__)
         if back == "blocked":
             pending = []
     if not hop.layers:
-        results.append(LayerResult("no enforcement point", "none", [], "allow",
-                                   f"no security group or other control is declared between {hop.src.name} "
-                                   f"and {hop.dst.name} in the scanned files"))
+        results.append(
+            LayerResult(
+                "no enforcement point",
+                "none",
+                [],
+                "allow",
+                f"no security group or other control is declared between {hop.src.name} "
+                f"and {hop.dst.name} in the scanned files",
+            )
+        )
     return HopResult(hop.src.name, hop.dst.name, verdict, results, port=hop.port, note=hop.note), pending, request
 
 
@@ -92,16 +102,25 @@ def evaluate_binding(graph: NetworkGraph, req: Requirement, src: Endpoint, dst: 
                 s, d, p = project(minus(request, allowed))
                 uncovered = Uncovered(uncovered.sources | s, uncovered.destinations | d, uncovered.ports | p)
         verdict = max((h.verdict for h in hop_results), key=VERDICT_ORDER.__getitem__, default="reachable")
-        candidate = PathResult(req, src, dst, verdict, _summary(req, src, dst, verdict, hop_results, uncovered),
-                               ports, hop_results, uncovered)
+        candidate = PathResult(
+            req,
+            src,
+            dst,
+            verdict,
+            _summary(req, src, dst, verdict, hop_results, uncovered),
+            ports,
+            hop_results,
+            uncovered,
+        )
         if best is None or VERDICT_ORDER[candidate.verdict] < VERDICT_ORDER[best.verdict]:
             best = candidate
     assert best is not None
     return best
 
 
-def _summary(req: Requirement, src: Endpoint, dst: Endpoint, verdict: str, hops: list[HopResult],
-             uncovered: Uncovered) -> str:
+def _summary(
+    req: Requirement, src: Endpoint, dst: Endpoint, verdict: str, hops: list[HopResult], uncovered: Uncovered
+) -> str:
     what = f"{req.protocol}/{req.ports} {src.name} -> {dst.name}"
     if verdict == "reachable":
         return f"{what}: reachable"
@@ -125,8 +144,9 @@ def _summary(req: Requirement, src: Endpoint, dst: Endpoint, verdict: str, hops:
     return f"{what}: {verdict} — {detail}"
 
 
-def evaluate_requirements(graph: NetworkGraph, requirements: list[Requirement]
-                          ) -> tuple[list[PathResult], list[Unbound]]:
+def evaluate_requirements(
+    graph: NetworkGraph, requirements: list[Requirement]
+) -> tuple[list[PathResult], list[Unbound]]:
     results: list[PathResult] = []
     unbound: list[Unbound] = []
     topo = graph.topology
@@ -139,4 +159,3 @@ def evaluate_requirements(graph: NetworkGraph, requirements: list[Requirement]
         for src, dst in pairs:
             results.append(evaluate_binding(graph, req, src, dst))
     return results, unbound
-

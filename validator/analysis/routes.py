@@ -32,9 +32,17 @@ def route(graph: NetworkGraph, src: Endpoint, dst: Endpoint, port: int, via_prox
     to_proxy.port = routed.proxy.port
     to_proxy.note = f"through the proxy {routed.proxy} ({routed.reason})"
     config = graph.proxy_config(proxy)
-    to_proxy.layers.append(Layer(f"proxy {proxy.name} access rules", "proxy", "ingress", [], proxy,
-                                 proxy=config, context={"hosts": list(dst.hosts) or [None], "dst": dst.addresses,
-                                                        "port": port, "method": "CONNECT"}))
+    to_proxy.layers.append(
+        Layer(
+            f"proxy {proxy.name} access rules",
+            "proxy",
+            "ingress",
+            [],
+            proxy,
+            proxy=config,
+            context={"hosts": list(dst.hosts) or [None], "dst": dst.addresses, "port": port, "method": "CONNECT"},
+        )
+    )
     onward = graph.direct_hop(proxy, dst)
     onward.note = f"the proxy {proxy.name} connects to {dst.name}"
     graph.graph.add_edge(src.name, proxy.name)
@@ -48,8 +56,7 @@ def proxy_endpoint(graph: NetworkGraph, url: ProxyURL) -> Endpoint:
     for endpoint in graph.topology.role("proxy"):
         if (address is not None and endpoint.addresses.covers(address)) or endpoint.name == url.host:
             return endpoint
-    stand_in = Endpoint(f"proxy {url.host}", "proxy", address or AddressSet(), graph.topology_source,
-                        external=True)
+    stand_in = Endpoint(f"proxy {url.host}", "proxy", address or AddressSet(), graph.topology_source, external=True)
     if not stand_in.addresses:
         stand_in.addresses = AddressSet.everything()
     return stand_in

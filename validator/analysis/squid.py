@@ -82,16 +82,26 @@ def _condition(acl: Acl, ref: AclRef, req: ProxyRequest, step: int | None = None
         typ = "dstdomain" if typ == "ssl::server_name" else "dstdom_regex"
     if typ == "src":
         if acl.unresolved:
-            return _Cond(ref, acl, unknown=f"{acl.name} lists host names ({', '.join(acl.unresolved)}) "
-                                           "that Squid resolves at startup")
+            return _Cond(
+                ref,
+                acl,
+                unknown=f"{acl.name} lists host names ({', '.join(acl.unresolved)}) that Squid resolves at startup",
+            )
         return _Cond(ref, acl, src=acl.addresses)
     if typ == "dst":
         if acl.unresolved:
-            return _Cond(ref, acl, unknown=f"{acl.name} lists host names ({', '.join(acl.unresolved)}) "
-                                           "that Squid resolves at startup")
+            return _Cond(
+                ref,
+                acl,
+                unknown=f"{acl.name} lists host names ({', '.join(acl.unresolved)}) that Squid resolves at startup",
+            )
         if req.dst is None:
-            return _Cond(ref, acl, unknown=f"{acl.name} is a dst ACL and the destination addresses of "
-                                           f"{req.host} are not known (Squid resolves the name)")
+            return _Cond(
+                ref,
+                acl,
+                unknown=f"{acl.name} is a dst ACL and the destination addresses of "
+                f"{req.host} are not known (Squid resolves the name)",
+            )
         return _Cond(ref, acl, dst=acl.addresses)
     if typ == "port":
         return _Cond(ref, acl, scalar=req.port in acl.ports)
@@ -107,14 +117,19 @@ def _condition(acl: Acl, ref: AclRef, req: ProxyRequest, step: int | None = None
                 if typ == "dstdomain":
                     return _Cond(ref, acl, scalar=bool(literal) and literal in acl.domains)
                 return _Cond(ref, acl, scalar=bool(literal) and any(r.search(literal) for r in acl.regexes))
-            return _Cond(ref, acl, unknown=f"{acl.name} is a {acl.type} ACL and the request names an IP "
-                                           "address; Squid would try a reverse DNS lookup (use -n to "
-                                           "disable it)")
+            return _Cond(
+                ref,
+                acl,
+                unknown=f"{acl.name} is a {acl.type} ACL and the request names an IP "
+                "address; Squid would try a reverse DNS lookup (use -n to "
+                "disable it)",
+            )
         if typ == "dstdomain":
             return _Cond(ref, acl, scalar=any(match_domain(host, d) for d in acl.domains))
         return _Cond(ref, acl, scalar=any(r.search(host.lower().rstrip(".")) for r in acl.regexes))
-    return _Cond(ref, acl, unknown=f"ACL type {typ!r} ({acl.name}) is not modelled; its match "
-                                   "cannot be decided statically")
+    return _Cond(
+        ref, acl, unknown=f"ACL type {typ!r} ({acl.name}) is not modelled; its match cannot be decided statically"
+    )
 
 
 def _ev(cond: _Cond, matched: bool | None, text: str) -> AclEvidence:
@@ -159,8 +174,9 @@ def _detail(cond: _Cond, req: ProxyRequest, clients: AddressSet, dsts: AddressSe
     return _ev(cond, None, f"destinations {inside} of {targets} are in {acl.name}")
 
 
-def _compile_line(config: SquidConfig, line: AccessLine, req: ProxyRequest,
-                  step: int | None = None) -> CompiledLine | None:
+def _compile_line(
+    config: SquidConfig, line: AccessLine, req: ProxyRequest, step: int | None = None
+) -> CompiledLine | None:
     everything = AddressSet.everything()
     clients: AddressSet = everything
     dsts: AddressSet = everything
@@ -188,15 +204,15 @@ def _compile_line(config: SquidConfig, line: AccessLine, req: ProxyRequest,
     return CompiledLine(action, clients, dsts, line.source, line.text, evidence, unknown=unknown)
 
 
-def _request(client: AddressSet, host: str | None, dst: AddressSet | None, port: int,
-             method: str) -> ProxyRequest:
+def _request(client: AddressSet, host: str | None, dst: AddressSet | None, port: int, method: str) -> ProxyRequest:
     if dst is None:
         dst = _host_ip(host)  # an IP-literal URL names its destination
     return ProxyRequest(client, host, dst, port, method.upper())
 
 
-def decide(config: SquidConfig, client: AddressSet, host: str | None, dst: AddressSet | None, port: int,
-           method: str) -> ProxyDecision:
+def decide(
+    config: SquidConfig, client: AddressSet, host: str | None, dst: AddressSet | None, port: int, method: str
+) -> ProxyDecision:
     """What Squid's http_access says for ``method`` to ``host``/``dst``:``port`` from the ``client`` set.
 
     ``host`` is the requested name (None for an IP-literal request given by ``dst``); ``dst`` the
@@ -211,12 +227,19 @@ def decide(config: SquidConfig, client: AddressSet, host: str | None, dst: Addre
     return assemble(req, lines, default, last.source, last.text)
 
 
-BUMP_FINAL = {"bump": True, "client-first": True, "server-first": True, "splice": False, "none": False,
-              "terminate": False}
+BUMP_FINAL = {
+    "bump": True,
+    "client-first": True,
+    "server-first": True,
+    "splice": False,
+    "none": False,
+    "terminate": False,
+}
 
 
-def ssl_bump_decision(config: SquidConfig, client: AddressSet, host: str | None, dst: AddressSet | None,
-                      port: int) -> ProxyDecision:
+def ssl_bump_decision(
+    config: SquidConfig, client: AddressSet, host: str | None, dst: AddressSet | None, port: int
+) -> ProxyDecision:
     """Whether Squid would bump (decrypt) a CONNECT to ``host``:``port`` — HTTP/2 gRPC breaks there.
 
     Read the parts' ``outcome`` "allow" as *bumped*, "deny" as *not bumped* (spliced, tunnelled or
@@ -260,8 +283,11 @@ def ssl_bump_decision(config: SquidConfig, client: AddressSet, host: str | None,
                     outcome = "allow" if last_action == "stare" else "deny"
                 text = " → ".join(here)
                 ev = line.evidence(b.src, dsts) if line else ()
-                parts.append(DecisionPart(outcome, b.src, dsts, line.source if line else None, text,
-                                          implicit=line is None, acls=ev))
+                parts.append(
+                    DecisionPart(
+                        outcome, b.src, dsts, line.source if line else None, text, implicit=line is None, acls=ev
+                    )
+                )
 
     walk(start, 1, (), None)
     return ProxyDecision(verdict_of({p.outcome for p in parts}), req, tuple(parts))

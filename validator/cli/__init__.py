@@ -36,8 +36,9 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show a traceback for errors."),
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                 help="Print the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
 ) -> None:
     _state["debug"] = debug
 
@@ -67,9 +68,16 @@ def guarded(func: Callable[[], int]) -> None:
 
 
 # command name → its module in this package; only the one asked for is imported (faster start)
-COMMAND_MODULES = {"validate": "validate", "explain": "explain", "connectivity": "connectivity",
-                   "requirements": "requirements", "input": "input_doc", "policy": "policy", "diff": "diff",
-                   "evidence": "evidence"}
+COMMAND_MODULES = {
+    "validate": "validate",
+    "explain": "explain",
+    "connectivity": "connectivity",
+    "requirements": "requirements",
+    "input": "input_doc",
+    "policy": "policy",
+    "diff": "diff",
+    "evidence": "evidence",
+}
 
 
 def register(name: str | None = None) -> None:

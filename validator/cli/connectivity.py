@@ -17,8 +17,7 @@ FORMATS = ("txt", "json", "csv", "md", "dot")
 def connectivity(
     path: Annotated[Path, typer.Argument(help="A folder of Kubernetes manifests (or one file).")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="txt | json | csv | md | dot")] = "txt",
-    output: Annotated[Path | None, typer.Option("--output", "-o",
-                                                help="Write to this file (atomically).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (atomically).")] = None,
 ) -> None:
     """List every allowed connection between workloads and external address ranges."""
 

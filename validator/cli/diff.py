@@ -20,8 +20,12 @@ if TYPE_CHECKING:  # imported lazily below: the CLI starts fast whatever the com
 def diff_command(
     base: Path | None = typer.Argument(None, help="The folder before the change (omit with --git-base)."),
     head: Path | None = typer.Argument(None, help="The folder after the change."),
-    git_base: str | None = typer.Option(None, "--git-base", help="Compare the working tree folder HEAD (or BASE "
-                                        "when only one folder is given) with this git ref of the same repo."),
+    git_base: str | None = typer.Option(
+        None,
+        "--git-base",
+        help="Compare the working tree folder HEAD (or BASE "
+        "when only one folder is given) with this git ref of the same repo.",
+    ),
     profile: list[str] = typer.Option([], "--profile", "-p", help="Requirement profile(s); overrides the topology's."),
     profiles_dir: list[Path] = typer.Option([], "--profiles-dir", help="Extra folder of profile YAML files."),
     policy: list[Path] = typer.Option([], "--policy", help="Extra folder of Rego policies (repeatable)."),
@@ -41,10 +45,14 @@ def diff_command(
         from validator.ingest.config import discover_config
 
         cfg = discover_config(head or base or Path("."))
-        options = Options(path=Path("."), profiles=profile or cfg.get("profile"),
-                          profiles_dirs=profiles_dir or cfg.get("profiles_dirs", []),
-                          policy_dirs=policy or cfg.get("policy_dirs", []), data_files=cfg.get("data_files", []),
-                          namespaces=cfg.get("namespaces", []))
+        options = Options(
+            path=Path("."),
+            profiles=profile or cfg.get("profile"),
+            profiles_dirs=profiles_dir or cfg.get("profiles_dirs", []),
+            policy_dirs=policy or cfg.get("policy_dirs", []),
+            data_files=cfg.get("data_files", []),
+            namespaces=cfg.get("namespaces", []),
+        )
         if git_base:
             folder = head or base
             if folder is None or (head is not None and base is not None):

@@ -33,8 +33,11 @@ def verify(
         result = run_verify(directory, inputs, again)
         for line in result.lines():
             typer.echo(line)
-        typer.echo("evidence verified: no change" + (", verdicts confirmed" if rerun else "") if result.ok
-                   else f"evidence NOT verified: {len(result.lines())} difference(s)")
+        typer.echo(
+            "evidence verified: no change" + (", verdicts confirmed" if rerun else "")
+            if result.ok
+            else f"evidence NOT verified: {len(result.lines())} difference(s)"
+        )
         return 0 if result.ok else 1
 
     guarded(body)

@@ -20,8 +20,9 @@ def _endpoints(topology: Topology, name: str) -> list[Endpoint]:
     found = [e for e in topology.endpoints if e.name == name] or topology.role(name)
     if not found:
         known = sorted({e.name for e in topology.endpoints} | {e.role for e in topology.endpoints})
-        raise InputError(f"no endpoint or role called {name!r} in {topology.path}",
-                         hint=f"choose from {', '.join(known)}")
+        raise InputError(
+            f"no endpoint or role called {name!r} in {topology.path}", hint=f"choose from {', '.join(known)}"
+        )
     return found
 
 
@@ -59,9 +60,19 @@ def explain(
             for dst in _endpoints(network.topology, destination):
                 if src.cluster and dst.cluster and src.cluster != dst.cluster:
                     continue
-                req = Requirement("explain", "explain", src.role, dst.role, protocol,
-                                  PortSet.range(int(lo), int(hi or lo)), f"{protocol}/{port}", True, {},
-                                  SourceRef("(command line)"), via_proxy=not direct)
+                req = Requirement(
+                    "explain",
+                    "explain",
+                    src.role,
+                    dst.role,
+                    protocol,
+                    PortSet.range(int(lo), int(hi or lo)),
+                    f"{protocol}/{port}",
+                    True,
+                    {},
+                    SourceRef("(command line)"),
+                    via_proxy=not direct,
+                )
                 results.append(evaluate_binding(network.graph, req, src, dst))
         if output_format == "json":
             typer.echo(json.dumps([r.to_json() for r in results], indent=2))

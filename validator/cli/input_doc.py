@@ -33,8 +33,14 @@ def input_command(
         profiles = load_profiles(options.profiles or network.topology.profiles, options.profiles_dirs)
         requirements = [r for p in profiles for r in p.requirements]
         results, unbound = evaluate_requirements(network.graph, requirements)
-        doc = build_input(results, unbound, network.inventory, network.topology, requirements,
-                          proxy_facts(network.inventory, network.topology))
+        doc = build_input(
+            results,
+            unbound,
+            network.inventory,
+            network.topology,
+            requirements,
+            proxy_facts(network.inventory, network.topology),
+        )
         write(json.dumps(doc, indent=2, ensure_ascii=False), output)
         return 0
 

@@ -77,12 +77,15 @@ def load_network(options: Options, timings: dict[str, float] | None = None) -> N
         found = discover(options.path, options.limits)
         topo_path = options.topology or found.topology
         if topo_path is None:
-            raise InputError(f"no palette-network.yaml in {options.path}",
-                             hint="write one (see the README's topology section) or pass --topology FILE")
+            raise InputError(
+                f"no palette-network.yaml in {options.path}",
+                hint="write one (see the README's topology section) or pass --topology FILE",
+            )
     tell("parse")
     with _timed(timings, "parse"):
-        topology = load_topology(topo_path, found.display(topo_path) if options.topology is None
-                                 else str(topo_path), options.limits)
+        topology = load_topology(
+            topo_path, found.display(topo_path) if options.topology is None else str(topo_path), options.limits
+        )
         inventory = load_all(found, options.limits)
     tell("graph")
     with _timed(timings, "graph"):
@@ -93,13 +96,20 @@ def load_network(options: Options, timings: dict[str, float] | None = None) -> N
 
             graph.pods = place_pods(cluster_manifests(inventory, topology), topology)
         for rel in sorted(set(inventory.kubernetes_files) - inventory.kubernetes_assigned):
-            inventory.skipped.append(SkippedFile(rel, "Kubernetes manifest of no cluster in the topology "
-                                                 "(set clusters[].kubernetes or management.kubernetes)"))
+            inventory.skipped.append(
+                SkippedFile(
+                    rel,
+                    "Kubernetes manifest of no cluster in the topology "
+                    "(set clusters[].kubernetes or management.kubernetes)",
+                )
+            )
     if options.strict and inventory.skipped:
         first = sorted(inventory.skipped, key=lambda s: s.path)[0]
-        raise InputError(f"skipped: {first.reason} ({len(inventory.skipped)} file(s) skipped in all)",
-                         file=first.path, hint="--strict makes skips errors; add the file to "
-                         ".palette-policy-ignore or drop --strict")
+        raise InputError(
+            f"skipped: {first.reason} ({len(inventory.skipped)} file(s) skipped in all)",
+            file=first.path,
+            hint="--strict makes skips errors; add the file to .palette-policy-ignore or drop --strict",
+        )
     return Network(found, topology, inventory, graph)
 
 
@@ -120,8 +130,15 @@ def run(options: Options) -> Report:
     with _timed(timings, "policies"):
         bundle = load_policies(options.policy_dirs, options.data_files)
         engine = get_engine(options.engine, **options.engine_options)
-        input_doc = build_input(results, unbound, inventory, topology, requirements,
-                                proxy_facts(inventory, topology), all_rules=bool(options.policy_dirs))
+        input_doc = build_input(
+            results,
+            unbound,
+            inventory,
+            topology,
+            requirements,
+            proxy_facts(inventory, topology),
+            all_rules=bool(options.policy_dirs),
+        )
         findings = evaluate(engine, bundle, input_doc, options.namespaces or None)
     waivers_path = options.waivers_file or (find_waivers_file(options.path) if options.use_waivers else None)
     shown = None
@@ -129,21 +146,40 @@ def run(options: Options) -> Report:
         tell("waivers")
         shown = found.display(waivers_path) if options.waivers_file is None else str(waivers_path)
     waivers = apply_waivers(findings, load_waivers(waivers_path, shown) if waivers_path else [], file=shown)
-    return Report(root=str(options.path), topology=topology, profiles=profiles, inventory=inventory,
-                  results=results, unbound=unbound, findings=findings,
-                  engine={"name": engine.name, "version": engine.version, "description": engine.description},
-                  policy_digest=bundle.digest,
-                  policy_files=bundle.files, ignored=found.ignored, timings=timings, fail_on=options.fail_on,
-                  input_doc=input_doc, waivers=waivers)
+    return Report(
+        root=str(options.path),
+        topology=topology,
+        profiles=profiles,
+        inventory=inventory,
+        results=results,
+        unbound=unbound,
+        findings=findings,
+        engine={"name": engine.name, "version": engine.version, "description": engine.description},
+        policy_digest=bundle.digest,
+        policy_files=bundle.files,
+        ignored=found.ignored,
+        timings=timings,
+        fail_on=options.fail_on,
+        input_doc=input_doc,
+        waivers=waivers,
+    )
 
 
 def rerun(opts: dict[str, Any], root: Path) -> Report:
     """Run again on ``root`` with the options an evidence bundle recorded (``report/evidence.py``'s
     ``manifest.json`` "options"), for ``evidence verify --rerun``."""
-    return run(Options(path=root, topology=Path(opts["topology"]) if opts.get("topology") else None,
-                       profiles=opts.get("profiles"), profiles_dirs=[Path(p) for p in opts["profiles_dirs"]],
-                       policy_dirs=[Path(p) for p in opts["policy_dirs"]],
-                       data_files=[Path(p) for p in opts["data_files"]], namespaces=opts["namespaces"],
-                       fail_on=opts["fail_on"], engine=opts.get("engine", "embedded"),
-                       waivers_file=Path(opts["waivers_file"]) if opts.get("waivers_file") else None,
-                       use_waivers=opts.get("use_waivers", True)))
+    return run(
+        Options(
+            path=root,
+            topology=Path(opts["topology"]) if opts.get("topology") else None,
+            profiles=opts.get("profiles"),
+            profiles_dirs=[Path(p) for p in opts["profiles_dirs"]],
+            policy_dirs=[Path(p) for p in opts["policy_dirs"]],
+            data_files=[Path(p) for p in opts["data_files"]],
+            namespaces=opts["namespaces"],
+            fail_on=opts["fail_on"],
+            engine=opts.get("engine", "embedded"),
+            waivers_file=Path(opts["waivers_file"]) if opts.get("waivers_file") else None,
+            use_waivers=opts.get("use_waivers", True),
+        )
+    )

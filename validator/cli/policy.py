@@ -21,22 +21,21 @@ app.add_typer(policy_app, name="policy")
 
 @policy_app.command("test")
 def test_command(
-    dirs: Annotated[list[Path] | None, typer.Argument(
-        help="Policy directories or .rego files (default: policies).")] = None,
-    data: Annotated[list[Path] | None, typer.Option(
-        "--data", help="Extra data file (JSON/YAML), repeatable.")] = None,
+    dirs: Annotated[
+        list[Path] | None, typer.Argument(help="Policy directories or .rego files (default: policies).")
+    ] = None,
+    data: Annotated[list[Path] | None, typer.Option("--data", help="Extra data file (JSON/YAML), repeatable.")] = None,
     output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
     engine: Annotated[str, typer.Option("--engine", help="embedded (default) or regopy.")] = "embedded",
-    opa_url: Annotated[str | None, typer.Option(
-        "--opa-url", help="Run the tests on this OPA server instead.")] = None,
-    opa_token: Annotated[str | None, typer.Option(
-        "--opa-token", envvar="PALETTE_POLICY_OPA_TOKEN", help="Bearer token for --opa-url.")] = None,
-    run: Annotated[str | None, typer.Option(
-        "--run", help="Only tests whose full name matches this regex.")] = None,
-    timeout: Annotated[float | None, typer.Option(
-        "--timeout", help="Time limit per test in seconds (embedded engine).")] = None,
-    quiet: Annotated[bool, typer.Option(
-        "--quiet", "-q", help="Text: show only failures and totals.")] = False,
+    opa_url: Annotated[str | None, typer.Option("--opa-url", help="Run the tests on this OPA server instead.")] = None,
+    opa_token: Annotated[
+        str | None, typer.Option("--opa-token", envvar="PALETTE_POLICY_OPA_TOKEN", help="Bearer token for --opa-url.")
+    ] = None,
+    run: Annotated[str | None, typer.Option("--run", help="Only tests whose full name matches this regex.")] = None,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help="Time limit per test in seconds (embedded engine).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Text: show only failures and totals.")] = False,
 ) -> None:
     """Run Rego unit tests (test_ rules) and print pass/fail per test and totals."""
 

@@ -27,16 +27,29 @@ def requirements(
         names = profile or sorted(available_profiles(profiles_dir))
         profiles = load_profiles(names, profiles_dir)
         if output_format == "json":
-            typer.echo(json.dumps([{"profile": p.name, "title": p.title, "notes": p.notes,
-                                    "requirements": [r.to_json() for r in p.requirements]} for p in profiles],
-                                  indent=2))
+            typer.echo(
+                json.dumps(
+                    [
+                        {
+                            "profile": p.name,
+                            "title": p.title,
+                            "notes": p.notes,
+                            "requirements": [r.to_json() for r in p.requirements],
+                        }
+                        for p in profiles
+                    ],
+                    indent=2,
+                )
+            )
             return 0
         for p in profiles:
             typer.echo(f"{p.name}: {p.title}")
             for r in p.requirements:
                 need = "required" if r.required else "optional"
-                typer.echo(f"  {r.id:28} {r.source:>22} -> {r.destination:<22} {r.protocol}/{str(r.ports):<11} "
-                           f"{need:8} {r.purpose}")
+                typer.echo(
+                    f"  {r.id:28} {r.source:>22} -> {r.destination:<22} {r.protocol}/{str(r.ports):<11} "
+                    f"{need:8} {r.purpose}"
+                )
                 typer.echo(f"  {'':28} source: {r.citation['document']} {r.citation['version']}")
             for note in p.notes:
                 typer.echo(f"  note: {' '.join(note.split())}")

@@ -100,7 +100,7 @@ def load_config(path: Path) -> Config:
 
 def _toml_line(path: Path) -> int | None:
     for number, text in enumerate(read_text(path, str(path)).splitlines(), 1):
-        if text.strip().replace(" ", "") in ('[tool.palette-policy]', '[tool."palette-policy"]'):
+        if text.strip().replace(" ", "") in ("[tool.palette-policy]", '[tool."palette-policy"]'):
             return number
     return None
 

@@ -46,8 +46,11 @@ def _ignore_globs(root: Path) -> list[str]:
     path = root / IGNORE_FILE
     if not path.is_file():
         return []
-    return [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()
-            if ln.strip() and not ln.lstrip().startswith("#")]
+    return [
+        ln.strip()
+        for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()
+        if ln.strip() and not ln.lstrip().startswith("#")
+    ]
 
 
 def _ignored(rel: str, globs: list[str]) -> bool:
@@ -114,11 +117,17 @@ def _check_readable(path: Path, rel: str, max_bytes: int) -> None:
         if not os.access(path, os.R_OK):
             raise PermissionError
     except PermissionError:
-        raise InputError("cannot read file: permission denied", file=rel,
-                         hint="fix its permissions or add it to .palette-policy-ignore") from None
+        raise InputError(
+            "cannot read file: permission denied",
+            file=rel,
+            hint="fix its permissions or add it to .palette-policy-ignore",
+        ) from None
     if size > max_bytes:
-        raise InputError(f"file is {size / 1048576:.0f} MiB, over the {max_bytes / 1048576:.0f} MiB limit",
-                         file=rel, hint="raise --max-file-size or add it to .palette-policy-ignore")
+        raise InputError(
+            f"file is {size / 1048576:.0f} MiB, over the {max_bytes / 1048576:.0f} MiB limit",
+            file=rel,
+            hint="raise --max-file-size or add it to .palette-policy-ignore",
+        )
 
 
 def _classify(found: Discovery, path: Path, max_bytes: int) -> None:
@@ -142,11 +151,11 @@ def read_text(path: Path, rel: str) -> str:
     """Read a config file as UTF-8; binary or other encodings are a clear error."""
     data = path.read_bytes()
     if b"\x00" in data[:8192]:
-        raise InputError("binary file, not a text configuration", file=rel,
-                         hint="add it to .palette-policy-ignore")
+        raise InputError("binary file, not a text configuration", file=rel, hint="add it to .palette-policy-ignore")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"not UTF-8 text (byte 0x{data[exc.start]:02x})", file=rel, line=line,
-                         hint="save the file as UTF-8") from None
+        raise InputError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x})", file=rel, line=line, hint="save the file as UTF-8"
+        ) from None

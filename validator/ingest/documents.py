@@ -25,8 +25,31 @@ except AttributeError:  # pragma: no cover
 
 _STR = "tag:yaml.org,2002:str"
 # the only plain scalars starting with a letter that YAML 1.1 does not read as strings
-_WORDS = frozenset(["yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
-                    "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL"])
+_WORDS = frozenset(
+    [
+        "yes",
+        "Yes",
+        "YES",
+        "no",
+        "No",
+        "NO",
+        "true",
+        "True",
+        "TRUE",
+        "false",
+        "False",
+        "FALSE",
+        "on",
+        "On",
+        "ON",
+        "off",
+        "Off",
+        "OFF",
+        "null",
+        "Null",
+        "NULL",
+    ]
+)
 _RESOLVED: dict[tuple[str, tuple[bool, bool]], str] = {}
 
 
@@ -57,7 +80,6 @@ class _Loader(_BaseLoader):
             if len(_RESOLVED) < 100_000:
                 _RESOLVED[key] = tag
         return tag
-
 
 
 class LineDict(dict[Any, Any]):
@@ -91,10 +113,29 @@ def child_line(container: Any, step: Any) -> int | None:
 
 
 _CFN_TAGS = {
-    "!Ref": "Ref", "!Condition": "Condition",
+    "!Ref": "Ref",
+    "!Condition": "Condition",
 }
-_CFN_FN_TAGS = {"Base64", "Cidr", "FindInMap", "GetAtt", "GetAZs", "ImportValue", "Join", "Select",
-                "Split", "Sub", "Transform", "And", "Equals", "If", "Not", "Or", "ToJsonString", "Length"}
+_CFN_FN_TAGS = {
+    "Base64",
+    "Cidr",
+    "FindInMap",
+    "GetAtt",
+    "GetAZs",
+    "ImportValue",
+    "Join",
+    "Select",
+    "Split",
+    "Sub",
+    "Transform",
+    "And",
+    "Equals",
+    "If",
+    "Not",
+    "Or",
+    "ToJsonString",
+    "Length",
+}
 
 
 class _Builder:
@@ -108,12 +149,19 @@ class _Builder:
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
         self.count += 1
         if self.count > self.max_nodes:
-            raise InputError(f"document expands to more than {self.max_nodes:,} nodes (YAML alias bomb?)",
-                             file=self.filename, line=node.start_mark.line + 1,
-                             hint="remove the repeated aliases, or raise --max-yaml-nodes")
+            raise InputError(
+                f"document expands to more than {self.max_nodes:,} nodes (YAML alias bomb?)",
+                file=self.filename,
+                line=node.start_mark.line + 1,
+                hint="remove the repeated aliases, or raise --max-yaml-nodes",
+            )
         if depth > self.max_depth:
-            raise InputError(f"document nested deeper than {self.max_depth} levels", file=self.filename,
-                             line=node.start_mark.line + 1, hint="raise --max-depth if this is intended")
+            raise InputError(
+                f"document nested deeper than {self.max_depth} levels",
+                file=self.filename,
+                line=node.start_mark.line + 1,
+                hint="raise --max-depth if this is intended",
+            )
         tag = node.tag or ""
         if tag.startswith("!") and not tag.startswith("!!"):
             return self._cfn_tag(node, tag, depth)
@@ -131,8 +179,9 @@ class _Builder:
                     continue
                 key = self.build(key_node, depth + 1)
                 if isinstance(key, (dict, list)):
-                    raise InputError("a mapping key must be a plain value", file=self.filename,
-                                     line=key_node.start_mark.line + 1)
+                    raise InputError(
+                        "a mapping key must be a plain value", file=self.filename, line=key_node.start_mark.line + 1
+                    )
                 out[key] = self.build(value_node, depth + 1)
                 out.key_lines[key] = key_node.start_mark.line + 1
             return out
@@ -146,8 +195,7 @@ class _Builder:
         try:
             return self._scalar.construct_object(node, deep=False)
         except yaml.constructor.ConstructorError as exc:
-            raise InputError(f"bad value: {exc.problem}", file=self.filename,
-                             line=node.start_mark.line + 1) from None
+            raise InputError(f"bad value: {exc.problem}", file=self.filename, line=node.start_mark.line + 1) from None
 
     def _cfn_tag(self, node: yaml.Node, tag: str, depth: int) -> Any:
         if isinstance(node, yaml.ScalarNode):
@@ -197,10 +245,13 @@ def load_documents(text: str, filename: str, limits: Limits = DEFAULT_LIMITS) ->
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "bad syntax"
-        raise InputError(f"invalid YAML/JSON: {problem}", file=filename,
-                         line=mark.line + 1 if mark else None,
-                         column=mark.column + 1 if mark else None,
-                         hint="check indentation, quotes and brackets at that position") from None
+        raise InputError(
+            f"invalid YAML/JSON: {problem}",
+            file=filename,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+            hint="check indentation, quotes and brackets at that position",
+        ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML/JSON: {exc}", file=filename) from None
     except RecursionError:
@@ -214,19 +265,24 @@ def _check_json(text: str, filename: str) -> None:
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", file=filename, line=exc.lineno, column=exc.colno,
-                         hint="fix the JSON at that position (trailing commas and comments are not JSON)") from None
+        raise InputError(
+            f"invalid JSON: {exc.msg}",
+            file=filename,
+            line=exc.lineno,
+            column=exc.colno,
+            hint="fix the JSON at that position (trailing commas and comments are not JSON)",
+        ) from None
     except RecursionError:
-        raise InputError("document nested too deeply", file=filename,
-                         hint="raise --max-depth if this nesting is intended") from None
+        raise InputError(
+            "document nested too deeply", file=filename, hint="raise --max-depth if this nesting is intended"
+        ) from None
 
 
 def load_document(text: str, filename: str, limits: Limits = DEFAULT_LIMITS) -> Any:
     """Exactly one document (JSON files, topology); an empty file is None."""
     docs = load_documents(text, filename, limits)
     if len(docs) > 1:
-        raise InputError("expected one document, found several", file=filename,
-                         line=getattr(docs[1], "line", None))
+        raise InputError("expected one document, found several", file=filename, line=getattr(docs[1], "line", None))
     return docs[0] if docs else None
 
 

@@ -35,12 +35,17 @@ def git_checkout(head: Path, ref: str) -> Iterator[Path]:
     if top is None:
         raise InputError(f"{head} is not inside a git repository", hint="--git-base needs a git work tree")
     rel = head.resolve().relative_to(top).as_posix()
-    proc = subprocess.run(["git", "-C", str(top), "archive", "--format=tar", ref, "--", rel if rel != "." else "."],
-                          capture_output=True, check=False)
+    proc = subprocess.run(
+        ["git", "-C", str(top), "archive", "--format=tar", ref, "--", rel if rel != "." else "."],
+        capture_output=True,
+        check=False,
+    )
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise InputError(f"git archive {ref}: {message[-1] if message else 'failed'}",
-                         hint="give a commit, branch or tag of this repository")
+        raise InputError(
+            f"git archive {ref}: {message[-1] if message else 'failed'}",
+            hint="give a commit, branch or tag of this repository",
+        )
     with tempfile.TemporaryDirectory(prefix="palette-policy-base-") as tmp:
         with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as archive:
             archive.extractall(tmp, filter="data")

@@ -36,9 +36,21 @@ def load_profile(path: Path, display: str) -> Profile:
         if row["id"] in seen:
             raise InputError(f"requirement id {row['id']!r} appears twice", file=display, line=where.line)
         seen.add(row["id"])
-        reqs.append(Requirement(row["id"], doc["profile"], row["source"], row["destination"], row["protocol"],
-                                _parse_ports(row["ports"], where), row["purpose"], row["required"],
-                                dict(row["citation"]), where, bool(row.get("via_proxy", False))))
+        reqs.append(
+            Requirement(
+                row["id"],
+                doc["profile"],
+                row["source"],
+                row["destination"],
+                row["protocol"],
+                _parse_ports(row["ports"], where),
+                row["purpose"],
+                row["required"],
+                dict(row["citation"]),
+                where,
+                bool(row.get("via_proxy", False)),
+            )
+        )
     return Profile(doc["profile"], doc["title"], reqs, list(doc.get("notes") or []), path)
 
 
@@ -58,8 +70,12 @@ def load_profiles(names: list[str], extra_dirs: list[Path] | None = None) -> lis
         if name not in known:
             raise InputError(f"unknown profile {name!r}", hint=f"choose from {', '.join(sorted(known))}")
         path = known[name]
-        profiles.append(load_profile(path, f"policies/profiles/{path.name}"
-                                     if path.parent == resource_dir("policies") / "profiles" else str(path)))
+        profiles.append(
+            load_profile(
+                path,
+                f"policies/profiles/{path.name}" if path.parent == resource_dir("policies") / "profiles" else str(path),
+            )
+        )
     ids: dict[str, str] = {}
     for profile in profiles:
         for req in profile.requirements:

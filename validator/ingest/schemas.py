@@ -39,6 +39,7 @@ def line_at(doc: Any, path: list[Any]) -> int | None:
 def validate(doc: Any, schema_name: str, filename: str) -> None:
     """Raise InputError for the first (most specific) schema violation, located by line."""
     import jsonschema  # only when a document is validated: keeps the CLI's start fast
+
     validator = jsonschema.Draft202012Validator(load_schema(schema_name))
     errors = sorted(validator.iter_errors(doc), key=lambda e: (-len(e.absolute_path), str(e.absolute_path)))
     if not errors:
@@ -49,5 +50,4 @@ def validate(doc: Any, schema_name: str, filename: str) -> None:
     message = error.message
     if len(message) > 200:
         message = message[:197] + "..."
-    raise InputError(f"{where}: {message}", file=filename, line=line_at(doc, path),
-                     hint=f"see schemas/{schema_name}")
+    raise InputError(f"{where}: {message}", file=filename, line=line_at(doc, path), hint=f"see schemas/{schema_name}")

@@ -34,8 +34,9 @@ def _addresses(values: list[Any], filename: str, line: int | None) -> tuple[Addr
         try:
             out = out | AddressSet.parse(text)
         except ValueError as exc:
-            raise InputError(str(exc), file=filename, line=line,
-                             hint="write an address, a CIDR such as 10.0.0.0/16, or 'internet'") from None
+            raise InputError(
+                str(exc), file=filename, line=line, hint="write an address, a CIDR such as 10.0.0.0/16, or 'internet'"
+            ) from None
     return out, external
 
 
@@ -46,40 +47,64 @@ def _endpoint(value: Any, name: str, role: str, filename: str, cluster: str | No
     addresses, external = _addresses(value.get("addresses") or [], filename, line)
     if not addresses and value.get("hosts"):
         addresses, external = INTERNET, True  # hostnames only: a service somewhere on the internet
-    return Endpoint(name=name, role=role, addresses=addresses, source=SourceRef(filename, line, name),
-                    security_groups=tuple(value.get("security_groups") or ()),
-                    hosts=tuple(value.get("hosts") or ()), subnets=tuple(value.get("subnets") or ()),
-                    cluster=cluster, external=external,
-                    extra={k: v for k, v in value.items() if k not in ("addresses", "security_groups", "hosts")})
+    return Endpoint(
+        name=name,
+        role=role,
+        addresses=addresses,
+        source=SourceRef(filename, line, name),
+        security_groups=tuple(value.get("security_groups") or ()),
+        hosts=tuple(value.get("hosts") or ()),
+        subnets=tuple(value.get("subnets") or ()),
+        cluster=cluster,
+        external=external,
+        extra={k: v for k, v in value.items() if k not in ("addresses", "security_groups", "hosts")},
+    )
 
 
 def _api(cluster: dict[str, Any], name: str, filename: str, nodes: Endpoint) -> Endpoint:
     api = cluster.get("api")
     line = line_of(cluster)
     if api is None:
-        return Endpoint(f"{name}/api", "workload-api", nodes.addresses, SourceRef(filename, line, f"{name}.api"),
-                        security_groups=tuple(cluster.get("control_plane_security_groups")
-                                              or cluster.get("security_groups") or ()), cluster=name)
+        return Endpoint(
+            f"{name}/api",
+            "workload-api",
+            nodes.addresses,
+            SourceRef(filename, line, f"{name}.api"),
+            security_groups=tuple(cluster.get("control_plane_security_groups") or cluster.get("security_groups") or ()),
+            cluster=name,
+        )
     if isinstance(api, str):
         host, _, port = api.rpartition(":") if api.count(":") == 1 or api.startswith("[") else (api, "", "")
         host = host.strip("[]") or api
         addresses, _ = _addresses([host], filename, line)
         if port and not 1 <= int(port) <= 65535:
             raise InputError(f"API port {port} is out of range 1-65535", file=filename, line=line)
-        return Endpoint(f"{name}/api", "workload-api", addresses, SourceRef(filename, line, f"{name}.api"),
-                        security_groups=tuple(cluster.get("control_plane_security_groups")
-                                              or cluster.get("security_groups") or ()),
-                        cluster=name, port=int(port) if port else None)
+        return Endpoint(
+            f"{name}/api",
+            "workload-api",
+            addresses,
+            SourceRef(filename, line, f"{name}.api"),
+            security_groups=tuple(cluster.get("control_plane_security_groups") or cluster.get("security_groups") or ()),
+            cluster=name,
+            port=int(port) if port else None,
+        )
     addresses, _ = _addresses(api["addresses"], filename, line_of(api, line))
-    return Endpoint(f"{name}/api", "workload-api", addresses, SourceRef(filename, line_of(api, line), f"{name}.api"),
-                    security_groups=tuple(api.get("security_groups") or cluster.get("security_groups") or ()),
-                    cluster=name, port=api.get("port"))
+    return Endpoint(
+        f"{name}/api",
+        "workload-api",
+        addresses,
+        SourceRef(filename, line_of(api, line), f"{name}.api"),
+        security_groups=tuple(api.get("security_groups") or cluster.get("security_groups") or ()),
+        cluster=name,
+        port=api.get("port"),
+    )
 
 
 def parse_topology(doc: Any, filename: str) -> Topology:
     if doc is None:
-        raise InputError("topology file is empty", file=filename,
-                         hint="see the README's topology section for an example")
+        raise InputError(
+            "topology file is empty", file=filename, hint="see the README's topology section for an example"
+        )
     validate(doc, "topology.schema.json", filename)
     endpoints: list[Endpoint] = [_endpoint(doc["management"], "management", "management", filename)]
     for key, role in (("operators", "browser"), ("vcenter", "vcenter"), ("registries", "registry"), ("pcg", "pcg")):
@@ -89,11 +114,24 @@ def parse_topology(doc: Any, filename: str) -> Topology:
     for cluster in doc["clusters"]:
         name = cluster["name"]
         if name in seen:
-            raise InputError(f"cluster name {name!r} is used twice (first at line {seen[name]})",
-                             file=filename, line=line_of(cluster), hint="cluster names must be unique")
+            raise InputError(
+                f"cluster name {name!r} is used twice (first at line {seen[name]})",
+                file=filename,
+                line=line_of(cluster),
+                hint="cluster names must be unique",
+            )
         seen[name] = line_of(cluster)
-        nodes = _endpoint({"addresses": cluster["nodes"], "security_groups": cluster.get("security_groups"),
-                           "subnets": cluster.get("subnets")}, name, "workload", filename, cluster=name)
+        nodes = _endpoint(
+            {
+                "addresses": cluster["nodes"],
+                "security_groups": cluster.get("security_groups"),
+                "subnets": cluster.get("subnets"),
+            },
+            name,
+            "workload",
+            filename,
+            cluster=name,
+        )
         nodes.source = SourceRef(filename, line_of(cluster), name)
         nodes.extra = {k: v for k, v in cluster.items() if k in ("agent", "subnets", "kubernetes")}
         endpoints.append(nodes)
@@ -102,15 +140,31 @@ def parse_topology(doc: Any, filename: str) -> Topology:
         endpoints.append(api)
         if "control_plane" in cluster or "control_plane_security_groups" in cluster:
             cp_addresses, _ = _addresses(cluster.get("control_plane") or cluster["nodes"], filename, line_of(cluster))
-            endpoints.append(Endpoint(f"{name}/control-plane", "workload-control-plane", cp_addresses,
-                                      SourceRef(filename, line_of(cluster), f"{name}.control_plane"),
-                                      security_groups=tuple(cluster.get("control_plane_security_groups")
-                                                            or cluster.get("security_groups") or ()),
-                                      subnets=nodes.subnets, cluster=name))
+            endpoints.append(
+                Endpoint(
+                    f"{name}/control-plane",
+                    "workload-control-plane",
+                    cp_addresses,
+                    SourceRef(filename, line_of(cluster), f"{name}.control_plane"),
+                    security_groups=tuple(
+                        cluster.get("control_plane_security_groups") or cluster.get("security_groups") or ()
+                    ),
+                    subnets=nodes.subnets,
+                    cluster=name,
+                )
+            )
         else:
-            endpoints.append(Endpoint(f"{name}/control-plane", "workload-control-plane", nodes.addresses,
-                                      nodes.source, security_groups=nodes.security_groups, subnets=nodes.subnets,
-                                      cluster=name))
+            endpoints.append(
+                Endpoint(
+                    f"{name}/control-plane",
+                    "workload-control-plane",
+                    nodes.addresses,
+                    nodes.source,
+                    security_groups=nodes.security_groups,
+                    subnets=nodes.subnets,
+                    cluster=name,
+                )
+            )
         if "proxy" in cluster:
             nodes.extra["proxy_settings"] = _proxy_settings(cluster["proxy"], filename)
     for proxy in doc.get("proxies") or []:
@@ -118,25 +172,37 @@ def parse_topology(doc: Any, filename: str) -> Topology:
         endpoint.port = proxy.get("port")
         endpoint.extra = {k: proxy[k] for k in ("config",) if k in proxy}
         if topology_names(endpoints, endpoint.name):
-            raise InputError(f"proxy name {endpoint.name!r} is already used", file=filename,
-                             line=endpoint.source.line, hint="names of clusters, proxies and roles must differ")
+            raise InputError(
+                f"proxy name {endpoint.name!r} is already used",
+                file=filename,
+                line=endpoint.source.line,
+                hint="names of clusters, proxies and roles must differ",
+            )
         endpoints.append(endpoint)
     for endpoint in endpoints:
         if not endpoint.addresses:
-            raise InputError(f"{endpoint.name} has no addresses", file=filename, line=endpoint.source.line,
-                             hint="give 'addresses' (CIDRs or 'internet'): groups alone do not say where it is")
+            raise InputError(
+                f"{endpoint.name} has no addresses",
+                file=filename,
+                line=endpoint.source.line,
+                hint="give 'addresses' (CIDRs or 'internet'): groups alone do not say where it is",
+            )
     topology = Topology(filename, list(doc["profiles"]), endpoints, doc)
     for fw in doc.get("firewalls") or []:
         protects: list[Endpoint] = []
         for name in fw["protects"]:
             found = [e for e in endpoints if name in (e.name, e.cluster)] or topology.role(name)
             if not found:
-                raise InputError(f"firewall {fw['name']}: {name!r} is neither an endpoint nor a role",
-                                 file=filename, line=line_of(fw["protects"], line_of(fw)),
-                                 hint=f"endpoints: {', '.join(e.name for e in endpoints)}")
+                raise InputError(
+                    f"firewall {fw['name']}: {name!r} is neither an endpoint nor a role",
+                    file=filename,
+                    line=line_of(fw["protects"], line_of(fw)),
+                    hint=f"endpoints: {', '.join(e.name for e in endpoints)}",
+                )
             protects.extend(e for e in found if e not in protects)
-        topology.firewalls.append(FirewallPlacement(fw["name"], fw["rules"], protects,
-                                                    SourceRef(filename, line_of(fw), fw["name"])))
+        topology.firewalls.append(
+            FirewallPlacement(fw["name"], fw["rules"], protects, SourceRef(filename, line_of(fw), fw["name"]))
+        )
     return topology
 
 
@@ -149,8 +215,9 @@ def _proxy_settings(value: dict[str, Any], filename: str) -> ProxySettings:
     no_proxy = value.get("no_proxy")
     if isinstance(no_proxy, list):
         no_proxy = ",".join(str(v) for v in no_proxy)
-    return ProxySettings.parse(value.get("https"), value.get("http"), no_proxy,
-                               source=SourceRef(filename, line_of(value), "proxy"))
+    return ProxySettings.parse(
+        value.get("https"), value.get("http"), no_proxy, source=SourceRef(filename, line_of(value), "proxy")
+    )
 
 
 def load_topology(path: Path, display: str, limits: Limits = DEFAULT_LIMITS) -> Topology:

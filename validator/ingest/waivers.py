@@ -47,11 +47,23 @@ def load_waivers(path: Path, display: str | None = None) -> list[Waiver]:
         try:
             expires = dt.date.fromisoformat(item["expires"])
         except ValueError:
-            raise InputError(f"expires: {item['expires']!r} is not a date", file=name, line=line,
-                             hint="write YYYY-MM-DD") from None
-        out.append(Waiver(id=item["id"], reason=" ".join(str(item["reason"]).split()), owner=item["owner"],
-                          expires=expires, file=name, line=line, requirement=item.get("requirement"),
-                          cluster=item.get("cluster"), resource=item.get("resource"), path=item.get("file")))
+            raise InputError(
+                f"expires: {item['expires']!r} is not a date", file=name, line=line, hint="write YYYY-MM-DD"
+            ) from None
+        out.append(
+            Waiver(
+                id=item["id"],
+                reason=" ".join(str(item["reason"]).split()),
+                owner=item["owner"],
+                expires=expires,
+                file=name,
+                line=line,
+                requirement=item.get("requirement"),
+                cluster=item.get("cluster"),
+                resource=item.get("resource"),
+                path=item.get("file"),
+            )
+        )
     return out
 
 

@@ -14,8 +14,15 @@ EXIT_INPUT = 2
 class InputError(Exception):
     """Something the user gave us is wrong; carries where and how to fix it."""
 
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
-                 column: int | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        hint: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.file = file

@@ -25,9 +25,18 @@ class Finding:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        out = {"kind": self.kind, "id": self.id, "severity": self.severity, "title": self.title,
-               "message": self.message, "package": self.package, "requirement": self.requirement,
-               "binding": self.binding, "locations": self.locations, "remediation": self.remediation,
-               "controls": self.controls}
+        out = {
+            "kind": self.kind,
+            "id": self.id,
+            "severity": self.severity,
+            "title": self.title,
+            "message": self.message,
+            "package": self.package,
+            "requirement": self.requirement,
+            "binding": self.binding,
+            "locations": self.locations,
+            "remediation": self.remediation,
+            "controls": self.controls,
+        }
         out.update(self.extra)
         return out

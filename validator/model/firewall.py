@@ -27,10 +27,18 @@ class FirewallRule:
     dst_text: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
-        return {"index": self.index, "name": self.name, "action": self.action,
-                "source": list(self.src_text), "destination": list(self.dst_text),
-                "src": self.src.ranges(), "dst": self.dst.ranges(), "protocol": self.protocol,
-                "ports": str(self.ports), "ref": self.source.to_json()}
+        return {
+            "index": self.index,
+            "name": self.name,
+            "action": self.action,
+            "source": list(self.src_text),
+            "destination": list(self.dst_text),
+            "src": self.src.ranges(),
+            "dst": self.dst.ranges(),
+            "protocol": self.protocol,
+            "ports": str(self.ports),
+            "ref": self.source.to_json(),
+        }
 
 
 @dataclass
@@ -45,18 +53,40 @@ class FirewallRuleSet:
 
     def to_enforcement_point(self) -> EnforcementPoint:
         ref = self.source or SourceRef(self.path)
-        rules = [Rule(direction="forward", action="allow" if r.action == "allow" else "deny",
-                      protocol=r.protocol, ports=r.ports, peer=Peer(addresses=r.dst), source=r.source,
-                      order=r.index, description=r.name, sources=r.src)
-                 for r in self.rules]
-        return EnforcementPoint(kind="firewall", key=f"firewall:{self.name}", name=self.name, source=ref,
-                                rules=rules, semantics="first-match",
-                                default_action="allow" if self.default_action == "allow" else "deny",
-                                stateful=self.stateful, aliases={self.name})
+        rules = [
+            Rule(
+                direction="forward",
+                action="allow" if r.action == "allow" else "deny",
+                protocol=r.protocol,
+                ports=r.ports,
+                peer=Peer(addresses=r.dst),
+                source=r.source,
+                order=r.index,
+                description=r.name,
+                sources=r.src,
+            )
+            for r in self.rules
+        ]
+        return EnforcementPoint(
+            kind="firewall",
+            key=f"firewall:{self.name}",
+            name=self.name,
+            source=ref,
+            rules=rules,
+            semantics="first-match",
+            default_action="allow" if self.default_action == "allow" else "deny",
+            stateful=self.stateful,
+            aliases={self.name},
+        )
 
     def to_json(self) -> dict[str, object]:
-        return {"kind": "firewall", "name": self.name, "path": self.path,
-                "zones": {k: v.ranges() for k, v in self.zones.items()},
-                "default_action": self.default_action, "stateful": self.stateful,
-                "rules": [r.to_json() for r in self.rules],
-                "source": self.source.to_json() if self.source else None}
+        return {
+            "kind": "firewall",
+            "name": self.name,
+            "path": self.path,
+            "zones": {k: v.ranges() for k, v in self.zones.items()},
+            "default_action": self.default_action,
+            "stateful": self.stateful,
+            "rules": [r.to_json() for r in self.rules],
+            "source": self.source.to_json() if self.source else None,
+        }

@@ -13,8 +13,17 @@ from validator.model.rules import SourceRef
 from validator.model.sets import AddressSet, PortSet
 
 ADDRESS_TYPES = ("src", "dst")
-MODELLED_TYPES = ("src", "dst", "dstdomain", "dstdom_regex", "port", "method", "at_step",
-                  "ssl::server_name", "ssl::server_name_regex")
+MODELLED_TYPES = (
+    "src",
+    "dst",
+    "dstdomain",
+    "dstdom_regex",
+    "port",
+    "method",
+    "at_step",
+    "ssl::server_name",
+    "ssl::server_name_regex",
+)
 DOMAIN_TYPES = ("dstdomain", "ssl::server_name")
 REGEX_TYPES = ("dstdom_regex", "ssl::server_name_regex")
 
@@ -31,8 +40,14 @@ class AclLine:
     files: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
-        return {"name": self.name, "type": self.type, "flags": list(self.flags),
-                "values": list(self.values), "files": list(self.files), "source": self.source.to_json()}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "flags": list(self.flags),
+            "values": list(self.values),
+            "files": list(self.files),
+            "source": self.source.to_json(),
+        }
 
 
 @dataclass
@@ -65,8 +80,13 @@ class Acl:
         return ",".join(s.location() for s in self.sources)
 
     def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {"name": self.name, "type": self.type, "predefined": self.predefined,
-                                  "modelled": self.modelled, "lines": [ln.to_json() for ln in self.lines]}
+        out: dict[str, object] = {
+            "name": self.name,
+            "type": self.type,
+            "predefined": self.predefined,
+            "modelled": self.modelled,
+            "lines": [ln.to_json() for ln in self.lines],
+        }
         if self.type in ADDRESS_TYPES:
             out["addresses"] = self.addresses.ranges()
             out["unresolved"] = list(self.unresolved)
@@ -107,9 +127,13 @@ class AccessLine:
         return " ".join([self.directive, self.action, *map(str, self.acls)])
 
     def to_json(self) -> dict[str, object]:
-        return {"directive": self.directive, "action": self.action,
-                "acls": [{"name": a.name, "negated": a.negated} for a in self.acls],
-                "text": self.text, "source": self.source.to_json()}
+        return {
+            "directive": self.directive,
+            "action": self.action,
+            "acls": [{"name": a.name, "negated": a.negated} for a in self.acls],
+            "text": self.text,
+            "source": self.source.to_json(),
+        }
 
 
 @dataclass(frozen=True)
@@ -127,8 +151,14 @@ class Listener:
         return "ssl-bump" in self.options
 
     def to_json(self) -> dict[str, object]:
-        return {"directive": self.directive, "address": self.address, "port": self.port,
-                "options": list(self.options), "ssl_bump": self.ssl_bump, "source": self.source.to_json()}
+        return {
+            "directive": self.directive,
+            "address": self.address,
+            "port": self.port,
+            "options": list(self.options),
+            "ssl_bump": self.ssl_bump,
+            "source": self.source.to_json(),
+        }
 
 
 @dataclass
@@ -155,13 +185,17 @@ class SquidConfig:
         return self.acls[name.lower()]
 
     def to_json(self) -> dict[str, object]:
-        return {"kind": "squid", "path": self.path, "files": list(self.files),
-                "listen_ports": str(self.listen_ports),
-                "listeners": [li.to_json() for li in self.listeners],
-                "acls": {a.name: a.to_json() for a in self.acls.values()},
-                "http_access": [h.to_json() for h in self.http_access],
-                "ssl_bump": [s.to_json() for s in self.ssl_bump],
-                "notes": list(self.notes)}
+        return {
+            "kind": "squid",
+            "path": self.path,
+            "files": list(self.files),
+            "listen_ports": str(self.listen_ports),
+            "listeners": [li.to_json() for li in self.listeners],
+            "acls": {a.name: a.to_json() for a in self.acls.values()},
+            "http_access": [h.to_json() for h in self.http_access],
+            "ssl_bump": [s.to_json() for s in self.ssl_bump],
+            "notes": list(self.notes),
+        }
 
 
 @dataclass(frozen=True)
@@ -199,13 +233,18 @@ class ProxyRule:
         return " ".join(parts)
 
     def to_json(self) -> dict[str, object]:
-        return {"index": self.index, "name": self.name, "action": self.action,
-                "clients": self.clients.ranges() if self.clients is not None else None,
-                "domains": list(self.domains) if self.domains is not None else None,
-                "host_addresses": self.host_addresses.ranges() if self.host_addresses is not None else None,
-                "ports": str(self.ports) if self.ports is not None else None,
-                "methods": sorted(self.methods) if self.methods is not None else None,
-                "text": self.text, "source": self.source.to_json()}
+        return {
+            "index": self.index,
+            "name": self.name,
+            "action": self.action,
+            "clients": self.clients.ranges() if self.clients is not None else None,
+            "domains": list(self.domains) if self.domains is not None else None,
+            "host_addresses": self.host_addresses.ranges() if self.host_addresses is not None else None,
+            "ports": str(self.ports) if self.ports is not None else None,
+            "methods": sorted(self.methods) if self.methods is not None else None,
+            "text": self.text,
+            "source": self.source.to_json(),
+        }
 
 
 @dataclass
@@ -224,7 +263,13 @@ class ProxyRules:
         return PortSet([(p, p) for p in self.listen])
 
     def to_json(self) -> dict[str, object]:
-        return {"kind": "proxy-rules", "name": self.name, "path": self.path, "listen": list(self.listen),
-                "listen_ports": str(self.listen_ports), "default": self.default,
-                "rules": [r.to_json() for r in self.rules],
-                "source": self.source.to_json() if self.source else None}
+        return {
+            "kind": "proxy-rules",
+            "name": self.name,
+            "path": self.path,
+            "listen": list(self.listen),
+            "listen_ports": str(self.listen_ports),
+            "default": self.default,
+            "rules": [r.to_json() for r in self.rules],
+            "source": self.source.to_json() if self.source else None,
+        }

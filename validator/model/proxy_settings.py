@@ -33,8 +33,7 @@ def idna_ascii(host: str) -> str:
     if host.isascii():
         return host
     try:
-        return ".".join(label.encode("idna").decode("ascii") if label else label
-                        for label in host.split("."))
+        return ".".join(label.encode("idna").decode("ascii") if label else label for label in host.split("."))
     except UnicodeError:
         return host
 
@@ -72,18 +71,36 @@ class ProxyURL:
             parts = urlsplit(value)
             port = parts.port
         except ValueError as exc:
-            raise InputError(f"{variable}={text!r} is not a valid proxy URL: {exc}", file=file, line=line,
-                             hint="use http://host:port or http://user:pass@host:port") from None
+            raise InputError(
+                f"{variable}={text!r} is not a valid proxy URL: {exc}",
+                file=file,
+                line=line,
+                hint="use http://host:port or http://user:pass@host:port",
+            ) from None
         scheme = parts.scheme.lower()
         host = parts.hostname or ""
         if not host:
-            raise InputError(f"{variable}={text!r} has no host", file=file, line=line,
-                             hint="use http://host:port or http://user:pass@host:port")
+            raise InputError(
+                f"{variable}={text!r} has no host",
+                file=file,
+                line=line,
+                hint="use http://host:port or http://user:pass@host:port",
+            )
         if scheme not in DEFAULT_PORTS:
-            raise InputError(f"{variable}={text!r}: proxy scheme {scheme!r} is not supported by Go's "
-                             "HTTP transport", file=file, line=line, hint="use http://, https:// or socks5://")
-        return cls(scheme, host, port if port is not None else DEFAULT_PORTS[scheme],
-                   parts.username or None, parts.password is not None, port is not None)
+            raise InputError(
+                f"{variable}={text!r}: proxy scheme {scheme!r} is not supported by Go's HTTP transport",
+                file=file,
+                line=line,
+                hint="use http://, https:// or socks5://",
+            )
+        return cls(
+            scheme,
+            host,
+            port if port is not None else DEFAULT_PORTS[scheme],
+            parts.username or None,
+            parts.password is not None,
+            port is not None,
+        )
 
     @property
     def address(self) -> AddressSet | None:
@@ -92,13 +109,23 @@ class ProxyURL:
 
     def __str__(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        user = f"{self.username}:***@" if self.username and self.has_password else (
-            f"{self.username}@" if self.username else "")
+        user = (
+            f"{self.username}:***@"
+            if self.username and self.has_password
+            else (f"{self.username}@" if self.username else "")
+        )
         return f"{self.scheme}://{user}{host}:{self.port}"
 
     def to_json(self) -> dict[str, object]:
-        return {"scheme": self.scheme, "host": self.host, "port": self.port, "username": self.username,
-                "has_password": self.has_password, "explicit_port": self.raw_port, "url": str(self)}
+        return {
+            "scheme": self.scheme,
+            "host": self.host,
+            "port": self.port,
+            "username": self.username,
+            "has_password": self.has_password,
+            "explicit_port": self.raw_port,
+            "url": str(self),
+        }
 
 
 EntryKind = Literal["all", "cidr", "ip", "domain"]
@@ -117,9 +144,15 @@ class NoProxyEntry:
     port: str | None = None  # Go compares the port as text
 
     def to_json(self) -> dict[str, object]:
-        return {"text": self.text, "index": self.index, "kind": self.kind,
-                "addresses": self.addresses.ranges() if self.addresses is not None else None,
-                "domain": self.domain, "match_host": self.match_host, "port": self.port}
+        return {
+            "text": self.text,
+            "index": self.index,
+            "kind": self.kind,
+            "addresses": self.addresses.ranges() if self.addresses is not None else None,
+            "domain": self.domain,
+            "match_host": self.match_host,
+            "port": self.port,
+        }
 
 
 def parse_no_proxy(value: str) -> tuple[NoProxyEntry, ...]:
@@ -161,9 +194,9 @@ def _split_host_port(text: str) -> tuple[str | None, str | None]:
     """Go's net.SplitHostPort: (host, port) or (None, None) when there is no valid host:port form."""
     if text.startswith("["):
         end = text.find("]")
-        if end < 0 or not text[end + 1:].startswith(":"):
+        if end < 0 or not text[end + 1 :].startswith(":"):
             return None, None
-        return text[1:end], text[end + 2:]
+        return text[1:end], text[end + 2 :]
     if text.count(":") != 1:
         return None, None  # no port, or a bare IPv6 address
     host, port = text.split(":", 1)
@@ -181,8 +214,13 @@ class ProxySettings:
     source: SourceRef | None = field(default=None, compare=False)
 
     @classmethod
-    def parse(cls, https_proxy: str | None, http_proxy: str | None = None, no_proxy: str | None = None,
-              source: SourceRef | None = None) -> ProxySettings:
+    def parse(
+        cls,
+        https_proxy: str | None,
+        http_proxy: str | None = None,
+        no_proxy: str | None = None,
+        source: SourceRef | None = None,
+    ) -> ProxySettings:
         """Empty or None values mean "not set"."""
         https = ProxyURL.parse(https_proxy, "HTTPS_PROXY", source) if https_proxy else None
         http = ProxyURL.parse(http_proxy, "HTTP_PROXY", source) if http_proxy else None
@@ -193,17 +231,22 @@ class ProxySettings:
     def from_env(cls, env: Mapping[str, str], source: SourceRef | None = None) -> ProxySettings:
         """From environment variables as Go's httpproxy.FromEnvironment reads them: the upper-case name
         first, then the lower-case one; an empty value counts as unset."""
+
         def get(*names: str) -> str | None:
             for name in names:
                 if env.get(name):
                     return env[name]
             return None
 
-        return cls.parse(get("HTTPS_PROXY", "https_proxy"), get("HTTP_PROXY", "http_proxy"),
-                         get("NO_PROXY", "no_proxy"), source)
+        return cls.parse(
+            get("HTTPS_PROXY", "https_proxy"), get("HTTP_PROXY", "http_proxy"), get("NO_PROXY", "no_proxy"), source
+        )
 
     def to_json(self) -> dict[str, object]:
-        return {"https_proxy": self.https_proxy.to_json() if self.https_proxy else None,
-                "http_proxy": self.http_proxy.to_json() if self.http_proxy else None,
-                "no_proxy": [e.to_json() for e in self.no_proxy], "no_proxy_text": self.no_proxy_text,
-                "source": self.source.to_json() if self.source else None}
+        return {
+            "https_proxy": self.https_proxy.to_json() if self.https_proxy else None,
+            "http_proxy": self.http_proxy.to_json() if self.http_proxy else None,
+            "no_proxy": [e.to_json() for e in self.no_proxy],
+            "no_proxy_text": self.no_proxy_text,
+            "source": self.source.to_json() if self.source else None,
+        }

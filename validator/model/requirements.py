@@ -29,10 +29,19 @@ class Requirement:
     via_proxy: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "profile": self.profile, "source": self.source, "destination": self.destination,
-                "protocol": self.protocol, "ports": str(self.ports), "purpose": self.purpose,
-                "required": self.required, "via_proxy": self.via_proxy, "citation": self.citation,
-                "location": self.location.to_json()}
+        return {
+            "id": self.id,
+            "profile": self.profile,
+            "source": self.source,
+            "destination": self.destination,
+            "protocol": self.protocol,
+            "ports": str(self.ports),
+            "purpose": self.purpose,
+            "required": self.required,
+            "via_proxy": self.via_proxy,
+            "citation": self.citation,
+            "location": self.location.to_json(),
+        }
 
 
 @dataclass

@@ -42,11 +42,17 @@ class LayerResult:
     unknown_because: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"layer": self.layer, "kind": self.kind, "points": self.points, "decision": self.decision,
-                "message": self.message, "allowed_by": [r.to_json() for r in self.allowed_by],
-                "blocked_by": [r.to_json() for r in self.blocked_by],
-                "near_misses": [r.to_json() for r in self.near_misses],
-                "unknown_because": self.unknown_because}
+        return {
+            "layer": self.layer,
+            "kind": self.kind,
+            "points": self.points,
+            "decision": self.decision,
+            "message": self.message,
+            "allowed_by": [r.to_json() for r in self.allowed_by],
+            "blocked_by": [r.to_json() for r in self.blocked_by],
+            "near_misses": [r.to_json() for r in self.near_misses],
+            "unknown_because": self.unknown_because,
+        }
 
 
 @dataclass
@@ -59,8 +65,14 @@ class HopResult:
     note: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"source": self.source, "destination": self.destination, "verdict": self.verdict,
-                "port": self.port, "note": self.note, "layers": [layer.to_json() for layer in self.layers]}
+        return {
+            "source": self.source,
+            "destination": self.destination,
+            "verdict": self.verdict,
+            "port": self.port,
+            "note": self.note,
+            "layers": [layer.to_json() for layer in self.layers],
+        }
 
 
 @dataclass
@@ -70,8 +82,11 @@ class Uncovered:
     ports: PortSet = field(default_factory=PortSet)
 
     def to_json(self) -> dict[str, Any]:
-        return {"sources": self.sources.ranges(), "destinations": self.destinations.ranges(),
-                "ports": str(self.ports) if self.ports else ""}
+        return {
+            "sources": self.sources.ranges(),
+            "destinations": self.destinations.ranges(),
+            "ports": str(self.ports) if self.ports else "",
+        }
 
 
 @dataclass
@@ -91,13 +106,23 @@ class PathResult:
 
     def to_json(self) -> dict[str, Any]:
         req = self.requirement
-        return {"requirement": req.id, "profile": req.profile, "required": req.required,
-                "protocol": req.protocol, "ports": str(self.ports), "purpose": req.purpose,
-                "source": self.source.name, "destination": self.destination.name,
-                "source_role": req.source, "destination_role": req.destination,
-                "cluster": self.source.cluster or self.destination.cluster,
-                "verdict": self.verdict, "summary": self.summary, "uncovered": self.uncovered.to_json(),
-                "hops": [h.to_json() for h in self.hops]}
+        return {
+            "requirement": req.id,
+            "profile": req.profile,
+            "required": req.required,
+            "protocol": req.protocol,
+            "ports": str(self.ports),
+            "purpose": req.purpose,
+            "source": self.source.name,
+            "destination": self.destination.name,
+            "source_role": req.source,
+            "destination_role": req.destination,
+            "cluster": self.source.cluster or self.destination.cluster,
+            "verdict": self.verdict,
+            "summary": self.summary,
+            "uncovered": self.uncovered.to_json(),
+            "hops": [h.to_json() for h in self.hops],
+        }
 
 
 @dataclass
@@ -108,8 +133,12 @@ class Unbound:
     missing: list[str]
 
     def to_json(self) -> dict[str, Any]:
-        return {"requirement": self.requirement.id, "profile": self.requirement.profile,
-                "required": self.requirement.required, "missing_roles": self.missing}
+        return {
+            "requirement": self.requirement.id,
+            "profile": self.requirement.profile,
+            "required": self.requirement.required,
+            "missing_roles": self.missing,
+        }
 
 
 @dataclass

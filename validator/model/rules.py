@@ -16,9 +16,22 @@ Protocol = str  # "tcp" | "udp" | "icmp" | "icmpv6" | "sctp" | "all" | an IP pro
 Direction = Literal["ingress", "egress", "forward"]  # forward: an in-path firewall rule (both ends)
 Action = Literal["allow", "deny"]
 
-_PROTOCOL_NAMES = {"-1": "all", "all": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6",
-                   "132": "sctp", "tcp": "tcp", "udp": "udp", "icmp": "icmp", "icmpv6": "icmpv6",
-                   "sctp": "sctp", "any": "all", "*": "all"}
+_PROTOCOL_NAMES = {
+    "-1": "all",
+    "all": "all",
+    "6": "tcp",
+    "17": "udp",
+    "1": "icmp",
+    "58": "icmpv6",
+    "132": "sctp",
+    "tcp": "tcp",
+    "udp": "udp",
+    "icmp": "icmp",
+    "icmpv6": "icmpv6",
+    "sctp": "sctp",
+    "any": "all",
+    "*": "all",
+}
 
 
 def normalize_protocol(value: object) -> Protocol:
@@ -69,8 +82,12 @@ class Peer:
     unresolved: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        parts = [*self.addresses.ranges(), *(f"sg:{g}" for g in self.groups),
-                 *(f"pl:{p}" for p in self.prefix_lists), *(f"?{u}" for u in self.unresolved)]
+        parts = [
+            *self.addresses.ranges(),
+            *(f"sg:{g}" for g in self.groups),
+            *(f"pl:{p}" for p in self.prefix_lists),
+            *(f"?{u}" for u in self.unresolved),
+        ]
         return ", ".join(parts) if parts else "(nothing)"
 
 

@@ -41,9 +41,7 @@ class IntervalSet:
     __slots__ = ("intervals", "_hash")
 
     def __init__(self, intervals: Iterable[Interval] = (), *, normalized: bool = False) -> None:
-        self.intervals: tuple[Interval, ...] = (
-            tuple(intervals) if normalized else _normalize(intervals)
-        )
+        self.intervals: tuple[Interval, ...] = tuple(intervals) if normalized else _normalize(intervals)
         self._hash: int | None = None
 
     # -- construction helpers -------------------------------------------------
@@ -220,8 +218,9 @@ def parse_range(text: str, *, strict: bool = False) -> Interval:
         net = ipaddress.ip_network(text, strict=strict)
     except ValueError as exc:
         if strict and "host bits set" in str(exc):
-            raise ValueError(f"{text!r} has host bits set (did you mean "
-                             f"{ipaddress.ip_network(text, strict=False)}?)") from None
+            raise ValueError(
+                f"{text!r} has host bits set (did you mean {ipaddress.ip_network(text, strict=False)}?)"
+            ) from None
         raise ValueError(f"{text!r} is not a valid IP address or CIDR") from None
     return _ip_to_int(net.network_address), _ip_to_int(net.broadcast_address)
 
@@ -229,8 +228,9 @@ def parse_range(text: str, *, strict: bool = False) -> Interval:
 def _summarize(lo: int, hi: int) -> list[ipaddress.IPv4Network] | list[ipaddress.IPv6Network]:
     if hi <= V4_MAX:
         return list(ipaddress.summarize_address_range(ipaddress.IPv4Address(lo), ipaddress.IPv4Address(hi)))
-    return list(ipaddress.summarize_address_range(ipaddress.IPv6Address(lo - V6_OFFSET),
-                                                  ipaddress.IPv6Address(hi - V6_OFFSET)))
+    return list(
+        ipaddress.summarize_address_range(ipaddress.IPv6Address(lo - V6_OFFSET), ipaddress.IPv6Address(hi - V6_OFFSET))
+    )
 
 
 @functools.lru_cache(maxsize=65536)

@@ -15,8 +15,19 @@ from validator.model.rules import SourceRef
 from validator.model.sets import AddressSet
 
 # Public IPv4 space: everything but the special-purpose blocks of RFC 6890 that are never on the internet.
-_NOT_INTERNET = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-                 "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4")
+_NOT_INTERNET = (
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.168.0.0/16",
+    "198.18.0.0/15",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
+)
 INTERNET = AddressSet.all_ipv4() - AddressSet.parse(*_NOT_INTERNET)
 
 CLUSTER_ROLES = ("workload", "workload-api", "workload-control-plane")
@@ -42,10 +53,17 @@ class Endpoint:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self, imds_direct: bool | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "role": self.role, "cluster": self.cluster,
-               "addresses": self.addresses.ranges(), "hosts": list(self.hosts),
-               "security_groups": list(self.security_groups), "subnets": list(self.subnets),
-               "external": self.external, "location": self.source.to_json()}
+        out: dict[str, Any] = {
+            "name": self.name,
+            "role": self.role,
+            "cluster": self.cluster,
+            "addresses": self.addresses.ranges(),
+            "hosts": list(self.hosts),
+            "security_groups": list(self.security_groups),
+            "subnets": list(self.subnets),
+            "external": self.external,
+            "location": self.source.to_json(),
+        }
         settings = self.extra.get("proxy_settings")
         if settings is not None:
             out["proxy"] = dict(settings.to_json())
@@ -96,7 +114,17 @@ class Topology:
         """``imds_direct``: per endpoint name, whether its proxy settings send the instance metadata service
         direct (a fact the analysis derives; see ``analysis/proxy_facts.py``)."""
         imds = imds_direct or {}
-        return {"file": self.path, "profiles": self.profiles,
-                "endpoints": [e.to_json(imds.get(e.name)) for e in self.endpoints],
-                "firewalls": [{"name": f.name, "rules": f.rules, "protects": [e.name for e in f.protects],
-                               "location": f.source.to_json()} for f in self.firewalls]}
+        return {
+            "file": self.path,
+            "profiles": self.profiles,
+            "endpoints": [e.to_json(imds.get(e.name)) for e in self.endpoints],
+            "firewalls": [
+                {
+                    "name": f.name,
+                    "rules": f.rules,
+                    "protects": [e.name for e in f.protects],
+                    "location": f.source.to_json(),
+                }
+                for f in self.firewalls
+            ],
+        }

@@ -40,17 +40,33 @@ class Waiver:
             clusters = {binding.get("cluster"), binding.get("source"), binding.get("destination")}
             if self.cluster not in clusters:
                 return False
-        if self.resource and not any(fnmatchcase(str(loc.get("resource") or ""), self.resource)
-                                     for loc in finding.locations):
+        if self.resource and not any(
+            fnmatchcase(str(loc.get("resource") or ""), self.resource) for loc in finding.locations
+        ):
             return False
-        return not (self.path and not any(fnmatchcase(str(loc.get("file") or ""), self.path)
-                                          for loc in finding.locations))
+        return not (
+            self.path and not any(fnmatchcase(str(loc.get("file") or ""), self.path) for loc in finding.locations)
+        )
 
     def to_json(self) -> dict[str, Any]:
-        scope = {k: v for k, v in (("requirement", self.requirement), ("cluster", self.cluster),
-                                   ("resource", self.resource), ("file", self.path)) if v}
-        return {"id": self.id, "scope": scope, "reason": self.reason, "owner": self.owner,
-                "expires": self.expires.isoformat(), "source": {"file": self.file, "line": self.line}}
+        scope = {
+            k: v
+            for k, v in (
+                ("requirement", self.requirement),
+                ("cluster", self.cluster),
+                ("resource", self.resource),
+                ("file", self.path),
+            )
+            if v
+        }
+        return {
+            "id": self.id,
+            "scope": scope,
+            "reason": self.reason,
+            "owner": self.owner,
+            "expires": self.expires.isoformat(),
+            "source": {"file": self.file, "line": self.line},
+        }
 
 
 @dataclass
@@ -64,11 +80,15 @@ class WaiverOutcome:
     stale: list[Waiver] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"file": self.file,
-                "applied": [{"waiver": w.to_json(), "finding": {"id": f.id, "requirement": f.requirement,
-                                                                "binding": f.binding}} for w, f in self.applied],
-                "expired": [w.to_json() for w in self.expired],
-                "stale": [w.to_json() for w in self.stale]}
+        return {
+            "file": self.file,
+            "applied": [
+                {"waiver": w.to_json(), "finding": {"id": f.id, "requirement": f.requirement, "binding": f.binding}}
+                for w, f in self.applied
+            ],
+            "expired": [w.to_json() for w in self.expired],
+            "stale": [w.to_json() for w in self.stale],
+        }
 
 
 def is_waived(finding: Finding) -> bool:

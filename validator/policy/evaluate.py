@@ -27,13 +27,15 @@ def load_policies(dirs: list[Path], data_files: list[Path] | None = None) -> Bun
     return load_bundle([shipped, *dirs], data_files, include_tests=False, display=display)
 
 
-def evaluate(engine: PolicyEngine, bundle: Bundle, input_doc: dict[str, Any],
-             namespaces: list[str] | None = None) -> list[Finding]:
+def evaluate(
+    engine: PolicyEngine, bundle: Bundle, input_doc: dict[str, Any], namespaces: list[str] | None = None
+) -> list[Finding]:
     """Run the bundle on the input; every deny/warn/violation becomes a Finding (violation counts as deny)."""
     engine.load(bundle.modules, bundle.data)
     findings = [_finding(raw) for raw in evaluate_findings(engine, bundle, input_doc, namespaces)]
-    findings.sort(key=lambda f: (f.kind != "deny", f.id, f.requirement or "", json.dumps(f.binding, sort_keys=True),
-                                 f.message))
+    findings.sort(
+        key=lambda f: (f.kind != "deny", f.id, f.requirement or "", json.dumps(f.binding, sort_keys=True), f.message)
+    )
     return findings
 
 
@@ -44,12 +46,20 @@ def _finding(raw: RawFinding) -> Finding:
     kind = "deny" if raw.kind == "violation" else raw.kind
     meta = dict(raw.metadata)
     fallback_id = raw.package.replace(".", "-").upper() or "USER"
-    return Finding(kind=kind, id=raw.id or fallback_id,
-                   severity=raw.severity or ("high" if kind == "deny" else "medium"),
-                   title=raw.title or raw.msg, message=raw.msg, package=raw.package,
-                   requirement=meta.pop("requirement", None), binding=meta.pop("binding", None),
-                   locations=[loc if isinstance(loc, dict) else {"file": str(loc)} for loc in raw.locations],
-                   remediation=raw.remediation or "", controls=list(meta.pop("controls", None) or []), extra=meta)
+    return Finding(
+        kind=kind,
+        id=raw.id or fallback_id,
+        severity=raw.severity or ("high" if kind == "deny" else "medium"),
+        title=raw.title or raw.msg,
+        message=raw.msg,
+        package=raw.package,
+        requirement=meta.pop("requirement", None),
+        binding=meta.pop("binding", None),
+        locations=[loc if isinstance(loc, dict) else {"file": str(loc)} for loc in raw.locations],
+        remediation=raw.remediation or "",
+        controls=list(meta.pop("controls", None) or []),
+        extra=meta,
+    )
 
 
 def default_engine(name: str = "embedded", **options: Any) -> PolicyEngine:

@@ -27,26 +27,41 @@ def _rule_json(rule: Any, point: Any, shared: dict[tuple[Any, ...], dict[str, An
     common = shared.get(key)
     if common is None:
         common = shared[key] = {
-            "direction": rule.direction, "action": rule.action, "protocol": rule.protocol,
-            "ports": [list(iv) for iv in rule.ports.intervals], "ports_text": str(rule.ports),
+            "direction": rule.direction,
+            "action": rule.action,
+            "protocol": rule.protocol,
+            "ports": [list(iv) for iv in rule.ports.intervals],
+            "ports_text": str(rule.ports),
             "cidrs": peer.addresses.cidrs() if len(peer.addresses.intervals) <= 16 else peer.addresses.ranges(),
-            "groups": list(peer.groups), "prefix_lists": list(peer.prefix_lists),
+            "groups": list(peer.groups),
+            "prefix_lists": list(peer.prefix_lists),
             "unresolved": list(peer.unresolved),
             "open_to_all_ipv4": peer.addresses.covers(ALL_V4),
             "open_to_all_ipv6": peer.addresses.covers(ALL_V6),
-            "text": rule.describe()}
+            "text": rule.describe(),
+        }
     return {**common, "point": point.key, **rule.source.to_json()}
 
 
 def _shipped_policies_read(rule: Any) -> bool:
     """The rules the shipped policies read from ``input.resources``: ingress allows open to the whole
     internet (policies/palette/exposure.rego). A shipped policy that reads other rules must widen this."""
-    return (rule.direction == "ingress" and rule.action == "allow"
-            and (rule.peer.addresses.covers(ALL_V4) or rule.peer.addresses.covers(ALL_V6)))
+    return (
+        rule.direction == "ingress"
+        and rule.action == "allow"
+        and (rule.peer.addresses.covers(ALL_V4) or rule.peer.addresses.covers(ALL_V6))
+    )
 
 
-def build_input(results: list[PathResult], unbound: list[Unbound], inventory: Inventory, topology: Topology,
-                requirements: list[Any], facts: ProxyFacts, all_rules: bool = True) -> dict[str, Any]:
+def build_input(
+    results: list[PathResult],
+    unbound: list[Unbound],
+    inventory: Inventory,
+    topology: Topology,
+    requirements: list[Any],
+    facts: ProxyFacts,
+    all_rules: bool = True,
+) -> dict[str, Any]:
     """The one document every policy sees (schema: schemas/input.schema.json).
 
     ``all_rules=False`` (perf, issue 7: the policy engine holds its own copy of the input, ~3 KB per
@@ -57,17 +72,25 @@ def build_input(results: list[PathResult], unbound: list[Unbound], inventory: In
     shared: dict[tuple[Any, ...], dict[str, Any]] = {}
     for point in sorted(inventory.points.values(), key=lambda p: p.key):
         rules = point.rules if all_rules else [r for r in point.rules if _shipped_policies_read(r)]
-        points.append({"kind": point.kind, "key": point.key, "name": point.name, **point.source.to_json(),
-                       "rules": [_rule_json(r, point, shared) for r in rules]})
+        points.append(
+            {
+                "kind": point.kind,
+                "key": point.key,
+                "name": point.name,
+                **point.source.to_json(),
+                "rules": [_rule_json(r, point, shared) for r in rules],
+            }
+        )
     return {
         "tool": {"name": "palette-policy", "version": __version__},
         "profiles": topology.profiles,
         "requirements": [r.to_json() for r in requirements],
         "results": [r.to_json() for r in results],
         "unbound": [u.to_json() for u in unbound],
-        "resources": {"enforcement_points": points, "proxies": facts.proxies,
-                      "rules": "all" if all_rules else "read-by-shipped-policies"},
+        "resources": {
+            "enforcement_points": points,
+            "proxies": facts.proxies,
+            "rules": "all" if all_rules else "read-by-shipped-policies",
+        },
         "topology": topology.to_json(facts.imds_direct),
     }
-
-

@@ -24,7 +24,7 @@ class RegoTestResult:
     name: str
     file: str
     line: int
-    status: str                 # pass | fail | error | skip
+    status: str  # pass | fail | error | skip
     duration_ms: float
     message: str | None = None
 
@@ -51,8 +51,13 @@ class RegoTestReport:
             "engine": self.engine,
             "bundle_digest": self.bundle_digest,
             "tests": [{**asdict(r), "full_name": r.full_name} for r in self.results],
-            "summary": {"total": len(self.results), "passed": self.count(PASS), "failed": self.count(FAIL),
-                        "errored": self.count(ERROR), "skipped": self.count(SKIP)},
+            "summary": {
+                "total": len(self.results),
+                "passed": self.count(PASS),
+                "failed": self.count(FAIL),
+                "errored": self.count(ERROR),
+                "skipped": self.count(SKIP),
+            },
         }
 
 
@@ -72,8 +77,7 @@ def discover(bundle: Bundle) -> list[tuple[str, str, str, int]]:
     return found
 
 
-def run_tests(bundle: Bundle, engine: PolicyEngine | None = None,
-              pattern: str | None = None) -> RegoTestReport:
+def run_tests(bundle: Bundle, engine: PolicyEngine | None = None, pattern: str | None = None) -> RegoTestReport:
     """Run the bundle's test rules (those whose full name matches ``pattern``, a regex, if given)."""
     engine = engine or get_engine()
     engine.load(bundle.modules, bundle.data)
@@ -98,8 +102,9 @@ def run_tests(bundle: Bundle, engine: PolicyEngine | None = None,
                 message = "undefined" if value is None else f"evaluated to {value!r}, not true"
         except InputError as exc:
             status, message = ERROR, str(exc)
-        report.results.append(RegoTestResult(package, name, file, line, status,
-                                             round((time.perf_counter() - start) * 1000, 3), message))
+        report.results.append(
+            RegoTestResult(package, name, file, line, status, round((time.perf_counter() - start) * 1000, 3), message)
+        )
     return report
 
 

@@ -13,8 +13,9 @@ from validator.model.findings import Finding
 from validator.model.waivers import Waiver, WaiverOutcome
 
 
-def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: dt.date | None = None,
-                  file: str | None = None) -> WaiverOutcome:
+def apply_waivers(
+    findings: list[Finding], waivers: list[Waiver], today: dt.date | None = None, file: str | None = None
+) -> WaiverOutcome:
     """Mark matched findings waived (``finding.extra['waived']``); list expired and stale waivers."""
     today = today or dt.datetime.now(dt.UTC).date()
     outcome = WaiverOutcome(file=file, waivers=waivers)
@@ -29,8 +30,11 @@ def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: dt.date
             outcome.stale.append(waiver)
         for finding in hits:
             if "waived" not in finding.extra:
-                finding.extra["waived"] = {"reason": waiver.reason, "owner": waiver.owner,
-                                           "expires": waiver.expires.isoformat(),
-                                           "source": f"{waiver.file}:{waiver.line}" if waiver.line else waiver.file}
+                finding.extra["waived"] = {
+                    "reason": waiver.reason,
+                    "owner": waiver.owner,
+                    "expires": waiver.expires.isoformat(),
+                    "source": f"{waiver.file}:{waiver.line}" if waiver.line else waiver.file,
+                }
                 outcome.applied.append((waiver, finding))
     return outcome

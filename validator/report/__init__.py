@@ -27,8 +27,15 @@ def renderers() -> dict[str, Renderer]:
     """Format name → renderer (imported on use: the CLI starts fast)."""
     from validator.report import github, html, json_report, junit, markdown, sarif, text
 
-    return {"table": text.render, "json": json_report.render, "sarif": sarif.render, "junit": junit.render,
-            "github": github.render, "markdown": markdown.render, "html": html.render}
+    return {
+        "table": text.render,
+        "json": json_report.render,
+        "sarif": sarif.render,
+        "junit": junit.render,
+        "github": github.render,
+        "markdown": markdown.render,
+        "html": html.render,
+    }
 
 
 def atomic_write(path: Path, text: str | bytes) -> None:

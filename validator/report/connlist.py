@@ -56,14 +56,19 @@ def to_dot(conns: list[Connection]) -> str:
         color = "red2" if nodes[name] else "blue"
         lines.append(f'\t{_dot_id(name)} [label={_dot_id(name)} color="{color}" fontcolor="{color}"]')
     for c in conns:
-        lines.append(f'\t{_dot_id(c.src)} -> {_dot_id(c.dst)} [label={_dot_id(str(c.conn))} '
-                     'color="gold2" fontcolor="darkgreen"]')
+        lines.append(
+            f'\t{_dot_id(c.src)} -> {_dot_id(c.dst)} [label={_dot_id(str(c.conn))} color="gold2" fontcolor="darkgreen"]'
+        )
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 RENDERERS: dict[str, Callable[[list[Connection]], str]] = {  # keys: commands.connectivity.FORMATS
-    "txt": to_txt, "json": to_json, "csv": to_csv, "md": to_md, "dot": to_dot,
+    "txt": to_txt,
+    "json": to_json,
+    "csv": to_csv,
+    "md": to_md,
+    "dot": to_dot,
 }
 
 

@@ -76,8 +76,15 @@ def mermaid(diagram: Diagram) -> str:
 
 
 # Columns left to right: who starts the traffic, the platform, the clusters, what they all depend on.
-ROLE_COLUMN = {"browser": 0, "management": 1, "workload": 2, "workload-control-plane": 2, "workload-api": 3,
-               "vcenter": 3, "registry": 3}
+ROLE_COLUMN = {
+    "browser": 0,
+    "management": 1,
+    "workload": 2,
+    "workload-control-plane": 2,
+    "workload-api": 3,
+    "vcenter": 3,
+    "registry": 3,
+}
 NODE_W, NODE_H, COL_GAP, ROW_GAP = 150, 46, 300, 120
 
 
@@ -112,13 +119,18 @@ def svg(diagram: Diagram) -> str:
     width = int(max((x for x, _ in pos.values()), default=0) + NODE_W / 2 + 40)
     height = int(max((y for _, y in pos.values()), default=0) + NODE_H / 2 + 40)
     pairs = {(e.source, e.destination) for e in diagram.edges}
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" id="diagram" role="img" viewBox="0 0 {width} {height}" '
-           f'width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
-           "<title>Palette roles and required paths</title>", "<defs>"]
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" id="diagram" role="img" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+        "<title>Palette roles and required paths</title>",
+        "<defs>",
+    ]
     for verdict, colour in COLOURS.items():
-        out.append(f'<marker id="arrow-{verdict}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-                   f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/>'
-                   "</marker>")
+        out.append(
+            f'<marker id="arrow-{verdict}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+            f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/>'
+            "</marker>"
+        )
     out.append("</defs>")
     labels: list[str] = []
     right = float(width)
@@ -129,8 +141,10 @@ def svg(diagram: Diagram) -> str:
         anchor = "middle"
         if edge.source == edge.destination:  # within one role (e.g. node to node): a loop on the right
             rx = x1 + NODE_W / 2
-            d = (f"M{rx:.1f},{y1 - 12:.1f} C{rx + 70:.1f},{y1 - 45:.1f} {rx + 70:.1f},{y1 + 45:.1f} "
-                 f"{rx:.1f},{y1 + 12:.1f}")
+            d = (
+                f"M{rx:.1f},{y1 - 12:.1f} C{rx + 70:.1f},{y1 - 45:.1f} {rx + 70:.1f},{y1 + 45:.1f} "
+                f"{rx:.1f},{y1 + 12:.1f}"
+            )
             lx, ly, anchor = rx + 58, y1 + 4, "start"
         elif abs(x1 - x2) < 1:  # same column: bow out to the right (down) or the left (up)
             side = 1 if y2 > y1 else -1
@@ -153,25 +167,32 @@ def svg(diagram: Diagram) -> str:
             lx = (1 - t) ** 2 * sx + 2 * (1 - t) * t * cx + t * t * ex
             ly = (1 - t) ** 2 * sy + 2 * (1 - t) * t * cy + t * t * ey - 5
         dash = ' stroke-dasharray="6 4"' if edge.optional else ""
-        out.append(f'<path class="edge edge-{edge.verdict}" data-source="{escape(edge.source)}" '
-                   f'data-destination="{escape(edge.destination)}" data-verdict="{edge.verdict}" '
-                   f'd="{d}" fill="none" stroke="{colour}" '
-                   f'stroke-width="3"{dash} marker-end="url(#arrow-{edge.verdict})"/>')
+        out.append(
+            f'<path class="edge edge-{edge.verdict}" data-source="{escape(edge.source)}" '
+            f'data-destination="{escape(edge.destination)}" data-verdict="{edge.verdict}" '
+            f'd="{d}" fill="none" stroke="{colour}" '
+            f'stroke-width="3"{dash} marker-end="url(#arrow-{edge.verdict})"/>'
+        )
         plain = len(", ".join(edge.ports)) + 10
         right = max(right, lx + 6.5 * plain if anchor == "start" else lx + 3.3 * plain)
-        labels.append(f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" fill="{colour}" '
-                      f'stroke="#fff" stroke-width="4" paint-order="stroke">{text}</text>')
+        labels.append(
+            f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" fill="{colour}" '
+            f'stroke="#fff" stroke-width="4" paint-order="stroke">{text}</text>'
+        )
     for name, role in diagram.nodes:
         x, y = pos[name]
-        out.append(f'<g class="node" data-name="{escape(name)}"><rect x="{x - NODE_W / 2:.1f}" '
-                   f'y="{y - NODE_H / 2:.1f}" width="{NODE_W}" height="{NODE_H}" rx="8" fill="#eef2f7" '
-                   'stroke="#34495e" stroke-width="2"/>'
-                   f'<text x="{x:.1f}" y="{y - 3:.1f}" text-anchor="middle" font-weight="bold">{escape(name)}</text>'
-                   f'<text x="{x:.1f}" y="{y + 13:.1f}" text-anchor="middle" fill="#555">{escape(role)}</text></g>')
+        out.append(
+            f'<g class="node" data-name="{escape(name)}"><rect x="{x - NODE_W / 2:.1f}" '
+            f'y="{y - NODE_H / 2:.1f}" width="{NODE_W}" height="{NODE_H}" rx="8" fill="#eef2f7" '
+            'stroke="#34495e" stroke-width="2"/>'
+            f'<text x="{x:.1f}" y="{y - 3:.1f}" text-anchor="middle" font-weight="bold">{escape(name)}</text>'
+            f'<text x="{x:.1f}" y="{y + 13:.1f}" text-anchor="middle" fill="#555">{escape(role)}</text></g>'
+        )
     out.extend(labels)  # labels last, so no line crosses them
     out.append("</svg>")
     if right > width:  # widen the canvas for labels that run past the last column
         grown = int(right + 10)
-        out[0] = out[0].replace(f'viewBox="0 0 {width} {height}" width="{width}"',
-                                f'viewBox="0 0 {grown} {height}" width="{grown}"')
+        out[0] = out[0].replace(
+            f'viewBox="0 0 {width} {height}" width="{width}"', f'viewBox="0 0 {grown} {height}" width="{grown}"'
+        )
     return "\n".join(out)

@@ -30,8 +30,15 @@ class PathChange:
         return self.required and VERDICT_ORDER.get(self.after, 3) > VERDICT_ORDER.get(self.before, 3)
 
     def to_json(self) -> dict[str, Any]:
-        return {"requirement": self.requirement, "binding": self.binding, "required": self.required,
-                "ports": self.ports, "before": self.before, "after": self.after, "broken": self.broken}
+        return {
+            "requirement": self.requirement,
+            "binding": self.binding,
+            "required": self.required,
+            "ports": self.ports,
+            "before": self.before,
+            "after": self.after,
+            "broken": self.broken,
+        }
 
 
 @dataclass
@@ -44,8 +51,14 @@ class FindingChange:
     location: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"change": self.change, "id": self.id, "kind": self.kind, "severity": self.severity,
-                "message": self.message, "location": self.location}
+        return {
+            "change": self.change,
+            "id": self.id,
+            "kind": self.kind,
+            "severity": self.severity,
+            "message": self.message,
+            "location": self.location,
+        }
 
 
 @dataclass
@@ -65,9 +78,15 @@ class DiffResult:
         return 1 if self.broken else 0
 
     def to_json(self) -> dict[str, Any]:
-        return {"base": self.base, "head": self.head, "broken": len(self.broken), "unchanged_paths": self.unchanged,
-                "paths": [p.to_json() for p in self.paths], "findings": [f.to_json() for f in self.findings],
-                "exit_code": self.exit_code}
+        return {
+            "base": self.base,
+            "head": self.head,
+            "broken": len(self.broken),
+            "unchanged_paths": self.unchanged,
+            "paths": [p.to_json() for p in self.paths],
+            "findings": [f.to_json() for f in self.findings],
+            "exit_code": self.exit_code,
+        }
 
 
 def _finding_key(f: Any) -> str:
@@ -87,12 +106,15 @@ def compare(base: Report, head: Report) -> DiffResult:
         if vb == va:
             out.unchanged += 1
             continue
-        out.paths.append(PathChange(key[0], key[1], ref.requirement.required,
-                                    f"{ref.requirement.protocol}/{ref.ports}", vb, va))
+        out.paths.append(
+            PathChange(key[0], key[1], ref.requirement.required, f"{ref.requirement.protocol}/{ref.ports}", vb, va)
+        )
     old = {_finding_key(f): f for f in base.findings if not is_waived(f)}
     new = {_finding_key(f): f for f in head.findings if not is_waived(f)}
-    for change, keys, side in (("disappeared", sorted(set(old) - set(new)), old),
-                               ("appeared", sorted(set(new) - set(old)), new)):
+    for change, keys, side in (
+        ("disappeared", sorted(set(old) - set(new)), old),
+        ("appeared", sorted(set(new) - set(old)), new),
+    ):
         for fkey in keys:
             f = side[fkey]
             loc = next(iter(f.locations), {})
@@ -112,11 +134,14 @@ def render_table(result: DiffResult) -> str:
         lines.append("no required path changes verdict")
     for f in result.findings:
         sign = "+" if f.change == "appeared" else "-"
-        lines.append(f"{sign} {f.kind.upper():5} {f.id} [{f.severity}] {f.message}"
-                     + (f" ({f.location})" if f.location else ""))
-    lines.append(f"{len(result.broken)} broken, {len(result.paths)} changed, {result.unchanged} unchanged paths; "
-                 f"{sum(f.change == 'appeared' for f in result.findings)} findings appeared, "
-                 f"{sum(f.change == 'disappeared' for f in result.findings)} disappeared")
+        lines.append(
+            f"{sign} {f.kind.upper():5} {f.id} [{f.severity}] {f.message}" + (f" ({f.location})" if f.location else "")
+        )
+    lines.append(
+        f"{len(result.broken)} broken, {len(result.paths)} changed, {result.unchanged} unchanged paths; "
+        f"{sum(f.change == 'appeared' for f in result.findings)} findings appeared, "
+        f"{sum(f.change == 'disappeared' for f in result.findings)} disappeared"
+    )
     return "\n".join(lines)
 
 
@@ -126,8 +151,10 @@ def render_markdown(result: DiffResult) -> str:
     if result.paths:
         out += ["| requirement | path | port | before | after | |", "|---|---|---|---|---|---|"]
         for p in result.paths:
-            out.append(f"| {p.requirement} | {p.binding} | {p.ports} | {p.before} | {p.after} | "
-                       f"{'**broken**' if p.broken else ('optional' if not p.required else 'improved')} |")
+            out.append(
+                f"| {p.requirement} | {p.binding} | {p.ports} | {p.before} | {p.after} | "
+                f"{'**broken**' if p.broken else ('optional' if not p.required else 'improved')} |"
+            )
     else:
         out.append("No path changes verdict.")
     if result.findings:

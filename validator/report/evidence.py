@@ -83,21 +83,38 @@ def _policy_path(name: str) -> Path:
 
 
 def _options_json(options: RunOptions) -> dict[str, Any]:
-    return {"path": str(options.path), "topology": str(options.topology) if options.topology else None,
-            "profiles": options.profiles, "profiles_dirs": [str(p) for p in options.profiles_dirs],
-            "policy_dirs": [str(p) for p in options.policy_dirs], "data_files": [str(p) for p in options.data_files],
-            "namespaces": options.namespaces, "fail_on": options.fail_on,
-            "waivers_file": str(options.waivers_file) if options.waivers_file else None,
-            "use_waivers": options.use_waivers, "engine": options.engine}
+    return {
+        "path": str(options.path),
+        "topology": str(options.topology) if options.topology else None,
+        "profiles": options.profiles,
+        "profiles_dirs": [str(p) for p in options.profiles_dirs],
+        "policy_dirs": [str(p) for p in options.policy_dirs],
+        "data_files": [str(p) for p in options.data_files],
+        "namespaces": options.namespaces,
+        "fail_on": options.fail_on,
+        "waivers_file": str(options.waivers_file) if options.waivers_file else None,
+        "use_waivers": options.use_waivers,
+        "engine": options.engine,
+    }
 
 
-def manifest(report: Report, options: RunOptions, argv: list[str], outputs: dict[str, str],
-             bundle_dir: Path, now: dt.datetime | None = None, config: str | None = None) -> dict[str, Any]:
+def manifest(
+    report: Report,
+    options: RunOptions,
+    argv: list[str],
+    outputs: dict[str, str],
+    bundle_dir: Path,
+    now: dt.datetime | None = None,
+    config: str | None = None,
+) -> dict[str, Any]:
     root = Path(report.root)
     files = hash_tree(root, exclude=bundle_dir)
     extra: dict[str, str] = {}
-    for label, path in (("topology", options.topology), ("waivers", options.waivers_file),
-                        ("config", Path(config) if config else None)):
+    for label, path in (
+        ("topology", options.topology),
+        ("waivers", options.waivers_file),
+        ("config", Path(config) if config else None),
+    ):
         if path is not None and not _inside(path, root):
             extra[label] = str(path)
     return {
@@ -107,14 +124,19 @@ def manifest(report: Report, options: RunOptions, argv: list[str], outputs: dict
         "tool": {"name": "palette-policy", "version": __version__},
         "engine": report.engine,
         "python": platform.python_version(),
-        "inputs": {"root": report.root, "root_absolute": str(root.resolve()),
-                   "files": [{"path": p, "sha256": h} for p, h in files.items()],
-                   "outside_root": [{"role": k, "path": v, "sha256": sha256_file(Path(v))} for k, v in extra.items()]},
-        "policies": {"bundle_sha256": report.policy_digest,
-                     "files": [{"path": name, "sha256": sha256_file(_policy_path(name))}
-                               for name in report.policy_files]},
-        "profiles": [{"name": p.name, "path": _display(p.path), "sha256": sha256_file(p.path)}
-                     for p in report.profiles],
+        "inputs": {
+            "root": report.root,
+            "root_absolute": str(root.resolve()),
+            "files": [{"path": p, "sha256": h} for p, h in files.items()],
+            "outside_root": [{"role": k, "path": v, "sha256": sha256_file(Path(v))} for k, v in extra.items()],
+        },
+        "policies": {
+            "bundle_sha256": report.policy_digest,
+            "files": [{"path": name, "sha256": sha256_file(_policy_path(name))} for name in report.policy_files],
+        },
+        "profiles": [
+            {"name": p.name, "path": _display(p.path), "sha256": sha256_file(p.path)} for p in report.profiles
+        ],
         "options": _options_json(options),
         "summary": json_report.to_json(report)["summary"],
         "outputs": [{"path": name, "sha256": digest} for name, digest in outputs.items()],
@@ -137,8 +159,14 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def write_bundle(report: Report, options: RunOptions, directory: Path, argv: list[str],
-                 now: dt.datetime | None = None, config: str | None = None) -> dict[str, Any]:
+def write_bundle(
+    report: Report,
+    options: RunOptions,
+    directory: Path,
+    argv: list[str],
+    now: dt.datetime | None = None,
+    config: str | None = None,
+) -> dict[str, Any]:
     texts = {"report.json": json_report.render(report) + "\n", "report.html": html.render(report) + "\n"}
     outputs = {}
     for name, text in texts.items():
@@ -161,8 +189,12 @@ class Verification:
         return not (self.changed or self.missing or self.added or self.verdicts)
 
     def lines(self) -> list[str]:
-        return ([f"changed: {p}" for p in self.changed] + [f"missing: {p}" for p in self.missing]
-                + [f"added: {p}" for p in self.added] + [f"verdict: {v}" for v in self.verdicts])
+        return (
+            [f"changed: {p}" for p in self.changed]
+            + [f"missing: {p}" for p in self.missing]
+            + [f"added: {p}" for p in self.added]
+            + [f"verdict: {v}" for v in self.verdicts]
+        )
 
 
 def _compare(expected: dict[str, str], actual: dict[str, str], label: str, out: Verification) -> None:
@@ -227,12 +259,16 @@ def _compare_rerun(report: Report, directory: Path) -> list[str]:
         return ["report.json is missing or unreadable; cannot compare verdicts"]
     before = {_key(r): r["verdict"] for r in recorded.get("results", [])}
     after = {_key(r): r["verdict"] for r in json_report.to_json(report)["results"]}
-    out = [f"{k}: recorded {before.get(k, 'absent')}, now {after.get(k, 'absent')}"
-           for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
+    out = [
+        f"{k}: recorded {before.get(k, 'absent')}, now {after.get(k, 'absent')}"
+        for k in sorted(set(before) | set(after))
+        if before.get(k) != after.get(k)
+    ]
 
     def findings(items: list[dict[str, Any]]) -> list[str]:
-        return sorted(f"{f['kind']} {f['id']} {f.get('requirement') or ''}"
-                      f"{' (waived)' if f.get('waived') else ''}" for f in items)
+        return sorted(
+            f"{f['kind']} {f['id']} {f.get('requirement') or ''}{' (waived)' if f.get('waived') else ''}" for f in items
+        )
 
     old, new = findings(recorded.get("findings", [])), findings(json_report.to_json(report)["findings"])
     out += [f"finding no longer produced: {f}" for f in old if f not in new]

@@ -8,8 +8,10 @@ MARK = {"allow": "pass", "deny": "BLOCK", "partial": "PARTIAL", "unknown": "UNKN
 
 
 def render(result: PathResult) -> str:
-    lines = [f"{result.source.name} -> {result.destination.name} {result.requirement.protocol}/{result.ports}: "
-             f"{result.verdict.upper()}"]
+    lines = [
+        f"{result.source.name} -> {result.destination.name} {result.requirement.protocol}/{result.ports}: "
+        f"{result.verdict.upper()}"
+    ]
     for number, hop in enumerate(result.hops, start=1):
         port = f" (port {hop.port})" if hop.port else ""
         lines.append(f"  hop {number}: {hop.source} -> {hop.destination}{port}: {hop.verdict}")
@@ -26,7 +28,9 @@ def render(result: PathResult) -> str:
             for reason in layer.unknown_because:
                 lines.append(f"        unknown: {reason}")
     if result.verdict == "partial" and (result.uncovered.sources or result.uncovered.destinations):
-        lines.append(f"  not covered: sources {', '.join(result.uncovered.sources.ranges()) or '-'}; "
-                     f"destinations {', '.join(result.uncovered.destinations.ranges()) or '-'}; "
-                     f"ports {result.uncovered.ports or '-'}")
+        lines.append(
+            f"  not covered: sources {', '.join(result.uncovered.sources.ranges()) or '-'}; "
+            f"destinations {', '.join(result.uncovered.destinations.ranges()) or '-'}; "
+            f"ports {result.uncovered.ports or '-'}"
+        )
     return "\n".join(lines)

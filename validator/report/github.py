@@ -35,8 +35,7 @@ def render(report: Report, root: Path | None = None) -> str:
     prefix = repo_prefix(report.root, root)
     lines = []
     for f in report.findings:
-        loc: dict[str, Any] = next((x for x in f.locations if x.get("file")),
-                                   {"file": report.topology.path, "line": 1})
+        loc: dict[str, Any] = next((x for x in f.locations if x.get("file")), {"file": report.topology.path, "line": 1})
         path, _ = repo_path(str(loc["file"]), prefix, report.root)
         message = f.message
         if f.remediation:
@@ -52,14 +51,30 @@ def render(report: Report, root: Path | None = None) -> str:
             message += f"\nWaived until {w['expires']} by {w['owner']}: {w['reason']}"
         lines.append(command(level, message, file=path, line=loc.get("line"), col=loc.get("column"), title=title))
     for w in report.waivers.expired:
-        lines.append(command("warning", f"waiver for {w.id} expired on {w.expires.isoformat()} (owner {w.owner}); "
-                             "it no longer waives anything", file=w.file, line=w.line, title="expired waiver"))
+        lines.append(
+            command(
+                "warning",
+                f"waiver for {w.id} expired on {w.expires.isoformat()} (owner {w.owner}); it no longer waives anything",
+                file=w.file,
+                line=w.line,
+                title="expired waiver",
+            )
+        )
     for w in report.waivers.stale:
-        lines.append(command("notice", f"waiver for {w.id} matches no finding; remove it", file=w.file, line=w.line,
-                             title="stale waiver"))
+        lines.append(
+            command(
+                "notice",
+                f"waiver for {w.id} matches no finding; remove it",
+                file=w.file,
+                line=w.line,
+                title="stale waiver",
+            )
+        )
     counts = report.counts()
-    summary = (f"{len(report.results)} paths: {counts['reachable']} reachable, {counts['partial']} partial, "
-               f"{counts['blocked']} blocked, {counts['unknown']} unknown; "
-               f"{'FAIL' if report.failed else 'PASS'} (fail-on {report.fail_on})")
+    summary = (
+        f"{len(report.results)} paths: {counts['reachable']} reachable, {counts['partial']} partial, "
+        f"{counts['blocked']} blocked, {counts['unknown']} unknown; "
+        f"{'FAIL' if report.failed else 'PASS'} (fail-on {report.fail_on})"
+    )
     lines.append(command("notice", summary, title="palette-policy"))
     return "\n".join(lines)

@@ -20,19 +20,26 @@ def to_json(report: Report) -> dict[str, Any]:
         "root": report.root,
         "topology": report.topology.path,
         "profiles": [p.name for p in report.profiles],
-        "summary": {"verdicts": report.counts(), "findings": {
-            "deny": sum(f.kind == "deny" for f in report.findings),
-            "warn": sum(f.kind == "warn" for f in report.findings),
-            "waived": sum(is_waived(f) for f in report.findings)},
-            "fail_on": report.fail_on, "exit_code": report.exit_code},
+        "summary": {
+            "verdicts": report.counts(),
+            "findings": {
+                "deny": sum(f.kind == "deny" for f in report.findings),
+                "warn": sum(f.kind == "warn" for f in report.findings),
+                "waived": sum(is_waived(f) for f in report.findings),
+            },
+            "fail_on": report.fail_on,
+            "exit_code": report.exit_code,
+        },
         "results": report.input_doc.get("results") or [r.to_json() for r in report.results],  # built once
         "unbound": [u.to_json() for u in report.unbound],
         "findings": [f.to_json() for f in report.findings],
         "inputs": {
-            "loaded": [{"path": f.path, "format": f.format} for f in
-                       sorted(report.inventory.files, key=lambda f: f.path)],
-            "skipped": [{"path": s.path, "reason": s.reason} for s in
-                        sorted(report.inventory.skipped, key=lambda s: s.path)],
+            "loaded": [
+                {"path": f.path, "format": f.format} for f in sorted(report.inventory.files, key=lambda f: f.path)
+            ],
+            "skipped": [
+                {"path": s.path, "reason": s.reason} for s in sorted(report.inventory.skipped, key=lambda s: s.path)
+            ],
             "ignored": sorted(report.ignored),
         },
         "waivers": report.waivers.to_json(),

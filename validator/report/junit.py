@@ -46,9 +46,13 @@ def render(report: Report) -> str:
 
     for r in report.results:
         req = r.requirement
-        case = ET.SubElement(suite(f"palette-policy.{req.profile}"), "testcase",
-                             classname=f"palette-policy.{req.profile}.{req.id}",
-                             name=f"{req.id}: {r.binding} {req.protocol}/{r.ports}", time="0")
+        case = ET.SubElement(
+            suite(f"palette-policy.{req.profile}"),
+            "testcase",
+            classname=f"palette-policy.{req.profile}.{req.id}",
+            name=f"{req.id}: {r.binding} {req.protocol}/{r.ports}",
+            time="0",
+        )
         c = counts[f"palette-policy.{req.profile}"]
         c["tests"] += 1
         findings = by_path.get((req.id, r.binding), [])
@@ -60,8 +64,9 @@ def render(report: Report) -> str:
             c["skipped"] += 1
         elif findings and all(is_waived(f) for f in findings):
             w = findings[0].extra["waived"]
-            ET.SubElement(case, "skipped", message=f"waived until {w['expires']} by {w['owner']}: {w['reason']}"
-                          ).text = f"{r.summary}\n{evidence}{_controls(findings)}"
+            ET.SubElement(
+                case, "skipped", message=f"waived until {w['expires']} by {w['owner']}: {w['reason']}"
+            ).text = f"{r.summary}\n{evidence}{_controls(findings)}"
             c["skipped"] += 1
         else:
             fail = ET.SubElement(case, "failure", type=r.verdict, message=evidence)
@@ -70,22 +75,29 @@ def render(report: Report) -> str:
             c["failures"] += 1
     for u in report.unbound:
         req = u.requirement
-        case = ET.SubElement(suite(f"palette-policy.{req.profile}"), "testcase",
-                             classname=f"palette-policy.{req.profile}.{req.id}", name=f"{req.id}: unbound", time="0")
+        case = ET.SubElement(
+            suite(f"palette-policy.{req.profile}"),
+            "testcase",
+            classname=f"palette-policy.{req.profile}.{req.id}",
+            name=f"{req.id}: unbound",
+            time="0",
+        )
         ET.SubElement(case, "skipped", message=f"not checked: no {' or '.join(u.missing)} in the topology")
         counts[f"palette-policy.{req.profile}"]["tests"] += 1
         counts[f"palette-policy.{req.profile}"]["skipped"] += 1
     for f in others:
         name = "palette-policy.policies"
-        case = ET.SubElement(suite(name), "testcase", classname=f"{name}.{f.package}", name=f"{f.id}: {f.title}",
-                             time="0")
+        case = ET.SubElement(
+            suite(name), "testcase", classname=f"{name}.{f.package}", name=f"{f.id}: {f.title}", time="0"
+        )
         counts[name]["tests"] += 1
         where = ", ".join(f"{loc.get('file')}:{loc.get('line')}" for loc in f.locations[:3])
         body = f"{f.message}\n{('Remediation: ' + f.remediation) if f.remediation else ''}{_controls([f])}".strip()
         if is_waived(f):
             w = f.extra["waived"]
-            ET.SubElement(case, "skipped", message=f"waived until {w['expires']} by {w['owner']}: {w['reason']}"
-                          ).text = body
+            ET.SubElement(
+                case, "skipped", message=f"waived until {w['expires']} by {w['owner']}: {w['reason']}"
+            ).text = body
             counts[name]["skipped"] += 1
         elif f.kind == "deny" or report.fail_on == "warn":
             fail = ET.SubElement(case, "failure", type=f"{f.kind}/{f.severity}", message=f"{f.message} ({where})")

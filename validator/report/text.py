@@ -24,7 +24,8 @@ def _evidence(result: PathResult) -> str:
                     parts.append(f"{layer.layer}: {', '.join(rules)}")
             elif layer.decision != "allow":
                 where = [r.source.location() for r in layer.blocked_by[:1]] or [
-                    f"{p['file']}:{p['line']}" if p.get("line") else p["file"] for p in layer.points[:2]]
+                    f"{p['file']}:{p['line']}" if p.get("line") else p["file"] for p in layer.points[:2]
+                ]
                 text = layer.message + (f" [{', '.join(where)}]" if where else "")
                 if layer.kind == "proxy" and layer.blocked_by:
                     text += f": {layer.blocked_by[0].text}"
@@ -45,8 +46,15 @@ def render(report: Report) -> str:
     rows = []
     for r in report.results:
         req = "" if r.requirement.required else " (optional)"
-        rows.append((f"{r.requirement.id}{req}", f"{r.source.name} -> {r.destination.name}",
-                     f"{r.requirement.protocol}/{r.ports}", MARK[r.verdict], _evidence(r)))
+        rows.append(
+            (
+                f"{r.requirement.id}{req}",
+                f"{r.source.name} -> {r.destination.name}",
+                f"{r.requirement.protocol}/{r.ports}",
+                MARK[r.verdict],
+                _evidence(r),
+            )
+        )
     headers = ("REQUIREMENT", "PATH", "PORT", "VERDICT", "EVIDENCE")
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(headers[:4])]
     evidence_width = max(30, width - sum(widths) - 8)
@@ -62,8 +70,10 @@ def render(report: Report) -> str:
         lines.append("")
         lines.append("FINDINGS")
         for f in report.findings:
-            where = ", ".join(f"{loc.get('file')}:{loc.get('line')}" if loc.get("line") else str(loc.get("file"))
-                              for loc in f.locations[:3])
+            where = ", ".join(
+                f"{loc.get('file')}:{loc.get('line')}" if loc.get("line") else str(loc.get("file"))
+                for loc in f.locations[:3]
+            )
             suffix = f"  ({where})" if where and where not in f.message else ""
             kind = "WAIVED" if "waived" in f.extra else f.kind.upper()
             lines.append(f"  {kind:5} {f.id} [{f.severity}] {f.message}{suffix}")
@@ -76,10 +86,13 @@ def render(report: Report) -> str:
     if waivers.expired or waivers.stale:
         lines.append("")
         lines.append("WAIVERS")
-        lines.extend(f"  EXPIRED {w.id} (owner {w.owner}, expired {w.expires.isoformat()}, {w.file}:{w.line}): "
-                     "no longer waives" for w in waivers.expired)
-        lines.extend(f"  STALE   {w.id} (owner {w.owner}, {w.file}:{w.line}): matches no finding"
-                     for w in waivers.stale)
+        lines.extend(
+            f"  EXPIRED {w.id} (owner {w.owner}, expired {w.expires.isoformat()}, {w.file}:{w.line}): no longer waives"
+            for w in waivers.expired
+        )
+        lines.extend(
+            f"  STALE   {w.id} (owner {w.owner}, {w.file}:{w.line}): matches no finding" for w in waivers.stale
+        )
     skipped = report.inventory.skipped
     if skipped:
         lines.append("")
@@ -93,9 +106,11 @@ def render(report: Report) -> str:
     warns = sum(f.kind == "warn" for f in report.findings)
     waived = sum("waived" in f.extra for f in report.findings)
     lines.append("")
-    lines.append(f"{len(report.results)} paths: {counts['reachable']} reachable, {counts['partial']} partial, "
-                 f"{counts['blocked']} blocked, {counts['unknown']} unknown; {denies} deny, {warns} warn"
-                 f"{f', {waived} waived' if waived else ''}; "
-                 f"profiles {', '.join(p.name for p in report.profiles)}; "
-                 f"{'FAIL' if report.failed else 'PASS'} (fail-on {report.fail_on})")
+    lines.append(
+        f"{len(report.results)} paths: {counts['reachable']} reachable, {counts['partial']} partial, "
+        f"{counts['blocked']} blocked, {counts['unknown']} unknown; {denies} deny, {warns} warn"
+        f"{f', {waived} waived' if waived else ''}; "
+        f"profiles {', '.join(p.name for p in report.profiles)}; "
+        f"{'FAIL' if report.failed else 'PASS'} (fail-on {report.fail_on})"
+    )
     return "\n".join(lines)

@@ -27,8 +27,12 @@ def _objects(doc: dict[str, Any], key: str, path: str) -> list[dict[str, Any]]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise InputError(f"{key} must be a list", file=path, line=line_of(value, line_of(doc)),
-                         hint="pass the unmodified JSON output of 'aws ec2 describe-…'")
+        raise InputError(
+            f"{key} must be a list",
+            file=path,
+            line=line_of(value, line_of(doc)),
+            hint="pass the unmodified JSON output of 'aws ec2 describe-…'",
+        )
     for item in value:
         if not isinstance(item, dict):
             raise InputError(f"every item of {key} must be an object", file=path, line=line_of(value))
@@ -46,8 +50,13 @@ def load_describe(doc: dict[str, Any], path: str) -> Inventory:
         if not isinstance(sg, dict) or "GroupId" not in sg:
             raise InputError("a security group without GroupId", file=path, line=line_of(sg))
         gid = str(sg["GroupId"])
-        group = new_group(gid, str(sg.get("GroupName") or gid), SourceRef(path, line_of(sg), gid),
-                          aliases={gid, str(sg.get("GroupName") or "")}, vpc=sg.get("VpcId"))
+        group = new_group(
+            gid,
+            str(sg.get("GroupName") or gid),
+            SourceRef(path, line_of(sg), gid),
+            aliases={gid, str(sg.get("GroupName") or "")},
+            vpc=sg.get("VpcId"),
+        )
         for field, direction in (("IpPermissions", "ingress"), ("IpPermissionsEgress", "egress")):
             perms = sg.get(field) or []
             if not isinstance(perms, list):
@@ -60,9 +69,14 @@ def load_describe(doc: dict[str, Any], path: str) -> Inventory:
             raise InputError("a security group rule without GroupId", file=path, line=line_of(rule))
         gid = str(rule["GroupId"])
         src = SourceRef(path, line_of(rule), str(rule.get("SecurityGroupRuleId") or gid))
-        spec = RuleSpec("egress" if rule.get("IsEgress") else "ingress", rule.get("IpProtocol"),
-                        rule.get("FromPort"), rule.get("ToPort"), src,
-                        description=str(rule.get("Description") or ""))
+        spec = RuleSpec(
+            "egress" if rule.get("IsEgress") else "ingress",
+            rule.get("IpProtocol"),
+            rule.get("FromPort"),
+            rule.get("ToPort"),
+            src,
+            description=str(rule.get("Description") or ""),
+        )
         for field in ("CidrIpv4", "CidrIpv6"):
             if rule.get(field):
                 spec.cidrs.append(rule[field])
@@ -92,29 +106,45 @@ def _load_network_acls(doc: dict[str, Any], path: str, inv: Inventory) -> None:
         if not isinstance(subnet, dict) or "SubnetId" not in subnet:
             raise InputError("a subnet without SubnetId", file=path, line=line_of(subnet))
         sid = str(subnet["SubnetId"])
-        cidrs = [subnet.get("CidrBlock")] + [a.get("Ipv6CidrBlock") for a in
-                                             subnet.get("Ipv6CidrBlockAssociationSet") or []]
+        cidrs = [subnet.get("CidrBlock")] + [
+            a.get("Ipv6CidrBlock") for a in subnet.get("Ipv6CidrBlockAssociationSet") or []
+        ]
         try:
             addresses = AddressSet.parse(*(str(c) for c in cidrs if c), strict=True)
         except ValueError as exc:
             raise InputError(str(exc), file=path, line=line_of(subnet)) from None
         name = _tag_name(subnet)
-        inv.subnets[sid] = Subnet(sid, name or sid, addresses, SourceRef(path, line_of(subnet), sid),
-                                  aliases={sid, name}, vpc=subnet.get("VpcId"))
+        inv.subnets[sid] = Subnet(
+            sid,
+            name or sid,
+            addresses,
+            SourceRef(path, line_of(subnet), sid),
+            aliases={sid, name},
+            vpc=subnet.get("VpcId"),
+        )
     for acl_doc in doc.get("NetworkAcls") or []:
         if not isinstance(acl_doc, dict) or "NetworkAclId" not in acl_doc:
             raise InputError("a network ACL without NetworkAclId", file=path, line=line_of(acl_doc))
         aid = str(acl_doc["NetworkAclId"])
         name = _tag_name(acl_doc)
-        acl = new_nacl(aid, name or aid, SourceRef(path, line_of(acl_doc), aid), aliases={aid, name},
-                       vpc=acl_doc.get("VpcId"))
+        acl = new_nacl(
+            aid, name or aid, SourceRef(path, line_of(acl_doc), aid), aliases={aid, name}, vpc=acl_doc.get("VpcId")
+        )
         for entry in acl_doc.get("Entries") or []:
             ports = entry.get("PortRange") or {}
-            acl.rules.append(nacl_rule(egress=bool(entry.get("Egress")), number=entry.get("RuleNumber"),
-                                       action=entry.get("RuleAction"), protocol=entry.get("Protocol"),
-                                       from_port=ports.get("From"), to_port=ports.get("To"),
-                                       cidr=entry.get("CidrBlock"), ipv6_cidr=entry.get("Ipv6CidrBlock"),
-                                       source=SourceRef(path, line_of(entry, line_of(acl_doc)), aid)))
+            acl.rules.append(
+                nacl_rule(
+                    egress=bool(entry.get("Egress")),
+                    number=entry.get("RuleNumber"),
+                    action=entry.get("RuleAction"),
+                    protocol=entry.get("Protocol"),
+                    from_port=ports.get("From"),
+                    to_port=ports.get("To"),
+                    cidr=entry.get("CidrBlock"),
+                    ipv6_cidr=entry.get("Ipv6CidrBlock"),
+                    source=SourceRef(path, line_of(entry, line_of(acl_doc)), aid),
+                )
+            )
         inv.add_point(acl)
         for assoc in acl_doc.get("Associations") or []:
             if isinstance(assoc, dict) and assoc.get("SubnetId"):

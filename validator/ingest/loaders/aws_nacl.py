@@ -16,32 +16,60 @@ from validator.model.sets import ALL_PORTS
 
 
 def new_nacl(key: str, name: str, source: SourceRef, aliases: set[str], vpc: str | None = None) -> EnforcementPoint:
-    return EnforcementPoint(kind="network-acl", key=key, name=name, source=source, semantics="first-match",
-                            default_action="deny", stateful=False, aliases={a for a in aliases if a}, vpc=vpc)
+    return EnforcementPoint(
+        kind="network-acl",
+        key=key,
+        name=name,
+        source=source,
+        semantics="first-match",
+        default_action="deny",
+        stateful=False,
+        aliases={a for a in aliases if a},
+        vpc=vpc,
+    )
 
 
-def nacl_rule(*, egress: bool, number: Any, action: Any, protocol: Any, from_port: Any, to_port: Any,
-              cidr: Any, ipv6_cidr: Any, source: SourceRef) -> Rule:
+def nacl_rule(
+    *,
+    egress: bool,
+    number: Any,
+    action: Any,
+    protocol: Any,
+    from_port: Any,
+    to_port: Any,
+    cidr: Any,
+    ipv6_cidr: Any,
+    source: SourceRef,
+) -> Rule:
     """One NACL entry; InputError (at the entry's line) for values AWS would reject."""
     try:
         order = int(number)
     except (TypeError, ValueError):
         raise InputError(f"rule number {number!r} is not a number", file=source.file, line=source.line) from None
     if not 1 <= order <= 32767:
-        raise InputError(f"rule number {order} is out of range 1-32766", file=source.file, line=source.line,
-                         hint="32767 is the implicit final rule; use 1-32766")
+        raise InputError(
+            f"rule number {order} is out of range 1-32766",
+            file=source.file,
+            line=source.line,
+            hint="32767 is the implicit final rule; use 1-32766",
+        )
     act = str(action).lower()
     if act not in ("allow", "deny"):
-        raise InputError(f"rule action must be allow or deny, not {action!r}", file=source.file, line=source.line,
-                         hint="RuleAction is allow or deny")
+        raise InputError(
+            f"rule action must be allow or deny, not {action!r}",
+            file=source.file,
+            line=source.line,
+            hint="RuleAction is allow or deny",
+        )
     direction: Direction = "egress" if egress else "ingress"
     decision: Action = "allow" if act == "allow" else "deny"
     unresolved: list[str] = []
     try:
         proto = "all" if is_unresolved(protocol) else normalize_protocol(protocol)
     except ValueError as exc:
-        raise InputError(str(exc), file=source.file, line=source.line,
-                         hint="use tcp, udp, icmp, -1 (all) or a protocol number") from None
+        raise InputError(
+            str(exc), file=source.file, line=source.line, hint="use tcp, udp, icmp, -1 (all) or a protocol number"
+        ) from None
     if is_unresolved(protocol):
         unresolved.append("protocol is not known until apply")
     spec = RuleSpec(direction, proto, None, None, source)

@@ -48,8 +48,12 @@ def port_number(value: Any, what: str, spec: RuleSpec) -> int | None:
     try:
         port = int(value)
     except (TypeError, ValueError):
-        raise InputError(f"{what} {value!r} is not a number", file=spec.source.file,
-                         line=spec.source.line, hint="write a port number from 0 to 65535") from None
+        raise InputError(
+            f"{what} {value!r} is not a number",
+            file=spec.source.file,
+            line=spec.source.line,
+            hint="write a port number from 0 to 65535",
+        ) from None
     return port
 
 
@@ -66,11 +70,19 @@ def ports_for(protocol: str, from_port: int | None, to_port: int | None, spec: R
         return ALL_PORTS
     for p in (lo, hi):
         if not 0 <= p <= 65535:
-            raise InputError(f"port {p} is out of range 0-65535", file=spec.source.file,
-                             line=spec.source.line, hint="use a port between 0 and 65535")
+            raise InputError(
+                f"port {p} is out of range 0-65535",
+                file=spec.source.file,
+                line=spec.source.line,
+                hint="use a port between 0 and 65535",
+            )
     if lo > hi:
-        raise InputError(f"port range {lo}-{hi} is reversed", file=spec.source.file, line=spec.source.line,
-                         hint=f"write from_port={hi}, to_port={lo}")
+        raise InputError(
+            f"port range {lo}-{hi} is reversed",
+            file=spec.source.file,
+            line=spec.source.line,
+            hint=f"write from_port={hi}, to_port={lo}",
+        )
     return PortSet.range(lo, hi)
 
 
@@ -78,9 +90,15 @@ def sg_rules(spec: RuleSpec) -> Rule:
     """Normalize one rule spec; InputError (with the spec's location) on bad values."""
     file, line = spec.source.file, spec.source.line
     if is_unresolved(spec.protocol):
-        return Rule(spec.direction, "allow", "all", ALL_PORTS,
-                    Peer(unresolved=("protocol is not known until apply",)), spec.source,
-                    description=spec.description)
+        return Rule(
+            spec.direction,
+            "allow",
+            "all",
+            ALL_PORTS,
+            Peer(unresolved=("protocol is not known until apply",)),
+            spec.source,
+            description=spec.description,
+        )
     try:
         protocol = normalize_protocol(spec.protocol)
     except ValueError as exc:
@@ -93,11 +111,18 @@ def sg_rules(spec: RuleSpec) -> Rule:
     else:
         from_port = port_number(spec.from_port, "from_port", spec)
         to_port = port_number(spec.to_port, "to_port", spec)
-    ports = ALL_PORTS if unresolved and protocol in ("tcp", "udp") and from_port is None \
+    ports = (
+        ALL_PORTS
+        if unresolved and protocol in ("tcp", "udp") and from_port is None
         else ports_for(protocol, from_port, to_port, spec)
+    )
     addresses = rule_addresses(spec.cidrs, spec.source, unresolved)
-    peer = Peer(addresses=addresses, groups=tuple(spec.groups), prefix_lists=tuple(spec.prefix_lists),
-                unresolved=tuple(dict.fromkeys(unresolved)))
+    peer = Peer(
+        addresses=addresses,
+        groups=tuple(spec.groups),
+        prefix_lists=tuple(spec.prefix_lists),
+        unresolved=tuple(dict.fromkeys(unresolved)),
+    )
     return Rule(spec.direction, "allow", protocol, ports, peer, spec.source, description=spec.description)
 
 
@@ -114,23 +139,29 @@ def rule_addresses(values: Iterable[Any], source: SourceRef, unresolved: list[st
     try:
         return AddressSet.parse(*texts, strict=True)
     except ValueError as exc:
-        raise InputError(str(exc), file=source.file, line=source.line,
-                         hint="AWS rule CIDRs must be network addresses") from None
+        raise InputError(
+            str(exc), file=source.file, line=source.line, hint="AWS rule CIDRs must be network addresses"
+        ) from None
 
 
 def check_family(cidrs: Iterable[Any], family: int, spec_source: SourceRef, field_name: str) -> None:
     """IPv6 in an IPv4 field (or the reverse) is an error AWS would reject too."""
     for cidr in cidrs:
         if isinstance(cidr, str) and cidr and (":" in cidr) != (family == 6):
-            raise InputError(f"{field_name} holds {cidr!r}, which is not IPv{family}",
-                             file=spec_source.file, line=spec_source.line,
-                             hint=f"move it to the IPv{10 - family} field")
+            raise InputError(
+                f"{field_name} holds {cidr!r}, which is not IPv{family}",
+                file=spec_source.file,
+                line=spec_source.line,
+                hint=f"move it to the IPv{10 - family} field",
+            )
 
 
-def new_group(key: str, name: str, source: SourceRef, aliases: Iterable[str] = (),
-              vpc: str | None = None) -> EnforcementPoint:
-    return EnforcementPoint(kind="security-group", key=key, name=name, source=source,
-                            aliases={a for a in aliases if a}, vpc=vpc)
+def new_group(
+    key: str, name: str, source: SourceRef, aliases: Iterable[str] = (), vpc: str | None = None
+) -> EnforcementPoint:
+    return EnforcementPoint(
+        kind="security-group", key=key, name=name, source=source, aliases={a for a in aliases if a}, vpc=vpc
+    )
 
 
 ALLOW_ALL_EGRESS_V4_V6 = (("0.0.0.0/0",), ("::/0",))
@@ -138,6 +169,12 @@ ALLOW_ALL_EGRESS_V4_V6 = (("0.0.0.0/0",), ("::/0",))
 
 def default_egress(source: SourceRef) -> Rule:
     """The allow-all egress rule AWS adds to a new group declared without egress rules (A3)."""
-    return Rule("egress", "allow", "all", ALL_PORTS,
-                Peer(addresses=AddressSet.parse("0.0.0.0/0", "::/0")), source,
-                description="default egress rule AWS adds when none is declared")
+    return Rule(
+        "egress",
+        "allow",
+        "all",
+        ALL_PORTS,
+        Peer(addresses=AddressSet.parse("0.0.0.0/0", "::/0")),
+        source,
+        description="default egress rule AWS adds when none is declared",
+    )

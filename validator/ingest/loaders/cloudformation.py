@@ -43,7 +43,8 @@ def is_template(doc: Any) -> bool:
         return True
     resources = doc.get("Resources")
     return isinstance(resources, dict) and any(
-        isinstance(r, dict) and str(r.get("Type", "")).startswith("AWS::") for r in resources.values())
+        isinstance(r, dict) and str(r.get("Type", "")).startswith("AWS::") for r in resources.values()
+    )
 
 
 class _Template:
@@ -93,9 +94,12 @@ def load_cloudformation(doc: dict[str, Any], path: str) -> Inventory:
             props = res.get("Properties") or {}
             key = f"{path}#{logical}"
             name = tpl.resolve(props.get("GroupName"))
-            group = new_group(key, name if isinstance(name, str) else logical,
-                              SourceRef(path, tpl.line(logical), logical),
-                              aliases={logical, name if isinstance(name, str) else ""})
+            group = new_group(
+                key,
+                name if isinstance(name, str) else logical,
+                SourceRef(path, tpl.line(logical), logical),
+                aliases={logical, name if isinstance(name, str) else ""},
+            )
             groups[key] = group
             inv.add_point(group)
             for field, direction in (("SecurityGroupIngress", "ingress"), ("SecurityGroupEgress", "egress")):
@@ -114,9 +118,13 @@ def load_cloudformation(doc: dict[str, Any], path: str) -> Inventory:
                 raise InputError(str(exc), file=path, line=tpl.line(logical)) from None
             key = f"{path}#{logical}"
             plname = tpl.resolve(props.get("PrefixListName"))
-            inv.prefix_lists[key] = PrefixList(key, plname if isinstance(plname, str) else logical, addresses,
-                                               SourceRef(path, tpl.line(logical), logical),
-                                               aliases={logical, plname if isinstance(plname, str) else ""})
+            inv.prefix_lists[key] = PrefixList(
+                key,
+                plname if isinstance(plname, str) else logical,
+                addresses,
+                SourceRef(path, tpl.line(logical), logical),
+                aliases={logical, plname if isinstance(plname, str) else ""},
+            )
     for logical, res in tpl.resources.items():
         if not isinstance(res, dict) or res.get("Type") not in (SG_IN, SG_OUT):
             continue
@@ -125,8 +133,12 @@ def load_cloudformation(doc: dict[str, Any], path: str) -> Inventory:
         target = tpl.resolve(props.get("GroupId"))
         src = SourceRef(path, tpl.line(logical), logical)
         if is_unresolved(target):
-            raise InputError(f"{logical}: GroupId cannot be resolved statically", file=path, line=src.line,
-                             hint="use !Ref or !GetAtt to a group in this template, or a literal sg-… id")
+            raise InputError(
+                f"{logical}: GroupId cannot be resolved statically",
+                file=path,
+                line=src.line,
+                hint="use !Ref or !GetAtt to a group in this template, or a literal sg-… id",
+            )
         found = groups.get(target)
         if found is not None:
             group = found
@@ -156,8 +168,14 @@ def _items(value: Any, path: str) -> list[dict[str, Any]]:
 
 def _spec(tpl: _Template, perm: dict[str, Any], direction: str, resource: str, res: Any) -> RuleSpec:
     src = SourceRef(tpl.path, line_of(perm, line_of(res)), resource)
-    spec = RuleSpec(direction, tpl.resolve(perm.get("IpProtocol")), tpl.resolve(perm.get("FromPort")),
-                    tpl.resolve(perm.get("ToPort")), src, description=str(perm.get("Description") or ""))
+    spec = RuleSpec(
+        direction,
+        tpl.resolve(perm.get("IpProtocol")),
+        tpl.resolve(perm.get("FromPort")),
+        tpl.resolve(perm.get("ToPort")),
+        src,
+        description=str(perm.get("Description") or ""),
+    )
     if "IpProtocol" not in perm:
         raise InputError("IpProtocol is required", file=src.file, line=src.line)
     for field, family in (("CidrIp", 4), ("CidrIpv6", 6)):
@@ -232,13 +250,19 @@ def _load_network_acls(tpl: _Template, inv: Inventory) -> None:
                 acls[str(target)] = acl
                 inv.add_point(acl)
             ports = props.get("PortRange") or {}
-            acl.rules.append(nacl_rule(egress=tpl.resolve(props.get("Egress")) in (True, "true"),
-                                       number=tpl.resolve(props.get("RuleNumber")),
-                                       action=tpl.resolve(props.get("RuleAction")),
-                                       protocol=tpl.resolve(props.get("Protocol")),
-                                       from_port=tpl.resolve(ports.get("From")), to_port=tpl.resolve(ports.get("To")),
-                                       cidr=tpl.resolve(props.get("CidrBlock")),
-                                       ipv6_cidr=tpl.resolve(props.get("Ipv6CidrBlock")), source=src))
+            acl.rules.append(
+                nacl_rule(
+                    egress=tpl.resolve(props.get("Egress")) in (True, "true"),
+                    number=tpl.resolve(props.get("RuleNumber")),
+                    action=tpl.resolve(props.get("RuleAction")),
+                    protocol=tpl.resolve(props.get("Protocol")),
+                    from_port=tpl.resolve(ports.get("From")),
+                    to_port=tpl.resolve(ports.get("To")),
+                    cidr=tpl.resolve(props.get("CidrBlock")),
+                    ipv6_cidr=tpl.resolve(props.get("Ipv6CidrBlock")),
+                    source=src,
+                )
+            )
         elif res.get("Type") == "AWS::EC2::SubnetNetworkAclAssociation":
             subnet = tpl.resolve(props.get("SubnetId"))
             target = tpl.resolve(props.get("NetworkAclId"))

@@ -48,14 +48,16 @@ def _add_document(ctx: Context, doc: object, ignored: dict[str, int]) -> bool:
     if kind == "NetworkPolicy":
         api = str(doc["apiVersion"])
         if api != "networking.k8s.io/v1":
-            raise ctx.error(f"NetworkPolicy apiVersion {api!r} is not supported", doc,
-                            hint="use networking.k8s.io/v1")
+            raise ctx.error(f"NetworkPolicy apiVersion {api!r} is not supported", doc, hint="use networking.k8s.io/v1")
         policy = load_policy(ctx, doc)
         index = ctx.cluster.policy_index
         if policy.key in index:  # like ``kubectl apply -R``: the later definition replaces the earlier
             old = ctx.cluster.policies[index[policy.key]]
-            ctx.cluster.skipped.append(SkippedManifest(
-                old.source.location(), f"NetworkPolicy {policy.key} replaced by {policy.source.location()}"))
+            ctx.cluster.skipped.append(
+                SkippedManifest(
+                    old.source.location(), f"NetworkPolicy {policy.key} replaced by {policy.source.location()}"
+                )
+            )
             ctx.cluster.policies[index[policy.key]] = policy
         else:
             index[policy.key] = len(ctx.cluster.policies)
@@ -162,9 +164,12 @@ def cluster_manifests(inventory: Inventory, topology: Topology) -> dict[str, Clu
         prefix = folder.rstrip("/") + "/"
         files = sorted(f for f in inventory.kubernetes_files if f.startswith(prefix) or f == folder)
         if not files:
-            raise InputError(f"{endpoint.name}: no Kubernetes manifests under {folder!r}", file=topology.path,
-                             line=endpoint.source.line, hint="give the folder (relative to the scanned folder) "
-                             "that holds this cluster's NetworkPolicies")
+            raise InputError(
+                f"{endpoint.name}: no Kubernetes manifests under {folder!r}",
+                file=topology.path,
+                line=endpoint.source.line,
+                hint="give the folder (relative to the scanned folder) that holds this cluster's NetworkPolicies",
+            )
         cluster = Cluster()
         for rel in files:
             add_documents(inventory.kubernetes_files[rel], cluster, rel)

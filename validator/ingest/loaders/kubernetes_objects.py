@@ -54,8 +54,7 @@ class Context:
     def ref(self, obj: object, resource: str = "", fallback: int | None = None) -> SourceRef:
         return SourceRef(self.file, line_of(obj, fallback), resource)
 
-    def error(self, message: str, obj: object, hint: str | None = None,
-              fallback: int | None = None) -> InputError:
+    def error(self, message: str, obj: object, hint: str | None = None, fallback: int | None = None) -> InputError:
         return InputError(message, file=self.file, line=line_of(obj, fallback), hint=hint)
 
 
@@ -63,8 +62,7 @@ def _as_map(ctx: Context, value: object, what: str, parent: object) -> Mapping[s
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise ctx.error(f"{what} must be a mapping, got {type(value).__name__}", value,
-                        fallback=line_of(parent))
+        raise ctx.error(f"{what} must be a mapping, got {type(value).__name__}", value, fallback=line_of(parent))
     return value
 
 
@@ -93,8 +91,12 @@ def _selector(ctx: Context, value: object, what: str, parent: object) -> LabelSe
         if not key:
             raise ctx.error(f"{what}.matchExpressions item has no key", expr_map, fallback=line_of(raw))
         if op not in ("In", "NotIn", "Exists", "DoesNotExist"):
-            raise ctx.error(f"{what}.matchExpressions operator {op!r} is not valid", expr_map,
-                            hint="use In, NotIn, Exists or DoesNotExist", fallback=line_of(raw))
+            raise ctx.error(
+                f"{what}.matchExpressions operator {op!r} is not valid",
+                expr_map,
+                hint="use In, NotIn, Exists or DoesNotExist",
+                fallback=line_of(raw),
+            )
         if op in ("In", "NotIn") and not values:
             raise ctx.error(f"operator {op} needs a non-empty values list", expr_map, fallback=line_of(raw))
         if op in ("Exists", "DoesNotExist") and values:
@@ -130,8 +132,9 @@ def _policy_port(ctx: Context, item: object, parent: object) -> PolicyPort:
         return PolicyPort(proto, None, None, ref)
     if isinstance(port, str) and not port.isdigit():
         if end is not None:
-            raise ctx.error(f"endPort cannot be used with the named port {port!r}", raw,
-                            hint="use a numeric port with endPort")
+            raise ctx.error(
+                f"endPort cannot be used with the named port {port!r}", raw, hint="use a numeric port with endPort"
+            )
         return PolicyPort(proto, None, port, ref)
     first = _port_number(ctx, int(port) if isinstance(port, str) else port, raw, "port")
     last = first
@@ -166,8 +169,11 @@ def _peer(ctx: Context, item: object, parent: object) -> PolicyPeer:
     has_ns = "namespaceSelector" in raw
     has_ip = "ipBlock" in raw
     if has_ip and (has_pod or has_ns):
-        raise ctx.error("a peer with ipBlock cannot also have podSelector or namespaceSelector", raw,
-                        hint="split them into separate from/to items")
+        raise ctx.error(
+            "a peer with ipBlock cannot also have podSelector or namespaceSelector",
+            raw,
+            hint="split them into separate from/to items",
+        )
     if not (has_ip or has_pod or has_ns):
         raise ctx.error("peer needs podSelector, namespaceSelector or ipBlock", raw, fallback=line_of(parent))
     if has_ip:
@@ -184,8 +190,7 @@ def _rules(ctx: Context, value: object, direction: str, parent: object, policy: 
         raw = _as_map(ctx, item, f"{direction} rule", parent)
         ref = ctx.ref(raw, f"{policy} {direction}[{len(out)}]", fallback=line_of(parent))
         peers_raw = raw.get(peer_key)
-        peers = None if not peers_raw else tuple(_peer(ctx, p, raw) for p in _as_list(ctx, peers_raw,
-                                                                                          peer_key, raw))
+        peers = None if not peers_raw else tuple(_peer(ctx, p, raw) for p in _as_list(ctx, peers_raw, peer_key, raw))
         ports = tuple(_policy_port(ctx, p, raw) for p in _as_list(ctx, raw.get("ports"), "ports", raw))
         out.append(PolicyRule(peers, ports, ref))
     return tuple(out)
@@ -204,8 +209,11 @@ def load_policy(ctx: Context, doc: Mapping[str, Any]) -> NetworkPolicy:
     key = f"{ns}/{name}"
     spec = _as_map(ctx, doc.get("spec"), "spec", doc)
     if "podSelector" not in spec and spec:
-        raise ctx.error(f"NetworkPolicy {key} has no spec.podSelector", spec,
-                        hint="use podSelector: {} to select every pod of the namespace")
+        raise ctx.error(
+            f"NetworkPolicy {key} has no spec.podSelector",
+            spec,
+            hint="use podSelector: {} to select every pod of the namespace",
+        )
     selector = _selector(ctx, spec.get("podSelector"), "spec.podSelector", spec)
     ingress = _rules(ctx, spec.get("ingress"), "ingress", spec, key)
     egress = _rules(ctx, spec.get("egress"), "egress", spec, key)
@@ -216,17 +224,31 @@ def load_policy(ctx: Context, doc: Mapping[str, Any]) -> NetworkPolicy:
         types = set()
         for t in _as_list(ctx, types_raw, "policyTypes", spec):
             if t not in ("Ingress", "Egress"):
-                raise ctx.error(f"policyTypes value {t!r} is not valid", types_raw,
-                                hint="use Ingress or Egress", fallback=line_of(spec))
+                raise ctx.error(
+                    f"policyTypes value {t!r} is not valid",
+                    types_raw,
+                    hint="use Ingress or Egress",
+                    fallback=line_of(spec),
+                )
             types.add(t)
-    return NetworkPolicy(ns, str(name), selector, "Ingress" in types, "Egress" in types, ingress, egress,
-                         ctx.ref(doc, f"NetworkPolicy {key}"))
+    return NetworkPolicy(
+        ns,
+        str(name),
+        selector,
+        "Ingress" in types,
+        "Egress" in types,
+        ingress,
+        egress,
+        ctx.ref(doc, f"NetworkPolicy {key}"),
+    )
 
 
 def _container_ports(ctx: Context, pod_spec: Mapping[str, Any]) -> tuple[NamedPort, ...]:
     out: list[NamedPort] = []
-    containers = [*_as_list(ctx, pod_spec.get("containers"), "containers", pod_spec),
-                  *_as_list(ctx, pod_spec.get("initContainers"), "initContainers", pod_spec)]
+    containers = [
+        *_as_list(ctx, pod_spec.get("containers"), "containers", pod_spec),
+        *_as_list(ctx, pod_spec.get("initContainers"), "initContainers", pod_spec),
+    ]
     for c in containers:
         if not isinstance(c, Mapping):
             continue
@@ -268,8 +290,9 @@ def load_workload(ctx: Context, doc: Mapping[str, Any], kind: str) -> Workload:
         pod_meta = _as_map(ctx, node.get("metadata"), "template.metadata", node)
         pod_spec = _as_map(ctx, node.get("spec"), "template.spec", node)
     labels = _labels(ctx, pod_meta.get("labels"), "labels", pod_meta)
-    return Workload(ns, display_name, display_kind, labels, _container_ports(ctx, pod_spec),
-                    ctx.ref(doc, f"{kind} {ns}/{name}"))
+    return Workload(
+        ns, display_name, display_kind, labels, _container_ports(ctx, pod_spec), ctx.ref(doc, f"{kind} {ns}/{name}")
+    )
 
 
 def load_namespace(ctx: Context, doc: Mapping[str, Any]) -> Namespace:

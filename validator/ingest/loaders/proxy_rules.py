@@ -38,8 +38,9 @@ def parse_addresses(values: list[str], what: str, file: str, line: int | None) -
     try:
         return AddressSet.parse(*values)
     except ValueError as exc:
-        raise InputError(f"{what}: {exc}", file=file, line=line,
-                         hint="use CIDRs (10.0.0.0/8), addresses or first-last ranges") from None
+        raise InputError(
+            f"{what}: {exc}", file=file, line=line, hint="use CIDRs (10.0.0.0/8), addresses or first-last ranges"
+        ) from None
 
 
 def load_proxy_rules(path: str | os.PathLike[str]) -> ProxyRules:
@@ -55,8 +56,12 @@ def parse_proxy_rules_text(text: str, path: str = "proxy-rules.yaml") -> ProxyRu
 
 def build(data: Any, node: Any, path: str) -> ProxyRules:
     if not isinstance(data, dict) or data.get("kind") != KIND:
-        raise InputError(f"not a {KIND} document (kind: {KIND} is missing)", file=path, line=1,
-                         hint=f"start the file with 'kind: {KIND}'")
+        raise InputError(
+            f"not a {KIND} document (kind: {KIND} is missing)",
+            file=path,
+            line=1,
+            hint=f"start the file with 'kind: {KIND}'",
+        )
     validate(data, node, "proxy-rules.schema.json", path)
     rules: list[ProxyRule] = []
     for i, raw in enumerate(data.get("rules") or []):
@@ -64,8 +69,9 @@ def build(data: Any, node: Any, path: str) -> ProxyRules:
         ref = SourceRef(path, line, resource=str(raw.get("name") or f"rules[{i}]"))
         clients = None
         if "clients" in raw:
-            clients = parse_addresses(raw["clients"], f"rules[{i}].clients", path,
-                                      line_of(node, ["rules", i, "clients"]))
+            clients = parse_addresses(
+                raw["clients"], f"rules[{i}].clients", path, line_of(node, ["rules", i, "clients"])
+            )
         domains: tuple[str, ...] | None = None
         host_addrs: AddressSet | None = None
         if "hosts" in raw:
@@ -74,24 +80,33 @@ def build(data: Any, node: Any, path: str) -> ProxyRules:
             for j, h in enumerate(raw["hosts"]):
                 text = str(h).strip()
                 if text.startswith("*"):
-                    raise InputError(f"rules[{i}].hosts: {text!r} — wildcards are not supported", file=path,
-                                     line=line_of(node, ["rules", i, "hosts", j]),
-                                     hint=f"use {text.lstrip('*')!r}: a leading dot matches the domain and "
-                                          "all its subdomains")
+                    raise InputError(
+                        f"rules[{i}].hosts: {text!r} — wildcards are not supported",
+                        file=path,
+                        line=line_of(node, ["rules", i, "hosts", j]),
+                        hint=f"use {text.lstrip('*')!r}: a leading dot matches the domain and all its subdomains",
+                    )
                 try:
                     ipaddress.ip_network(text, strict=False)
                     addrs.append(text)
                 except ValueError:
                     names.append(text.lower().rstrip("."))
             domains = tuple(names) if names else None
-            host_addrs = parse_addresses(addrs, f"rules[{i}].hosts", path,
-                                         line_of(node, ["rules", i, "hosts"])) if addrs else None
-        ports = parse_ports(raw["ports"], path, line_of(node, ["rules", i, "ports"])) if "ports" in raw \
-            else None
+            host_addrs = (
+                parse_addresses(addrs, f"rules[{i}].hosts", path, line_of(node, ["rules", i, "hosts"]))
+                if addrs
+                else None
+            )
+        ports = parse_ports(raw["ports"], path, line_of(node, ["rules", i, "ports"])) if "ports" in raw else None
         methods = frozenset(m.upper() for m in raw["methods"]) if "methods" in raw else None
-        rules.append(ProxyRule(i, raw["action"], ref, str(raw.get("name") or ""), clients, domains,
-                               host_addrs, ports, methods))
-    return ProxyRules(name=data["name"], path=path, listen=tuple(data["listen"]), rules=rules,
-                      default=data.get("default", "deny"), source=SourceRef(path, 1, data["name"]))
-
-
+        rules.append(
+            ProxyRule(i, raw["action"], ref, str(raw.get("name") or ""), clients, domains, host_addrs, ports, methods)
+        )
+    return ProxyRules(
+        name=data["name"],
+        path=path,
+        listen=tuple(data["listen"]),
+        rules=rules,
+        default=data.get("default", "deny"),
+        source=SourceRef(path, 1, data["name"]),
+    )

@@ -161,6 +161,9 @@ def _guarded(loader: DocumentLoader, doc: Any, rel: str) -> Inventory:
     try:
         return loader.load(doc, rel)
     except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
-        raise InputError(f"not a valid {loader.name} document: unexpected structure ({type(exc).__name__}: {exc})",
-                         file=rel, line=getattr(doc, "line", None),
-                         hint=f"check the file against the {loader.name} format") from None
+        raise InputError(
+            f"not a valid {loader.name} document: unexpected structure ({type(exc).__name__}: {exc})",
+            file=rel,
+            line=getattr(doc, "line", None),
+            hint=f"check the file against the {loader.name} format",
+        ) from None

@@ -34,8 +34,9 @@ MAX_INCLUDE_DEPTH = 16  # Squid's own limit for nested include
 
 def looks_like_squid(text: str) -> bool:
     """A .conf file is read as squid.conf only when it has Squid's access or port directives."""
-    return any(line.lstrip().startswith(("http_access", "http_port", "https_port", "acl "))
-               for line in text.splitlines())
+    return any(
+        line.lstrip().startswith(("http_access", "http_port", "https_port", "acl ")) for line in text.splitlines()
+    )
 
 
 def load_squid(path: str | os.PathLike[str]) -> SquidConfig:
@@ -67,17 +68,25 @@ def _read(path: str, ref_file: str | None = None, ref_line: int | None = None) -
         with open(path, encoding="utf-8", errors="replace") as fh:
             return fh.read()
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}", file=ref_file or path,
-                         line=ref_line, hint="check the path (relative paths are resolved from the "
-                                             "directory of the file that names them)") from None
+        raise InputError(
+            f"cannot read {path}: {exc.strerror or exc}",
+            file=ref_file or path,
+            line=ref_line,
+            hint="check the path (relative paths are resolved from the directory of the file that names them)",
+        ) from None
 
 
-def _parse_file(config: SquidConfig, path: str, depth: int, stack: tuple[str, ...],
-                ref: SourceRef | None = None) -> None:
+def _parse_file(
+    config: SquidConfig, path: str, depth: int, stack: tuple[str, ...], ref: SourceRef | None = None
+) -> None:
     real = os.path.abspath(path)
     if real in stack:
-        raise InputError(f"include cycle: {path} includes itself", file=ref.file if ref else path,
-                         line=ref.line if ref else None, hint="remove the circular include")
+        raise InputError(
+            f"include cycle: {path} includes itself",
+            file=ref.file if ref else path,
+            line=ref.line if ref else None,
+            hint="remove the circular include",
+        )
     text = _read(path, ref.file if ref else None, ref.line if ref else None)
     _parse_lines(config, path, text, depth, (*stack, real))
 
@@ -114,9 +123,13 @@ def _tokens(text: str, file: str, line: int) -> list[str]:
         if text[i] == '"':
             j = text.find('"', i + 1)
             if j < 0:
-                raise InputError("unterminated quoted value", file=file, line=line,
-                                 hint='close the quote: acl NAME TYPE "/path/to/list"')
-            out.append(text[i:j + 1])
+                raise InputError(
+                    "unterminated quoted value",
+                    file=file,
+                    line=line,
+                    hint='close the quote: acl NAME TYPE "/path/to/list"',
+                )
+            out.append(text[i : j + 1])
             i = j + 1
             continue
         j = i
@@ -161,13 +174,18 @@ def _locate(config: SquidConfig, name: str, base: str) -> str:
     return first
 
 
-def _parse_include(config: SquidConfig, args: list[str], ref: SourceRef, base: str, depth: int,
-                   stack: tuple[str, ...]) -> None:
+def _parse_include(
+    config: SquidConfig, args: list[str], ref: SourceRef, base: str, depth: int, stack: tuple[str, ...]
+) -> None:
     if not args:
         raise InputError("include needs a file name or glob", file=ref.file, line=ref.line)
     if depth + 1 > MAX_INCLUDE_DEPTH:
-        raise InputError(f"includes nested deeper than {MAX_INCLUDE_DEPTH} levels", file=ref.file,
-                         line=ref.line, hint="Squid refuses this too; check for an include loop")
+        raise InputError(
+            f"includes nested deeper than {MAX_INCLUDE_DEPTH} levels",
+            file=ref.file,
+            line=ref.line,
+            hint="Squid refuses this too; check for an include loop",
+        )
     for pattern in args:
         pattern = pattern.strip('"')
         full = _locate(config, pattern, base)
@@ -176,29 +194,34 @@ def _parse_include(config: SquidConfig, args: list[str], ref: SourceRef, base: s
                 _parse_file(config, match, depth + 1, stack, ref)
         else:
             if not os.path.exists(full):
-                raise InputError(f"included file {pattern} does not exist", file=ref.file, line=ref.line,
-                                 hint=f"looked for {full}")
+                raise InputError(
+                    f"included file {pattern} does not exist", file=ref.file, line=ref.line, hint=f"looked for {full}"
+                )
             _parse_file(config, full, depth + 1, stack, ref)
 
 
 def _parse_port(config: SquidConfig, directive: str, args: list[str], ref: SourceRef) -> None:
     if not args:
-        raise InputError(f"{directive} needs a port", file=ref.file, line=ref.line,
-                         hint=f"e.g. {directive} 3128 or {directive} 10.0.0.5:3128")
+        raise InputError(
+            f"{directive} needs a port",
+            file=ref.file,
+            line=ref.line,
+            hint=f"e.g. {directive} 3128 or {directive} 10.0.0.5:3128",
+        )
     spec = args[0]
     address: str | None = None
     port_text = spec
     if spec.startswith("["):  # [ipv6]:port
         end = spec.find("]")
-        if end < 0 or not spec[end + 1:].startswith(":"):
-            raise InputError(f"bad {directive} address {spec!r}", file=ref.file, line=ref.line,
-                             hint="use [ipv6]:port")
-        address, port_text = spec[1:end], spec[end + 2:]
+        if end < 0 or not spec[end + 1 :].startswith(":"):
+            raise InputError(f"bad {directive} address {spec!r}", file=ref.file, line=ref.line, hint="use [ipv6]:port")
+        address, port_text = spec[1:end], spec[end + 2 :]
     elif ":" in spec:
         address, port_text = spec.rsplit(":", 1)
     if not port_text.isdigit() or not 0 < int(port_text) <= 65535:
-        raise InputError(f"bad {directive} port {spec!r}", file=ref.file, line=ref.line,
-                         hint="a port is a number 1-65535")
+        raise InputError(
+            f"bad {directive} port {spec!r}", file=ref.file, line=ref.line, hint="a port is a number 1-65535"
+        )
     config.listeners.append(Listener(directive, address, int(port_text), tuple(args[1:]), ref))
 
 
@@ -207,8 +230,12 @@ def _parse_access(config: SquidConfig, directive: str, args: list[str], ref: Sou
         raise InputError(f"{directive} needs an action", file=ref.file, line=ref.line)
     action = args[0]
     if directive == "http_access" and action not in ("allow", "deny"):
-        raise InputError(f"http_access action must be allow or deny, not {action!r}", file=ref.file,
-                         line=ref.line, hint="http_access allow|deny [!]acl …")
+        raise InputError(
+            f"http_access action must be allow or deny, not {action!r}",
+            file=ref.file,
+            line=ref.line,
+            hint="http_access allow|deny [!]acl …",
+        )
     items: list[AclRef] = []
     for tok in args[1:]:
         negated = tok.startswith("!")
@@ -216,8 +243,12 @@ def _parse_access(config: SquidConfig, directive: str, args: list[str], ref: Sou
         if not name:
             raise InputError(f"empty ACL name in {directive}", file=ref.file, line=ref.line)
         if name.lower() not in config.acls:
-            raise InputError(f"{directive} uses ACL {name!r}, which is not defined above", file=ref.file,
-                             line=ref.line, hint=f"define it first: acl {name} TYPE VALUES")
+            raise InputError(
+                f"{directive} uses ACL {name!r}, which is not defined above",
+                file=ref.file,
+                line=ref.line,
+                hint=f"define it first: acl {name} TYPE VALUES",
+            )
         items.append(AclRef(config.acls[name.lower()].name, negated))
     if not items:
         # Squid (checked with 5.7) skips such a line entirely: it neither matches nor counts as the last
@@ -230,8 +261,7 @@ def _parse_access(config: SquidConfig, directive: str, args: list[str], ref: Sou
 
 def _parse_acl(config: SquidConfig, args: list[str], ref: SourceRef, base: str) -> None:
     if len(args) < 2:
-        raise InputError("acl needs a name and a type", file=ref.file, line=ref.line,
-                         hint="acl NAME TYPE VALUE …")
+        raise InputError("acl needs a name and a type", file=ref.file, line=ref.line, hint="acl NAME TYPE VALUE …")
     name, typ = args[0], args[1]
     rest = args[2:]
     flags: list[str] = []
@@ -258,18 +288,18 @@ def _parse_acl(config: SquidConfig, args: list[str], ref: SourceRef, base: str) 
     existing = config.acls.get(key)
     if existing is not None and existing.type != typ:
         if existing.predefined and not existing.lines:
-            config.notes.append(f"{ref.location()}: acl {name} redefines the predefined {existing.type} "
-                                f"ACL as {typ}")
+            config.notes.append(f"{ref.location()}: acl {name} redefines the predefined {existing.type} ACL as {typ}")
             existing = None
         else:
-            raise InputError(f"acl {name} was defined as type {existing.type} at {existing.where()}, "
-                             f"cannot add type {typ}", file=ref.file, line=ref.line,
-                             hint="use a different ACL name for a different type")
+            raise InputError(
+                f"acl {name} was defined as type {existing.type} at {existing.where()}, cannot add type {typ}",
+                file=ref.file,
+                line=ref.line,
+                hint="use a different ACL name for a different type",
+            )
     if existing is None:
         existing = Acl(name=name, type=typ)
         config.acls[key] = existing
     line = AclLine(name, typ, tuple(flags), tuple(values), ref, tuple(files))
     existing.lines.append(line)
     compile_values(existing, values, tuple(flags), ref)
-
-

@@ -63,8 +63,12 @@ def compile_values(acl: Acl, values: Sequence[str], flags: tuple[str, ...], ref:
             elif _HOSTNAME.match(v) and not v.replace(".", "").isdigit():
                 unresolved.append(v)  # Squid resolves names in src/dst ACLs once, at startup
             else:
-                raise InputError(f"acl {acl.name} {typ}: {v!r} is not an IP address, CIDR or range",
-                                 file=ref.file, line=ref.line, hint="e.g. 10.0.0.0/8 or 10.0.0.1-10.0.0.9")
+                raise InputError(
+                    f"acl {acl.name} {typ}: {v!r} is not an IP address, CIDR or range",
+                    file=ref.file,
+                    line=ref.line,
+                    hint="e.g. 10.0.0.0/8 or 10.0.0.1-10.0.0.9",
+                )
         acl.addresses = AddressSet(intervals)
         acl.unresolved = tuple(unresolved)
     elif typ == "port":
@@ -72,13 +76,21 @@ def compile_values(acl: Acl, values: Sequence[str], flags: tuple[str, ...], ref:
         for v in values:
             m = re.fullmatch(r"(\d+)(?:-(\d+))?", v)
             if not m:
-                raise InputError(f"acl {acl.name} port: {v!r} is not a port or range", file=ref.file,
-                                 line=ref.line, hint="e.g. 443 or 1025-65535")
+                raise InputError(
+                    f"acl {acl.name} port: {v!r} is not a port or range",
+                    file=ref.file,
+                    line=ref.line,
+                    hint="e.g. 443 or 1025-65535",
+                )
             lo = int(m.group(1))
             hi = int(m.group(2)) if m.group(2) else lo
             if hi > 65535 or lo > hi:
-                raise InputError(f"acl {acl.name} port: bad range {v!r}", file=ref.file, line=ref.line,
-                                 hint="ports are 0-65535, low-high")
+                raise InputError(
+                    f"acl {acl.name} port: bad range {v!r}",
+                    file=ref.file,
+                    line=ref.line,
+                    hint="ports are 0-65535, low-high",
+                )
             intervals_p.append((lo, hi))
         acl.ports = PortSet(intervals_p)
     elif typ == "method":
@@ -99,8 +111,9 @@ def compile_values(acl: Acl, values: Sequence[str], flags: tuple[str, ...], ref:
             try:
                 compiled.append(re.compile(v, re.IGNORECASE if ci else 0))
             except re.error as exc:
-                raise InputError(f"acl {acl.name} dstdom_regex: bad regular expression {v!r}: {exc}",
-                                 file=ref.file, line=ref.line) from None
+                raise InputError(
+                    f"acl {acl.name} dstdom_regex: bad regular expression {v!r}: {exc}", file=ref.file, line=ref.line
+                ) from None
         acl.regexes = tuple(compiled)
         if "-n" in flags:
             acl.no_reverse_lookup = True

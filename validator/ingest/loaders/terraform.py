@@ -40,11 +40,16 @@ def parse_directory(directory: Path, display_dir: str = "") -> dict[str, Any]:
         text = str(exc)
         match = _TF_ERROR.search(text)
         if match:
-            raise InputError(f"invalid HCL: {match['msg'].strip()}",
-                             file=_display(display_dir, match["file"]), line=int(match["line"]),
-                             column=int(match["col"]), hint="'terraform validate' shows the error in context") from None
-        raise InputError(f"invalid Terraform: {text.splitlines()[0] if text else 'parse error'}",
-                         file=display_dir or str(directory)) from None
+            raise InputError(
+                f"invalid HCL: {match['msg'].strip()}",
+                file=_display(display_dir, match["file"]),
+                line=int(match["line"]),
+                column=int(match["col"]),
+                hint="'terraform validate' shows the error in context",
+            ) from None
+        raise InputError(
+            f"invalid Terraform: {text.splitlines()[0] if text else 'parse error'}", file=display_dir or str(directory)
+        ) from None
 
 
 def _display(display_dir: str, filename: str) -> str:
@@ -106,8 +111,9 @@ class _Context:
         return self.ids.get(text, text), None
 
 
-def load_terraform(directory: Path, display_dir: str, parsed_ahead: Future[dict[str, Any]] | None = None
-                   ) -> tuple[Inventory, set[str]]:
+def load_terraform(
+    directory: Path, display_dir: str, parsed_ahead: Future[dict[str, Any]] | None = None
+) -> tuple[Inventory, set[str]]:
     """Load one root module; returns the inventory and the .tf files (display paths) it covered.
 
     ``parsed_ahead``: the same directory's ``parse_directory`` already running in a worker thread."""
@@ -116,8 +122,11 @@ def load_terraform(directory: Path, display_dir: str, parsed_ahead: Future[dict[
         return _load(parsed, directory, display_dir)
     except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
         # a shape Terraform itself would reject (an attribute where a block belongs, …): one located line
-        raise InputError(f"unexpected Terraform structure: {exc}", file=display_dir or str(directory),
-                         hint="run 'terraform validate' on this folder") from None
+        raise InputError(
+            f"unexpected Terraform structure: {exc}",
+            file=display_dir or str(directory),
+            hint="run 'terraform validate' on this folder",
+        ) from None
 
 
 def _load(parsed: dict[str, Any], directory: Path, display_dir: str) -> tuple[Inventory, set[str]]:
@@ -140,8 +149,9 @@ def _load(parsed: dict[str, Any], directory: Path, display_dir: str) -> tuple[In
             key = ctx.key(meta["path"])
             name = item.get("name") if isinstance(item.get("name"), str) else meta["path"].rsplit(".", 1)[-1]
             short = ".".join(meta["path"].split(".")[-2:])
-            group = new_group(key, name, ctx.source(meta, meta["path"]),
-                              aliases={item["id"], short, name, meta["path"]})
+            group = new_group(
+                key, name, ctx.source(meta, meta["path"]), aliases={item["id"], short, name, meta["path"]}
+            )
             inv.add_point(group)
             groups[key] = group
             for direction in ("ingress", "egress"):
@@ -157,8 +167,14 @@ def _load(parsed: dict[str, Any], directory: Path, display_dir: str) -> tuple[In
         if rtype not in ("ingress", "egress"):
             raise InputError(f"type must be ingress or egress, not {rtype!r}", file=src.file, line=src.line)
         target = _target(ctx, item.get("security_group_id"), groups, src, inv)
-        spec = RuleSpec(rtype, item.get("protocol"), item.get("from_port"), item.get("to_port"), src,
-                        description=str(item.get("description") or ""))
+        spec = RuleSpec(
+            rtype,
+            item.get("protocol"),
+            item.get("from_port"),
+            item.get("to_port"),
+            src,
+            description=str(item.get("description") or ""),
+        )
         _cidrs(spec, item.get("cidr_blocks"), item.get("ipv6_cidr_blocks"))
         spec.prefix_lists = _refs(ctx, item.get("prefix_list_ids"), spec)
         if item.get("source_security_group_id") is not None:
@@ -174,10 +190,19 @@ def _load(parsed: dict[str, Any], directory: Path, display_dir: str) -> tuple[In
             meta = item["__tfmeta"]
             src = ctx.source(meta, meta["path"])
             target = _target(ctx, item.get("security_group_id"), groups, src, inv)
-            spec = RuleSpec(direction, item.get("ip_protocol"), item.get("from_port"), item.get("to_port"), src,
-                            description=str(item.get("description") or ""))
-            _cidrs(spec, [item["cidr_ipv4"]] if "cidr_ipv4" in item else None,
-                   [item["cidr_ipv6"]] if "cidr_ipv6" in item else None)
+            spec = RuleSpec(
+                direction,
+                item.get("ip_protocol"),
+                item.get("from_port"),
+                item.get("to_port"),
+                src,
+                description=str(item.get("description") or ""),
+            )
+            _cidrs(
+                spec,
+                [item["cidr_ipv4"]] if "cidr_ipv4" in item else None,
+                [item["cidr_ipv6"]] if "cidr_ipv6" in item else None,
+            )
             if "prefix_list_id" in item:
                 spec.prefix_lists = _refs(ctx, [item["prefix_list_id"]], spec)
             if "referenced_security_group_id" in item:
@@ -199,8 +224,9 @@ def _load(parsed: dict[str, Any], directory: Path, display_dir: str) -> tuple[In
         except ValueError as exc:
             raise InputError(str(exc), file=src.file, line=src.line) from None
         name = item.get("name") if isinstance(item.get("name"), str) else meta["path"]
-        inv.prefix_lists[ctx.key(meta["path"])] = PrefixList(ctx.key(meta["path"]), name, addresses, src,
-                                                    aliases={item["id"], name})
+        inv.prefix_lists[ctx.key(meta["path"])] = PrefixList(
+            ctx.key(meta["path"]), name, addresses, src, aliases={item["id"], name}
+        )
 
     _load_network_acls(ctx, parsed, inv)
     inv.files.extend(LoadedFile(path, "terraform", 0) for path in sorted(covered))
@@ -225,9 +251,13 @@ def _load_network_acls(ctx: _Context, parsed: dict[str, Any], inv: Inventory) ->
         except ValueError as exc:
             raise InputError(str(exc), file=src.file, line=src.line) from None
         name = _name_tag(item)
-        inv.subnets[ctx.key(meta["path"])] = Subnet(ctx.key(meta["path"]), name or meta["path"], addresses, src,
-                                                    aliases={item["id"], name, meta["path"],
-                                                             ".".join(meta["path"].split(".")[-2:])})
+        inv.subnets[ctx.key(meta["path"])] = Subnet(
+            ctx.key(meta["path"]),
+            name or meta["path"],
+            addresses,
+            src,
+            aliases={item["id"], name, meta["path"], ".".join(meta["path"].split(".")[-2:])},
+        )
     acls: dict[str, EnforcementPoint] = {}
     for rtype in ("aws_network_acl", "aws_default_network_acl"):
         for item in _list(parsed.get(rtype)):
@@ -236,18 +266,30 @@ def _load_network_acls(ctx: _Context, parsed: dict[str, Any], inv: Inventory) ->
                 continue
             key = ctx.key(meta["path"])
             name = _name_tag(item) or meta["path"]
-            acl = new_nacl(key, name, ctx.source(meta, meta["path"]),
-                           aliases={item["id"], name, meta["path"], ".".join(meta["path"].split(".")[-2:])})
+            acl = new_nacl(
+                key,
+                name,
+                ctx.source(meta, meta["path"]),
+                aliases={item["id"], name, meta["path"], ".".join(meta["path"].split(".")[-2:])},
+            )
             acls[item["id"]] = acl
             inv.add_point(acl)
             for direction in ("ingress", "egress"):
                 for block in _blocks(item.get(direction)):
                     bsrc = ctx.source(block.get("__tfmeta", meta), f"{key}.{direction}")
-                    acl.rules.append(nacl_rule(egress=direction == "egress", number=block.get("rule_no"),
-                                               action=block.get("action"), protocol=block.get("protocol"),
-                                               from_port=block.get("from_port"), to_port=block.get("to_port"),
-                                               cidr=block.get("cidr_block"), ipv6_cidr=block.get("ipv6_cidr_block"),
-                                               source=bsrc))
+                    acl.rules.append(
+                        nacl_rule(
+                            egress=direction == "egress",
+                            number=block.get("rule_no"),
+                            action=block.get("action"),
+                            protocol=block.get("protocol"),
+                            from_port=block.get("from_port"),
+                            to_port=block.get("to_port"),
+                            cidr=block.get("cidr_block"),
+                            ipv6_cidr=block.get("ipv6_cidr_block"),
+                            source=bsrc,
+                        )
+                    )
             for subnet in _list(item.get("subnet_ids")):
                 ref, _ = ctx.reference(subnet)
                 if ref:
@@ -266,10 +308,19 @@ def _load_network_acls(ctx: _Context, parsed: dict[str, Any], inv: Inventory) ->
             acl.unresolved = ("declared outside the scanned folder",)
             acls[ref] = acl
             inv.add_point(acl)
-        acl.rules.append(nacl_rule(egress=item.get("egress") is True, number=item.get("rule_number"),
-                                   action=item.get("rule_action"), protocol=item.get("protocol"),
-                                   from_port=item.get("from_port"), to_port=item.get("to_port"),
-                                   cidr=item.get("cidr_block"), ipv6_cidr=item.get("ipv6_cidr_block"), source=src))
+        acl.rules.append(
+            nacl_rule(
+                egress=item.get("egress") is True,
+                number=item.get("rule_number"),
+                action=item.get("rule_action"),
+                protocol=item.get("protocol"),
+                from_port=item.get("from_port"),
+                to_port=item.get("to_port"),
+                cidr=item.get("cidr_block"),
+                ipv6_cidr=item.get("ipv6_cidr_block"),
+                source=src,
+            )
+        )
     for item in _list(parsed.get("aws_network_acl_association")):
         meta = item["__tfmeta"]
         subnet, _ = ctx.reference(item.get("subnet_id"))
@@ -281,8 +332,14 @@ def _load_network_acls(ctx: _Context, parsed: dict[str, Any], inv: Inventory) ->
 def _inline_spec(ctx: _Context, block: dict[str, Any], direction: str, group_key: str) -> RuleSpec:
     meta = block.get("__tfmeta", {})
     src = ctx.source(meta, f"{group_key}.{direction}")
-    spec = RuleSpec(direction, block.get("protocol"), block.get("from_port"),
-                    block.get("to_port"), src, description=str(block.get("description") or ""))
+    spec = RuleSpec(
+        direction,
+        block.get("protocol"),
+        block.get("from_port"),
+        block.get("to_port"),
+        src,
+        description=str(block.get("description") or ""),
+    )
     _cidrs(spec, block.get("cidr_blocks"), block.get("ipv6_cidr_blocks"))
     spec.prefix_lists = _refs(ctx, block.get("prefix_list_ids"), spec)
     spec.groups = _refs(ctx, block.get("security_groups"), spec)
@@ -324,8 +381,12 @@ def _target(ctx: _Context, value: Any, groups: dict[str, Any], src: SourceRef, i
     merges (by key) with the same group declared in another format."""
     ref, problem = ctx.reference(value)
     if ref is None:
-        raise InputError(f"security_group_id cannot be resolved ({problem})", file=src.file, line=src.line,
-                         hint="declare the group in the scanned folder or use its sg-… id")
+        raise InputError(
+            f"security_group_id cannot be resolved ({problem})",
+            file=src.file,
+            line=src.line,
+            hint="declare the group in the scanned folder or use its sg-… id",
+        )
     group = groups.get(ref)
     if group is None:
         group = new_group(ref, ref, src, aliases={ref})

@@ -19,8 +19,11 @@ from validator.model.sets import AddressSet
 
 
 def is_plan(doc: Any) -> bool:
-    return isinstance(doc, dict) and "format_version" in doc and (
-        "planned_values" in doc or "values" in doc or "prior_state" in doc)
+    return (
+        isinstance(doc, dict)
+        and "format_version" in doc
+        and ("planned_values" in doc or "values" in doc or "prior_state" in doc)
+    )
 
 
 def _walk(module: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -57,8 +60,12 @@ def load_plan(doc: dict[str, Any], path: str) -> Inventory:
             values = res.get("values") or {}
             name = values.get("name") or address.rsplit(".", 1)[-1]
             short = ".".join(address.split(".")[-2:])
-            group = new_group(address, str(name), SourceRef(path, line_of(res), address),
-                              aliases={address, short, str(name), str(values.get("id") or "")})
+            group = new_group(
+                address,
+                str(name),
+                SourceRef(path, line_of(res), address),
+                aliases={address, short, str(name), str(values.get("id") or "")},
+            )
             groups[address] = group
             if values.get("id"):
                 ids[str(values["id"])] = address
@@ -121,16 +128,25 @@ def load_plan(doc: dict[str, Any], path: str) -> Inventory:
                 addresses = AddressSet.parse(*cidrs, strict=True)
             except (ValueError, TypeError) as exc:
                 raise InputError(f"prefix list entry: {exc}", file=path, line=src.line) from None
-            inv.prefix_lists[address] = PrefixList(address, str(values.get("name") or address), addresses, src,
-                                                   aliases={str(values.get("id") or ""), str(values.get("name") or "")})
+            inv.prefix_lists[address] = PrefixList(
+                address,
+                str(values.get("name") or address),
+                addresses,
+                src,
+                aliases={str(values.get("id") or ""), str(values.get("name") or "")},
+            )
             continue
         else:
             continue
         if direction not in ("ingress", "egress"):
             raise InputError(f"rule type must be ingress or egress, not {direction!r}", file=path, line=src.line)
         if not target_refs:
-            raise InputError(f"{address}: security_group_id cannot be resolved", file=path, line=src.line,
-                             hint="export the plan with its configuration: terraform show -json plan.out")
+            raise InputError(
+                f"{address}: security_group_id cannot be resolved",
+                file=path,
+                line=src.line,
+                hint="export the plan with its configuration: terraform show -json plan.out",
+            )
         target = groups.get(target_refs[0])
         if target is None:
             target = new_group(target_refs[0], target_refs[0], src, aliases={target_refs[0]})
@@ -145,8 +161,14 @@ def load_plan(doc: dict[str, Any], path: str) -> Inventory:
 
 
 def _spec(values: dict[str, Any], direction: Any, src: SourceRef) -> RuleSpec:
-    spec = RuleSpec(direction, values.get("protocol"), values.get("from_port"), values.get("to_port"), src,
-                    description=str(values.get("description") or ""))
+    spec = RuleSpec(
+        direction,
+        values.get("protocol"),
+        values.get("from_port"),
+        values.get("to_port"),
+        src,
+        description=str(values.get("description") or ""),
+    )
     check_family(values.get("cidr_blocks") or [], 4, src, "cidr_blocks")
     check_family(values.get("ipv6_cidr_blocks") or [], 6, src, "ipv6_cidr_blocks")
     spec.cidrs = list(values.get("cidr_blocks") or []) + list(values.get("ipv6_cidr_blocks") or [])

@@ -15,8 +15,18 @@ from validator.model.errors import InputError
 from validator.policy.engine.bundle import Bundle, load_bundle
 from validator.policy.engine.findings import RawFinding, collect_findings
 
-__all__ = ["ENGINES", "Bundle", "PolicyEngine", "RawFinding", "available_engines", "collect_findings",
-           "evaluate_findings", "get_engine", "load_bundle", "provenance"]
+__all__ = [
+    "ENGINES",
+    "Bundle",
+    "PolicyEngine",
+    "RawFinding",
+    "available_engines",
+    "collect_findings",
+    "evaluate_findings",
+    "get_engine",
+    "load_bundle",
+    "provenance",
+]
 
 ENGINES = ("embedded", "regopy", "opa")
 
@@ -53,8 +63,9 @@ def available_engines() -> list[str]:
     return names
 
 
-def get_engine(name: str = "embedded", *, opa_url: str | None = None, opa_token: str | None = None,
-               timeout: float | None = None) -> PolicyEngine:
+def get_engine(
+    name: str = "embedded", *, opa_url: str | None = None, opa_token: str | None = None, timeout: float | None = None
+) -> PolicyEngine:
     """Build the named backend; InputError when it is unknown, not installed or misconfigured.
 
     ``opa_url`` selects the OPA server backend (``name`` may then be "embedded", the default, or "opa").
@@ -62,8 +73,9 @@ def get_engine(name: str = "embedded", *, opa_url: str | None = None, opa_token:
     """
     if opa_url or name == "opa":
         if name not in ("embedded", "opa"):
-            raise InputError(f"--engine {name} cannot be combined with --opa-url",
-                             hint="drop --engine, or drop --opa-url")
+            raise InputError(
+                f"--engine {name} cannot be combined with --opa-url", hint="drop --engine, or drop --opa-url"
+            )
         if not opa_url:
             raise InputError("the opa engine needs the server's address", hint="pass --opa-url http://HOST:8181")
         from validator.policy.engine.opa_engine import OpaServerEngine
@@ -77,15 +89,16 @@ def get_engine(name: str = "embedded", *, opa_url: str | None = None, opa_token:
         from validator.policy.engine.regopy_engine import RegopyEngine
 
         if timeout is not None:
-            raise InputError("the regopy engine has no time limit",
-                             hint="drop the time limit or use --engine embedded")
+            raise InputError("the regopy engine has no time limit", hint="drop the time limit or use --engine embedded")
         return RegopyEngine()
-    raise InputError(f"unknown policy engine {name!r}",
-                     hint=f"choose one of: {', '.join(ENGINES)} (opa needs --opa-url)")
+    raise InputError(
+        f"unknown policy engine {name!r}", hint=f"choose one of: {', '.join(ENGINES)} (opa needs --opa-url)"
+    )
 
 
-def evaluate_findings(engine: PolicyEngine, bundle: Bundle, input_doc: Any,
-                      namespaces: list[str] | None = None) -> list[RawFinding]:
+def evaluate_findings(
+    engine: PolicyEngine, bundle: Bundle, input_doc: Any, namespaces: list[str] | None = None
+) -> list[RawFinding]:
     """Findings of ``bundle`` on ``input_doc`` with an engine that has loaded the bundle.
 
     Evaluates ``data.<package>`` for each package with finding rules (not all of ``data``: an OPA server
@@ -108,6 +121,7 @@ def evaluate_findings(engine: PolicyEngine, bundle: Bundle, input_doc: Any,
 
 def provenance(engine: PolicyEngine, bundle: Bundle) -> dict[str, Any]:
     """What the report records about the policy run: engine name/version and the bundle digest."""
-    return {"engine": {"name": engine.name, "version": engine.version, "description": engine.description},
-            "policy_bundle": {"digest": bundle.digest, "files": list(bundle.files),
-                              "packages": list(bundle.packages)}}
+    return {
+        "engine": {"name": engine.name, "version": engine.version, "description": engine.description},
+        "policy_bundle": {"digest": bundle.digest, "files": list(bundle.files), "packages": list(bundle.packages)},
+    }

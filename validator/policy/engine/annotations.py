@@ -24,7 +24,7 @@ class Annotation:
     file: str
     line: int
     package: str
-    rule: str | None                   # None: applies to the package
+    rule: str | None  # None: applies to the package
     title: str | None = None
     description: str | None = None
     custom: dict[str, Any] = field(default_factory=dict)
@@ -52,12 +52,14 @@ def parse_annotations(file: str, source: str) -> list[Annotation]:
                 doc = yaml.safe_load("\n".join(body)) or {}
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
-                raise InputError(f"invalid METADATA annotation: {getattr(exc, 'problem', exc)}", file=file,
-                                 line=start + 1 + (mark.line if mark is not None else 0),
-                                 hint="the lines after '# METADATA' must be YAML") from None
+                raise InputError(
+                    f"invalid METADATA annotation: {getattr(exc, 'problem', exc)}",
+                    file=file,
+                    line=start + 1 + (mark.line if mark is not None else 0),
+                    hint="the lines after '# METADATA' must be YAML",
+                ) from None
             if not isinstance(doc, dict):
-                raise InputError("invalid METADATA annotation: expected a YAML mapping", file=file,
-                                 line=start)
+                raise InputError("invalid METADATA annotation: expected a YAML mapping", file=file, line=start)
             pending.append((start, doc))
             continue
         if not stripped or stripped.startswith("#") or re.match(r"import\s", stripped):
@@ -72,9 +74,18 @@ def parse_annotations(file: str, source: str) -> list[Annotation]:
             custom: dict[str, Any] = raw_custom if isinstance(raw_custom, dict) else {}
             scope = doc.get("scope")
             target = None if pkg or scope in ("package", "subpackages") else (rule.group(1) if rule else None)
-            result.append(Annotation(file=file, line=start, package=package, rule=target,
-                                     title=_str(doc.get("title")), description=_str(doc.get("description")),
-                                     custom=dict(custom), raw=doc))
+            result.append(
+                Annotation(
+                    file=file,
+                    line=start,
+                    package=package,
+                    rule=target,
+                    title=_str(doc.get("title")),
+                    description=_str(doc.get("description")),
+                    custom=dict(custom),
+                    raw=doc,
+                )
+            )
         pending = []
         i += 1
     return result

@@ -31,8 +31,8 @@ class Bundle:
 
     modules: dict[str, str]
     data: dict[str, Any]
-    digest: str                                   # "sha256:<hex>"
-    packages: list[str]                           # packages with deny/warn/violation, e.g. "palette.ports"
+    digest: str  # "sha256:<hex>"
+    packages: list[str]  # packages with deny/warn/violation, e.g. "palette.ports"
     files: list[str] = field(default_factory=list)  # every file read, in digest order
     infos: dict[str, ModuleInfo] = field(default_factory=dict, repr=False)
 
@@ -45,17 +45,17 @@ def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}", file=str(path),
-                         hint="check the path and its permissions") from None
+        raise InputError(
+            f"cannot read {path}: {exc.strerror or exc}", file=str(path), hint="check the path and its permissions"
+        ) from None
 
 
 def _text(path: Path, raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise InputError("file is not valid UTF-8", file=str(path), line=line,
-                         hint="save the file as UTF-8") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError("file is not valid UTF-8", file=str(path), line=line, hint="save the file as UTF-8") from None
 
 
 def parse_data(path: Path, raw: bytes, shown: str | None = None) -> Any:
@@ -66,37 +66,47 @@ def parse_data(path: Path, raw: bytes, shown: str | None = None) -> Any:
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON: {exc.msg}", file=name, line=exc.lineno, column=exc.colno,
-                             hint="fix the JSON syntax") from None
+            raise InputError(
+                f"invalid JSON: {exc.msg}", file=name, line=exc.lineno, column=exc.colno, hint="fix the JSON syntax"
+            ) from None
     try:
         docs = [doc for doc in yaml.safe_load_all(text) if doc is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"invalid YAML: {problem}", file=name,
-                         line=mark.line + 1 if mark is not None else None,
-                         column=mark.column + 1 if mark is not None else None,
-                         hint="fix the YAML syntax") from None
+        raise InputError(
+            f"invalid YAML: {problem}",
+            file=name,
+            line=mark.line + 1 if mark is not None else None,
+            column=mark.column + 1 if mark is not None else None,
+            hint="fix the YAML syntax",
+        ) from None
     if len(docs) > 1:
-        raise InputError("a data file must hold one YAML document", file=name,
-                         hint="split it into one file per document")
+        raise InputError(
+            "a data file must hold one YAML document", file=name, hint="split it into one file per document"
+        )
     return docs[0] if docs else {}
 
 
 def merge_data(base: dict[str, Any], doc: Any, source: str, owners: dict[str, str], prefix: str = "") -> None:
     """Deep-merge ``doc`` into ``base``; two files giving different values for one path is an error."""
     if not isinstance(doc, dict):
-        raise InputError("a data document must be an object (mapping) at the top level", file=source,
-                         hint="wrap the value in an object, e.g. {\"name\": ...}")
+        raise InputError(
+            "a data document must be an object (mapping) at the top level",
+            file=source,
+            hint='wrap the value in an object, e.g. {"name": ...}',
+        )
     for key, value in doc.items():
         path = f"{prefix}.{key}" if prefix else str(key)
         if key in base and isinstance(base[key], dict) and isinstance(value, dict):
             merge_data(base[key], value, source, owners, path)
         elif key in base and base[key] != value:
             owner = next((owners[p] for p in _prefixes(path) if p in owners), "another file")
-            raise InputError(f"data.{path} is also defined by {owner} "
-                             "with a different value", file=source,
-                             hint="give each data file its own keys")
+            raise InputError(
+                f"data.{path} is also defined by {owner} with a different value",
+                file=source,
+                hint="give each data file its own keys",
+            )
         else:
             base[key] = value
             owners[path] = source
@@ -109,18 +119,22 @@ def _prefixes(path: str) -> list[str]:
 
 def _scan(directory: Path, skip_dirs: tuple[str, ...]) -> tuple[list[Path], list[Path]]:
     if not directory.exists():
-        raise InputError(f"policy directory {directory} does not exist",
-                         hint="pass an existing directory of .rego files")
+        raise InputError(
+            f"policy directory {directory} does not exist", hint="pass an existing directory of .rego files"
+        )
     if directory.is_file():
         if directory.suffix == ".rego":
             return [directory], []
         if directory.suffix in DATA_SUFFIXES:
             return [], [directory]
         raise InputError("not a policy (.rego) or data (.json/.yaml) file", file=str(directory))
-    files = sorted(p for p in directory.rglob("*") if p.is_file()
-                   and not any(part.startswith(".") or part in skip_dirs
-                               for part in p.relative_to(directory).parent.parts)
-                   and not p.name.startswith("."))
+    files = sorted(
+        p
+        for p in directory.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(".") or part in skip_dirs for part in p.relative_to(directory).parent.parts)
+        and not p.name.startswith(".")
+    )
     return ([p for p in files if p.suffix == ".rego"], [p for p in files if p.suffix in DATA_SUFFIXES])
 
 
@@ -138,9 +152,14 @@ def is_test_module(path: Path, info: ModuleInfo) -> bool:
     return bool(info.rules) and all(r.name.startswith(("test_", "todo_test_")) for r in info.rules)
 
 
-def load_bundle(dirs: list[Path], data_files: list[Path] | None = None, *, include_tests: bool = True,
-                skip_dirs: tuple[str, ...] = ("profiles",),
-                display: Callable[[Path], str] | None = None) -> Bundle:
+def load_bundle(
+    dirs: list[Path],
+    data_files: list[Path] | None = None,
+    *,
+    include_tests: bool = True,
+    skip_dirs: tuple[str, ...] = ("profiles",),
+    display: Callable[[Path], str] | None = None,
+) -> Bundle:
     """Read, check and digest the policies in ``dirs`` and the data in ``data_files``.
 
     ``include_tests=False`` leaves out test modules (see ``is_test_module``), e.g. for evaluating
@@ -184,10 +203,12 @@ def load_bundle(dirs: list[Path], data_files: list[Path] | None = None, *, inclu
         files.append(shown)
     check_sandbox(list(infos.values()))
     _compile_check(modules, data)
-    packages = sorted({info.package for info in infos.values()
-                       if any(rule.name in FINDING_RULES for rule in info.rules)})
-    return Bundle(modules=modules, data=data, digest=f"sha256:{hasher.hexdigest()}", packages=packages,
-                  files=files, infos=infos)
+    packages = sorted(
+        {info.package for info in infos.values() if any(rule.name in FINDING_RULES for rule in info.rules)}
+    )
+    return Bundle(
+        modules=modules, data=data, digest=f"sha256:{hasher.hexdigest()}", packages=packages, files=files, infos=infos
+    )
 
 
 def _compile_check(modules: dict[str, str], data: dict[str, Any]) -> None:

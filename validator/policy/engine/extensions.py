@@ -135,6 +135,7 @@ def _cidr_intersects(a: Any, b: Any) -> bool:
 
 # --- net.cidr_merge -------------------------------------------------------------------------------
 
+
 def _default_prefix(addr: ipaddress.IPv4Address) -> int:
     first = int(addr) >> 24
     return 8 if first < 0x80 else 16 if first < 0xC0 else 24
@@ -200,6 +201,7 @@ def _cidr_merge(addrs: Any) -> set[str]:
 
 
 # --- net.cidr_contains_matches -------------------------------------------------------------------
+
 
 def _match_term(element: Any, operand: int) -> Any:
     if isinstance(element, str):
@@ -281,8 +283,7 @@ EXTENSIONS: dict[str, tuple[int, Callable[..., Any]]] = {
     "net.cidr_intersects": (2, cidr_intersects),
     "net.cidr_merge": (1, cidr_merge),
     "net.cidr_contains_matches": (2, cidr_contains_matches),
-    "palette_ext.cidr_contains_matches_json": (2, _guard("net.cidr_contains_matches",
-                                                         _cidr_contains_matches_json)),
+    "palette_ext.cidr_contains_matches_json": (2, _guard("net.cidr_contains_matches", _cidr_contains_matches_json)),
 }
 
 # Builtins a policy must not call: they reach the network or describe the host (opa.runtime returns

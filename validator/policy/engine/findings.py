@@ -22,8 +22,8 @@ _KNOWN = ("msg", "id", "severity", "title", "remediation", "locations")
 
 @dataclass(frozen=True)
 class RawFinding:
-    package: str                       # "palette.ports" (no "data." prefix)
-    kind: str                          # deny | warn | violation
+    package: str  # "palette.ports" (no "data." prefix)
+    kind: str  # deny | warn | violation
     msg: str
     id: str | None = None
     severity: str | None = None
@@ -36,9 +36,17 @@ class RawFinding:
         return (self.package, self.kind, self.id or "", self.msg)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"package": self.package, "kind": self.kind, "msg": self.msg, "id": self.id,
-                "severity": self.severity, "title": self.title, "remediation": self.remediation,
-                "locations": self.locations, "metadata": self.metadata}
+        return {
+            "package": self.package,
+            "kind": self.kind,
+            "msg": self.msg,
+            "id": self.id,
+            "severity": self.severity,
+            "title": self.title,
+            "remediation": self.remediation,
+            "locations": self.locations,
+            "metadata": self.metadata,
+        }
 
 
 def _subtree(data: Any, package: str) -> Any:
@@ -104,7 +112,7 @@ def _items(value: Any) -> list[tuple[str | None, Any]]:
     if isinstance(value, list):
         return [(None, item) for item in value]
     if isinstance(value, dict):
-        if "msg" in value:          # a complete rule holding one object
+        if "msg" in value:  # a complete rule holding one object
             return [(None, value)]
         return [(str(key), item) for key, item in value.items()]
     if isinstance(value, str):
@@ -112,9 +120,13 @@ def _items(value: Any) -> list[tuple[str | None, Any]]:
     return []
 
 
-def collect_findings(data: Any, *, packages: Iterable[str] | None = None,
-                     namespaces: Iterable[str] | None = None,
-                     modules: Mapping[str, str] | None = None) -> list[RawFinding]:
+def collect_findings(
+    data: Any,
+    *,
+    packages: Iterable[str] | None = None,
+    namespaces: Iterable[str] | None = None,
+    modules: Mapping[str, str] | None = None,
+) -> list[RawFinding]:
     """Findings of every selected package, sorted by (package, kind, id, msg).
 
     ``data``: the evaluated ``data`` document. ``packages``: packages to read (e.g. ``Bundle.packages``);

@@ -37,21 +37,23 @@ class OpaServerEngine:
         try:
             from opa_client import OpaClient
         except ImportError:  # pragma: no cover - a declared dependency
-            raise InputError("opa-python-client is not installed",
-                             hint="pip install opa-python-client") from None
+            raise InputError("opa-python-client is not installed", hint="pip install opa-python-client") from None
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InputError(f"--opa-url {url!r} is not an http(s) URL", hint="e.g. --opa-url http://localhost:8181")
         if parts.path not in ("", "/") or parts.query:
-            raise InputError(f"--opa-url {url!r} has a path; OPA's API must be served at the root",
-                             hint="give only scheme, host and port, e.g. https://opa.example.com:8181")
+            raise InputError(
+                f"--opa-url {url!r} has a path; OPA's API must be served at the root",
+                hint="give only scheme, host and port, e.g. https://opa.example.com:8181",
+            )
         try:
             port = parts.port or (443 if parts.scheme == "https" else 8181)
         except ValueError:
             raise InputError(f"--opa-url {url!r} has an invalid port") from None
         self.url = f"{parts.scheme}://{parts.hostname}:{port}"
-        self._client = OpaClient(host=parts.hostname, port=port, ssl=parts.scheme == "https", token=token,
-                                 timeout=timeout, retries=1)
+        self._client = OpaClient(
+            host=parts.hostname, port=port, ssl=parts.scheme == "https", token=token, timeout=timeout, retries=1
+        )
         self._version: str | None = None
         self._uploaded: set[str] = set()
 
@@ -78,11 +80,14 @@ class OpaServerEngine:
         response = getattr(exc, "response", None)
         status = getattr(response, "status_code", None)
         if code == "unauthorized" or status in (401, 403):
-            return InputError(f"OPA at {self.url} refused {doing}: unauthorized",
-                              hint="check --opa-token (sent as a Bearer token)")
+            return InputError(
+                f"OPA at {self.url} refused {doing}: unauthorized", hint="check --opa-token (sent as a Bearer token)"
+            )
         if isinstance(exc, requests.ConnectionError | requests.Timeout):
-            return InputError(f"cannot reach OPA at {self.url} while {doing}: {type(exc).__name__}",
-                              hint="check --opa-url and that OPA is running")
+            return InputError(
+                f"cannot reach OPA at {self.url} while {doing}: {type(exc).__name__}",
+                hint="check --opa-url and that OPA is running",
+            )
         if status is not None:
             try:
                 body = response.json()  # type: ignore[union-attr]
@@ -98,24 +103,28 @@ class OpaServerEngine:
         check_sandbox(infos)
         wanted = {policy_id(name): name for name in modules}
         try:
-            stale = [pid for pid in self._client.get_policies_list() if pid.startswith(POLICY_PREFIX + "/")
-                     and pid not in wanted and pid not in self._uploaded]
+            stale = [
+                pid
+                for pid in self._client.get_policies_list()
+                if pid.startswith(POLICY_PREFIX + "/") and pid not in wanted and pid not in self._uploaded
+            ]
             for pid in stale:
                 self._client.delete_policy(policy_name=pid)
         except Exception as exc:
             raise self._fail(exc, "listing policies") from None
         for pid, name in wanted.items():
             try:
-                self._client.update_policy_from_string(new_policy=modules[name], endpoint=pid,
-                                                       rego_compat=False)
+                self._client.update_policy_from_string(new_policy=modules[name], endpoint=pid, rego_compat=False)
             except RegoParseError as exc:
                 raise self._compile_error(exc, name, pid) from None
             except Exception as exc:
                 raise self._fail(exc, f"uploading {name}") from None
             self._uploaded.add(pid)
         if data:  # one JSON Patch on the root: sets each top-level key, whatever its type, leaves others
-            patches = [{"op": "add", "path": "/" + str(key).replace("~", "~0").replace("/", "~1"),
-                        "value": value} for key, value in data.items()]
+            patches = [
+                {"op": "add", "path": "/" + str(key).replace("~", "~0").replace("/", "~1"), "value": value}
+                for key, value in data.items()
+            ]
             try:
                 self._client.patch_data(endpoint="", patches=patches)
             except Exception as exc:
@@ -126,8 +135,12 @@ class OpaServerEngine:
             return self._fail(exc, f"uploading {name}")
         for err in exc.errors or []:
             location = err.get("location") or {}
-            return InputError(f"OPA rejected the policy: {err.get('message')}", file=name,
-                              line=location.get("row"), column=location.get("col"))
+            return InputError(
+                f"OPA rejected the policy: {err.get('message')}",
+                file=name,
+                line=location.get("row"),
+                column=location.get("col"),
+            )
         return InputError(f"OPA rejected the policy: {exc.message}", file=name)
 
     def evaluate(self, query: str, input_doc: Any = None) -> Any:
@@ -137,7 +150,7 @@ class OpaServerEngine:
         query = query.strip()
         if not _DATA_REF.match(query):
             raise InputError(f"the opa engine evaluates data references only, not {query!r}")
-        path = query[len("data"):].lstrip(".")
+        path = query[len("data") :].lstrip(".")
         try:
             if input_doc is None:
                 try:

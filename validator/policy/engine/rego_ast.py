@@ -19,28 +19,28 @@ from validator.model.errors import InputError
 
 @dataclass(frozen=True)
 class RuleInfo:
-    name: str          # first segment of the head reference ("deny", "test_x", "a" for ``a.b.c := 1``)
-    head: str          # Compr (complete) | Set (partial set) | Func | Default
+    name: str  # first segment of the head reference ("deny", "test_x", "a" for ``a.b.c := 1``)
+    head: str  # Compr (complete) | Set (partial set) | Func | Default
     line: int
     end_line: int
 
 
 @dataclass(frozen=True)
 class CallInfo:
-    name: str          # dotted function reference, e.g. "net.cidr_merge"
+    name: str  # dotted function reference, e.g. "net.cidr_merge"
     line: int
     column: int
-    offset: int        # byte offset of the reference in the source
-    end: int = -1      # byte offset just after the call's closing parenthesis
-    args: tuple[tuple[int, int], ...] = ()   # byte spans of the arguments
-    statement: bool = False                  # the call is a whole body statement (``f(a, x)``)
-    last_var: str | None = None              # the last argument, when it is a plain variable
+    offset: int  # byte offset of the reference in the source
+    end: int = -1  # byte offset just after the call's closing parenthesis
+    args: tuple[tuple[int, int], ...] = ()  # byte spans of the arguments
+    statement: bool = False  # the call is a whole body statement (``f(a, x)``)
+    last_var: str | None = None  # the last argument, when it is a plain variable
 
 
 @dataclass
 class ModuleInfo:
     file: str
-    package: str       # "palette.ports" (without "data.")
+    package: str  # "palette.ports" (without "data.")
     rules: list[RuleInfo] = field(default_factory=list)
     calls: list[CallInfo] = field(default_factory=list)
 
@@ -123,11 +123,16 @@ def module_info(file: str, source: str, tree: dict[str, Any]) -> ModuleInfo:
             name = _head_root(head_node.get(head, {}).get("refr"))
         if name is None or not span:
             continue
-        info.rules.append(RuleInfo(name=name, head=head, line=int(span["line"]),
-                                   end_line=_line_of(raw, int(span["end"]))))
-    statements = {id(node["Expr"]["expr"]["Call"]) for node in _walk(tree.get("rules", []))
-                  if isinstance(node.get("Expr"), dict) and isinstance(node["Expr"].get("expr"), dict)
-                  and isinstance(node["Expr"]["expr"].get("Call"), dict)}
+        info.rules.append(
+            RuleInfo(name=name, head=head, line=int(span["line"]), end_line=_line_of(raw, int(span["end"])))
+        )
+    statements = {
+        id(node["Expr"]["expr"]["Call"])
+        for node in _walk(tree.get("rules", []))
+        if isinstance(node.get("Expr"), dict)
+        and isinstance(node["Expr"].get("expr"), dict)
+        and isinstance(node["Expr"]["expr"].get("Call"), dict)
+    }
     for node in _walk(tree.get("rules", [])):
         call = node.get("Call")
         if not isinstance(call, dict):
@@ -140,15 +145,28 @@ def module_info(file: str, source: str, tree: dict[str, Any]) -> ModuleInfo:
         if start < 0:
             continue
         line = _line_of(raw, start)
-        column = len(raw[raw.rfind(b"\n", 0, start) + 1:start].decode(errors="replace")) + 1
+        column = len(raw[raw.rfind(b"\n", 0, start) + 1 : start].decode(errors="replace")) + 1
         params = call.get("params", [])
-        spans = tuple((int(p[k]["span"]["start"]), int(p[k]["span"]["end"]))
-                      for p in params for k in p if isinstance(p[k], dict) and "span" in p[k])
+        spans = tuple(
+            (int(p[k]["span"]["start"]), int(p[k]["span"]["end"]))
+            for p in params
+            for k in p
+            if isinstance(p[k], dict) and "span" in p[k]
+        )
         last = params[-1] if params else {}
         last_var = str(last["Var"]["value"]) if isinstance(last, dict) and "Var" in last else None
-        info.calls.append(CallInfo(name=name, line=line, column=column, offset=start,
-                                   end=int(call.get("span", {}).get("end", -1)), args=spans,
-                                   statement=id(call) in statements, last_var=last_var))
+        info.calls.append(
+            CallInfo(
+                name=name,
+                line=line,
+                column=column,
+                offset=start,
+                end=int(call.get("span", {}).get("end", -1)),
+                args=spans,
+                statement=id(call) in statements,
+                last_var=last_var,
+            )
+        )
     return info
 
 
@@ -163,9 +181,12 @@ def check_sandbox(infos: list[ModuleInfo]) -> None:
     for info in infos:
         for call in info.calls:
             if call.name in SANDBOXED:
-                raise located(info, call, f"{call.name} is not available: {SANDBOXED[call.name][1]} "
-                                          "(palette-policy runs policies sandboxed)",
-                              hint="put what the policy needs into the input or a --data file")
+                raise located(
+                    info,
+                    call,
+                    f"{call.name} is not available: {SANDBOXED[call.name][1]} (palette-policy runs policies sandboxed)",
+                    hint="put what the policy needs into the input or a --data file",
+                )
 
 
 def check_supported(infos: list[ModuleInfo], missing: dict[str, str], engine: str) -> None:
@@ -173,6 +194,9 @@ def check_supported(infos: list[ModuleInfo], missing: dict[str, str], engine: st
     for info in infos:
         for call in info.calls:
             if call.name in missing:
-                raise located(info, call, f"the {engine} engine cannot run this policy: {call.name} "
-                                          f"{missing[call.name]}",
-                              hint="use --engine embedded (the default)")
+                raise located(
+                    info,
+                    call,
+                    f"the {engine} engine cannot run this policy: {call.name} {missing[call.name]}",
+                    hint="use --engine embedded (the default)",
+                )

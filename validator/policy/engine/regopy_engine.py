@@ -31,8 +31,9 @@ def _import() -> Any:
     try:
         import regopy
     except ImportError:
-        raise InputError("the regopy engine is not installed",
-                         hint="pip install 'palette-policy[regopy]' or use --engine embedded") from None
+        raise InputError(
+            "the regopy engine is not installed", hint="pip install 'palette-policy[regopy]' or use --engine embedded"
+        ) from None
     return regopy
 
 
@@ -46,21 +47,29 @@ def missing_builtins() -> dict[str, str]:
     probe.add_policy("probe.rego", "package probe\nx := opa.runtime().builtins\n")
     names = json.loads(probe.eval_query_as_json("data.probe.x"))["result"][0]["expressions"][0]["value"]
     interpreter = regopy.Interpreter()
-    missing = {name: "is not a builtin in rego-cpp (the call would be silently undefined)"
-               for name in [*names, *EXTENSIONS]
-               if not name.startswith(("__", "palette_ext.")) and name not in SANDBOXED
-               and name != "trace" and not interpreter.is_builtin(name)}
+    missing = {
+        name: "is not a builtin in rego-cpp (the call would be silently undefined)"
+        for name in [*names, *EXTENSIONS]
+        if not name.startswith(("__", "palette_ext."))
+        and name not in SANDBOXED
+        and name != "trace"
+        and not interpreter.is_builtin(name)
+    }
     return dict(sorted(missing.items()))
 
 
 def _error(text: str, default: str) -> InputError:
     match = _LOCATION.search(text)
-    lines = [ln.strip() for ln in text.splitlines()
-             if ln.strip() and not ln.startswith(("--", " ")) and ln.strip() != "Errors:"]
+    lines = [
+        ln.strip()
+        for ln in text.splitlines()
+        if ln.strip() and not ln.startswith(("--", " ")) and ln.strip() != "Errors:"
+    ]
     message = lines[0] if lines else default
     if match:
-        return InputError(f"Rego error (regopy): {message}", file=match["file"], line=int(match["line"]),
-                          column=int(match["col"]))
+        return InputError(
+            f"Rego error (regopy): {message}", file=match["file"], line=int(match["line"]), column=int(match["col"])
+        )
     return InputError(f"Rego error (regopy): {message}")
 
 
@@ -119,9 +128,10 @@ class RegopyEngine:
             status, payload = parent.recv()
         except EOFError:
             process.join()
-            raise InputError(f"rego-cpp crashed (exit {process.exitcode}) while evaluating {query}",
-                             hint="a rego-cpp defect (seen with `with input as` around partial set rules); "
-                                  "use --engine embedded") from None
+            raise InputError(
+                f"rego-cpp crashed (exit {process.exitcode}) while evaluating {query}",
+                hint="a rego-cpp defect (seen with `with input as` around partial set rules); use --engine embedded",
+            ) from None
         finally:
             parent.close()
         process.join()
@@ -146,8 +156,10 @@ class RegopyEngine:
             raise _error(str(exc), f"cannot evaluate {query}") from None
         text = str(output)
         if not output.ok():  # rego-cpp's error node carries no readable message through regopy
-            raise InputError(f"evaluation error in {query}: rego-cpp reported an error without details",
-                             hint="rerun with --engine embedded to see the rule, line and message")
+            raise InputError(
+                f"evaluation error in {query}: rego-cpp reported an error without details",
+                hint="rerun with --engine embedded to see the rule, line and message",
+            )
         if text.strip() == "undefined":
             return None
         doc = json.loads(text)

@@ -38,7 +38,7 @@ _SHIMMED = "net.cidr_contains_matches"
 def _message(exc: Exception) -> str:
     text = str(exc).split("Stack backtrace:")[0]
     lines = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("error:")]
-    message = lines[0][len("error:"):].strip() if lines else (text.strip().splitlines() or ["error"])[0]
+    message = lines[0][len("error:") :].strip() if lines else (text.strip().splitlines() or ["error"])[0]
     return _EXTENSION_PREFIX.sub("", message)
 
 
@@ -48,8 +48,9 @@ def rego_error(exc: Exception, default_file: str | None = None) -> InputError:
     match = _LOCATION.search(text)
     message = _message(exc)
     if match and match["file"] != SHIM_FILE:
-        return InputError(f"Rego error: {message}", file=match["file"], line=int(match["line"]),
-                          column=int(match["col"]))
+        return InputError(
+            f"Rego error: {message}", file=match["file"], line=int(match["line"]), column=int(match["col"])
+        )
     return InputError(f"Rego error: {message}", file=default_file)
 
 
@@ -74,16 +75,22 @@ def shim_source(source: str, info: ModuleInfo) -> str:
     changed = False
     needle = _SHIMMED.encode()
     for call in info.calls:
-        if call.name == _SHIMMED and raw[call.offset:call.offset + len(needle)] == needle:
-            raw[call.offset:call.offset + len(needle)] = SHIM_CALL.encode()
+        if call.name == _SHIMMED and raw[call.offset : call.offset + len(needle)] == needle:
+            raw[call.offset : call.offset + len(needle)] = SHIM_CALL.encode()
             changed = True
-    outputs = [call for call in info.calls
-               if call.name in EXTENSIONS and call.statement and call.last_var and call.end > 0
-               and len(call.args) == EXTENSIONS[call.name][0] + 1]
+    outputs = [
+        call
+        for call in info.calls
+        if call.name in EXTENSIONS
+        and call.statement
+        and call.last_var
+        and call.end > 0
+        and len(call.args) == EXTENSIONS[call.name][0] + 1
+    ]
     for call in sorted(outputs, key=lambda c: c.offset, reverse=True):
-        head = bytes(raw[call.offset:call.args[-1][0]]).rstrip()   # "f(a, b," or "f("
+        head = bytes(raw[call.offset : call.args[-1][0]]).rstrip()  # "f(a, b," or "f("
         head = head[:-1].rstrip() if head.endswith(b",") else head
-        raw[call.offset:call.end] = f"{call.last_var} = ".encode() + head + b")"
+        raw[call.offset : call.end] = f"{call.last_var} = ".encode() + head + b")"
         changed = True
     return raw.decode() if changed else source
 
@@ -169,8 +176,7 @@ def _strip_shim(query: str, value: Any) -> None:
         value.pop(SHIM_PACKAGE, None)
 
 
-def _child(modules: dict[str, str], data: list[dict[str, Any]], query: str, input_doc: Any,
-           conn: Any) -> None:
+def _child(modules: dict[str, str], data: list[dict[str, Any]], query: str, input_doc: Any, conn: Any) -> None:
     try:
         engine = RegorusEngine()
         for index, part in enumerate(data or [{}]):
@@ -189,14 +195,15 @@ def _evaluate_in_child(engine: RegorusEngine, query: str, input_doc: Any) -> Any
     methods = multiprocessing.get_all_start_methods()
     context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     parent, child = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(engine._modules, engine._data, query, input_doc, child),
-                              daemon=True)
+    process = context.Process(target=_child, args=(engine._modules, engine._data, query, input_doc, child), daemon=True)
     process.start()
     child.close()
     try:
         if not parent.poll(engine.timeout):
-            raise InputError(f"policy evaluation of {query} exceeded the time limit of {engine.timeout:g} s",
-                             hint="raise the policy time limit or simplify the policy")
+            raise InputError(
+                f"policy evaluation of {query} exceeded the time limit of {engine.timeout:g} s",
+                hint="raise the policy time limit or simplify the policy",
+            )
         status, payload = parent.recv()
     except EOFError:
         raise InputError(f"policy evaluation of {query} ended without an answer") from None
