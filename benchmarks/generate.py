@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A seeded generator of enterprise-shaped networks for the benchmark (issue 7).
+"""A seeded generator of enterprise-shaped networks for the benchmark.
 
 One folder that ``palette-policy validate`` reads, laid out like a real infra monorepo:
 

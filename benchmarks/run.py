@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark runner (issue 7): ``palette-policy validate`` on generated networks, side by side with the
+"""Benchmark runner: ``palette-policy validate`` on generated networks, side by side with the
 parse-only floor and, on request, checkov and network-config-analyzer — all as subprocesses, one run.
 
 Per size it reports the wall time and peak RSS of the whole CLI run (``os.wait4`` rusage of that child),

@@ -1,4 +1,4 @@
-"""The benchmark's generator and runner (issue 7): the generated network is what it claims to be, and
+"""The benchmark's generator and runner: the generated network is what it claims to be, and
 the runner measures what it says it measures."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def test_counts_match_the_files(small: tuple[Path, gen.Counts]) -> None:
     tf = list(out.rglob("*.tf"))
     text = "".join(p.read_text() for p in tf)
     assert counts.tf_files == len(tf) and counts.tf_bytes == len(text.encode())
-    # every group resource counted, and about 5 rules each, as issue 7 sizes them
+    # every group resource counted, and about 5 rules each, as the benchmark sizes them (docs/benchmarks.md)
     assert text.count('resource "aws_security_group" ') == counts.groups == 201
     assert 900 <= counts.sg_rules <= 1200
     assert text.count('resource "aws_network_acl" ') == 3 * 2

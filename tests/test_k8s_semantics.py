@@ -1,4 +1,4 @@
-"""NetworkPolicy semantics K1–K13 (reference/semantics.md) on small clusters, and the check_flow API.
+"""NetworkPolicy semantics K1–K13 (docs/semantics.md) on small clusters, and the check_flow API.
 
 Each test states the rule it pins; the expected answers come from the Kubernetes API documentation cited in
 the checklist (the oracle tests compare whole clusters against netpol-analyzer and NCA).

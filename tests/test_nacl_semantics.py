@@ -1,4 +1,4 @@
-"""Network ACL semantics N1–N4 (reference/semantics.md, AWS VPC user guide "Network ACLs"), rule by rule."""
+"""Network ACL semantics N1–N4 (docs/semantics.md, AWS VPC user guide "Network ACLs"), rule by rule."""
 
 from __future__ import annotations
 

@@ -43,14 +43,14 @@ def test_netpol_analyzer_connlist(case: str) -> None:
 
 # --- network-config-analyzer: scheme files name the inputs and the expected outputs -----------------------
 SKIPPED_NCA = {
-    "k8s_services1": "uses Services, Ingress and Nodes (ingress-controller connectivity), outside issue 3",
+    "k8s_services1": "uses Services, Ingress and Nodes (ingress-controller connectivity): not modelled",
 }
 UNSUPPORTED_QUERIES = {
-    "strongEquivalence": "per-policy equivalence is not connectivity (outside issue 3)",
-    "redundancy": "policy redundancy analysis is outside issue 3",
-    "pairwiseInterferes": "policy interference analysis is outside issue 3",
-    "emptiness": "policy emptiness analysis is outside issue 3",
-    "vacuity": "policy vacuity analysis is outside issue 3",
+    "strongEquivalence": "per-policy equivalence is not connectivity",
+    "redundancy": "policy redundancy analysis is not connectivity",
+    "pairwiseInterferes": "policy interference analysis is not connectivity",
+    "emptiness": "policy emptiness analysis is not connectivity",
+    "vacuity": "policy vacuity analysis is not connectivity",
 }
 
 

@@ -1,5 +1,5 @@
 """Palette's paths through Kubernetes NetworkPolicies: the agent's egress in a workload cluster, the serving
-pods' ingress in a self-hosted management cluster (issue 3, part 4)."""
+pods' ingress in a self-hosted management cluster."""
 
 from __future__ import annotations
 

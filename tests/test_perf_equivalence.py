@@ -1,4 +1,4 @@
-"""The performance shortcuts of issue 7 change nothing a user sees.
+"""The performance shortcuts (code comments marked "perf") change nothing a user sees.
 
 Each shortcut is checked against the plain algorithm it replaced, on a generated network with planted
 blocked/partial paths, group references, self rules and prefix lists (benchmarks/generate.py, size S).

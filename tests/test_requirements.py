@@ -1,4 +1,4 @@
-"""Requirement profiles: valid data, the seed's tables exactly, listed by the CLI."""
+"""Requirement profiles: valid data, the NATS-era documentation tables exactly, listed by the CLI."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 from tests.helpers import ROOT
 from validator.ingest.profiles import available_profiles, load_profiles
 
-SEED = {  # (source, destination, protocol, port, required) read off the seed page's tables
+NATS_ERA_TABLES = {  # (source, destination, protocol, port, required) read off the NATS-era page's tables
     "saas": {
         ("browser", "management", "tcp", "443", True),
         ("workload", "management", "tcp", "443", True),
@@ -38,14 +38,14 @@ def test_shipped_profiles() -> None:
     assert {"saas", "self-hosted", "saas-grpc", "self-hosted-grpc", "kubernetes"} <= set(available_profiles())
 
 
-def test_nats_era_profiles_match_the_seed_without_duplicates() -> None:
-    for name, expected in SEED.items():
+def test_nats_era_profiles_match_the_documentation_without_duplicates() -> None:
+    for name, expected in NATS_ERA_TABLES.items():
         got = rows(name)
         assert len(got) == len(set(got)), f"{name} has a duplicated requirement"
         assert set(got) == expected
 
 
-def test_duplicated_seed_row_yields_one_requirement_and_is_recorded() -> None:
+def test_duplicated_documentation_row_yields_one_requirement_and_is_recorded() -> None:
     (saas,) = load_profiles(["saas"])
     nats = [r for r in saas.requirements if str(r.ports) == "4222"]
     assert len(nats) == 1

@@ -1,4 +1,4 @@
-"""Security-group semantics A1–A5 (reference/semantics.md, from the AWS VPC user guide and the
+"""Security-group semantics A1–A5 (docs/semantics.md, from the AWS VPC user guide and the
 IpPermission API reference), one by one, each on a small network written in a real format."""
 
 from __future__ import annotations

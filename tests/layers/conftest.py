@@ -1,4 +1,4 @@
-"""pytest setup for tests/layers: the ``slow`` marker.
+"""pytest setup for tests/layers: the ``slow`` marker (registered in pyproject.toml).
 
 Slow tests (real-Squid differential runs, ~2 minutes) are skipped unless selected with ``-m slow`` or
 ``PALETTE_POLICY_SLOW=1`` is set, so the default suite stays fast.
@@ -9,10 +9,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: long-running test (real Squid differential runs)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

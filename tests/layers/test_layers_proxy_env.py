@@ -215,22 +215,6 @@ def test_settings_serialise() -> None:
     assert rj["partial"] is True and rj["direct"] == ["10.0.0.0/8"] and rj["proxied"] == ["11.0.0.0/8"]
 
 
-def test_from_env_precedence_like_go() -> None:
-    # getEnvAny("HTTP_PROXY", "http_proxy"): upper case wins, empty counts as unset
-    s = ProxySettings.from_env(
-        {
-            "HTTPS_PROXY": "",
-            "https_proxy": "http://lower:3128",
-            "HTTP_PROXY": "http://upper:8080",
-            "http_proxy": "http://lower:3128",
-            "no_proxy": ".svc",
-        }
-    )
-    assert s.https_proxy is not None and s.https_proxy.host == "lower"
-    assert s.http_proxy is not None and s.http_proxy.host == "upper"
-    assert [e.text for e in s.no_proxy] == [".svc"]
-
-
 def test_ipv4_mapped_loopback_is_never_proxied() -> None:
     s = ProxySettings.parse("http://p:3128", None, "")
     assert proxy_for(s, "::ffff:127.0.0.1", None, 443).proxy is None

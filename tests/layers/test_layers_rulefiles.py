@@ -7,18 +7,29 @@ from pathlib import Path
 
 import pytest
 
-from validator.analysis.layers_ordered import evaluate_firewall
 from validator.analysis.layers_proxy import decide_proxy
+from validator.analysis.ordered import Evaluation, OrderedRule, evaluate
 from validator.analysis.proxy_rules import decide
 from validator.ingest.loaders.firewall import load_firewall, parse_firewall_text
 from validator.ingest.loaders.proxy_rules import load_proxy_rules, parse_proxy_rules_text
 from validator.ingest.loaders.squid import load_squid
 from validator.model.errors import InputError
-from validator.model.sets import AddressSet, PortSet
+from validator.model.firewall import FirewallRuleSet
+from validator.model.flows import Box
+from validator.model.sets import ALL_PORTS, AddressSet, PortSet
 
 DATA = Path(__file__).parent / "data"
 A = AddressSet.parse
 PAL = A("44.232.106.120")  # a published Palette SaaS address
+
+
+def evaluate_firewall(
+    fw: FirewallRuleSet, src: AddressSet, dst: AddressSet, protocol: str, ports: PortSet = ALL_PORTS
+) -> Evaluation:
+    """The rule file's first-match decision (its rules in order, else its default action) for src × dst × ports;
+    the path checks reach the same rules through ``FirewallRuleSet.to_enforcement_point``."""
+    rules = [OrderedRule(r.action, r.src, r.dst, r.protocol, r.ports, r.source, r.name) for r in fw.rules]
+    return evaluate(rules, fw.default_action, Box(src, dst, ports), protocol)
 
 
 def yaml_line(path: Path, needle: str) -> int:

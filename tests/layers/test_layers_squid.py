@@ -1,4 +1,4 @@
-"""squid.conf parser and http_access semantics (semantics.md S1–S4) and Squid's documented defaults."""
+"""squid.conf parser and http_access semantics (docs/semantics.md S1–S4) and Squid's documented defaults."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from validator.analysis.squid import decide, match_domain, ssl_bump_decision
 from validator.ingest.loaders.squid import load_squid, parse_squid_text
 from validator.model.errors import InputError
 from validator.model.sets import AddressSet, PortSet
+from validator.model.topology import INTERNET
 
 DATA = Path(__file__).parent / "data"
 DEFAULT = DATA / "squid-default.conf"
@@ -519,14 +520,13 @@ def test_ssl_bump_config_serialises() -> None:
     assert json.loads(json.dumps(d.to_json()))["parts"][0]["rule"]["line"] == 5
 
 
-def test_public_internet_stand_in_decides_dst_rules(localnet_conf: Path) -> None:
-    from validator.analysis.proxy_decision import public_internet
-
+def test_internet_stand_in_decides_dst_rules(localnet_conf: Path) -> None:
+    # a destination known only by name (addresses: [internet]) stands for the public IPv4 space, so dst
+    # rules such as to_localhost / to_linklocal are decided instead of coming out unknown
     cfg = load_squid(localnet_conf)
-    pub = public_internet()
-    assert not pub.overlaps(A("127.0.0.0/8", "169.254.0.0/16", "10.0.0.0/8", "fe80::/10", "::1"))
-    assert pub.covers(A("44.232.106.120", "8.8.8.8", "2600::/16"))
-    d = decide(cfg, A("10.0.0.0/8"), "api.spectrocloud.com", pub, 443, "CONNECT")
+    assert not INTERNET.overlaps(A("127.0.0.0/8", "169.254.0.0/16", "10.0.0.0/8", "0.0.0.0/32"))
+    assert INTERNET.covers(A("44.232.106.120", "8.8.8.8"))
+    d = decide(cfg, A("10.0.0.0/8"), "api.spectrocloud.com", INTERNET, 443, "CONNECT")
     assert d.verdict == "allow" and d.rule is not None
     assert d.rule.line == line_no(localnet_conf, "http_access allow localnet")
 

@@ -12,7 +12,6 @@ import ipaddress
 from validator.analysis.netpol import NetpolModel
 from validator.analysis.netpol_pairs import group_pairs
 from validator.model.connections import Conn, Connection
-from validator.model.kubernetes import Cluster
 from validator.model.sets import V4_MAX, V6_OFFSET, AddressSet
 
 
@@ -62,7 +61,3 @@ def connectivity(model: NetpolModel) -> list[Connection]:
     out.extend(Connection(s, d, c, s.endswith("[External]"), d.endswith("[External]")) for (s, d), c in found.items())
     out.sort(key=lambda c: (c.src, c.dst))
     return out
-
-
-def cluster_connectivity(cluster: Cluster) -> list[Connection]:
-    return connectivity(NetpolModel(cluster))

@@ -15,12 +15,11 @@ from typing import Any
 
 from validator.analysis.graph import Layer, NetworkGraph
 from validator.analysis.layers_common import EVERYWHERE, MAX_RULES_SHOWN, describe_addresses
-from validator.analysis.ordered import Evaluation, OrderedRule, evaluate
-from validator.model.firewall import FirewallRuleSet
+from validator.analysis.ordered import OrderedRule, evaluate
 from validator.model.flows import Box, project
 from validator.model.results import LayerResult, RuleEvidence
 from validator.model.rules import Rule, protocol_matches
-from validator.model.sets import ALL_PORTS, AddressSet, PortSet
+from validator.model.sets import ALL_PORTS, AddressSet
 
 
 def _rule_box(rule: Rule, direction: str, addresses: AddressSet) -> Box:
@@ -169,7 +168,7 @@ Compiled = tuple[OrderedRule, Rule]
 
 @dataclass
 class _RuleIndex:
-    """A layer's compiled rules for one protocol and port set, indexed by peer address (perf, issue 7).
+    """A layer's compiled rules for one protocol and port set, indexed by peer address (perf).
 
     ``wide`` entries (large or many-interval peers) are always candidates; the others' peer intervals are
     sorted by start, so a request finds the rules whose peers overlap it by bisection instead of
@@ -240,12 +239,3 @@ def _near_misses(
             scored.append((-(2 * port_ok + peer_ok + proto_ok), _evidence(rule, owner[id(rule)])))
     scored.sort(key=lambda item: (item[0], item[1].source))
     return [ev for _, ev in scored[:3]]
-
-
-def evaluate_firewall(
-    rules: FirewallRuleSet, src: AddressSet, dst: AddressSet, protocol: str, ports: PortSet = ALL_PORTS
-) -> Evaluation:
-    """A firewall rule file's first-match decision for src × dst × ports of one protocol (its rules in
-    order, else its default action)."""
-    ordered = [OrderedRule(r.action, r.src, r.dst, r.protocol, r.ports, r.source, r.name) for r in rules.rules]
-    return evaluate(ordered, rules.default_action, Box(src, dst, ports), protocol)

@@ -207,21 +207,6 @@ class NetpolModel:
         except KeyError:
             raise ValueError(f"workload {w.display} is not part of this model") from None
 
-    def find_workloads(
-        self, namespace: str | None = None, selector: LabelSelector | None = None, name: str | None = None
-    ) -> list[Workload]:
-        """Workloads by namespace, label selector and/or owner name (for binding topology roles)."""
-        out = []
-        for w in self.cluster.workloads:
-            if namespace is not None and w.namespace != namespace:
-                continue
-            if name is not None and w.name != name:
-                continue
-            if selector is not None and not selector.matches(w.labels):
-                continue
-            out.append(w)
-        return out
-
     def _isolating(self, policy_ids: list[int]) -> tuple[tuple[str, SourceRef], ...]:
         return tuple((self.cluster.policies[i].key, self.cluster.policies[i].source) for i in policy_ids)
 

@@ -61,10 +61,6 @@ class Decided:
     rule: OrderedRule | None
     index: int | None
 
-    @property
-    def by_default(self) -> bool:
-        return self.rule is None
-
     def to_json(self) -> dict[str, object]:
         return {
             "box": self.box.to_json(),
@@ -82,9 +78,6 @@ class Evaluation:
     request: Box
     protocol: str
     decided: list[Decided] = field(default_factory=list)
-
-    def with_action(self, action: str) -> list[Decided]:
-        return [d for d in self.decided if d.action == action]
 
     @property
     def allowed(self) -> list[Box]:

@@ -176,41 +176,6 @@ class ProxyDecision:
         }
 
 
-SPECIAL_PURPOSE = (  # IANA special-purpose and private ranges (RFC 6890 registries, RFC 1918, RFC 4193)
-    "0.0.0.0/8",
-    "10.0.0.0/8",
-    "100.64.0.0/10",
-    "127.0.0.0/8",
-    "169.254.0.0/16",
-    "172.16.0.0/12",
-    "192.0.0.0/24",
-    "192.0.2.0/24",
-    "192.88.99.0/24",
-    "192.168.0.0/16",
-    "198.18.0.0/15",
-    "198.51.100.0/24",
-    "203.0.113.0/24",
-    "224.0.0.0/4",
-    "240.0.0.0/4",
-    "::/127",
-    "::ffff:0:0/96",
-    "64:ff9b::/96",
-    "100::/64",
-    "2001::/23",
-    "2001:db8::/32",
-    "fc00::/7",
-    "fe80::/10",
-    "ff00::/8",
-)
-
-
-def public_internet() -> AddressSet:
-    """Every globally routable unicast address: a stand-in destination for a public host name whose
-    addresses are not known (e.g. api.spectrocloud.com), so that ``dst`` rules such as Squid's
-    to_localhost / to_linklocal can be decided instead of coming out unknown."""
-    return as_addresses(AddressSet.everything() - AddressSet.parse(*SPECIAL_PURPOSE))
-
-
 EvidenceFn = Callable[[AddressSet, AddressSet | None], tuple[AclEvidence, ...]]
 
 

@@ -60,10 +60,6 @@ class Box:
     def to_json(self) -> dict[str, object]:
         return {"src": self.src.ranges(), "dst": self.dst.ranges(), "ports": str(self.ports)}
 
-    def reversed(self, ports: PortSet = ALL_PORTS) -> Box:
-        """The return leg: destination answers source, on the given (ephemeral) ports."""
-        return Box(self.dst, self.src, ports)
-
 
 def minus(box: Box, pieces: Iterable[Box]) -> list[Box]:
     """What of ``box`` no piece covers, as disjoint boxes."""

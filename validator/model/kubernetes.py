@@ -156,10 +156,6 @@ class Cluster:
     files: list[str] = field(default_factory=list)
     policy_index: dict[str, int] = field(default_factory=dict, repr=False)  # key → position in policies
 
-    def namespace_labels(self, name: str) -> Mapping[str, str]:
-        ns = self.namespaces.get(name)
-        return ns.labels if ns is not None else {NAME_LABEL: name}
-
 
 def finish(cluster: Cluster) -> None:
     """Add implicit namespaces (K8) and sort everything for deterministic output."""

@@ -16,7 +16,6 @@ Where a request goes with these settings is the analysis' (``analysis/proxy_env.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
@@ -226,21 +225,6 @@ class ProxySettings:
         http = ProxyURL.parse(http_proxy, "HTTP_PROXY", source) if http_proxy else None
         text = no_proxy or ""
         return cls(https, http, parse_no_proxy(text), text, source)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str], source: SourceRef | None = None) -> ProxySettings:
-        """From environment variables as Go's httpproxy.FromEnvironment reads them: the upper-case name
-        first, then the lower-case one; an empty value counts as unset."""
-
-        def get(*names: str) -> str | None:
-            for name in names:
-                if env.get(name):
-                    return env[name]
-            return None
-
-        return cls.parse(
-            get("HTTPS_PROXY", "https_proxy"), get("HTTP_PROXY", "http_proxy"), get("NO_PROXY", "no_proxy"), source
-        )
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -91,9 +91,6 @@ class Peer:
         return ", ".join(parts) if parts else "(nothing)"
 
 
-ANY_PEER = Peer(addresses=AddressSet.everything())
-
-
 @dataclass(frozen=True)
 class Rule:
     """One normalized rule of an enforcement point.
@@ -148,9 +145,6 @@ class EnforcementPoint:
     aliases: set[str] = field(default_factory=set)
     vpc: str | None = None
     unresolved: tuple[str, ...] = ()
-
-    def rules_for(self, direction: Direction) -> list[Rule]:
-        return [r for r in self.rules if r.direction == direction]
 
 
 @dataclass

@@ -160,7 +160,7 @@ class AddressSet(IntervalSet):
 
         ``strict`` rejects host bits set (``10.0.0.1/8``), as AWS does for rule CIDRs.
         """
-        # Interned (perf, issue 7): repos repeat the same few CIDRs thousands of times; sets are
+        # Interned (perf): repos repeat the same few CIDRs thousands of times; sets are
         # immutable, so every rule naming "10.0.0.0/8" shares one object and one parse.
         key = (cls, strict, cidrs)
         cached = _PARSED.get(key)
@@ -290,7 +290,6 @@ _PORT_TEXTS: dict[tuple[Interval, ...], str] = {}
 
 
 ALL_PORTS = PortSet.all()
-NO_PORTS = PortSet()
 NO_ADDRESSES = AddressSet()
 
 

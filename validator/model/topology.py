@@ -30,9 +30,6 @@ _NOT_INTERNET = (
 )
 INTERNET = AddressSet.all_ipv4() - AddressSet.parse(*_NOT_INTERNET)
 
-CLUSTER_ROLES = ("workload", "workload-api", "workload-control-plane")
-SINGLE_ROLES = ("management", "browser", "vcenter", "registry", "pcg", "proxy")
-ROLES = SINGLE_ROLES + CLUSTER_ROLES
 ROLE_ALIASES = {"operators": "browser", "admin": "browser", "registries": "registry"}
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from validator.ingest.resources import resource_dir
 from validator.model.findings import Finding
-from validator.policy.engine import Bundle, PolicyEngine, RawFinding, evaluate_findings, get_engine, load_bundle
+from validator.policy.engine import Bundle, PolicyEngine, RawFinding, evaluate_findings, load_bundle
 
 
 def load_policies(dirs: list[Path], data_files: list[Path] | None = None) -> Bundle:
@@ -60,7 +60,3 @@ def _finding(raw: RawFinding) -> Finding:
         controls=list(meta.pop("controls", None) or []),
         extra=meta,
     )
-
-
-def default_engine(name: str = "embedded", **options: Any) -> PolicyEngine:
-    return get_engine(name, **options)

@@ -19,7 +19,7 @@ ALL_V6 = AddressSet.all_ipv6()
 
 
 def _rule_json(rule: Any, point: Any, shared: dict[tuple[Any, ...], dict[str, Any]]) -> dict[str, Any]:
-    # perf (issue 7): rules repeat the same protocol, ports and peer thousands of times; their part of
+    # perf: rules repeat the same protocol, ports and peer thousands of times; their part of
     # the document is built once and shared (``shared``, per build_input call). Read-only, like the
     # rest of the input document.
     peer = rule.peer
@@ -64,7 +64,7 @@ def build_input(
 ) -> dict[str, Any]:
     """The one document every policy sees (schema: schemas/input.schema.json).
 
-    ``all_rules=False`` (perf, issue 7: the policy engine holds its own copy of the input, ~3 KB per
+    ``all_rules=False`` (perf: the policy engine holds its own copy of the input, ~3 KB per
     rule) keeps every enforcement point but only the rules the shipped policies read; the pipeline
     asks for every rule whenever user policies are loaded. ``resources.rules`` says which it is.
     """

@@ -48,7 +48,6 @@ Rerun = Callable[[dict[str, Any], Path], Report]
 
 
 MANIFEST = "manifest.json"
-OUTPUTS = ("report.json", "report.html")
 SKIP_DIRS = {".git", ".terraform", "node_modules", "__pycache__"}
 
 

@@ -164,9 +164,6 @@ def new_group(
     )
 
 
-ALLOW_ALL_EGRESS_V4_V6 = (("0.0.0.0/0",), ("::/0",))
-
-
 def default_egress(source: SourceRef) -> Rule:
     """The allow-all egress rule AWS adds to a new group declared without egress rules (A3)."""
     return Rule(

@@ -49,7 +49,7 @@ class _Ahead:
 
 @contextmanager
 def _prefetch_terraform(found: Discovery) -> Iterator[_Ahead]:
-    """Parse the Terraform roots ahead, two at a time (perf, issue 7: parsing is most of a run).
+    """Parse the Terraform roots ahead, two at a time (perf: parsing is most of a run).
 
     tfparse's Go parser runs outside the GIL, so threads overlap it with the Python work on the roots
     already parsed. Results are consumed in discovery order and an error surfaces only when its root is

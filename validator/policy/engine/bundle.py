@@ -36,10 +36,6 @@ class Bundle:
     files: list[str] = field(default_factory=list)  # every file read, in digest order
     infos: dict[str, ModuleInfo] = field(default_factory=dict, repr=False)
 
-    @property
-    def all_packages(self) -> list[str]:
-        return sorted({info.package for info in self.infos.values()})
-
 
 def _read(path: Path) -> bytes:
     try:
