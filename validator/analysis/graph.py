@@ -83,7 +83,7 @@ class NetworkGraph:
             return cached
         peer: Peer = rule.peer
         addresses = peer.addresses
-        unknown = list(peer.unresolved)
+        unknown = [u.describe() for u in rule.unknowns]
         for group in peer.groups:
             key = self.alias.get(group)
             if key is None:

@@ -23,6 +23,25 @@ class SkippedFile:
     reason: str
 
 
+@dataclass(frozen=True)
+class InputIssue:
+    """Something a loader could not read completely, though the run goes on: a module it could not expand, a
+    CIDR the cloud would rewrite, a root whose parser failed under ``--keep-going``.
+
+    Loaders decide nothing about it: the shipped policies turn each ``kind`` into a finding
+    (policies/palette/inputs.rego, with ids and severities as data in policies/data/input_issues.yaml), so a
+    gate never passes silently on a partial read. ``details`` holds the kind's facts (plain JSON values).
+    """
+
+    kind: str
+    message: str
+    source: SourceRef
+    details: tuple[tuple[str, object], ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {"kind": self.kind, "message": self.message, **self.source.to_json(), "details": dict(self.details)}
+
+
 @dataclass
 class Inventory:
     """Everything the loaders found, merged across files and formats."""
@@ -39,6 +58,7 @@ class Inventory:
     kubernetes_assigned: set[str] = field(default_factory=set)  # …of which a topology cluster claims
     files: list[LoadedFile] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+    issues: list[InputIssue] = field(default_factory=list)
 
     def add_point(self, point: EnforcementPoint) -> None:
         """Add a point; a point with the same key (a group seen in two files) gets the rules of both."""
@@ -65,6 +85,7 @@ class Inventory:
         self.kubernetes_files.update(other.kubernetes_files)
         self.files.extend(other.files)
         self.skipped.extend(other.skipped)
+        self.issues.extend(other.issues)
 
     def _tables(self, kind: str) -> tuple[dict[str, Any], ...]:
         if kind == "subnet":

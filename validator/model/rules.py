@@ -67,26 +67,55 @@ class SourceRef:
         return out
 
 
+# The parts of a rule that can be unknown (``rule``: whether the rule exists at all).
+UNKNOWN_FIELDS = ("cidr_ipv4", "cidr_ipv6", "group", "prefix_list", "from_port", "to_port", "protocol", "rule")
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A part of a rule the configs do not fix: known only when applied or deployed.
+
+    ``field`` names the part (``rule`` when the rule's very existence is unknown), ``expression`` the text that
+    could not be evaluated (``var.p``, ``aws_vpc.main.cidr_block``, ``!ImportValue Shared``) and ``source`` where
+    it is written. The loader widens that part to its whole range (all ports, every address, every protocol), so
+    the rule may match more than it will: the analysis treats such a rule as "may allow", which can make a flow
+    ``unknown`` but never ``reachable``.
+    """
+
+    field: str
+    reason: str
+    expression: str = ""
+    source: SourceRef | None = None
+
+    def describe(self) -> str:
+        where = f" at {self.source.location()}" if self.source else ""
+        expr = f" ({self.expression})" if self.expression else ""
+        return f"{self.field}{expr}: {self.reason}{where}"
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"field": self.field, "reason": self.reason, "expression": self.expression}
+        if self.source is not None:
+            out["file"], out["line"] = self.source.file, self.source.line
+        return out
+
+
 @dataclass(frozen=True)
 class Peer:
     """The other side of a rule: addresses, and references resolved later by the graph.
 
     ``groups`` are security-group keys (members' addresses), ``prefix_lists`` managed prefix list keys.
-    ``unresolved`` lists the parts a loader could not understand (a Terraform variable without value,
-    an ``!ImportValue``): a rule with such parts can never make a path reachable, only ``unknown``.
+    What a loader could not fix is not here but in ``Rule.unknowns``.
     """
 
     addresses: AddressSet = NO_ADDRESSES
     groups: tuple[str, ...] = ()
     prefix_lists: tuple[str, ...] = ()
-    unresolved: tuple[str, ...] = ()
 
     def describe(self) -> str:
         parts = [
             *self.addresses.ranges(),
             *(f"sg:{g}" for g in self.groups),
             *(f"pl:{p}" for p in self.prefix_lists),
-            *(f"?{u}" for u in self.unresolved),
         ]
         return ", ".join(parts) if parts else "(nothing)"
 
@@ -97,6 +126,9 @@ class Rule:
 
     ``ports`` are destination ports (for ICMP the whole set; A5). ``order`` is the position in
     first-match lists (NACL rule number, firewall/proxy line order); None in union semantics.
+    ``unknowns`` are the parts the configs do not fix (see ``Unknown``): such a rule is never a definite match.
+    ``implicit`` names a rule nobody wrote that the platform adds by itself (``aws-default-egress``), so the
+    evidence can say where it comes from (docs/semantics.md).
     """
 
     direction: Direction
@@ -109,6 +141,8 @@ class Rule:
     description: str = ""
     # Forward (firewall) rules also match the sender: ``sources``; ``peer`` is then the destination.
     sources: AddressSet | None = None
+    unknowns: tuple[Unknown, ...] = ()
+    implicit: str = ""
 
     def describe(self) -> str:
         what = f"{self.action} {self.direction} {self.protocol}"
@@ -117,7 +151,8 @@ class Rule:
         if self.direction == "forward":
             return f"{what} from {self.sources or 'any'} to {self.peer.describe()}"
         side = "from" if self.direction == "ingress" else "to"
-        return f"{what} {side} {self.peer.describe()}"
+        unknown = "".join(f", {u.field} unknown ({u.expression or u.reason})" for u in self.unknowns)
+        return f"{what} {side} {self.peer.describe()}{unknown}"
 
 
 EnforcementKind = Literal["security-group", "network-acl", "network-policy", "proxy", "firewall"]

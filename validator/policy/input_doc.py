@@ -35,12 +35,17 @@ def _rule_json(rule: Any, point: Any, shared: dict[tuple[Any, ...], dict[str, An
             "cidrs": peer.addresses.cidrs() if len(peer.addresses.intervals) <= 16 else peer.addresses.ranges(),
             "groups": list(peer.groups),
             "prefix_lists": list(peer.prefix_lists),
-            "unresolved": list(peer.unresolved),
             "open_to_all_ipv4": peer.addresses.covers(ALL_V4),
             "open_to_all_ipv6": peer.addresses.covers(ALL_V6),
             "text": rule.describe(),
         }
-    return {**common, "point": point.key, **rule.source.to_json()}
+    return {
+        **common,
+        "unknown": [u.to_json() for u in rule.unknowns],
+        "implicit": rule.implicit,
+        "point": point.key,
+        **rule.source.to_json(),
+    }
 
 
 def _shipped_policies_read(rule: Any) -> bool:
@@ -93,4 +98,5 @@ def build_input(
             "rules": "all" if all_rules else "read-by-shipped-policies",
         },
         "topology": topology.to_json(facts.imds_direct),
+        "issues": [i.to_json() for i in sorted(inventory.issues, key=lambda i: (i.source, i.kind, i.message))],
     }

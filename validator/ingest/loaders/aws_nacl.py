@@ -11,8 +11,17 @@ from typing import Any
 
 from validator.ingest.loaders.aws_sg import RuleSpec, is_unresolved, port_number, ports_for, rule_addresses
 from validator.model.errors import InputError
-from validator.model.rules import Action, Direction, EnforcementPoint, Peer, Rule, SourceRef, normalize_protocol
-from validator.model.sets import ALL_PORTS
+from validator.model.rules import (
+    Action,
+    Direction,
+    EnforcementPoint,
+    Peer,
+    Rule,
+    SourceRef,
+    Unknown,
+    normalize_protocol,
+)
+from validator.model.sets import ALL_PORTS, AddressSet
 
 
 def new_nacl(key: str, name: str, source: SourceRef, aliases: set[str], vpc: str | None = None) -> EnforcementPoint:
@@ -63,19 +72,41 @@ def nacl_rule(
         )
     direction: Direction = "egress" if egress else "ingress"
     decision: Action = "allow" if act == "allow" else "deny"
-    unresolved: list[str] = []
+    unknowns: list[Unknown] = []
     try:
         proto = "all" if is_unresolved(protocol) else normalize_protocol(protocol)
     except ValueError as exc:
         raise InputError(
             str(exc), file=source.file, line=source.line, hint="use tcp, udp, icmp, -1 (all) or a protocol number"
         ) from None
+    later = "not known until the configuration is applied"
     if is_unresolved(protocol):
-        unresolved.append("protocol is not known until apply")
+        unknowns.append(Unknown("protocol", later, "", source))
     spec = RuleSpec(direction, proto, None, None, source)
     lo = None if is_unresolved(from_port) else port_number(from_port, "from_port", spec)
     hi = None if is_unresolved(to_port) else port_number(to_port, "to_port", spec)
+    if proto in ("tcp", "udp") and (is_unresolved(from_port) or is_unresolved(to_port)):
+        # an entry whose ports are unknown may match any port: widen, and say so
+        unknowns.extend(
+            Unknown(name, later, "", source)
+            for name, v in (("from_port", from_port), ("to_port", to_port))
+            if is_unresolved(v)
+        )
+        lo = hi = None
     ports = ALL_PORTS if proto not in ("tcp", "udp") else ports_for(proto, lo, hi, spec)
-    addresses = rule_addresses([v for v in (cidr, ipv6_cidr) if v is not None], source, unresolved)
-    peer = Peer(addresses=addresses, unresolved=tuple(unresolved))
-    return Rule(direction, decision, proto, ports, peer, source, order=order, description=f"rule {order}")
+    addresses = rule_addresses([cidr] if cidr is not None else [], source, unknowns)
+    addresses = addresses | rule_addresses([ipv6_cidr] if ipv6_cidr is not None else [], source, unknowns, "cidr_ipv6")
+    if unknowns and not addresses:
+        addresses = AddressSet.everything()
+    peer = Peer(addresses=addresses)
+    return Rule(
+        direction,
+        decision,
+        proto,
+        ports,
+        peer,
+        source,
+        order=order,
+        description=f"rule {order}",
+        unknowns=tuple(unknowns),
+    )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from validator.model.errors import InputError
-from validator.model.rules import EnforcementPoint, Peer, Rule, SourceRef, normalize_protocol
+from validator.model.rules import EnforcementPoint, Peer, Rule, SourceRef, Unknown, normalize_protocol
 from validator.model.sets import ALL_PORTS, AddressSet, PortSet
 
 UNRESOLVED = object()
@@ -39,7 +39,11 @@ class RuleSpec:
     groups: list[str] = field(default_factory=list)
     prefix_lists: list[str] = field(default_factory=list)
     description: str = ""
-    unresolved: list[str] = field(default_factory=list)
+    unknowns: list[Unknown] = field(default_factory=list)
+
+    def unknown(self, field_name: str, reason: str, expression: str = "") -> None:
+        """Record a part of this rule the configs do not fix (see ``Unknown``)."""
+        self.unknowns.append(Unknown(field_name, reason, expression, self.source))
 
 
 def port_number(value: Any, what: str, spec: RuleSpec) -> int | None:
@@ -90,50 +94,66 @@ def sg_rules(spec: RuleSpec) -> Rule:
     """Normalize one rule spec; InputError (with the spec's location) on bad values."""
     file, line = spec.source.file, spec.source.line
     if is_unresolved(spec.protocol):
+        spec.unknown("protocol", "not known until the configuration is applied", _expression(spec.protocol))
         return Rule(
             spec.direction,
             "allow",
             "all",
             ALL_PORTS,
-            Peer(unresolved=("protocol is not known until apply",)),
+            Peer(addresses=AddressSet.everything()),
             spec.source,
             description=spec.description,
+            unknowns=tuple(spec.unknowns),
         )
     try:
         protocol = normalize_protocol(spec.protocol)
     except ValueError as exc:
         raise InputError(str(exc), file=file, line=line, hint="use tcp, udp, icmp, icmpv6, -1 (all) or 0-255") from None
-    unresolved = list(spec.unresolved)
+    ports_unknown = False
     from_port = to_port = None
     if is_unresolved(spec.from_port) or is_unresolved(spec.to_port):
         if protocol in ("tcp", "udp"):
-            unresolved.append("port is not known until apply")
+            ports_unknown = True
+            for name, value in (("from_port", spec.from_port), ("to_port", spec.to_port)):
+                if is_unresolved(value):
+                    spec.unknown(name, "not known until the configuration is applied", _expression(value))
     else:
         from_port = port_number(spec.from_port, "from_port", spec)
         to_port = port_number(spec.to_port, "to_port", spec)
-    ports = (
-        ALL_PORTS
-        if unresolved and protocol in ("tcp", "udp") and from_port is None
-        else ports_for(protocol, from_port, to_port, spec)
+    ports = ALL_PORTS if ports_unknown else ports_for(protocol, from_port, to_port, spec)
+    addresses = rule_addresses(spec.cidrs, spec.source, spec.unknowns)
+    peer = Peer(addresses=addresses, groups=tuple(spec.groups), prefix_lists=tuple(spec.prefix_lists))
+    return Rule(
+        spec.direction,
+        "allow",
+        protocol,
+        ports,
+        peer,
+        spec.source,
+        description=spec.description,
+        unknowns=tuple(dict.fromkeys(spec.unknowns)),
     )
-    addresses = rule_addresses(spec.cidrs, spec.source, unresolved)
-    peer = Peer(
-        addresses=addresses,
-        groups=tuple(spec.groups),
-        prefix_lists=tuple(spec.prefix_lists),
-        unresolved=tuple(dict.fromkeys(unresolved)),
-    )
-    return Rule(spec.direction, "allow", protocol, ports, peer, spec.source, description=spec.description)
 
 
-def rule_addresses(values: Iterable[Any], source: SourceRef, unresolved: list[str]) -> AddressSet:
-    """A rule's CIDRs (security group or ACL); values known only at apply time go to ``unresolved``."""
+def _expression(value: Any) -> str:
+    """The text of a value a loader could not evaluate, when the parser kept it."""
+    if isinstance(value, dict):
+        return str(value.get("__attribute__") or value.get("__name__") or next(iter(value), ""))
+    return ""
+
+
+def rule_addresses(
+    values: Iterable[Any], source: SourceRef, unknowns: list[Unknown], field_name: str = "cidr_ipv4"
+) -> AddressSet:
+    """A rule's CIDRs (security group or ACL); values known only at apply time go to ``unknowns``."""
     texts: list[str] = []
     for value in values:
         if value == "":
             continue
         if is_unresolved(value):
-            unresolved.append("a CIDR is not known until apply")
+            unknowns.append(
+                Unknown(field_name, "not known until the configuration is applied", _expression(value), source)
+            )
         else:
             texts.append(str(value))
     try:
@@ -174,4 +194,5 @@ def default_egress(source: SourceRef) -> Rule:
         Peer(addresses=AddressSet.parse("0.0.0.0/0", "::/0")),
         source,
         description="default egress rule AWS adds when none is declared",
+        implicit="aws-default-egress",
     )

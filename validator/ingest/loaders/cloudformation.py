@@ -182,23 +182,23 @@ def _spec(tpl: _Template, perm: dict[str, Any], direction: str, resource: str, r
         if field in perm:
             value = tpl.resolve(perm[field])
             if is_unresolved(value):
-                spec.unresolved.append(f"{field} is not known until deploy")
+                spec.unknown("cidr_ipv4" if family == 4 else "cidr_ipv6", f"{field} is not known until deployment")
             else:
                 check_family([value], family, src, field)
                 spec.cidrs.append(value)
     group_field = "SourceSecurityGroupId" if direction == "ingress" else "DestinationSecurityGroupId"
     plist_field = "SourcePrefixListId" if direction == "ingress" else "DestinationPrefixListId"
-    for field, bucket in ((group_field, spec.groups), (plist_field, spec.prefix_lists)):
+    for field, bucket, kind in ((group_field, spec.groups, "group"), (plist_field, spec.prefix_lists, "prefix_list")):
         if field in perm:
             value = tpl.resolve(perm[field])
             if is_unresolved(value):
-                spec.unresolved.append(f"{field} is not known until deploy")
+                spec.unknown(kind, f"{field} is not known until deployment")
             else:
                 bucket.append(str(value))
     if "SourceSecurityGroupName" in perm:
         value = tpl.resolve(perm["SourceSecurityGroupName"])
         if is_unresolved(value):
-            spec.unresolved.append("SourceSecurityGroupName is not known until deploy")
+            spec.unknown("group", "SourceSecurityGroupName is not known until deployment")
         else:
             spec.groups.append(str(value))
     return spec

@@ -176,9 +176,9 @@ def _load(parsed: dict[str, Any], directory: Path, display_dir: str) -> tuple[In
             description=str(item.get("description") or ""),
         )
         _cidrs(spec, item.get("cidr_blocks"), item.get("ipv6_cidr_blocks"))
-        spec.prefix_lists = _refs(ctx, item.get("prefix_list_ids"), spec)
+        spec.prefix_lists = _refs(ctx, item.get("prefix_list_ids"), spec, "prefix_list")
         if item.get("source_security_group_id") is not None:
-            spec.groups = _refs(ctx, [item["source_security_group_id"]], spec)
+            spec.groups = _refs(ctx, [item["source_security_group_id"]], spec, "group")
         if item.get("self") is True:
             spec.groups.append(target.key)
         if rtype == "egress":
@@ -204,9 +204,9 @@ def _load(parsed: dict[str, Any], directory: Path, display_dir: str) -> tuple[In
                 [item["cidr_ipv6"]] if "cidr_ipv6" in item else None,
             )
             if "prefix_list_id" in item:
-                spec.prefix_lists = _refs(ctx, [item["prefix_list_id"]], spec)
+                spec.prefix_lists = _refs(ctx, [item["prefix_list_id"]], spec, "prefix_list")
             if "referenced_security_group_id" in item:
-                spec.groups = _refs(ctx, [item["referenced_security_group_id"]], spec)
+                spec.groups = _refs(ctx, [item["referenced_security_group_id"]], spec, "group")
             if direction == "egress":
                 has_egress.add(target.key)
             target.rules.append(sg_rules(spec))
@@ -341,8 +341,8 @@ def _inline_spec(ctx: _Context, block: dict[str, Any], direction: str, group_key
         description=str(block.get("description") or ""),
     )
     _cidrs(spec, block.get("cidr_blocks"), block.get("ipv6_cidr_blocks"))
-    spec.prefix_lists = _refs(ctx, block.get("prefix_list_ids"), spec)
-    spec.groups = _refs(ctx, block.get("security_groups"), spec)
+    spec.prefix_lists = _refs(ctx, block.get("prefix_list_ids"), spec, "prefix_list")
+    spec.groups = _refs(ctx, block.get("security_groups"), spec, "group")
     if block.get("self") is True:
         spec.groups.append(group_key)
     return spec
@@ -352,25 +352,30 @@ def _cidrs(spec: RuleSpec, v4: Any, v6: Any) -> None:
     for values, family, name in ((v4, 4, "cidr_blocks"), (v6, 6, "ipv6_cidr_blocks")):
         if values is None:
             continue
+        field_name = "cidr_ipv4" if family == 4 else "cidr_ipv6"
         if is_unresolved(values):
-            spec.unresolved.append(f"{name} is not known until apply")
+            spec.unknown(field_name, f"{name} is not known until the configuration is applied")
             continue
         items = _list(values)
+        for item in items:
+            if is_unresolved(item):
+                spec.unknown(field_name, f"an element of {name} is not known until the configuration is applied")
+        items = [i for i in items if not is_unresolved(i)]
         check_family(items, family, spec.source, name)
         spec.cidrs.extend(items)
 
 
-def _refs(ctx: _Context, values: Any, spec: RuleSpec) -> list[str]:
+def _refs(ctx: _Context, values: Any, spec: RuleSpec, field_name: str) -> list[str]:
     if values is None:
         return []
     if is_unresolved(values):
-        spec.unresolved.append("a group or prefix-list reference is not known until apply")
+        spec.unknown(field_name, "the reference is not known until the configuration is applied")
         return []
     out: list[str] = []
     for value in _list(values):
         ref, problem = ctx.reference(value)
         if problem:
-            spec.unresolved.append(problem)
+            spec.unknown(field_name, problem)
         elif ref:
             out.append(ref)
     return out
