@@ -2,19 +2,23 @@
 
 Looked for from the scanned folder up to the repository root (the folder holding ``.git``), so a repo
 states its profile, formats and policy folders once and every pre-merge hook and CI job agrees. A
-command-line option always wins over the file. Paths in the file are relative to the file.
+command-line option always wins over the file. Paths in the file are relative to the file, and they must
+stay inside the repository that holds it (links resolved): the file is written by whoever writes the pull
+request, so it must not make the run read ``~/.kube/config`` into a policy's data. Only the command line
+may point outside.
 """
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validator.ingest.discover import read_text
 from validator.ingest.documents import LineDict, load_document
 from validator.ingest.git import git_root
+from validator.ingest.reader import is_inside, read_text
 from validator.ingest.schemas import validate
 from validator.model.errors import InputError
 
@@ -45,7 +49,7 @@ def _candidates(start: Path) -> list[Path]:
 
 def find_config(start: Path) -> Path | None:
     for folder in _candidates(start):
-        if (folder / CONFIG_FILE).is_file():
+        if os.path.lexists(folder / CONFIG_FILE):
             return folder / CONFIG_FILE
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file() and "palette-policy" in _pyproject_tool(pyproject):
@@ -55,7 +59,7 @@ def find_config(start: Path) -> Path | None:
 
 def _pyproject_tool(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(read_text(path, str(path)))
+        data = tomllib.loads(read_text(path, _shown(path)))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"invalid TOML: {exc}", file=str(path)) from None
     tool = data.get("tool", {})
@@ -70,7 +74,13 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def load_config(path: Path) -> Config:
+def _repository(folder: Path) -> Path:
+    return Path(os.path.realpath(git_root(folder) or folder))
+
+
+def load_config(path: Path, given: bool = True) -> Config:
+    """Read a defaults file; ``given``: named on the command line (else found in the repository, and then
+    it must itself stay inside the repository, links resolved)."""
     name = _shown(path)
     if path.name == "pyproject.toml":
         raw = _pyproject_tool(path).get("palette-policy", {})
@@ -83,23 +93,50 @@ def load_config(path: Path) -> Config:
         except InputError as exc:
             raise exc.located(name, line) from None
     else:
-        doc = load_document(read_text(path, name), name) or LineDict()
+        line = None
+        doc = load_document(read_text(path, name, root=None if given else _repository(path.parent)), name)
+        doc = LineDict() if doc is None else doc
         validate(doc, "config.schema.json", name)
     values = dict(doc)
     if isinstance(values.get("profile"), str):
         values["profile"] = [values["profile"]]
     base = path.parent
-    for key in PATH_LISTS:
-        if key in values:
-            values[key] = [base / p for p in values[key]]
-    for key in PATH_KEYS:
-        if key in values:
-            values[key] = base / values[key]
+    repository = _repository(base)
+    for key in (*PATH_LISTS, *PATH_KEYS):
+        if key not in values:
+            continue
+        paths = [base / p for p in (values[key] if key in PATH_LISTS else [values[key]])]
+        if key != "sarif_root":  # read by the run: must stay in the repository
+            where = (getattr(doc, "key_lines", None) or {}).get(key, line)
+            for item in paths:
+                _inside_repository(item, key, repository, name, where)
+        values[key] = paths if key in PATH_LISTS else paths[0]
     return Config(file=name, values=values)
 
 
+def _inside_repository(path: Path, key: str, repository: Path, name: str, line: int | None) -> None:
+    real = os.path.realpath(path)
+    if not is_inside(real, repository):
+        raise InputError(
+            f"{key}: {path} is outside the repository ({repository}); a configuration file may only name files "
+            "inside its repository",
+            file=name,
+            line=line,
+            hint=f"move it into the repository, or pass it on the command line (--{_flag(key)})",
+        )
+
+
+def _flag(key: str) -> str:
+    return {
+        "policy_dirs": "policy DIR",
+        "data_files": "data FILE",
+        "profiles_dirs": "profiles-dir DIR",
+        "waivers": "waivers FILE",
+    }.get(key, key)
+
+
 def _toml_line(path: Path) -> int | None:
-    for number, text in enumerate(read_text(path, str(path)).splitlines(), 1):
+    for number, text in enumerate(read_text(path, _shown(path)).splitlines(), 1):
         if text.strip().replace(" ", "") in ("[tool.palette-policy]", '[tool."palette-policy"]'):
             return number
     return None
@@ -107,4 +144,4 @@ def _toml_line(path: Path) -> int | None:
 
 def discover_config(start: Path, explicit: Path | None = None) -> Config:
     path = explicit or find_config(start)
-    return load_config(path) if path is not None else Config()
+    return load_config(path, given=explicit is not None) if path is not None else Config()

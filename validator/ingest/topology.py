@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from validator.ingest.discover import read_text
 from validator.ingest.documents import line_of, load_document
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
+from validator.ingest.reader import read_text
 from validator.ingest.schemas import validate
 from validator.model.errors import InputError
 from validator.model.proxy_settings import ProxySettings
@@ -220,5 +220,7 @@ def _proxy_settings(value: dict[str, Any], filename: str) -> ProxySettings:
     )
 
 
-def load_topology(path: Path, display: str, limits: Limits = DEFAULT_LIMITS) -> Topology:
-    return parse_topology(load_document(read_text(path, display), display, limits), display)
+def load_topology(path: Path, display: str, limits: Limits = DEFAULT_LIMITS, root: Path | None = None) -> Topology:
+    """``root``: the topology was found in the scanned folder and must not leave it through a link."""
+    text = read_text(path, display, max_bytes=limits.max_file_bytes, root=root)
+    return parse_topology(load_document(text, display, limits), display)
