@@ -6,6 +6,7 @@ timings feed the benchmark). The result is a plain ``Report`` that every reporte
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from validator.ingest.discover import Discovery, discover
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders.registry import load_all
 from validator.ingest.profiles import load_profiles
+from validator.ingest.reader import ReadScope, reading
 from validator.ingest.topology import load_topology
 from validator.ingest.waivers import find_waivers_file, load_waivers
 from validator.model.errors import InputError
@@ -48,6 +50,8 @@ class Options:
     strict: bool = False  # files that would be skipped are errors instead
     waivers_file: Path | None = None  # default: PATH/.palette-policy-waivers.yaml when present
     use_waivers: bool = True
+    allow_outside: list[Path] = field(default_factory=list)  # folders outside PATH the repository may reach
+    keep_going: bool = False  # a root or file that fails to parse becomes a finding; the rest is checked
     progress: Callable[[str], None] | None = None  # told each stage's name as it starts (terminal only)
 
 
@@ -68,8 +72,24 @@ class Network:
     graph: NetworkGraph
 
 
+def read_scope(options: Options) -> ReadScope:
+    """The rules of every read of this run (see ``ingest/reader.py``): the scanned folder, the folders
+    ``--allow-outside`` adds, the size limit."""
+    base = options.path if options.path.is_dir() else options.path.parent
+    return ReadScope(
+        root=Path(os.path.realpath(base)),
+        allowed=tuple(Path(os.path.realpath(p)) for p in options.allow_outside),
+        max_bytes=options.limits.max_file_bytes,
+    )
+
+
 def load_network(options: Options, timings: dict[str, float] | None = None) -> Network:
     """discover → load → graph: everything up to reachability (shared by validate and explain)."""
+    with reading(read_scope(options)):
+        return _load_network(options, timings)
+
+
+def _load_network(options: Options, timings: dict[str, float] | None = None) -> Network:
     timings = {} if timings is None else timings
     tell = options.progress or (lambda stage: None)
     tell("discover")
@@ -84,9 +104,12 @@ def load_network(options: Options, timings: dict[str, float] | None = None) -> N
     tell("parse")
     with _timed(timings, "parse"):
         topology = load_topology(
-            topo_path, found.display(topo_path) if options.topology is None else str(topo_path), options.limits
+            topo_path,
+            found.display(topo_path) if options.topology is None else str(topo_path),
+            options.limits,
+            root=found.root if options.topology is None else None,
         )
-        inventory = load_all(found, options.limits)
+        inventory = load_all(found, options.limits, keep_going=options.keep_going)
     tell("graph")
     with _timed(timings, "graph"):
         graph = build_graph(inventory, topology)
@@ -114,10 +137,19 @@ def load_network(options: Options, timings: dict[str, float] | None = None) -> N
 
 
 def run(options: Options) -> Report:
-    """Every stage, in order; the report every reporter formats."""
+    """Every stage, in order; the report every reporter formats, with the digest of every file read."""
+    with reading(read_scope(options)) as scope:
+        report = _run(options)
+    report.inputs_read = [
+        {"path": r.path, "real": r.real, "sha256": r.sha256} for r in sorted(scope.log.values(), key=lambda r: r.real)
+    ]
+    return report
+
+
+def _run(options: Options) -> Report:
     timings: dict[str, float] = {}
     tell = options.progress or (lambda stage: None)
-    network = load_network(options, timings)
+    network = _load_network(options, timings)
     found, topology, inventory, graph = network.found, network.topology, network.inventory, network.graph
     tell("model")
     with _timed(timings, "model"):
@@ -145,7 +177,9 @@ def run(options: Options) -> Report:
     if waivers_path is not None:
         tell("waivers")
         shown = found.display(waivers_path) if options.waivers_file is None else str(waivers_path)
-    waivers = apply_waivers(findings, load_waivers(waivers_path, shown) if waivers_path else [], file=shown)
+    inside = found.root if options.waivers_file is None else None  # found in the repository: no link out
+    loaded = load_waivers(waivers_path, shown, root=inside) if waivers_path else []
+    waivers = apply_waivers(findings, loaded, file=shown)
     return Report(
         root=str(options.path),
         topology=topology,

@@ -82,6 +82,22 @@ def validate(
     ),
     max_depth: int = typer.Option(200, "--max-depth", help="Deepest YAML/JSON nesting accepted."),
     strict: bool = typer.Option(False, "--strict", help="Treat files that would be skipped as errors."),
+    keep_going: bool = typer.Option(
+        False,
+        "--keep-going",
+        help="A Terraform root or file that cannot be read becomes a PP-INPUT-INCOMPLETE finding; the rest is checked.",
+    ),
+    allow_outside: list[Path] = typer.Option(
+        [],
+        "--allow-outside",
+        help="Folder outside PATH that module sources, Squid includes and links may read (repeatable).",
+    ),
+    parser_memory: int = typer.Option(
+        4096, "--parser-memory", help="Memory (MiB) a parser process may use for one Terraform root.", min=1024
+    ),
+    parser_timeout: float = typer.Option(
+        120.0, "--parser-timeout", help="Seconds one Terraform root may take to parse.", min=1.0
+    ),
     waivers: Path | None = typer.Option(
         None, "--waivers", help="Waivers file (default: PATH/.palette-policy-waivers.yaml when present)."
     ),
@@ -130,7 +146,9 @@ def validate(
             fail_on=level,
             engine_options={"opa_url": opa_url, "opa_token": opa_token, "timeout": policy_timeout},
             strict=strict,
-            limits=Limits(size * 1024 * 1024, max_yaml_nodes, max_depth),
+            limits=Limits(size * 1024 * 1024, max_yaml_nodes, max_depth, parser_memory * 1024 * 1024, parser_timeout),
+            keep_going=keep_going,
+            allow_outside=allow_outside,
             waivers_file=None if no_waivers else (waivers or cfg.get("waivers")),
             use_waivers=not no_waivers,
         )
