@@ -68,8 +68,11 @@ def validate(
         None, "--opa-url", help="Evaluate on this OPA server instead (modules and data are uploaded to it)."
     ),
     opa_token: str | None = typer.Option(None, "--opa-token", help="Bearer token for --opa-url."),
-    policy_timeout: float | None = typer.Option(
-        None, "--policy-timeout", help="Seconds one policy evaluation may take."
+    policy_timeout: float = typer.Option(
+        120.0, "--policy-timeout", help="Seconds one policy evaluation may take.", min=0.1
+    ),
+    policy_memory: int = typer.Option(
+        2048, "--policy-memory", help="Memory (MiB) one policy evaluation may add to the process.", min=64
     ),
     policy: list[Path] = typer.Option([], "--policy", help="Extra folder of Rego policies (repeatable)."),
     data: list[Path] = typer.Option([], "--data", help="Extra data file (YAML/JSON) for the policies."),
@@ -144,7 +147,12 @@ def validate(
             data_files=data or cfg.get("data_files", []),
             namespaces=namespace or cfg.get("namespaces", []),
             fail_on=level,
-            engine_options={"opa_url": opa_url, "opa_token": opa_token, "timeout": policy_timeout},
+            engine_options={
+                "opa_url": opa_url,
+                "opa_token": opa_token,
+                "timeout": policy_timeout,
+                "memory_mib": policy_memory,
+            },
             strict=strict,
             limits=Limits(size * 1024 * 1024, max_yaml_nodes, max_depth, parser_memory * 1024 * 1024, parser_timeout),
             keep_going=keep_going,

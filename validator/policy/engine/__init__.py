@@ -64,13 +64,22 @@ def available_engines() -> list[str]:
 
 
 def get_engine(
-    name: str = "embedded", *, opa_url: str | None = None, opa_token: str | None = None, timeout: float | None = None
+    name: str = "embedded",
+    *,
+    opa_url: str | None = None,
+    opa_token: str | None = None,
+    timeout: float | None = None,
+    memory_mib: int | None = None,
 ) -> PolicyEngine:
     """Build the named backend; InputError when it is unknown, not installed or misconfigured.
 
     ``opa_url`` selects the OPA server backend (``name`` may then be "embedded", the default, or "opa").
-    ``timeout`` (seconds) bounds each evaluation of the embedded engine, and each HTTP request to OPA.
+    ``timeout`` (seconds, default ``limits.DEFAULT_TIMEOUT``) bounds each evaluation of a local engine, and
+    each HTTP request to OPA; ``memory_mib`` (default ``limits.DEFAULT_MEMORY_MIB``) what a local
+    evaluation may add to the process's memory.
     """
+    from validator.policy.engine.limits import DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT
+
     if opa_url or name == "opa":
         if name not in ("embedded", "opa"):
             raise InputError(
@@ -81,16 +90,15 @@ def get_engine(
         from validator.policy.engine.opa_engine import OpaServerEngine
 
         return OpaServerEngine(opa_url, token=opa_token, timeout=timeout or 30.0)
+    seconds, memory = timeout or DEFAULT_TIMEOUT, memory_mib or DEFAULT_MEMORY_MIB
     if name in ("embedded", "regorus"):
         from validator.policy.engine.regorus_engine import RegorusEngine
 
-        return RegorusEngine(timeout=timeout)
+        return RegorusEngine(timeout=seconds, memory_mib=memory)
     if name == "regopy":
         from validator.policy.engine.regopy_engine import RegopyEngine
 
-        if timeout is not None:
-            raise InputError("the regopy engine has no time limit", hint="drop the time limit or use --engine embedded")
-        return RegopyEngine()
+        return RegopyEngine(timeout=seconds, memory_mib=memory)
     raise InputError(
         f"unknown policy engine {name!r}", hint=f"choose one of: {', '.join(ENGINES)} (opa needs --opa-url)"
     )
@@ -107,8 +115,10 @@ def evaluate_findings(
 
     document: dict[str, Any] = {}
     packages = [p for p in bundle.packages if selected(p, namespaces)]
-    for package in packages:
-        value = engine.evaluate(f"data.{package}", input_doc)
+    queries = [f"data.{package}" for package in packages]
+    many = getattr(engine, "evaluate_many", None)  # one child and one input for every package, when it can
+    values = many(queries, input_doc) if many else [engine.evaluate(q, input_doc) for q in queries]
+    for package, value in zip(packages, values, strict=True):
         if value is None:
             continue
         node = document

@@ -38,7 +38,13 @@ class OpaServerEngine:
             from opa_client import OpaClient
         except ImportError:  # pragma: no cover - a declared dependency
             raise InputError("opa-python-client is not installed", hint="pip install opa-python-client") from None
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - parsed lazily: a bad port or bracket is found here
+        except ValueError as exc:
+            raise InputError(
+                f"--opa-url {url!r} is not a valid URL ({exc})", hint="e.g. --opa-url http://localhost:8181"
+            ) from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InputError(f"--opa-url {url!r} is not an http(s) URL", hint="e.g. --opa-url http://localhost:8181")
         if parts.path not in ("", "/") or parts.query:
@@ -50,9 +56,10 @@ class OpaServerEngine:
             port = parts.port or (443 if parts.scheme == "https" else 8181)
         except ValueError:
             raise InputError(f"--opa-url {url!r} has an invalid port") from None
-        self.url = f"{parts.scheme}://{parts.hostname}:{port}"
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname  # an IPv6 address
+        self.url = f"{parts.scheme}://{host}:{port}"
         self._client = OpaClient(
-            host=parts.hostname, port=port, ssl=parts.scheme == "https", token=token, timeout=timeout, retries=1
+            host=host, port=port, ssl=parts.scheme == "https", token=token, timeout=timeout, retries=1
         )
         self._version: str | None = None
         self._uploaded: set[str] = set()
