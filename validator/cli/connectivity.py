@@ -26,7 +26,7 @@ def connectivity(
         from validator.analysis.connectivity import connectivity as list_connections
         from validator.analysis.netpol import NetpolModel
         from validator.ingest.loaders.kubernetes import load_cluster
-        from validator.report import atomic_write
+        from validator.report import write_output
         from validator.report.connlist import render
 
         if fmt not in FORMATS:
@@ -36,7 +36,7 @@ def connectivity(
             typer.echo(f"note: skipped {skipped.path}: {skipped.reason}", err=True)
         text = render(list_connections(NetpolModel(cluster)), fmt)
         if output is not None:
-            atomic_write(output, text)
+            write_output(output, text)
         else:
             typer.echo(text, nl=False)
         return EXIT_OK

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import time
 from collections import Counter
@@ -165,6 +166,8 @@ def validate(
             report = run(options)
             options.progress = None
         render: Callable[..., str] = formats[fmt]
+        if fmt == "table" and output is None and sys.stdout.isatty():  # else a fixed width: same bytes every run
+            render = partial(render, width=shutil.get_terminal_size().columns)
         root = sarif_root or cfg.get("sarif_root")
         if fmt in ROOT_AWARE and root is not None:
             render = partial(render, root=root)
