@@ -111,6 +111,9 @@ def validate(
         "--evidence",
         help="Also write an evidence bundle (report.json, report.html, manifest.json) to this folder.",
     ),
+    sign: Path | None = typer.Option(
+        None, "--sign", help="Sign the evidence manifest with this minisign secret key (needs --evidence)."
+    ),
     sarif_root: Path | None = typer.Option(
         None,
         "--sarif-root",
@@ -136,6 +139,12 @@ def validate(
         level = fail_on or cfg.get("fail_on", "deny")
         if level not in ("deny", "warn", "none"):
             raise InputError(f"--fail-on must be deny, warn or none, not {level!r}")
+        if sign is not None and evidence is None:
+            raise InputError("--sign signs an evidence bundle", hint="add --evidence DIR")
+        if evidence is not None:  # refuse a folder that is not ours before the run, not after
+            from validator.report.evidence import check_target
+
+            check_target(evidence)
         size = max_file_size or cfg.get("max_file_size", 50)
         interactive = fmt == "table" and output is None and sys.stderr.isatty()
         options = Options(
@@ -174,7 +183,7 @@ def validate(
         if evidence is not None:
             from validator.report.evidence import write_bundle
 
-            write_bundle(report, options, evidence, ["palette-policy", *sys.argv[1:]], config=cfg.file)
+            write_bundle(report, options, evidence, ["palette-policy", *sys.argv[1:]], config=cfg.file, sign=sign)
         start = time.perf_counter()
         write(render(report), output)
         report.timings["report"] = time.perf_counter() - start
