@@ -238,6 +238,8 @@ class _Builder:
 def _reason(exc: Exception) -> str:
     """`` (why)`` for errors that say why in words; nothing for bare KeyErrors and the like."""
     text = str(exc).split("\n")[0].strip()
+    if "integer string conversion" in text:  # Python's guard against huge integers
+        return " (too many digits)"
     return f" ({text[:120]})" if text and isinstance(exc, ValueError | OverflowError) else ""
 
 

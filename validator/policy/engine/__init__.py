@@ -126,7 +126,12 @@ def evaluate_findings(
         for part in parents:
             node = node.setdefault(part, {})
         node[last] = value
-    return collect_findings(document, packages=packages, modules=bundle.modules)
+    try:
+        return collect_findings(document, packages=packages, modules=bundle.modules)
+    except InputError as exc:  # a finding the policy shaped wrongly: name the policy's file
+        rule = exc.message.split("data.", 1)[-1].split(" ", 1)[0]
+        files = [i.file for i in bundle.infos.values() if rule.startswith(i.package + ".")]
+        raise exc.located(files[0] if files else None) from None
 
 
 def provenance(engine: PolicyEngine, bundle: Bundle) -> dict[str, Any]:

@@ -1,0 +1,3 @@
+module "shared" {
+  source = "../../../fixtures/saas-ok"
+}
