@@ -149,8 +149,8 @@ def _resolve(name: str, info: ModuleInfo, rules: set[str]) -> list[str]:
     return [r for r in rules if text == r or text.startswith(r + ".") or r.startswith(text + ".")]
 
 
-def check_recursion(infos: list[ModuleInfo]) -> None:
-    """Refuse a rule that depends on itself (OPA's ``rego_recursion_error``), located at its first definition."""
+def rule_graph(infos: list[ModuleInfo]) -> tuple[dict[str, set[str]], dict[str, tuple[str, int]]]:
+    """Rule id (``data.pkg.rule``) → the rule ids it depends on; and where each rule is first defined."""
     where: dict[str, tuple[str, int]] = {}
     for info in infos:
         for rule in info.rules:
@@ -161,6 +161,12 @@ def check_recursion(infos: list[ModuleInfo]) -> None:
             source = f"data.{info.package}.{name}"
             for ref in refs:
                 edges[source].update(_resolve(ref, info, set(where)))
+    return edges, where
+
+
+def check_recursion(infos: list[ModuleInfo]) -> None:
+    """Refuse a rule that depends on itself (OPA's ``rego_recursion_error``), located at its first definition."""
+    edges, where = rule_graph(infos)
     cycle = _first_cycle(edges)
     if cycle:
         file, line = where[cycle[0]]
