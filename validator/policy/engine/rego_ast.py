@@ -97,10 +97,47 @@ def _line_of(source_bytes: bytes, offset: int) -> int:
     return source_bytes.count(b"\n", 0, offset) + 1
 
 
+MAX_NESTING = 12  # of [ ] and { }: regorus's parser takes about twice as long for each level more
+
+
+def check_nesting(file: str, source: str) -> None:
+    """Refuse, before any parser sees it, a module nesting ``[``/``{`` deeper than ``MAX_NESTING`` (outside
+    strings and comments): regorus's parser is exponential in that depth (18 levels take half a minute)."""
+    depth, line, i, n = 0, 1, 0, len(source)
+    while i < n:
+        c = source[i]
+        if c == "\n":
+            line += 1
+        elif c == "#":
+            end = source.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif c in '"`':
+            end = i + 1
+            while end < n and source[end] != c and not (c == '"' and source[end] == "\n"):
+                end += 2 if c == '"' and source[end] == "\\" else 1
+            line += source.count("\n", i, min(end, n))
+            i = end + 1
+            continue
+        elif c in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise InputError(
+                    f"brackets nested deeper than {MAX_NESTING} levels",
+                    file=file,
+                    line=line,
+                    hint="the Rego parser slows down exponentially with nesting; flatten the value or the rule",
+                )
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+
+
 def parse_module(file: str, source: str) -> ModuleInfo:
     """Parse one module; InputError with file:line:column on a syntax error."""
     from validator.policy.engine.regorus_engine import rego_error
 
+    check_nesting(file, source)
     engine = regorus.Engine()
     try:
         engine.add_policy(file, source)
