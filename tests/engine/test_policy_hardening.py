@@ -14,7 +14,7 @@ from validator.policy.engine import available_engines, get_engine
 from validator.policy.engine.rego_ast import check_sandbox, parse_module
 from validator.policy.engine.rego_deps import rule_graph
 
-CASES = yaml.safe_load((Path(__file__).parent / "opa_cases" / "recursion" / "cases.yaml").read_text())["cases"]
+CASES = yaml.safe_load((Path(__file__).parent / "opa_recursion" / "cases.yaml").read_text())["cases"]
 
 
 def _reaches_itself(edges: dict[str, set[str]], start: str) -> bool:
