@@ -417,7 +417,7 @@ def test_terraform_out_of_process(texts: list[str]) -> None:
             (root / f"f{i}.tf").write_text(text, encoding="utf-8")
         (root / "sub").mkdir()
         (root / "sub" / "s.tf").write_text('resource "aws_security_group" "s" {\n  name = "s"\n}\n')
-        with WorkerPool(1, ChildLimits(1024 * 1024 * 1024, 30.0)) as pool:
+        with WorkerPool(1, ChildLimits(2048 * 1024 * 1024, 30.0)) as pool:
             (outcome,) = list(pool.map(load_terraform, [(root, ".")]))
     assert isinstance(outcome, tuple | InputError | TaskFailed)
     if isinstance(outcome, TaskFailed):

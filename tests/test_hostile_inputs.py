@@ -284,12 +284,12 @@ def test_parser_bombs_stop_at_the_memory_limit_and_the_main_process_stays_small(
     lines += [f"  l{i} = concat(local.l{i - 1}, local.l{i - 1})" for i in range(1, 28)]
     lines += ["}", 'resource "aws_security_group" "bomb" {', "  description = length(local.l27)", "}"]
     (net / "bomb.tf").write_text("\n".join(lines) + "\n")  # 2^28 strings: many GB if let run
-    code, out, err, rss = cli_process("validate", net, "--parser-memory", "1024", timeout=180)
-    assert code == 2 and "ran out of memory (limit 1024 MiB)" in err and len(err.strip().splitlines()) == 1, err
+    code, out, err, rss = cli_process("validate", net, "--parser-memory", "2048", timeout=180)
+    assert code == 2 and "ran out of memory (limit 2048 MiB)" in err and len(err.strip().splitlines()) == 1, err
     assert rss < 400, f"the main process grew to {rss:.0f} MiB"
     net = network(tmp_path, name="self")
     (net / "self.tf").write_text('module "me" {\n  source = "./"\n}\n')  # a module that includes itself
-    code, out, err, _ = cli_process("validate", net, "--parser-memory", "1024", timeout=180)
+    code, out, err, _ = cli_process("validate", net, "--parser-memory", "2048", timeout=180)
     assert code == 2 and "ran out of memory" in err, err
 
 

@@ -97,7 +97,7 @@ def validate(
         help="Folder outside PATH that module sources, Squid includes and links may read (repeatable).",
     ),
     parser_memory: int = typer.Option(
-        4096, "--parser-memory", help="Memory (MiB) a parser process may use for one Terraform root.", min=1024
+        4096, "--parser-memory", help="Memory (MiB) a parser process may use for one Terraform root.", min=2048
     ),
     parser_timeout: float = typer.Option(
         120.0, "--parser-timeout", help="Seconds one Terraform root may take to parse.", min=1.0

@@ -7,9 +7,10 @@ result (never the parser's raw output) and the main process never loads the pars
 limit or a deadline ends only that worker: the task becomes a ``TaskFailed`` naming why, a fresh worker
 takes the next task. The pool is sized to the cores and also spreads the parsing over them.
 
-Workers are forked from multiprocessing's fork server, a clean interpreter that has loaded no native
-parser (forking a process that runs the Go runtime is unsafe); their standard error goes to a private
-file, so a goroutine dump never reaches the user, only its first line, in the task's error.
+Workers are forked from the main process, which never loads a native parser itself (forking a process that
+runs the Go runtime is unsafe; where one did, they come from multiprocessing's fork server instead); their
+standard error goes to a private file, so a goroutine dump never reaches the user, only its first line, in
+the task's error.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import multiprocessing
 import os
 import resource
 import signal
+import sys
 import tempfile
 import time
 from collections import deque
@@ -30,11 +32,13 @@ from typing import Any
 from validator.model.errors import InputError
 
 MiB = 1024 * 1024
+NATIVE_RUNTIMES = ("tfparse",)  # modules that start a runtime with its own threads (Go): never fork after them
 
 
 @dataclass(frozen=True)
 class ChildLimits:
-    """What one task may use: address space (bytes) and time (seconds, wall clock and CPU)."""
+    """What one task may use: address space added to the worker's own (bytes), and time (seconds, wall
+    clock and CPU)."""
 
     memory_bytes: int = 4096 * MiB
     seconds: float = 300.0
@@ -60,8 +64,22 @@ def _detail(text: str) -> str:
 
 
 def _context() -> Any:
+    """Fork when this process has not loaded a native parser's runtime (the CLI never does: the parsers run
+    only in workers): the worker starts at once with every module already imported. Otherwise (a process
+    that imported tfparse itself, such as a test run), workers come from a clean fork server."""
     methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and not any(name in sys.modules for name in NATIVE_RUNTIMES):
+        return multiprocessing.get_context("fork")
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _address_space() -> int:
+    """This process's virtual size in bytes (what RLIMIT_AS counts; a forked worker starts with its parent's)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            return int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        return 0
 
 
 def _worker(conn: Connection, limits: ChildLimits, stderr_path: str) -> None:
@@ -69,7 +87,8 @@ def _worker(conn: Connection, limits: ChildLimits, stderr_path: str) -> None:
     fd = os.open(stderr_path, os.O_WRONLY | os.O_APPEND)
     os.dup2(fd, 2)
     os.close(fd)
-    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    ceiling = _address_space() + limits.memory_bytes  # what the parser may add to what the worker holds
+    resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     while True:
         try:
