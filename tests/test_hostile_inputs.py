@@ -358,3 +358,17 @@ def test_a_killed_run_leaves_no_torn_bundle(tmp_path: Path) -> None:
     assert verified.returncode == 0 and "no change" in verified.stdout, verified.stdout
     assert not (ev / "added").exists() and set(os.listdir(ev)) == {"report.json", "report.html", "manifest.json"}
     del leftovers  # temp folders of killed runs are siblings, ignored by the scan and never part of a bundle
+
+
+def test_the_main_process_never_loads_the_native_parser() -> None:
+    """Workers are forked from the main process only while it has not loaded tfparse's Go runtime (forking a
+    running Go runtime is unsafe; the fallback, a fork server, costs an interpreter start per run)."""
+    code = (
+        "import sys\n"
+        "import validator.cli.pipeline, validator.cli.validate, validator.ingest.loaders.registry\n"
+        "from validator.ingest.isolation import NATIVE_RUNTIMES, _context\n"
+        "assert not any(m in sys.modules for m in NATIVE_RUNTIMES), 'the main process imported a native parser'\n"
+        "assert _context().get_start_method() == 'fork'\n"
+    )
+    done = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -16,6 +16,7 @@ the task's error.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import multiprocessing
 import os
 import resource
@@ -84,6 +85,7 @@ def _address_space() -> int:
 
 def _worker(conn: Connection, limits: ChildLimits, stderr_path: str) -> None:
     """A worker's life: limits set once, standard error to a file, then tasks until told to stop."""
+    faulthandler.disable()  # a parser's crash is reported by the parent, in one line
     fd = os.open(stderr_path, os.O_WRONLY | os.O_APPEND)
     os.dup2(fd, 2)
     os.close(fd)

@@ -19,8 +19,6 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-import tfparse
-
 from validator.ingest.loaders.aws_nacl import nacl_rule, new_nacl
 from validator.ingest.loaders.aws_sg import RuleSpec, check_family, is_unresolved, new_group, sg_rules
 from validator.model.errors import InputError
@@ -33,7 +31,9 @@ _TF_ERROR = re.compile(r"(?P<file>[^\s:]+\.tf(?:\.json)?):(?P<line>\d+),(?P<col>
 
 
 def parse_directory(directory: Path, display_dir: str = "") -> dict[str, Any]:
-    """tfparse one root module; InputError with file:line on HCL errors."""
+    """tfparse one root module (imported here: only parser workers load Go); InputError with file:line."""
+    import tfparse
+
     try:
         return tfparse.load_from_path(str(directory), stop_on_hcl_error=True)
     except tfparse.ParseError as exc:
