@@ -372,3 +372,35 @@ def test_the_main_process_never_loads_the_native_parser() -> None:
     )
     done = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_two_concurrent_runs_leave_one_whole_bundle(tmp_path: Path) -> None:
+    ok, blocked = network(tmp_path, "saas-ok", "ok"), network(tmp_path, "saas-nats-blocked", "blocked")
+    ev = tmp_path / "ev"
+    exe = str(Path(PYTHON).parent / "palette-policy")
+    for _ in range(3):
+        runs = [
+            subprocess.Popen([exe, "validate", str(net), "--evidence", str(ev)], stdout=subprocess.DEVNULL)
+            for net in (ok, blocked)
+        ]
+        assert all(run.wait(120) in (0, 1) for run in runs)
+        manifest = json.loads((ev / "manifest.json").read_text())
+        report = json.loads((ev / "report.json").read_text())
+        assert manifest["summary"] == report["summary"]  # the manifest and the report of the same run
+        verified = subprocess.run([exe, "evidence", "verify", str(ev)], capture_output=True, text=True)
+        assert verified.returncode == 0, verified.stdout
+
+
+def test_a_waiver_cluster_scope_is_a_glob_as_documented() -> None:
+    import datetime as dt
+
+    from validator.model.findings import Finding
+    from validator.model.waivers import Waiver
+
+    finding = Finding(
+        kind="deny", id="PP-PATH-BLOCKED", severity="critical", title="t", message="m", package="p",
+        binding={"source": "prod-eu", "destination": "management"},
+    )  # fmt: skip
+    waiver = Waiver("PP-*", "r", "o", dt.date(2999, 1, 1), "w.yaml", 1, cluster="pr*")
+    assert waiver.matches(finding)
+    assert not Waiver("PP-*", "r", "o", dt.date(2999, 1, 1), "w.yaml", 1, cluster="st*").matches(finding)
