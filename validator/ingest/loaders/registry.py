@@ -207,8 +207,11 @@ def _merge_terraform(
     found: Discovery, outcomes: Iterator[Any], inv: Inventory, limits: Limits, keep_going: bool
 ) -> None:
     covered: set[str] = set()
+    by_folder: dict[Path, set[str]] = {}
+    for path in found.terraform_files:
+        by_folder.setdefault(path.parent, set()).add(found.display(path))
     for directory, outcome in zip(found.terraform_dirs, outcomes, strict=True):
-        files = {found.display(p) for p in found.terraform_files if p.parent == directory}
+        files = by_folder.get(directory, set())
         if files and files <= covered:
             continue  # already read as a local module of a parent root
         shown = found.display(directory)
