@@ -80,3 +80,11 @@ def test_the_command_line_may_point_outside(cli, tmp_path: Path) -> None:
     assert inside.exit_code == 1 and SECRET in inside.stdout  # the user asked for it on the command line
     (repo / ".palette-policy.yaml").write_text("policy_dirs: [policy]\n")  # inside the repository: fine
     assert cli("validate", repo / "net", "--data", secret).exit_code == 1
+
+
+def test_a_nul_character_in_a_configured_path_is_a_located_error(cli, tmp_path: Path) -> None:
+    """Found by the fuzz campaign: it was an internal error (ValueError: embedded null byte)."""
+    repo, _ = repository(tmp_path)
+    (repo / ".palette-policy.yaml").write_text('policy_dirs: ["\\0"]\n')
+    result = cli("validate", repo / "net")
+    assert result.exit_code == 2 and ".palette-policy.yaml:1: policy_dirs: a path cannot contain a NUL" in result.stderr

@@ -115,6 +115,8 @@ def load_config(path: Path, given: bool = True) -> Config:
 
 
 def _inside_repository(path: Path, key: str, repository: Path, name: str, line: int | None) -> None:
+    if "\x00" in str(path):
+        raise InputError(f"{key}: a path cannot contain a NUL character", file=name, line=line, hint="fix the path")
     real = os.path.realpath(path)
     if not is_inside(real, repository):
         raise InputError(

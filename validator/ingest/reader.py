@@ -132,6 +132,8 @@ def read_bytes(
     ``--allow-outside`` folder); it is then opened without following links. ``record``: log it as an input
     of the run (False for files only looked at, such as an evidence bundle's manifest during the walk)."""
     shown = rel or str(path)
+    if "\x00" in os.fspath(path):
+        raise InputError("cannot read file: its name contains a NUL character", file=shown.replace("\x00", "\\0"))
     scope = current_scope()
     limit = scope.max_bytes if max_bytes is None else max_bytes
     target = confine(path, shown, root) if root is not None else os.fspath(path)
