@@ -37,27 +37,29 @@ def one_line_error(result) -> str:
 
 
 def cli_process(*args: object, timeout: float = 120) -> tuple[int, str, str, float]:
-    """The real console script in its own process: exit code, stdout, stderr and its own peak RSS (MiB;
-    the parser's worker processes are not its children, so they do not count)."""
+    """The real console script in its own process: exit code, stdout, stderr and the peak RSS (MiB) of that
+    process alone (its VmHWM, read while it runs: the parser's workers are other processes)."""
     import tempfile
 
     exe = Path(PYTHON).parent / "palette-policy"
+    peak = 0.0
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen([str(exe), *map(str, args)], stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
+        while proc.poll() is None:
+            try:
+                status = Path(f"/proc/{proc.pid}/status").read_text()
+                peak = max(peak, int(status.split("VmHWM:")[1].split()[0]) / 1024)
+            except (OSError, IndexError, ValueError):
+                pass
             if time.monotonic() > deadline:
                 proc.kill()
-                os.wait4(proc.pid, 0)
+                proc.wait()
                 raise AssertionError(f"palette-policy {args} did not finish within {timeout} s")
             time.sleep(0.05)
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return proc.returncode, out.read().decode(), err.read().decode(), usage.ru_maxrss / 1024
+        return proc.returncode, out.read().decode(), err.read().decode(), peak
 
 
 # --- links, devices and FIFOs never reach a parser -------------------------------------------------------

@@ -34,12 +34,14 @@ from validator.model.inventory import InputIssue, Inventory, LoadedFile, Skipped
 from validator.model.rules import SourceRef
 
 TERRAFORM_SUFFIXES = (".tf", ".tf.json")
+WORK_PER_WORKER = 1024 * 1024  # bytes of HCL (about a second of parsing) that make one more worker worth its start
 
 
-def _stage(found: Discovery, stage: Path, limits: Limits) -> None:
+def _stage(found: Discovery, stage: Path, limits: Limits) -> int:
     """Copy what the Terraform parser may read into ``stage``, each file at its real path below it: the
     admitted .tf files of the scanned folder, and those of the ``--allow-outside`` folders (module sources
-    outside the repository). Read through the one reader, so limits apply and evidence hashes them."""
+    outside the repository). Read through the one reader, so limits apply and evidence hashes them; returns
+    the bytes staged."""
     files = [(path, found.display(path), found.root) for path in found.terraform_files]
     for folder in current_scope().allowed:
         for base, dirs, names in os.walk(folder):
@@ -47,11 +49,14 @@ def _stage(found: Discovery, stage: Path, limits: Limits) -> None:
             files += [
                 (Path(base, n), str(Path(base, n)), folder) for n in sorted(names) if n.endswith(TERRAFORM_SUFFIXES)
             ]
+    total = 0
     for path, shown, root in files:
         data = read_bytes(path, shown, max_bytes=limits.max_file_bytes, root=root)
         target = stage / os.path.realpath(path.parent).lstrip(os.sep) / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+        total += len(data)
+    return total
 
 
 def parse_root(staged: str, display_dir: str, stage: str, permitted: tuple[str, ...]) -> tuple[Inventory, set[str]]:
@@ -120,20 +125,24 @@ def terraform_roots(found: Discovery, limits: Limits) -> Iterator[Iterator[Any]]
         yield iter(())
         return
     stage = Path(tempfile.mkdtemp(prefix="palette-policy-stage-"))
+    pool: WorkerPool | None = None
     scope = current_scope()
     permitted = tuple(str(p) for p in ([scope.root] if scope.root else [Path(os.path.realpath(found.root))]))
     permitted += tuple(str(p) for p in scope.allowed)
     child = ChildLimits(limits.parser_memory_bytes, limits.parser_seconds)
-    pool = WorkerPool(min(len(found.terraform_dirs), len(os.sched_getaffinity(0))), child)
     try:
-        _stage(found, stage, limits)
+        size = _stage(found, stage, limits)
+        # one worker per core, but not more than the work needs: each one loads the parser (~0.1 s of CPU)
+        workers = min(len(found.terraform_dirs), len(os.sched_getaffinity(0)), 1 + size // WORK_PER_WORKER)
+        pool = WorkerPool(workers, child)
         tasks = [
             (str(stage / os.path.realpath(d).lstrip(os.sep)), found.display(d), str(stage), permitted)
             for d in found.terraform_dirs
         ]
         yield pool.map(parse_root, tasks)
     finally:
-        pool.close()
+        if pool is not None:
+            pool.close()
         shutil.rmtree(stage, ignore_errors=True)
 
 
