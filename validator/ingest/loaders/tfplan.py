@@ -11,7 +11,7 @@ from typing import Any
 
 from validator.ingest.documents import line_of
 from validator.ingest.loaders.aws_sg import RuleSpec, check_family, new_group, sg_rules
-from validator.ingest.loaders.terraform import GROUP_TYPES
+from validator.ingest.loaders.terraform.groups import GROUP_TYPES
 from validator.model.errors import InputError
 from validator.model.inventory import Inventory, LoadedFile
 from validator.model.rules import EnforcementPoint, PrefixList, SourceRef
