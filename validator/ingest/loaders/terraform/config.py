@@ -35,6 +35,7 @@ class ModuleConfig:
     data: dict[tuple[str, str], Block] = field(default_factory=dict)
     modules: dict[str, Block] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    types: dict[str, Any] = field(default_factory=dict)  # variables' parsed type constraints (shared by instances)
 
 
 def display_path(folder: str, name: str) -> str:

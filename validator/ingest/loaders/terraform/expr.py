@@ -125,11 +125,14 @@ def index(value: Any, key: Any) -> Any:
 class Traversal(Expr):
     """``root.a["b"][0]``: a name and literal steps (``("attr", name)`` or ``("index", key)``)."""
 
-    __slots__ = ("root", "steps", "dotted")
+    __slots__ = ("root", "steps")
 
     def __init__(self, root: str, steps: list[tuple[str, Any]], start: int, end: int) -> None:
         self.root, self.steps, self.start, self.end = root, steps, start, end
-        self.dotted = render_traversal(root, steps)
+
+    @property
+    def dotted(self) -> str:
+        return render_traversal(self.root, self.steps)
 
     def ev(self, sc: Scope) -> Any:
         value = sc.vars.get(self.root, _MISSING)

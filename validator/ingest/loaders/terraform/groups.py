@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from validator.ingest.loaders.aws_sg import UNRESOLVED, RuleSpec, check_family, new_group, sg_rules
@@ -160,6 +161,8 @@ def _rule(spec: RuleSpec) -> Any:
     """``sg_rules`` with the unknowns this loader recorded (text and location) in place of its own."""
     mine = list(spec.unknowns)
     rule = sg_rules(spec)
+    if not mine:
+        return rule
     fields = {u.field for u in mine}
     merged = mine + [u for u in rule.unknowns if u.field not in fields and u not in mine]
     return replace(rule, unknowns=tuple(dict.fromkeys(merged)))
@@ -266,22 +269,31 @@ def _cidrs(root: Root, spec: RuleSpec, v4: Any, v6: Any, v2: bool = False) -> No
 def canonical(root: Root, cidr: str, source: SourceRef) -> str:
     """A CIDR as AWS stores it. Host bits set: the AWS provider rejects it when planning, so it is an input
     issue at the rule (the run goes on with the network AWS would store)."""
+    network = _network_of(cidr)
+    if network is None:
+        return cidr
+    root.issue(
+        "cidr-not-canonical",
+        f"{cidr} has host bits set: the AWS provider rejects it when planning (the network is {network})",
+        source,
+        cidr=cidr,
+        canonical=network,
+    )
+    return network
+
+
+@lru_cache(maxsize=65536)
+def _network_of(cidr: str) -> str | None:
+    """The network of a CIDR with host bits set; None for a canonical CIDR, or text that is no CIDR (the
+    shared reader reports those, located)."""
+    if "/" not in cidr:
+        return None
     try:
         network = ipaddress.ip_network(cidr, strict=False)
-    except ValueError:
-        return cidr  # the shared reader reports it, located
-    if "/" in cidr and str(network) != cidr and network.compressed != cidr:
         address = ipaddress.ip_address(cidr.split("/")[0])
-        if address != network.network_address:
-            root.issue(
-                "cidr-not-canonical",
-                f"{cidr} has host bits set: the AWS provider rejects it when planning (the network is {network})",
-                source,
-                cidr=cidr,
-                canonical=str(network),
-            )
-            return str(network)
-    return cidr
+    except ValueError:
+        return None
+    return str(network) if address != network.network_address else None
 
 
 def load_prefix_lists(root: Root, inv: Inventory) -> tuple[dict[str, PrefixList], dict[str, Pending]]:

@@ -21,17 +21,21 @@ Token = tuple[str, object, int]  # kind, value, start offset
 
 _EXPR = re.compile(
     r"""
-    (?P<ws>[ \t\r]+|\#[^\n]*|//[^\n]*|/\*.*?\*/)
-  | (?P<nl>\n)
+    (?:[ \t\r]+|\#[^\n]*|//[^\n]*|/\*.*?\*/)*  # blanks and comments before the token
+    (?:
+    (?P<nl>\n)
   | (?P<ident>[A-Za-z_][A-Za-z0-9_-]*)
   | (?P<number>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
   | (?P<str>"(?:[^"\\$%\n]|\\[^\n]|\$(?!\{)|%(?!\{))*")
   | (?P<oquote>")
   | (?P<heredoc><<(?P<strip>-?)(?P<marker>[A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n)
   | (?P<punct>\.\.\.|==|!=|<=|>=|&&|\|\||=>|[{}\[\]().,:?=!<>+\-*/%~])
+  | (?P<end>$)
+    )
     """,
     re.VERBOSE | re.DOTALL,
 )
+_NEWLINE = re.compile("\n")
 _QUOTED_LIT = re.compile(r'(?:\$\$\{|%%\{|\\[^\n]|[^"\\$%\n]|\$(?!\{)|%(?!\{))+')
 _ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)|\$\$\{|%%\{")
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
@@ -65,7 +69,7 @@ class _Lexer:
 
     def line_of(self, offset: int) -> int:
         if self._newlines is None:
-            self._newlines = [i for i, c in enumerate(self.text) if c == "\n"]
+            self._newlines = [m.start() for m in _NEWLINE.finditer(self.text)]
         return bisect_right(self._newlines, offset - 1) + 1
 
     def error(self, message: str, offset: int) -> InputError:
@@ -95,9 +99,7 @@ class _Lexer:
             if m is None:
                 raise self.error(f"unexpected character {text[pos]!r}", pos)
             kind = m.lastgroup
-            if kind == "ws":
-                pos = m.end()
-                continue
+            at = m.start(kind)  # type: ignore[arg-type]
             if kind == "punct":
                 value = m.group(kind)
                 if value == "{":
@@ -108,28 +110,31 @@ class _Lexer:
                         strip = tokens[-1][0] == "~" if tokens else False
                         if strip:
                             tokens.pop()
-                        append(("tclose", "~" if strip else "", pos))
+                        append(("tclose", "~" if strip else "", at))
                         pos = m.end()
                         continue
                     mode[1] -= 1  # type: ignore[operator]
-                append((value, value, pos))
+                append((value, value, at))
             elif kind == "str":
                 raw = m.group(kind)[1:-1]
-                append(("oquote", None, pos))
+                append(("oquote", None, at))
                 if raw:
-                    append(("lit", _unescape(raw, pos + 1, self), pos + 1))
+                    append(("lit", _unescape(raw, at + 1, self), at + 1))
                 append(("cquote", None, m.end() - 1))
-            elif kind == "oquote":
-                append(("oquote", None, pos))
-                stack.append(["quoted", None])
-            elif kind == "heredoc":
-                append(("oheredoc", bool(m.group("strip")), pos))
-                stack.append(["heredoc", (m.group("marker"), bool(m.group("strip")))])
+            elif kind == "ident" or kind == "number":
+                append((kind, m.group(kind), at))
             elif kind == "nl":
                 if tokens and tokens[-1][0] != "nl":
-                    append(("nl", None, pos))
-            else:
-                append((kind, m.group(kind), pos))  # type: ignore[arg-type]
+                    append(("nl", None, at))
+            elif kind == "oquote":
+                append(("oquote", None, at))
+                stack.append(["quoted", None])
+            elif kind == "heredoc":
+                append(("oheredoc", bool(m.group("strip")), at))
+                stack.append(["heredoc", (m.group("marker"), bool(m.group("strip")))])
+            else:  # end of text
+                pos = end
+                break
             pos = m.end()
         if len(stack) > 1:
             raise self.error("unterminated string or template", end)

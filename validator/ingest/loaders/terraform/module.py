@@ -171,8 +171,11 @@ class ModuleInstance:
             raise EvalError(f"var.{name}: {exc}") from None
 
     def var_type(self, name: str) -> Type:
-        attr = self.config.variables[name].body.attributes.get("type")
-        return parse_type(attr.expr) if attr is not None else ANY
+        types = self.config.types
+        if name not in types:
+            attr = self.config.variables[name].body.attributes.get("type")
+            types[name] = parse_type(attr.expr) if attr is not None else ANY
+        return types[name]
 
     def local(self, name: str) -> Any:
         attr = self.config.locals.get(name)

@@ -65,14 +65,7 @@ class Body:
     blocks: list[Block] = field(default_factory=list)
 
 
-_BINARY = [
-    ("||",),
-    ("&&",),
-    ("==", "!="),
-    ("<", ">", "<=", ">="),
-    ("+", "-"),
-    ("*", "/", "%"),
-]
+_BINARY = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
 _KEYWORDS = {"true": True, "false": False, "null": None}
 
 
@@ -184,7 +177,7 @@ class _Parser:
     # --- expressions --------------------------------------------------------------------------
     def expression(self) -> x.Expr:
         start = self.peek()[2]
-        cond = self.binary(0)
+        cond = self.binary(1)
         if self.peek()[0] != "?":
             return cond
         self.take()
@@ -193,16 +186,17 @@ class _Parser:
         no = self.expression()
         return x.Conditional(cond, yes, no, start, no.end)
 
-    def binary(self, level: int) -> x.Expr:
-        if level == len(_BINARY):
-            return self.unary()
-        left = self.binary(level + 1)
-        ops = _BINARY[level]
-        while self.peek()[0] in ops:
-            op = self.take()[0]
+    def binary(self, lowest: int) -> x.Expr:
+        """Precedence climbing: operators binding at least as tightly as ``lowest``."""
+        left = self.unary()
+        while True:
+            op = self.peek()[0]
+            level = _BINARY.get(op)
+            if level is None or level < lowest:
+                return left
+            self.take()
             right = self.binary(level + 1)
             left = x.Binary(op, left, right, left.start, right.end)
-        return left
 
     def unary(self) -> x.Expr:
         tok = self.peek()
@@ -299,8 +293,12 @@ class _Parser:
             return self.template("cquote", start)
         if kind == "oheredoc":
             node = self.template("cheredoc", start)
-            if tok[1]:
+            if tok[1] and isinstance(node, x.Template):
                 _flush(node)
+            elif tok[1] and isinstance(node, x.Literal):
+                folded = x.Template([node.value], node.start, node.end)
+                _flush(folded)
+                node = x.Literal(folded.parts[0], node.start, node.end)
             return node
         if kind == "(":
             self.nesting += 1
@@ -348,6 +346,8 @@ class _Parser:
                 raise self.error("expected ',' or ']' in a list", self.peek()[2])
         self.take()
         self.nesting -= 1
+        if all(type(i) is x.Literal for i in items):  # perf: constant lists are values already
+            return x.Literal([i.value for i in items], start, self.end_of())  # type: ignore[attr-defined]
         return x.Tuple(items, start, self.end_of())
 
     def object_expr(self, start: int) -> x.Expr:
@@ -370,6 +370,10 @@ class _Parser:
                 self.take()
         self.take()
         self.nesting -= 1
+        if all(type(k) is x.Literal and type(v) is x.Literal for k, v in items):  # perf: constant objects
+            values = {str(k.value): v.value for k, v in items}  # type: ignore[attr-defined]
+            if len(values) == len(items):
+                return x.Literal(values, start, self.end_of())
         return x.Object(items, start, self.end_of())
 
     def for_expr(self, start: int, closing: str) -> x.Expr:
@@ -402,9 +406,11 @@ class _Parser:
         return x.For(key_var, value_var, collection, key, value, cond, group, start, self.end_of())
 
     # --- templates ----------------------------------------------------------------------------
-    def template(self, closing: str, start: int) -> x.Template:
+    def template(self, closing: str, start: int) -> x.Expr:
         parts, _ = self.template_parts(closing, ())
         self.expect(closing)
+        if all(isinstance(p, str) for p in parts):  # perf: a string without interpolation is a constant
+            return x.Literal("".join(parts), start, self.end_of())
         return x.Template(parts, start, self.end_of())
 
     def template_parts(self, closing: str, stops: tuple[str, ...]) -> tuple[list[Any], bool]:

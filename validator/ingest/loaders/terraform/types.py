@@ -37,8 +37,8 @@ def parse_type(node: x.Expr | None) -> Type:
         return ANY
     if isinstance(node, x.Traversal) and not node.steps and node.root in _PRIMITIVES:
         return (node.root,)
-    if isinstance(node, x.Template) and len(node.parts) == 1 and node.parts[0] in _LEGACY:
-        return _LEGACY[node.parts[0]]
+    if isinstance(node, x.Literal) and isinstance(node.value, str) and node.value in _LEGACY:
+        return _LEGACY[node.value]
     if isinstance(node, x.Call):
         name, args = node.name, node.args
         if name in ("list", "set", "map") and len(args) == 1:
