@@ -70,7 +70,27 @@ def read_config(directory: Path, display: str, names: list[str] | None = None) -
             _add(config, body, path)
     for body in overrides:
         _override(config, body)
+    _check_types(config)
     return config
+
+
+def _check_types(config: ModuleConfig) -> None:
+    """Every variable's type constraint, parsed once; Terraform rejects an unknown type before planning."""
+    from validator.ingest.loaders.terraform.types import ANY, parse_type
+    from validator.ingest.loaders.terraform.values import EvalError
+
+    for name, block in config.variables.items():
+        attr = block.body.attributes.get("type")
+        try:
+            config.types[name] = parse_type(attr.expr) if attr is not None else ANY
+        except EvalError as exc:
+            assert attr is not None
+            raise InputError(
+                f"variable {name!r}: invalid type {attr.text()!r} ({exc})",
+                file=attr.file.path,
+                line=attr.line,
+                hint="use string, number, bool, list(…), set(…), map(…), object({…}), tuple([…]) or any",
+            ) from None
 
 
 def _add(config: ModuleConfig, body: Body, path: str) -> None:

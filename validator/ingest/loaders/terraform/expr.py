@@ -141,8 +141,8 @@ class Traversal(Expr):
             value, used = sc.module.lookup(self, sc)
         for kind, key in self.steps[used:]:
             value = get_attr(value, key) if kind == "attr" else index(value, key)
-        if isinstance(value, Pending) and used and value.site is not sc.site and _quotes(self, value):
-            value = Pending(value.expression, value.reason, sc.site, value.lookup)  # say where it is written
+        if isinstance(value, Pending) and used and value.offset is None and _quotes(self, value):
+            value = Pending(value.expression, value.reason, sc.site, value.lookup, self.start)  # where it is written
         return value
 
 

@@ -341,7 +341,8 @@ def _coalesce(*values: Any) -> Any:
 @fn("range")
 def _range(*args: Any) -> list[Any]:
     nums = [to_number(a) for a in args]
-    start, stop, step = (0, nums[0], 1) if len(nums) == 1 else (nums[0], nums[1], nums[2] if len(nums) > 2 else 1)
+    start, stop = (0, nums[0]) if len(nums) == 1 else (nums[0], nums[1])
+    step = nums[2] if len(nums) > 2 else (1 if start <= stop else -1)  # counts down when start > limit
     if step == 0:
         raise EvalError("range(): the step must not be zero")
     out, value = [], start

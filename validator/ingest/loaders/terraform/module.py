@@ -161,7 +161,7 @@ class ModuleInstance:
             given = MISSING
         if given is MISSING:
             if "default" not in attrs:
-                return Pending(f"var.{name}", _unset_reason(self, name), decl)
+                return Pending(f"var.{name}", _unset_reason(self, name), decl, offset=decl.start)
             given = attrs["default"].expr.ev(self.scope.at(attrs["default"]))
         elif isinstance(given, RawText):
             given = given.parse(typ)

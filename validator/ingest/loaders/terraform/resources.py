@@ -71,7 +71,7 @@ class Item:
 def unknown_of(field: str, value: Pending, fallback: SourceRef) -> Unknown:
     """The model's ``Unknown`` for a value not known until apply, located where its text is written."""
     site = value.site
-    where = SourceRef(site.file.path, site.line, fallback.resource) if site is not None else fallback
+    where = SourceRef(site.file.path, value.line(), fallback.resource) if site is not None else fallback
     return Unknown(field, value.reason, value.expression, where)
 
 

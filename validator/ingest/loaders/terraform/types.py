@@ -56,7 +56,7 @@ def parse_type(node: x.Expr | None) -> Type:
                 else:
                     attrs[str(key.value)] = (parse_type(value), False, None)
             return ("object", attrs)
-    raise EvalError("not a type constraint Terraform knows")
+    raise EvalError("not a type Terraform knows")
 
 
 def convert(value: Any, typ: Type, scope: x.Scope | None = None) -> Any:

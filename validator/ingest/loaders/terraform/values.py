@@ -24,19 +24,36 @@ class EvalError(Exception):
 class Pending:
     """A value not known until apply: ``expression`` is the text that refers to it, ``reason`` why."""
 
-    __slots__ = ("expression", "reason", "site", "lookup")
+    __slots__ = ("expression", "reason", "site", "lookup", "offset")
 
-    def __init__(self, expression: str, reason: str, site: Any = None, lookup: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        expression: str,
+        reason: str,
+        site: Any = None,
+        lookup: dict[str, Any] | None = None,
+        offset: int | None = None,
+    ) -> None:
         self.expression = expression
         self.reason = reason
         self.site = site  # the parser Attribute whose expression refers to it (file and line)
+        self.offset = offset  # where in the site's file the referring text starts, when known
         # a data source's known arguments (``{"type": …, "args": {…}}``): lets the loader find the
         # declared resource it looks up, when the repository declares it
         self.lookup = lookup
 
     def step(self, text: str) -> Pending:
         """The same unknown, one traversal step further (``module.vpc`` → ``module.vpc.vpc_id``)."""
-        return Pending(self.expression + text, self.reason, self.site, self.lookup)
+        return Pending(self.expression + text, self.reason, self.site, self.lookup, self.offset)
+
+    def line(self) -> int | None:
+        """The line the referring text is on (the site's first line when the offset is not known)."""
+        if self.site is None:
+            return None
+        lexer = getattr(self.site.file, "lexer", None)
+        if self.offset is not None and lexer is not None and not self.site.fixed_line:
+            return int(lexer.line_of(self.offset))
+        return int(self.site.line)
 
     def __repr__(self) -> str:
         return f"Pending({self.expression!r}: {self.reason})"
