@@ -656,6 +656,7 @@ def applications(w: Writer, rng: random.Random, size: Size, shape: str) -> None:
         lines.append("}\n")
         w.text(f"{root}/terraform.tfvars", "\n".join(lines))
         c.tf_files += 1
+        c.tf_bytes += len("\n".join(lines).encode())
 
 
 def main() -> int:
