@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from validator.ingest.loaders.terraform.acls import load_acls
+from validator.ingest.loaders.terraform.config import Run
 from validator.ingest.loaders.terraform.groups import load_groups
-from validator.ingest.loaders.terraform.module import MISSING, Run, root_instance
+from validator.ingest.loaders.terraform.module import MISSING, root_instance
 from validator.ingest.loaders.terraform.resources import gather
 from validator.ingest.loaders.terraform.variables import VariableOptions, is_auto_loaded, root_values
 from validator.model.inventory import Inventory, LoadedFile

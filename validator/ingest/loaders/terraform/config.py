@@ -236,3 +236,28 @@ def installed_modules(root: Path) -> dict[str, Path]:
         if isinstance(entry, dict) and entry.get("Key") and isinstance(entry.get("Dir"), str):
             out[str(entry["Key"])] = root / entry["Dir"]
     return out
+
+
+@dataclass
+class Run:
+    """What one root's evaluation shares: parsed folders, the root's settings, the files read."""
+
+    root: Path
+    workspace: str = "default"
+    configs: dict[Path, ModuleConfig] = field(default_factory=dict)
+    installed: dict[str, Path] | None = None
+    files_read: list[str] = field(default_factory=list)
+    root_display: str = ""
+
+    def config(self, directory: Path, display: str, names: list[str] | None = None) -> ModuleConfig:
+        key = directory.resolve()
+        found = self.configs.get(key)
+        if found is None:
+            found = self.configs[key] = read_config(directory, display, names)
+            self.files_read.extend(found.files)
+        return found
+
+    def installed_dir(self, key: str) -> Path | None:
+        if self.installed is None:
+            self.installed = installed_modules(self.root)
+        return self.installed.get(key)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from validator.ingest.loaders.terraform import expr as x
+from validator.ingest.loaders.terraform import forms as f
 from validator.ingest.loaders.terraform.cidr import cidrhost, cidrnetmask, cidrsubnet, cidrsubnets
 from validator.ingest.loaders.terraform.values import (
     EvalError,
@@ -56,12 +57,12 @@ NOT_IN_REPO = {
 
 
 def fn(*names: str, whole: bool = False) -> Callable[[Func], Func]:
-    def register(f: Func) -> Func:
+    def register(func: Func) -> Func:
         for name in names:
-            FUNCS[name] = f
+            FUNCS[name] = func
             if whole:
                 WHOLE.add(name)
-        return f
+        return func
 
     return register
 
@@ -111,6 +112,10 @@ def _list(value: Any, what: str = "a list") -> list[Any]:
     raise EvalError(f"expected {what}, found a {type_name(value)}")
 
 
+def _fail(message: str) -> bool:
+    raise EvalError(message)
+
+
 def _map(value: Any) -> dict[str, Any]:
     if isinstance(value, LazyObject):
         return value.materialize()
@@ -132,119 +137,6 @@ fn("sum", whole=True)(lambda ns: sum(to_number(n) for n in _list(ns)))
 fn("parseint")(lambda s, base: int(to_string(s), int(to_number(base))))
 
 
-# --- strings -----------------------------------------------------------------------------------
-fn("chomp")(lambda s: re.sub(r"(\r\n|\n|\r)+$", "", to_string(s)))
-fn("lower")(lambda s: to_string(s).lower())
-fn("upper")(lambda s: to_string(s).upper())
-fn("title")(lambda s: re.sub(r"\b(\w)", lambda m: m.group(1).upper(), to_string(s)))
-fn("strrev")(lambda s: to_string(s)[::-1])
-fn("trimspace")(lambda s: to_string(s).strip())
-fn("trim")(lambda s, chars: to_string(s).strip(to_string(chars)))
-fn("trimprefix")(lambda s, p: to_string(s).removeprefix(to_string(p)))
-fn("trimsuffix")(lambda s, p: to_string(s).removesuffix(to_string(p)))
-fn("startswith")(lambda s, p: to_string(s).startswith(to_string(p)))
-fn("endswith")(lambda s, p: to_string(s).endswith(to_string(p)))
-fn("strcontains")(lambda s, p: to_string(p) in to_string(s))
-fn("indent")(lambda n, s: to_string(s).replace("\n", "\n" + " " * int(to_number(n))))
-fn("split")(lambda sep, s: to_string(s).split(to_string(sep)) if to_string(s) != "" else [""])
-fn("basename")(lambda s: to_string(s).rstrip("/").rsplit("/", 1)[-1])
-fn("dirname")(lambda s: to_string(s).rsplit("/", 1)[0] if "/" in to_string(s) else ".")
-fn("substr")(lambda s, o, n: _substr(to_string(s), int(to_number(o)), int(to_number(n))))
-
-
-@fn("join", whole=True)
-def _join(sep: Any, *lists: Any) -> str:
-    items = [to_string(i) for lst in lists for i in _list(lst) if i is not None or _fail("join of a null element")]
-    return to_string(sep).join(items)
-
-
-def _fail(message: str) -> bool:
-    raise EvalError(message)
-
-
-def _substr(s: str, offset: int, length: int) -> str:
-    if offset < 0:
-        offset = max(len(s) + offset, 0)
-    return s[offset:] if length == -1 else s[offset : offset + length]
-
-
-@fn("replace")
-def _replace(s: Any, old: Any, new: Any) -> str:
-    s, old, new = to_string(s), to_string(old), to_string(new)
-    if len(old) > 1 and old.startswith("/") and old.endswith("/"):
-        return re.sub(old[1:-1], re.sub(r"\$\{?(\w+)\}?", r"\\g<\1>", new), s)
-    return s.replace(old, new)
-
-
-@fn("regex")
-def _regex(pattern: Any, s: Any) -> Any:
-    m = re.search(to_string(pattern), to_string(s))
-    if m is None:
-        raise EvalError("the pattern does not match")
-    return _captures(m)
-
-
-@fn("regexall")
-def _regexall(pattern: Any, s: Any) -> list[Any]:
-    return [_captures(m) for m in re.finditer(to_string(pattern), to_string(s))]
-
-
-def _captures(m: re.Match[str]) -> Any:
-    if m.re.groupindex:
-        return m.groupdict()
-    if m.re.groups:
-        return list(m.groups())
-    return m.group(0)
-
-
-@fn("format", whole=True)
-def _format(spec: Any, *args: Any) -> str:
-    return _go_format(to_string(spec), list(args))
-
-
-@fn("formatlist", whole=True)
-def _formatlist(spec: Any, *args: Any) -> list[str]:
-    lengths = {len(a) for a in args if isinstance(a, list)}
-    if len(lengths) > 1:
-        raise EvalError("formatlist() lists must have the same length")
-    n = lengths.pop() if lengths else 1
-    return [_go_format(to_string(spec), [a[i] if isinstance(a, list) else a for a in args]) for i in range(n)]
-
-
-_VERB = re.compile(r"%(%|[-+# 0]*\d*(?:\.\d+)?[svdfqtxXobeEgG])")
-
-
-def _go_format(spec: str, args: list[Any]) -> str:
-    queue = list(args)
-
-    def one(m: re.Match[str]) -> str:
-        verb = m.group(1)
-        if verb == "%":
-            return "%"
-        if not queue:
-            raise EvalError("format() has too few arguments")
-        value, kind, flags = queue.pop(0), verb[-1], verb[:-1]
-        if kind in "sv":
-            text = (
-                value
-                if isinstance(value, str)
-                else json.dumps(value)
-                if isinstance(value, (list, dict))
-                else to_string(value)
-            )
-            return ("%" + flags + "s") % text
-        if kind == "q":
-            return json.dumps(to_string(value))
-        if kind == "t":
-            return "true" if to_bool(value) else "false"
-        number = to_number(value)
-        if kind == "d":
-            return ("%" + flags + "d") % int(number)
-        return ("%" + flags + kind) % (int(number) if kind in "xXob" else number)
-
-    return _VERB.sub(one, spec)
-
-
 # --- collections -------------------------------------------------------------------------------
 fn("length")(lambda v: len(_map(v)) if isinstance(v, dict) else len(v if isinstance(v, (list, str)) else _list(v)))
 fn("concat")(lambda *ls: [i for lst in ls for i in _list(lst)])
@@ -255,7 +147,7 @@ fn("one")(lambda v: None if not _list(v) else v[0] if len(v) == 1 else _fail("on
 fn("alltrue", whole=True)(lambda v: all(to_bool(i) for i in _list(v)))
 fn("anytrue", whole=True)(lambda v: any(to_bool(i) for i in _list(v)))
 fn("chunklist")(lambda v, n: [v[i : i + int(to_number(n))] for i in range(0, len(_list(v)), int(to_number(n)) or 1)])
-fn("contains", whole=True)(lambda lst, v: any(x.equal(i, v) for i in _list(lst)))
+fn("contains", whole=True)(lambda lst, v: any(f.equal(i, v) for i in _list(lst)))
 fn("compact", whole=True)(lambda v: [i for i in _list(v) if i not in (None, "")])
 fn("sort", whole=True)(lambda v: sorted(to_string(i) for i in _list(v)))
 fn("coalescelist")(lambda *ls: next((lst for lst in ls if _list(lst)), []))
@@ -266,7 +158,7 @@ fn("transpose", whole=True)(lambda m: _transpose(_map(m)))
 def _distinct(values: Any) -> list[Any]:
     out: list[Any] = []
     for item in _list(values):
-        if not any(x.equal(item, seen) for seen in out):
+        if not any(f.equal(item, seen) for seen in out):
             out.append(item)
     return out
 
@@ -284,7 +176,7 @@ def _element(values: Any, position: Any) -> Any:
 @fn("index", whole=True)
 def _index(values: Any, value: Any) -> int:
     for i, item in enumerate(_list(values)):
-        if x.equal(item, value):
+        if f.equal(item, value):
             return i
     raise EvalError("index(): the value is not in the list")
 
@@ -372,7 +264,7 @@ def _zipmap(keys: Any, values: Any) -> dict[str, Any]:
 
 @fn("matchkeys", whole=True)
 def _matchkeys(values: Any, keys: Any, search: Any) -> list[Any]:
-    return [v for v, k in zip(_list(values), _list(keys), strict=True) if any(x.equal(k, s) for s in _list(search))]
+    return [v for v, k in zip(_list(values), _list(keys), strict=True) if any(f.equal(k, s) for s in _list(search))]
 
 
 def _transpose(m: dict[str, Any]) -> dict[str, list[str]]:
@@ -388,8 +280,8 @@ def _set(values: Any) -> list[Any]:
 
 
 fn("setunion", whole=True)(lambda *ss: _set([i for s in ss for i in _list(s)]))
-fn("setintersection", whole=True)(lambda a, *ss: [i for i in _set(a) if all(any(x.equal(i, j) for j in s) for s in ss)])
-fn("setsubtract", whole=True)(lambda a, b: [i for i in _set(a) if not any(x.equal(i, j) for j in _list(b))])
+fn("setintersection", whole=True)(lambda a, *ss: [i for i in _set(a) if all(any(f.equal(i, j) for j in s) for s in ss)])
+fn("setsubtract", whole=True)(lambda a, b: [i for i in _set(a) if not any(f.equal(i, j) for j in _list(b))])
 
 
 @fn("setproduct", whole=True)
@@ -461,3 +353,8 @@ def _csvdecode(text: Any) -> list[dict[str, str]]:
     import io
 
     return list(csv.DictReader(io.StringIO(to_string(text))))
+
+
+from validator.ingest.loaders.terraform import strings as _strings  # noqa: E402  (registers the string functions)
+
+__all__ = ["FUNCS", "call", "_strings"]

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from validator.ingest.loaders.terraform import expr as x
-from validator.ingest.loaders.terraform.config import ModuleConfig, installed_modules, is_local_source, read_config
-from validator.ingest.loaders.terraform.parser import Attribute, Block, Body
+from validator.ingest.loaders.terraform.blocks import depends_on, each_pairs
+from validator.ingest.loaders.terraform.config import ModuleConfig, Run, is_local_source
+from validator.ingest.loaders.terraform.parser import Attribute, Block
 from validator.ingest.loaders.terraform.types import ANY, Type, convert, parse_type
 from validator.ingest.loaders.terraform.values import (
     REFERENCE_ATTRIBUTES,
@@ -28,7 +29,6 @@ from validator.ingest.loaders.terraform.values import (
     Pending,
     RawText,
     resource_id,
-    sorted_items,
     to_string,
 )
 
@@ -42,31 +42,6 @@ def instance_key(key: Any) -> str:
     if key is None:
         return ""
     return f"[{key}]" if isinstance(key, int) else f'["{key}"]'
-
-
-@dataclass
-class Run:
-    """What one root's evaluation shares: parsed folders, the root's settings, the files read."""
-
-    root: Path
-    workspace: str = "default"
-    configs: dict[Path, ModuleConfig] = field(default_factory=dict)
-    installed: dict[str, Path] | None = None
-    files_read: list[str] = field(default_factory=list)
-    root_display: str = ""
-
-    def config(self, directory: Path, display: str, names: list[str] | None = None) -> ModuleConfig:
-        key = directory.resolve()
-        found = self.configs.get(key)
-        if found is None:
-            found = self.configs[key] = read_config(directory, display, names)
-            self.files_read.extend(found.files)
-        return found
-
-    def installed_dir(self, key: str) -> Path | None:
-        if self.installed is None:
-            self.installed = installed_modules(self.root)
-        return self.installed.get(key)
 
 
 @dataclass
@@ -207,17 +182,17 @@ class ModuleInstance:
                     [], Pending(attrs["count"].text(), f"count cannot be evaluated: {exc}", attrs["count"])
                 )
             if isinstance(count, Pending):
-                return Expansion([], _why(count, f"the count of {what}"))
+                return Expansion([], depends_on(count, f"the count of {what}"))
             return Expansion([(i, scope.bind(count={"index": i})) for i in range(max(count, 0))])
         if "for_each" in attrs:
             site = attrs["for_each"]
             try:
                 each = site.expr.ev(scope.at(site))
-                pairs = _each_pairs(each)
+                pairs = each_pairs(each)
             except EvalError as exc:
                 return Expansion([], Pending(site.text(), f"for_each cannot be evaluated: {exc}", site))
             if isinstance(pairs, Pending):
-                return Expansion([], _why(pairs, f"the for_each of {what}"))
+                return Expansion([], depends_on(pairs, f"the for_each of {what}"))
             return Expansion([(k, scope.bind(each={"key": k, "value": v})) for k, v in pairs])
         return Expansion([(None, scope)])
 
@@ -387,26 +362,6 @@ def _unset_reason(module: ModuleInstance, name: str) -> str:
     return f"variable {name} of {module.address.rstrip('.')} is given no value"
 
 
-def _why(pending: Pending, what: str) -> Pending:
-    return Pending(pending.expression, f"{what} depends on {pending.expression}, {pending.reason}", pending.site)
-
-
-def _each_pairs(value: Any) -> list[tuple[Any, Any]] | Pending:
-    if isinstance(value, Pending):
-        return value
-    if isinstance(value, dict):
-        return sorted_items(value)
-    if isinstance(value, list):
-        for item in value:
-            if isinstance(item, Pending):
-                return item
-        keys = sorted({to_string(item) for item in value})
-        return [(k, k) for k in keys]
-    if value is None:
-        raise EvalError("for_each is null")
-    raise EvalError("for_each must be a map or a set of strings")
-
-
 def _inputs(block: Block, scope: x.Scope) -> Callable[[str], Any]:
     attrs = block.body.attributes
 
@@ -430,47 +385,3 @@ def _module_object(child: ModuleInstance) -> LazyObject:
 
 def root_instance(run: Run, config: ModuleConfig, values: Callable[[str], Any]) -> ModuleInstance:
     return ModuleInstance(run, config, "", values)
-
-
-def block_bodies(body: Body, block_type: str, scope: x.Scope) -> list[tuple[Block, Any, x.Scope, Pending | None]]:
-    """The nested blocks of a type, ``dynamic`` blocks expanded: (block, dynamic key, scope, unknown)."""
-    out: list[tuple[Block, Any, x.Scope, Pending | None]] = []
-    for block in body.blocks:
-        if block.type == block_type:
-            out.append((block, None, scope, None))
-        elif block.type == "dynamic" and block.labels == [block_type]:
-            out.extend(_dynamic(block, scope))
-    return out
-
-
-def _dynamic(block: Block, scope: x.Scope) -> list[tuple[Block, Any, x.Scope, Pending | None]]:
-    attrs = block.body.attributes
-    content = next((b for b in block.body.blocks if b.type == "content"), None)
-    if content is None or "for_each" not in attrs:
-        return []
-    iterator = block.labels[0]
-    if "iterator" in attrs and isinstance(attrs["iterator"].expr, x.Traversal):
-        iterator = attrs["iterator"].expr.root
-    site = attrs["for_each"]
-    try:
-        pairs = _dynamic_pairs(site.expr.ev(scope.at(site)))
-    except EvalError as exc:
-        pairs = Pending(site.text(), f"the dynamic block's for_each cannot be evaluated: {exc}", site)
-    view = Block(block.type, block.labels, content.body, block.file, block.start, block.fixed_line)
-    if isinstance(pairs, Pending):
-        unknown = _why(pairs, f"the for_each of dynamic {block.labels[0]!r}")
-        return [(view, None, scope.bind(**{iterator: unknown}), unknown)]
-    return [(view, k, scope.bind(**{iterator: {"key": k, "value": v}}), None) for k, v in pairs]
-
-
-def _dynamic_pairs(value: Any) -> list[tuple[Any, Any]] | Pending:
-    """A dynamic block iterates any collection: a list by index, a map by key, a set by value."""
-    if isinstance(value, Pending):
-        return value
-    if isinstance(value, dict):
-        return sorted_items(value)
-    if isinstance(value, list):
-        return list(enumerate(value))
-    if value is None:
-        raise EvalError("for_each is null")
-    raise EvalError("for_each must be a collection")

@@ -8,110 +8,19 @@ directives. Errors are InputErrors with file, line and column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from validator.ingest.loaders.terraform import expr as x
-from validator.ingest.loaders.terraform.lexer import Token, _Lexer, tokenize
-from validator.model.errors import InputError
-
-
-@dataclass
-class SourceFile:
-    """One parsed file: its display path and text (expression text for unknowns, lines)."""
-
-    path: str
-    text: str
-    lexer: _Lexer | None = None
-
-    def line(self, offset: int) -> int:
-        assert self.lexer is not None
-        return self.lexer.line_of(offset)
-
-
-@dataclass
-class Attribute:
-    name: str
-    expr: x.Expr
-    file: SourceFile
-    start: int
-    fixed_line: int | None = None  # JSON syntax: the line the JSON reader gives
-
-    @property
-    def line(self) -> int:
-        return self.fixed_line or self.file.line(self.start)
-
-    def text(self) -> str:
-        return self.expr.text(self.file.text)
-
-
-@dataclass
-class Block:
-    type: str
-    labels: list[str]
-    body: Body
-    file: SourceFile
-    start: int
-    fixed_line: int | None = None
-
-    @property
-    def line(self) -> int:
-        return self.fixed_line or self.file.line(self.start)
-
-
-@dataclass
-class Body:
-    attributes: dict[str, Attribute] = field(default_factory=dict)
-    blocks: list[Block] = field(default_factory=list)
-
+from validator.ingest.loaders.terraform import forms as f
+from validator.ingest.loaders.terraform.lexer import Token, tokenize
+from validator.ingest.loaders.terraform.syntax import Attribute, Block, Body, SourceFile
+from validator.ingest.loaders.terraform.templates import TemplateParser, _flush
 
 _BINARY = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
 _KEYWORDS = {"true": True, "false": False, "null": None}
 
 
-class _Parser:
-    def __init__(self, tokens: list[Token], file: SourceFile) -> None:
-        self.tokens, self.file, self.i = tokens, file, 0
-        self.nesting = 0  # inside ( [ {: newlines do not end anything
-
-    # --- tokens -------------------------------------------------------------------------------
-    def peek(self) -> Token:
-        tok = self.tokens[self.i]
-        if self.nesting and tok[0] == "nl":
-            while tok[0] == "nl":
-                self.i += 1
-                tok = self.tokens[self.i]
-        return tok
-
-    def take(self) -> Token:
-        tok = self.peek()
-        self.i += 1
-        return tok
-
-    def expect(self, kind: str, what: str = "") -> Token:
-        tok = self.take()
-        if tok[0] != kind:
-            raise self.error(f"expected {what or repr(kind)}, found {self.describe(tok)}", tok[2])
-        return tok
-
-    def error(self, message: str, offset: int) -> InputError:
-        assert self.file.lexer is not None
-        return self.file.lexer.error(message, offset)
-
-    @staticmethod
-    def describe(tok: Token) -> str:
-        kind = tok[0]
-        if kind in ("ident", "number"):
-            return repr(tok[1])
-        return {"nl": "end of line", "eof": "end of file", "oquote": "a string", "lit": "text"}.get(kind, repr(kind))
-
-    def end_of(self) -> int:
-        """The end offset of the token just taken."""
-        tok = self.tokens[self.i - 1]
-        value = tok[1]
-        return tok[2] + (len(value) if isinstance(value, str) else 1)
-
-    # --- bodies -------------------------------------------------------------------------------
+class _Parser(TemplateParser):
     def body(self, closing: str | None) -> Body:
         body = Body()
         while True:
@@ -184,7 +93,7 @@ class _Parser:
         yes = self.expression()
         self.expect(":", "':' of a conditional")
         no = self.expression()
-        return x.Conditional(cond, yes, no, start, no.end)
+        return f.Conditional(cond, yes, no, start, no.end)
 
     def binary(self, lowest: int) -> x.Expr:
         """Precedence climbing: operators binding at least as tightly as ``lowest``."""
@@ -196,7 +105,7 @@ class _Parser:
                 return left
             self.take()
             right = self.binary(level + 1)
-            left = x.Binary(op, left, right, left.start, right.end)
+            left = f.Binary(op, left, right, left.start, right.end)
 
     def unary(self) -> x.Expr:
         tok = self.peek()
@@ -205,7 +114,7 @@ class _Parser:
             operand = self.unary()
             if tok[0] == "-" and isinstance(operand, x.Literal) and isinstance(operand.value, (int, float)):
                 return x.Literal(-operand.value, tok[2], operand.end)
-            return x.Unary(tok[0], operand, tok[2], operand.end)
+            return f.Unary(tok[0], operand, tok[2], operand.end)
         return self.postfix(self.primary())
 
     def postfix(self, node: x.Expr) -> x.Expr:
@@ -293,10 +202,10 @@ class _Parser:
             return self.template("cquote", start)
         if kind == "oheredoc":
             node = self.template("cheredoc", start)
-            if tok[1] and isinstance(node, x.Template):
+            if tok[1] and isinstance(node, f.Template):
                 _flush(node)
             elif tok[1] and isinstance(node, x.Literal):
-                folded = x.Template([node.value], node.start, node.end)
+                folded = f.Template([node.value], node.start, node.end)
                 _flush(folded)
                 node = x.Literal(folded.parts[0], node.start, node.end)
             return node
@@ -403,94 +312,9 @@ class _Parser:
             cond = self.expression()
         self.expect(closing, repr(closing))
         key_var, value_var = (first, second) if second is not None else (None, first)
-        return x.For(key_var, value_var, collection, key, value, cond, group, start, self.end_of())
+        return f.For(key_var, value_var, collection, key, value, cond, group, start, self.end_of())
 
     # --- templates ----------------------------------------------------------------------------
-    def template(self, closing: str, start: int) -> x.Expr:
-        parts, _ = self.template_parts(closing, ())
-        self.expect(closing)
-        if all(isinstance(p, str) for p in parts):  # perf: a string without interpolation is a constant
-            return x.Literal("".join(parts), start, self.end_of())
-        return x.Template(parts, start, self.end_of())
-
-    def template_parts(self, closing: str, stops: tuple[str, ...]) -> tuple[list[Any], bool]:
-        """Template parts up to ``closing`` or a directive keyword in ``stops`` (not consumed)."""
-        saved, self.nesting = self.nesting, 0
-        parts: list[Any] = []
-        strip_next = False
-        while True:
-            tok = self.tokens[self.i]
-            kind = tok[0]
-            if kind == "lit":
-                self.i += 1
-                text = str(tok[1])
-                parts.append(text.lstrip() if strip_next else text)
-                strip_next = False
-            elif kind == "interp":
-                self.i += 1
-                if tok[1] and parts and isinstance(parts[-1], str):
-                    parts[-1] = parts[-1].rstrip()
-                self.nesting = 1
-                parts.append(self.expression())
-                self.nesting = 0
-                strip_next = self.expect("tclose", "'}'")[1] == "~"
-            elif kind == "directive":
-                word = self.tokens[self.i + 1]
-                if word[0] == "ident" and word[1] in stops:
-                    break
-                self.i += 1
-                if tok[1] and parts and isinstance(parts[-1], str):
-                    parts[-1] = parts[-1].rstrip()
-                node, strip_next = self.directive(tok, closing)
-                parts.append(node)
-            elif kind == closing or kind == "eof":
-                break
-            else:
-                raise self.error(f"unexpected {self.describe(tok)} in a template", tok[2])
-        self.nesting = saved
-        return parts, strip_next
-
-    def directive(self, opener: Token, closing: str) -> tuple[x.Expr, bool]:
-        self.nesting = 1
-        word = str(self.expect("ident", "if or for")[1])
-        names: tuple[str, ...] = ()
-        if word == "for":
-            first = str(self.expect("ident")[1])
-            names = (first,)
-            if self.peek()[0] == ",":
-                self.take()
-                names = (first, str(self.expect("ident")[1]))
-            self.expect("ident", "in")
-        elif word != "if":
-            raise self.error(f"unknown template directive {word!r}", opener[2])
-        subject = self.expression()
-        self.nesting = 0
-        strip = self.expect("tclose", "'}'")[1] == "~"
-        end_word = "endfor" if word == "for" else "endif"
-        body_parts, _ = self.template_parts(closing, ("else", end_word))
-        if strip and body_parts and isinstance(body_parts[0], str):
-            body_parts[0] = body_parts[0].lstrip()
-        otherwise = None
-        self.expect("directive", f"%{{ {end_word} }}")
-        if self.take()[1] == "else":
-            self.expect("tclose", "'}'")
-            else_parts, _ = self.template_parts(closing, (end_word,))
-            otherwise = x.Template(else_parts, opener[2], opener[2])
-            self.expect("directive", f"%{{ {end_word} }}")
-            self.take()
-        strip_after = self.expect("tclose", "'}'")[1] == "~"
-        body = x.Template(body_parts, opener[2], opener[2])
-        return x.TemplateJoin(word, names, subject, body, otherwise, opener[2], self.end_of()), strip_after
-
-
-def _flush(node: x.Template) -> None:
-    """``<<-`` heredocs: the common leading whitespace of the lines is removed."""
-    texts = [p for p in node.parts if isinstance(p, str)]
-    lines = [ln for t in texts for ln in t.split("\n") if ln.strip()]
-    if not lines:
-        return
-    indent = min(len(ln) - len(ln.lstrip(" \t")) for ln in lines)
-    node.parts = ["\n".join(ln[indent:] for ln in p.split("\n")) if isinstance(p, str) else p for p in node.parts]
 
 
 def parse_hcl(text: str, path: str) -> Body:
@@ -511,3 +335,6 @@ def parse_expression(text: str, path: str) -> tuple[x.Expr, SourceFile]:
     if parser.tokens[parser.i][0] != "eof":
         raise parser.error("expected one expression", parser.tokens[parser.i][2])
     return node, file
+
+
+__all__ = ["Attribute", "Block", "Body", "SourceFile", "parse_expression", "parse_hcl"]

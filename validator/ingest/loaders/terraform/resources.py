@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from validator.ingest.loaders.terraform import expr as x
-from validator.ingest.loaders.terraform.module import ModuleInstance, block_bodies, instance_key
+from validator.ingest.loaders.terraform.blocks import block_bodies
+from validator.ingest.loaders.terraform.module import ModuleInstance, instance_key
 from validator.ingest.loaders.terraform.parser import Block, Body
 from validator.ingest.loaders.terraform.values import EvalError, Pending, id_address, to_bool, to_number, to_string
 from validator.model.inventory import InputIssue

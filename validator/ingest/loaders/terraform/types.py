@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from validator.ingest.loaders.terraform import expr as x
+from validator.ingest.loaders.terraform import forms as f
 from validator.ingest.loaders.terraform.values import (
     EvalError,
     LazyObject,
@@ -120,7 +121,7 @@ def _object(value: Any, attrs: dict[str, tuple[Type, bool, x.Expr | None]], scop
 def _dedupe(items: list[Any]) -> list[Any]:
     out: list[Any] = []
     for item in items:
-        if not any(x.equal(item, seen) for seen in out):
+        if not any(f.equal(item, seen) for seen in out):
             out.append(item)
     if all(isinstance(i, str) for i in out) or all(is_number(i) for i in out):
         return sorted(out)
