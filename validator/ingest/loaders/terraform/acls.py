@@ -62,6 +62,8 @@ def load_acls(root: Root, inv: Inventory) -> None:
         acl_key = _acl_key(root, target)
         src = item.source()
         if acl_key is None:
+            if item.unknown is not None:
+                continue  # its instances are unknown: that input issue covers it
             root.issue(
                 "rule-target-unknown",
                 f"{item.address}: the network ACL it adds an entry to is not known "

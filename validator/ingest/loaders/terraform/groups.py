@@ -174,6 +174,8 @@ def _attach(root: Root, inv: Inventory, groups: dict[str, EnforcementPoint], nam
     value = item.get("security_group_id")
     target_key = _resolve(root, value, "group", names, {})
     if target_key is None:
+        if item.unknown is not None:
+            return  # the resource's instances are unknown: that input issue covers its rules
         reason = value.reason if isinstance(value, Pending) else "security_group_id is not set"
         expression = value.expression if isinstance(value, Pending) else ""
         root.issue(

@@ -90,6 +90,7 @@ class Root:
     items: dict[str, list[Item]] = field(default_factory=dict)
     issues: list[InputIssue] = field(default_factory=list)
     pending_lists: dict[str, Pending] = field(default_factory=dict)  # prefix lists with unknown entries
+    seen: set[InputIssue] = field(default_factory=set)
 
     def key(self, address: str) -> str:
         """A resource's key: its address, prefixed by its root folder below the scanned folder, so two
@@ -104,7 +105,10 @@ class Root:
         return value if isinstance(value, str) and value else None
 
     def issue(self, kind: str, message: str, source: SourceRef, **details: object) -> None:
-        self.issues.append(InputIssue(kind, message, source, tuple(sorted(details.items()))))
+        found = InputIssue(kind, message, source, tuple(sorted(details.items())))
+        if found not in self.seen:
+            self.seen.add(found)
+            self.issues.append(found)
 
 
 def gather(top: ModuleInstance, key_prefix: str) -> Root:
