@@ -509,3 +509,16 @@ def test_the_loader_result_is_plain_data(tmp_path: Path) -> None:
     again = pickle.loads(pickle.dumps(loaded))
     assert sorted(again.inventory.points) == ["live:module.m.aws_security_group.this"]
     assert again.files_read == ["live/main.tf", "modules/sg/main.tf"]
+
+
+def test_a_module_calling_itself_and_absurd_nesting_are_reported_not_crashes(cli, tmp_path: Path) -> None:
+    folder = write(tmp_path / "net", {
+        "main.tf": 'module "me" {\n  source = "./"\n}\nresource "aws_security_group" "g" {\n  name = "g"\n}\n',
+        "palette-network.yaml": TOPOLOGY.format(group="g"),
+    })  # fmt: skip
+    inv = load(folder)
+    assert "aws_security_group.g" in inv.points
+    assert [(i.kind, i.source.line) for i in inv.issues] == [("module-not-expanded", 1)]
+    (folder / "deep.tf").write_text("locals {\n  x = " + "(" * 500 + "1" + ")" * 500 + "\n}\n")
+    result = cli("validate", folder)
+    assert result.exit_code == 2 and "deep.tf:2" in result.stderr and "nested" in result.stderr

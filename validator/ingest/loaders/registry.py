@@ -82,7 +82,8 @@ def terraform_roots(found: Discovery) -> list[Path]:
         for path in files:
             if path.name.endswith(".tf"):
                 text = read_text(path, found.display(path))
-                used.update((directory / m.group(1)).resolve() for m in _LOCAL_SOURCE.finditer(text))
+                targets = {(directory / m.group(1)).resolve() for m in _LOCAL_SOURCE.finditer(text)}
+                used |= targets - {directory.resolve()}  # a folder calling itself is still a root
     return [d for d in found.terraform_dirs if d.resolve() not in used]
 
 

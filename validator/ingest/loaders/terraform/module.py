@@ -292,6 +292,11 @@ class ModuleInstance:
         config = self.source_config(source, module_key, block)
         if isinstance(config, Pending):
             return config
+        ancestor: ModuleInstance | None = self
+        while ancestor is not None:
+            if ancestor.config is config:
+                return Pending(label, f"the module source {source} calls back a module that calls it", block)
+            ancestor = ancestor.parent
         expansion = self.expand(block, label)
         if expansion.unknown is not None:
             return Pending(label, expansion.unknown.reason, expansion.unknown.site)

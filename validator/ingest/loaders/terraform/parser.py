@@ -18,6 +18,7 @@ from validator.ingest.loaders.terraform.templates import TemplateParser, _flush
 
 _BINARY = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
 _KEYWORDS = {"true": True, "false": False, "null": None}
+MAX_DEPTH = 100  # nested expressions; deeper is no real configuration (and would exhaust Python's stack)
 
 
 class _Parser(TemplateParser):
@@ -86,6 +87,15 @@ class _Parser(TemplateParser):
     # --- expressions --------------------------------------------------------------------------
     def expression(self) -> x.Expr:
         start = self.peek()[2]
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"expression nested more than {MAX_DEPTH} deep", start)
+        try:
+            return self._conditional(start)
+        finally:
+            self.depth -= 1
+
+    def _conditional(self, start: int) -> x.Expr:
         cond = self.binary(1)
         if self.peek()[0] != "?":
             return cond

@@ -18,6 +18,7 @@ class TemplateParser:
     def __init__(self, tokens: list[Token], file: SourceFile) -> None:
         self.tokens, self.file, self.i = tokens, file, 0
         self.nesting = 0  # inside ( [ {: newlines do not end anything
+        self.depth = 0  # expressions being parsed, one inside the other
 
     # --- tokens -------------------------------------------------------------------------------
     def peek(self) -> Token:
