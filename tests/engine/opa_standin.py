@@ -154,6 +154,18 @@ class OpaStandIn:
                                 node[keys[-1]] = op["value"]
                         self._reply(204)
                         return
+                    if verb == "DELETE":  # OPA: 204, or 404 when there is no document there
+                        node = standin.data
+                        for part in parts[:-1]:
+                            node = node.get(part, {})
+                        if parts and isinstance(node, dict) and parts[-1] in node:
+                            del node[parts[-1]]
+                            self._reply(204)
+                        else:
+                            self._reply(
+                                404, {"code": "resource_not_found", "message": f"storage_not_found_error: {path}"}
+                            )
+                        return
                     if verb == "PUT":
                         node = standin.data
                         for part in parts[:-1]:
