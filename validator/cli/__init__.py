@@ -1,11 +1,13 @@
 """The command line: thin typer commands that call the pipeline stages and map errors to exit codes.
 
 Exit codes: 0 all required paths reachable and no finding at or above --fail-on; 1 findings; 2 bad input
-or usage (one line, no traceback; --debug shows it).
+or usage (one line, no traceback; --debug shows it); 141 stdout was closed early (``| head``), as a
+process killed by SIGPIPE, quietly.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -13,14 +15,18 @@ from typing import Any
 import typer
 
 from validator import __version__
+from validator.cli.settings import ENV_PREFIX, App
 from validator.model.errors import EXIT_INPUT, InputError
 
-app = typer.Typer(
+EXIT_PIPE = 128 + 13  # what a shell reports for a process ended by SIGPIPE
+
+app = App(
     name="palette-policy",
     help="Check that the network paths Spectro Cloud Palette needs get through your security groups, "
-    "ACLs, NetworkPolicies, proxies and firewalls.",
+    "ACLs, NetworkPolicies, proxies and firewalls. Every option can also be set with PALETTE_POLICY_<OPTION> "
+    "(e.g. PALETTE_POLICY_FAIL_ON=warn) or in .palette-policy.yaml; the command line wins, then the "
+    "environment, then the file.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
 
@@ -35,7 +41,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    debug: bool = typer.Option(False, "--debug", help="Show a traceback for errors."),
+    debug: bool = typer.Option(False, "--debug", envvar=ENV_PREFIX + "DEBUG", help="Show a traceback for errors."),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
@@ -57,7 +63,7 @@ def guarded(func: Callable[[], int]) -> None:
         if _state["debug"]:
             raise
         fail(exc)
-    except (typer.Exit, typer.Abort, SystemExit):
+    except (typer.Exit, typer.Abort, SystemExit, BrokenPipeError):
         raise
     except Exception as exc:  # a bug of ours: still one line, exit 2, traceback with --debug
         if _state["debug"]:
@@ -102,3 +108,13 @@ def main() -> None:
         raise
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:
+        _closed_stdout()
+
+
+def _closed_stdout() -> None:
+    """The reader went away (``| head -1``): stop quietly with SIGPIPE's exit status. Later writes and the
+    interpreter's final flush go to /dev/null so Python prints nothing about it."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_PIPE)

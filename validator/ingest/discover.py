@@ -2,7 +2,8 @@
 
 Nothing is silent: every file below the root is a candidate for a loader, skipped with a reason that the
 report lists, or ignored by an explicit rule (``.git``, ``.terraform``, ``node_modules`` and the patterns of
-``.palette-policy-ignore``, read with gitignore's rules). Symbolic links are not followed, so a link loop cannot hang the scan.
+``.palette-policy-ignore``, read with gitignore's rules). Symbolic links are not followed, so a link loop
+cannot hang the scan.
 """
 
 from __future__ import annotations
