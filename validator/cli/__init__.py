@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
@@ -63,8 +63,10 @@ def guarded(func: Callable[[], int]) -> None:
         if _state["debug"]:
             raise
         fail(exc)
-    except (typer.Exit, typer.Abort, SystemExit, BrokenPipeError):
+    except (typer.Exit, typer.Abort, SystemExit):
         raise
+    except BrokenPipeError:  # before the CLI library turns it into exit 1
+        closed_stdout()
     except Exception as exc:  # a bug of ours: still one line, exit 2, traceback with --debug
         if _state["debug"]:
             raise
@@ -103,16 +105,16 @@ def _register(argv: list[str]) -> None:
 def main() -> None:
     _register(sys.argv[1:])
     try:
-        app()
+        app(prog_name="palette-policy")
     except SystemExit:
         raise
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:
-        _closed_stdout()
+        closed_stdout()
 
 
-def _closed_stdout() -> None:
+def closed_stdout() -> NoReturn:
     """The reader went away (``| head -1``): stop quietly with SIGPIPE's exit status. Later writes and the
     interpreter's final flush go to /dev/null so Python prints nothing about it."""
     devnull = os.open(os.devnull, os.O_WRONLY)
