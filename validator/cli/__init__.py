@@ -14,7 +14,6 @@ from typing import Any, NoReturn
 
 import typer
 
-from validator import __version__
 from validator.cli.settings import ENV_PREFIX, App
 from validator.model.errors import EXIT_INPUT, InputError
 
@@ -35,7 +34,9 @@ _state: dict[str, Any] = {"debug": False}
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"palette-policy {__version__}")
+        import validator
+
+        typer.echo(f"palette-policy {validator.__version__}")
         raise typer.Exit(0)
 
 
