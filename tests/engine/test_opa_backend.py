@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import time
 import urllib.request
 
@@ -192,3 +194,29 @@ def test_server_compile_errors_come_back_located(standin) -> None:
     with pytest.raises(InputError, match="OPA rejected the policy: .*unsafe") as info:
         engine.load({"u.rego": "package u\nimport rego.v1\n\np if {\n  x > 1\n}\n"}, {})
     assert (info.value.file, info.value.line, info.value.column) == ("u.rego", 5, 3)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
+def test_https_server_verified_with_the_ca_file(tmp_path) -> None:
+    from .opa_standin import OpaStandIn
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"]
+        + ["-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    with OpaStandIn(token="t0ken", tls=(str(cert), str(key))) as server:
+        assert server.url.startswith("https://localhost:")
+        unknown_ca = get_engine(opa_url=server.url, opa_token="t0ken", opa_timeout=5)
+        with pytest.raises(InputError, match="TLS with OPA") as info:
+            unknown_ca.load({"a.rego": "package a\nq := 2\n"}, {})
+        assert "--opa-ca-file" in (info.value.hint or "")
+        trusted = get_engine(opa_url=server.url, opa_token="t0ken", opa_ca_file=cert, opa_timeout=5)
+        trusted.load({"a.rego": "package a\nq := 2\n"}, {})
+        assert trusted.evaluate("data.a.q", {}) == 2
+        trusted.close()
+        assert _ours(server.state()) == ([], {})
+    with pytest.raises(InputError, match="needs an https"):
+        get_engine(opa_url="http://localhost:8181", opa_ca_file=cert)

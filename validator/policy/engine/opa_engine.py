@@ -89,6 +89,20 @@ def _data_vars(node: Any) -> list[dict[str, Any]]:
     return found
 
 
+def _verify_with(session: Any, ca_file: str) -> None:
+    """Verify the server against ``ca_file``, even where REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE are set: requests
+    lets those override a session's ``verify`` (they win over everything but a per-request value)."""
+    merge = session.merge_environment_settings
+
+    def merged(*args: Any, **kwargs: Any) -> Any:
+        settings = merge(*args, **kwargs)
+        settings["verify"] = ca_file
+        return settings
+
+    session.verify = ca_file
+    session.merge_environment_settings = merged
+
+
 class OpaServerEngine:
     """A remote OPA reached over its REST API; same interface as the embedded engine."""
 
@@ -118,8 +132,8 @@ class OpaServerEngine:
         self._client = OpaClient(
             host=parts.hostname, port=port, ssl=parts.scheme == "https", token=token, timeout=timeout, retries=1
         )
-        if ca_file is not None:  # the client's session verifies against this bundle instead of the system's
-            self._client._session.verify = str(ca_file)
+        if ca_file is not None:
+            _verify_with(self._client._session, str(ca_file))
         self._version: str | None = None
         self._uploaded: list[str] = []
         self._data_written = False
