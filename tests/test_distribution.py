@@ -40,7 +40,6 @@ def test_wheel_carries_py_typed_classifiers_and_license(tmp_path: Path) -> None:
             "pip",
             "wheel",
             "--no-deps",
-            "--no-build-isolation",
             "-q",
             "-w",
             str(tmp_path),
@@ -48,9 +47,8 @@ def test_wheel_carries_py_typed_classifiers_and_license(tmp_path: Path) -> None:
         ],
         capture_output=True,
         text=True,
+        cwd=tmp_path,
     )
-    if proc.returncode != 0 and "No module named" in proc.stderr:
-        pytest.skip("setuptools/wheel are not in this environment")
     assert proc.returncode == 0, proc.stderr[-2000:]
     [wheel] = tmp_path.glob("palette_policy-*.whl")
     with zipfile.ZipFile(wheel) as archive:
