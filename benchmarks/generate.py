@@ -457,6 +457,8 @@ def generate(size: Size, out: Path, seed: int = 7, shape: str = "accounts") -> C
     counts = Counts()
     w = Writer(out, counts)
     platform(w, size)
+    if shape not in SHAPES:
+        raise ValueError(f"unknown shape {shape!r}: use {', '.join(SHAPES)}")
     if shape == "accounts":
         n_accounts = max(1, round(size.groups / GROUPS_PER_ACCOUNT))
         per_account: dict[int, list[int]] = {a: [] for a in range(n_accounts)}

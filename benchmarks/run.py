@@ -360,6 +360,7 @@ def main() -> int:
     try:
         for s in sizes:
             size, _, shape = s.partition("/")
+            shape = shape or "accounts"
             tree = base / f"net-{size}-{shape}"
             counts = vars(generate(SIZES[size], tree, args.seed, shape))
             ours, info = run_ours(tree, args.repeat, args.timeout)
