@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from validator.cli import app, guarded
+from validator.cli.options import VAR, VAR_FILE, WORKSPACE, variable_options
 from validator.cli.outputs import format_option
 from validator.model.errors import InputError
 
@@ -37,6 +38,9 @@ def explain(
     direct: bool = typer.Option(False, "--direct", help="Ignore the clients' proxy settings."),
     topology: Path | None = typer.Option(None, "--topology", "-t", help="Topology file."),
     output_format: str = format_option(("table", "json"), "table", "Output format (table: hop by hop)."),
+    var_file: list[Path] = VAR_FILE,
+    var: list[str] = VAR,
+    workspace: str = WORKSPACE,
 ) -> None:
     """Show how one flow crosses the network: every hop, every layer, the rules that decide."""
 
@@ -53,7 +57,8 @@ def explain(
         lo, _, hi = port.partition("-")
         if not (lo.isdigit() and (not hi or hi.isdigit())) or not 0 <= int(lo) <= int(hi or lo) <= 65535:
             raise InputError(f"--port {port!r} is not a port or a range such as 30000-32767")
-        network = load_network(Options(path=path, topology=topology))
+        variables = variable_options(var_file, var, workspace)
+        network = load_network(Options(path=path, topology=topology, variables=variables))
         results = []
         for src in _endpoints(network.topology, source):
             for dst in _endpoints(network.topology, destination):

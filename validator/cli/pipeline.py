@@ -6,6 +6,7 @@ timings feed the benchmark). The result is a plain ``Report`` that every reporte
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from validator.analysis.reach import evaluate_requirements
 from validator.ingest.discover import Discovery, discover
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders.registry import load_all
+from validator.ingest.loaders.terraform.variables import VariableOptions
 from validator.ingest.profiles import load_profiles
 from validator.ingest.topology import load_topology
 from validator.ingest.waivers import find_waivers_file, load_waivers
@@ -49,6 +51,7 @@ class Options:
     waivers_file: Path | None = None  # default: PATH/.palette-policy-waivers.yaml when present
     use_waivers: bool = True
     progress: Callable[[str], None] | None = None  # told each stage's name as it starts (terminal only)
+    variables: VariableOptions | None = None  # Terraform: --var-file, --var, --workspace, TF_VAR_*
 
 
 @contextmanager
@@ -86,7 +89,7 @@ def load_network(options: Options, timings: dict[str, float] | None = None) -> N
         topology = load_topology(
             topo_path, found.display(topo_path) if options.topology is None else str(topo_path), options.limits
         )
-        inventory = load_all(found, options.limits)
+        inventory = load_all(found, options.limits, options.variables)
     tell("graph")
     with _timed(timings, "graph"):
         graph = build_graph(inventory, topology)
@@ -185,5 +188,10 @@ def rerun(opts: dict[str, Any], root: Path) -> Report:
             engine=opts.get("engine", "embedded"),
             waivers_file=Path(opts["waivers_file"]) if opts.get("waivers_file") else None,
             use_waivers=opts.get("use_waivers", True),
+            variables=VariableOptions(
+                tuple(("var-file", f) for f in opts.get("var_files", [])),
+                tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TF_VAR_") and len(k) > 7)),
+                opts.get("workspace", "default"),
+            ),
         )
     )
