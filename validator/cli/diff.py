@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from validator.cli import app, guarded
+from validator.cli.stack_options import PARAMETER, PARAMETER_FILE, REGION, stack_inputs
 from validator.model.errors import InputError
 
 if TYPE_CHECKING:  # imported lazily below: the CLI starts fast whatever the command
@@ -31,6 +32,9 @@ def diff_command(
     policy: list[Path] = typer.Option([], "--policy", help="Extra folder of Rego policies (repeatable)."),
     output_format: str = typer.Option("table", "--format", "-f", help="table, json or markdown."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the diff here (atomically)."),
+    parameter: list[str] = PARAMETER,
+    parameter_file: list[Path] = PARAMETER_FILE,
+    region: str | None = REGION,
 ) -> None:
     """Compare two versions of a network; exit 1 when the change breaks a required path."""
 
@@ -52,6 +56,7 @@ def diff_command(
             policy_dirs=policy or cfg.get("policy_dirs", []),
             data_files=cfg.get("data_files", []),
             namespaces=cfg.get("namespaces", []),
+            stack=stack_inputs(parameter, parameter_file, region),
         )
         if git_base:
             folder = head or base

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from validator.cli import app, guarded
+from validator.cli.stack_options import PARAMETER, PARAMETER_FILE, REGION, stack_inputs
 from validator.model.errors import InputError
 
 if TYPE_CHECKING:  # imported lazily below: the CLI starts fast whatever the command
@@ -36,6 +37,9 @@ def explain(
     direct: bool = typer.Option(False, "--direct", help="Ignore the clients' proxy settings."),
     topology: Path | None = typer.Option(None, "--topology", "-t", help="Topology file."),
     output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
+    parameter: list[str] = PARAMETER,
+    parameter_file: list[Path] = PARAMETER_FILE,
+    region: str | None = REGION,
 ) -> None:
     """Show how one flow crosses the network: every hop, every layer, the rules that decide."""
 
@@ -54,7 +58,8 @@ def explain(
             raise InputError(f"--port {port!r} is not a port or a range such as 30000-32767")
         if output_format not in ("text", "json"):
             raise InputError(f"unknown format {output_format!r}", hint="use text or json")
-        network = load_network(Options(path=path, topology=topology))
+        stack = stack_inputs(parameter, parameter_file, region)
+        network = load_network(Options(path=path, topology=topology, stack=stack))
         results = []
         for src in _endpoints(network.topology, source):
             for dst in _endpoints(network.topology, destination):

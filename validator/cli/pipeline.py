@@ -18,6 +18,7 @@ from validator.analysis.proxy_facts import proxy_facts
 from validator.analysis.reach import evaluate_requirements
 from validator.ingest.discover import Discovery, discover
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
+from validator.ingest.loaders.cloudformation_values import StackInputs
 from validator.ingest.loaders.registry import load_all
 from validator.ingest.profiles import load_profiles
 from validator.ingest.topology import load_topology
@@ -49,6 +50,7 @@ class Options:
     waivers_file: Path | None = None  # default: PATH/.palette-policy-waivers.yaml when present
     use_waivers: bool = True
     progress: Callable[[str], None] | None = None  # told each stage's name as it starts (terminal only)
+    stack: StackInputs | None = None  # CloudFormation parameter values and region (--parameter, --region)
 
 
 @contextmanager
@@ -86,7 +88,7 @@ def load_network(options: Options, timings: dict[str, float] | None = None) -> N
         topology = load_topology(
             topo_path, found.display(topo_path) if options.topology is None else str(topo_path), options.limits
         )
-        inventory = load_all(found, options.limits)
+        inventory = load_all(found, options.limits, options.stack)
     tell("graph")
     with _timed(timings, "graph"):
         graph = build_graph(inventory, topology)

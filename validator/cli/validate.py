@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from validator.cli import app, guarded
+from validator.cli.stack_options import PARAMETER, PARAMETER_FILE, REGION, stack_inputs
 from validator.ingest.config import discover_config
 from validator.ingest.limits import Limits
 from validator.model.errors import InputError
@@ -102,6 +103,9 @@ def validate(
         help="Defaults file (default: .palette-policy.yaml or "
         "[tool.palette-policy] in pyproject.toml, from PATH up to the repo root).",
     ),
+    parameter: list[str] = PARAMETER,
+    parameter_file: list[Path] = PARAMETER_FILE,
+    region: str | None = REGION,
 ) -> None:
     """Check that every Palette port path is reachable; exit 0 ok, 1 findings, 2 bad input."""
 
@@ -133,6 +137,7 @@ def validate(
             limits=Limits(size * 1024 * 1024, max_yaml_nodes, max_depth),
             waivers_file=None if no_waivers else (waivers or cfg.get("waivers")),
             use_waivers=not no_waivers,
+            stack=stack_inputs(parameter, parameter_file, region),
         )
         with _progress(interactive) as tell:
             options.progress = tell

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from validator.ingest.discover import Discovery, read_text
 from validator.ingest.documents import load_documents
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders import aws_describe, cloudformation, firewall, proxy_rules, squid, tfplan
+from validator.ingest.loaders.cloudformation_values import StackInputs
 from validator.ingest.loaders.terraform import load_terraform, parse_directory
 from validator.model.errors import InputError
 from validator.model.inventory import Inventory, LoadedFile, SkippedFile
@@ -110,9 +112,23 @@ DOCUMENT_LOADERS: list[DocumentLoader] = [
 ]
 
 
-def load_all(found: Discovery, limits: Limits = DEFAULT_LIMITS) -> Inventory:
-    """Load every discovered file into one inventory (InputError on the first bad file)."""
+def document_loaders(stack: StackInputs | None = None) -> list[DocumentLoader]:
+    """The document loaders, CloudFormation's evaluating templates with these parameters and region."""
+    if stack is None:
+        return DOCUMENT_LOADERS
+    return [
+        DocumentLoader(d.name, d.detect, partial(cloudformation.load_cloudformation, inputs=stack))
+        if d.name == "cloudformation"
+        else d
+        for d in DOCUMENT_LOADERS
+    ]
+
+
+def load_all(found: Discovery, limits: Limits = DEFAULT_LIMITS, stack: StackInputs | None = None) -> Inventory:
+    """Load every discovered file into one inventory (InputError on the first bad file). ``stack``: the
+    CloudFormation parameter values and region given on the command line."""
     inv = Inventory()
+    loaders = document_loaders(stack)
     covered: set[str] = set()
     with _prefetch_terraform(found) as parsed:
         for directory in found.terraform_dirs:
@@ -134,7 +150,7 @@ def load_all(found: Discovery, limits: Limits = DEFAULT_LIMITS) -> Inventory:
             raise
         used = False
         for doc in docs:
-            for loader in DOCUMENT_LOADERS:
+            for loader in loaders:
                 if loader.detect(doc):
                     if loader.name == "kubernetes" and rel in inv.kubernetes_files:
                         inv.kubernetes_files[rel].append(doc)  # another document of the same file
