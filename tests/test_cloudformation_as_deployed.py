@@ -412,16 +412,21 @@ Resources:
     - ${Name}Group:
         Type: AWS::EC2::SecurityGroup
         Properties: {GroupDescription: generated}
+  Network:
+    Type: !Rain::Module modules/vpc.yml
   Web:
     Type: AWS::EC2::SecurityGroup
-    Properties: {GroupDescription: web}
+    Properties: {GroupDescription: web, VpcId: !Ref NetworkVPC}
 """
     write_files(tmp_path, {"cfn.yaml": template})
     doc = _inventory(cli, tmp_path / "cfn.yaml")
-    messages = sorted(i["message"] for i in doc["issues"] if i["kind"] == "cfn-transform")
-    assert len(messages) == 2 and "CompanyNetworkMacro" in messages[1] and "Fn::ForEach" in messages[0]
+    messages = sorted(i["message"] for i in doc["issues"] if i["kind"] == "cfn-not-expanded")
+    assert len(messages) == 3 and "Fn::ForEach" in messages[0] and "!Rain::Module modules/vpc.yml" in messages[1]
+    assert "CompanyNetworkMacro" in messages[2]
+    ipv6_egress = _rules(doc, "#Web")[1]  # NetworkVPC is made by the module: its IPv6 is not known
+    assert "made by module Network" in ipv6_egress["unknown"][0]["reason"]
     code, report = json_report(cli, tmp_path, "--profile", "saas", "--topology", _saas_topology(tmp_path))
-    assert code == 1 and [f["kind"] for f in report["findings"] if f["id"] == "PP-INPUT-INCOMPLETE"] == ["deny"] * 2
+    assert code == 1 and [f["kind"] for f in report["findings"] if f["id"] == "PP-INPUT-INCOMPLETE"] == ["deny"] * 3
 
 
 def _saas_topology(tmp: Path) -> Path:

@@ -191,3 +191,22 @@ def test_a_group_reference_matches_the_interfaces_in_the_group(cli, tmp_path: Pa
     assert doc["resources"]["group_members"] == [
         {"group": "sg-agents", "cidrs": ["10.20.1.5/32", "10.20.1.6/32", "2600:1f18:1:100::5/128"]}
     ]
+
+
+def test_groups_of_module_instances_are_told_apart_by_their_full_address(cli, tmp_path: Path) -> None:
+    module = """
+variable "name" { type = string }
+resource "aws_security_group" "this_name_prefix" {
+  count       = 1
+  name_prefix = "${var.name}-"
+}
+"""
+    calls = 'module "web" {\n  source = "./modules/sg"\n  name = "web"\n}\n'
+    calls += 'module "db" {\n  source = "./modules/sg"\n  name = "db"\n}\n'
+    write_files(tmp_path, {"main.tf": calls, "modules/sg/main.tf": module})
+    points = _input(cli, tmp_path)["resources"]["enforcement_points"]
+    assert sorted(p["resource"] for p in points) == [
+        "module.db.aws_security_group.this_name_prefix[0]",
+        "module.web.aws_security_group.this_name_prefix[0]",
+    ]
+    assert len({p["key"] for p in points}) == 2

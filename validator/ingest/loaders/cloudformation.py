@@ -33,7 +33,7 @@ from validator.ingest.loaders.aws_sg import (
 )
 from validator.ingest.loaders.cloudformation_functions import ELB, NACL, PREFIX_LIST, SG, SUBNET, VPC
 from validator.ingest.loaders.cloudformation_stack import Stack
-from validator.ingest.loaders.cloudformation_values import Choice, ResourceRef, StackInputs, settle
+from validator.ingest.loaders.cloudformation_values import Choice, ResourceRef, StackInputs, render, settle
 from validator.model.inventory import InputIssue, Inventory, LoadedFile
 from validator.model.rules import EnforcementPoint, SourceRef, Unknown
 
@@ -41,6 +41,7 @@ SG_IN = "AWS::EC2::SecurityGroupIngress"
 SG_OUT = "AWS::EC2::SecurityGroupEgress"
 NACL_ENTRY = "AWS::EC2::NetworkAclEntry"
 NACL_ASSOCIATION = "AWS::EC2::SubnetNetworkAclAssociation"
+NOT_EXPANDED = "cfn-not-expanded"  # an input issue: macros, Fn::ForEach, modules
 # transforms that do not rewrite EC2 network resources
 HARMLESS_TRANSFORMS = frozenset({"AWS::Serverless-2016-10-31", "AWS::LanguageExtensions"})
 
@@ -90,10 +91,16 @@ class _Template:
         names = declared if isinstance(declared, list) else [declared] if declared else []
         for name in names:
             if not (isinstance(name, str) and name in HARMLESS_TRANSFORMS):
-                self._issue("cfn-transform", f"the template is rewritten by the macro {name} before it deploys")
+                self._issue(NOT_EXPANDED, f"the template is rewritten by the macro {name} before it deploys")
         for logical in self.stack.resources:
             if str(logical).startswith("Fn::ForEach"):
-                self._issue("cfn-transform", f"{logical}: resources made by Fn::ForEach are not expanded", logical)
+                self._issue(NOT_EXPANDED, f"{logical}: resources made by Fn::ForEach are not expanded", logical)
+        for logical in self.stack.modules:
+            rtype = render(self.stack.resources[logical].get("Type"))
+            message = (
+                f"{logical} is a module ({rtype}): the resources it adds are not expanded; package the template first"
+            )
+            self._issue(NOT_EXPANDED, message, logical)
 
     def _issue(self, kind: str, message: str, logical: str | None = None) -> None:
         where = self.source(logical) if logical else SourceRef(self.path, line_of(self.doc), "")

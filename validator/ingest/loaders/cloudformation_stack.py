@@ -48,6 +48,8 @@ class Stack:
         self.conditions: dict[str, Any] = _mapping(doc, "Conditions", path)
         self._decided: dict[str, bool | Unresolved] = {}
         self._deciding: set[str] = set()
+        # modules (registry ``…::MODULE`` types, ``!Rain::Module``) add resources named after them when packaged
+        self.modules = [k for k, r in self.resources.items() if isinstance(r, dict) and is_module(r.get("Type"))]
 
     # -- errors and lines -------------------------------------------------------------------------------------
 
@@ -217,7 +219,7 @@ class Stack:
             if rtype in REF_IS_RESOURCE:
                 return ResourceRef(name, rtype)
             return Unresolved(f"the id of {name} ({rtype}) is known only when the stack is deployed", text)
-        raise self.error(f"Ref to {name!r}, which is neither a parameter nor a resource of this template", expr)
+        return self._from_module(name, text) or self._missing(f"Ref to {name!r}", expr)
 
     def get_att(self, arg: Any, expr: Any) -> Any:
         if isinstance(arg, str):
@@ -229,7 +231,7 @@ class Stack:
         if isinstance(attribute, Unresolved):
             return Unresolved(f"the attribute name is not known: {attribute.reason}", text)
         if logical not in self.resources:
-            raise self.error(f"Fn::GetAtt names {logical!r}, which is not a resource of this template", expr)
+            return self._from_module(str(logical), text) or self._missing(f"Fn::GetAtt names {logical!r}", expr)
         rtype = self.type_of(str(logical))
         handler = ATTRIBUTES.get((rtype, str(attribute)))
         if handler is not None:
@@ -240,6 +242,20 @@ class Stack:
         return Unresolved(
             f"attribute {attribute} of {logical} ({rtype}) is known only when the stack is deployed", text
         )
+
+    def _from_module(self, name: str, text: str) -> Unresolved | None:
+        module = next((m for m in self.modules if name.startswith(m)), None)
+        if module is None:
+            return None
+        return Unresolved(f"{name} is made by module {module}, which is not expanded here", text)
+
+    def _missing(self, what: str, expr: Any) -> Any:
+        raise self.error(f"{what}, which is neither a parameter nor a resource of this template", expr)
+
+
+def is_module(rtype: Any) -> bool:
+    """A resource that is a module: expanded into more resources when the template is packaged."""
+    return not isinstance(rtype, str) or rtype.endswith("::MODULE")
 
 
 def _mapping(doc: dict[str, Any], key: str, path: str) -> dict[str, Any]:

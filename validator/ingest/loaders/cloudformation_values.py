@@ -57,7 +57,7 @@ def render(value: Any, limit: int = 160) -> str:
 def render_short(value: Any) -> str:
     if isinstance(value, dict) and len(value) == 1:
         ((key, arg),) = value.items()
-        name = "Ref" if key == "Ref" else "Condition" if key == "Condition" else str(key).removeprefix("Fn::")
+        name = str(key).removeprefix("Fn::").removeprefix("!")  # unknown local tags are kept as "!Tag" keys
         if key == "Fn::GetAtt" and isinstance(arg, list):
             return "!GetAtt " + ".".join(str(a) for a in arg)
         if isinstance(arg, (str, int, float, bool)):
