@@ -220,7 +220,11 @@ class _Template:
     def _reference(self, value: Any, field: str, where: Any, rtype: str) -> str | Unresolved:
         """A group or prefix-list reference: the key of a resource of this template, an id, or unresolved."""
         if isinstance(value, Unresolved) or is_unresolved(value):
-            return value if isinstance(value, Unresolved) else Unresolved("not evaluated", str(value))
+            return (
+                value
+                if isinstance(value, Unresolved)
+                else Unresolved("an intrinsic that is not evaluated", render(value))
+            )
         if isinstance(value, ResourceRef):
             if value.type == rtype:
                 return self.key(value.logical)
@@ -252,8 +256,8 @@ class _Template:
         if value is None:
             raise self.stack.error(f"{logical}: {field} is required", where)
         if isinstance(value, Unresolved) or is_unresolved(value):
-            reason = value.reason if isinstance(value, Unresolved) else "not evaluated"
-            expression = value.expression if isinstance(value, Unresolved) else str(value)
+            reason = value.reason if isinstance(value, Unresolved) else "an intrinsic that is not evaluated"
+            expression = value.expression if isinstance(value, Unresolved) else render(value)
             key, name, why = f"{self.path}#{expression}", expression, f"{field} {expression} is not known: {reason}"
         else:
             key = name = str(value)
