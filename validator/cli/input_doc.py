@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 
 from validator.cli import app, guarded
-from validator.cli.stack_options import PARAMETER, PARAMETER_FILE, REGION, stack_inputs
+from validator.cli.options import STACK, stack_inputs
 
 
 @app.command("input")
@@ -28,9 +28,9 @@ def input_command(
     ),
     profile: list[str] = typer.Option([], "--profile", "-p", help="Requirement profile(s)."),
     profiles_dir: list[Path] = typer.Option([], "--profiles-dir", help="Extra folder of profile YAML files."),
-    parameter: list[str] = PARAMETER,
-    parameter_file: list[Path] = PARAMETER_FILE,
-    region: str | None = REGION,
+    parameter: list[str] = STACK["parameter"],
+    parameter_file: list[Path] = STACK["parameter_file"],
+    region: str | None = STACK["region"],
     output: Path | None = typer.Option(None, "--output", "-o", help="Write it here (atomically)."),
 ) -> None:
     """Print the input document your Rego policies receive, to write and test policies against it."""
