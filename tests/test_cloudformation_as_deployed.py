@@ -439,3 +439,26 @@ def _saas_topology(tmp: Path) -> Path:
         },
     )
     return path
+
+
+def test_an_evidence_bundle_records_the_parameters_so_a_rerun_confirms_the_verdicts(cli, tmp_path: Path) -> None:
+    template = (
+        "Parameters:\n  Mgmt: {Type: String, Default: 10.99.0.0/16}\nResources:"
+        + MGMT
+        + """
+  Workers:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: workers
+      SecurityGroupEgress: [{IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: !Ref Mgmt}]
+"""
+    )
+    write_files(tmp_path / "net", {"palette-network.yaml": TOPOLOGY.format(mgmt="10.10.1.0/24"), "cfn.yaml": template})
+    pdir = profile(tmp_path, "t", [("https", "workload", "management", "tcp", "443")])
+    given = ("--parameter", "Mgmt=10.10.0.0/16", "--region", "eu-west-1")
+    run_with = ("validate", tmp_path / "net", "--profile", "t", "--profiles-dir", pdir, *given)
+    assert cli(*run_with, "--evidence", tmp_path / "ev").exit_code == 0
+    manifest = json.loads((tmp_path / "ev" / "manifest.json").read_text())
+    assert manifest["options"]["cloudformation"] == {"parameters": {"Mgmt": "10.10.0.0/16"}, "region": "eu-west-1"}
+    confirmed = cli("evidence", "verify", tmp_path / "ev", "--rerun")
+    assert confirmed.exit_code == 0 and "verdicts confirmed" in confirmed.stdout

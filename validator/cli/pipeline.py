@@ -187,5 +187,8 @@ def rerun(opts: dict[str, Any], root: Path) -> Report:
             engine=opts.get("engine", "embedded"),
             waivers_file=Path(opts["waivers_file"]) if opts.get("waivers_file") else None,
             use_waivers=opts.get("use_waivers", True),
+            stack=StackInputs(cfn.get("parameters") or None, cfn.get("region"))
+            if (cfn := opts.get("cloudformation"))
+            else None,
         )
     )

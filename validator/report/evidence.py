@@ -40,6 +40,7 @@ class RunOptions(Protocol):
     waivers_file: Path | None
     use_waivers: bool
     engine: str
+    stack: Any  # CloudFormation parameter values and region (``StackInputs``) or None
 
 
 # a re-run for ``verify --rerun``: the recorded options (``manifest.json``'s "options") and the input folder
@@ -94,6 +95,10 @@ def _options_json(options: RunOptions) -> dict[str, Any]:
         "waivers_file": str(options.waivers_file) if options.waivers_file else None,
         "use_waivers": options.use_waivers,
         "engine": options.engine,
+        "cloudformation": {
+            "parameters": dict(options.stack.parameters or {}) if options.stack else {},
+            "region": options.stack.region if options.stack else None,
+        },
     }
 
 
