@@ -120,7 +120,7 @@ class _Template:
     # -- security groups ----------------------------------------------------------------------------------------
 
     def group(self, logical: str, exists: tuple[Unknown, ...]) -> None:
-        props = self.stack.value(self.stack.props(logical))
+        props = self.stack.properties(logical)
         name = settle(props.get("GroupName"))
         name = name if isinstance(name, str) else logical
         vpc = settle(props.get("VpcId"))
@@ -235,7 +235,7 @@ class _Template:
 
     def standalone(self, logical: str, exists: tuple[Unknown, ...]) -> None:
         """``AWS::EC2::SecurityGroupIngress``/``Egress``: one rule added to a group after it is created."""
-        props = self.stack.value(self.stack.props(logical))
+        props = self.stack.properties(logical)
         direction = "ingress" if self.stack.type_of(logical) == SG_IN else "egress"
         src = self.source(logical)
         field = "GroupId" if "GroupId" in props or direction == "egress" else "GroupName"

@@ -41,14 +41,14 @@ def cidrs(t: _Template, values: list[tuple[str, Any]], src: SourceRef) -> tuple[
 
 
 def read_vpc(t: _Template, logical: str, exists: tuple[Unknown, ...]) -> None:
-    props = t.stack.value(t.stack.props(logical))
+    props = t.stack.properties(logical)
     src = t.source(logical)
     values = [("cidr_ipv4", props.get("CidrBlock", Unresolved("allocated from an IPAM pool", "Ipv4IpamPoolId")))]
     ipv6: bool | None = False
     for other in t.stack.resources:
         if t.stack.type_of(other) != VPC_CIDR:
             continue
-        block = t.stack.value(t.stack.props(other))
+        block = t.stack.properties(other)
         exists_too = t.stack.exists(other)
         if settle(block.get("VpcId")) != ResourceRef(logical, VPC) or exists_too is False:
             continue
@@ -72,7 +72,7 @@ def read_vpc(t: _Template, logical: str, exists: tuple[Unknown, ...]) -> None:
 
 
 def read_subnet(t: _Template, logical: str, exists: tuple[Unknown, ...]) -> None:
-    props = t.stack.value(t.stack.props(logical))
+    props = t.stack.properties(logical)
     src = t.source(logical)
     values = [(f, props[k]) for f, k in (("cidr_ipv4", "CidrBlock"), ("cidr_ipv6", "Ipv6CidrBlock")) if k in props]
     addresses, unknowns = cidrs(t, values, src)
@@ -90,7 +90,7 @@ def read_subnet(t: _Template, logical: str, exists: tuple[Unknown, ...]) -> None
 
 
 def read_prefix_list(t: _Template, logical: str, exists: tuple[Unknown, ...]) -> None:
-    props = t.stack.value(t.stack.props(logical))
+    props = t.stack.properties(logical)
     src = t.source(logical)
     family = "cidr_ipv6" if str(settle(props.get("AddressFamily"))).lower() == "ipv6" else "cidr_ipv4"
     values, unknowns = [], list(exists)
@@ -114,7 +114,7 @@ def read_prefix_list(t: _Template, logical: str, exists: tuple[Unknown, ...]) ->
 
 
 def read_nacl(t: _Template, logical: str, exists: tuple[Unknown, ...]) -> None:
-    props = t.stack.value(t.stack.props(logical))
+    props = t.stack.properties(logical)
     vpc = settle(props.get("VpcId"))
     name = tag_name(props) or logical
     acl = new_nacl(
@@ -131,7 +131,7 @@ def read_nacl(t: _Template, logical: str, exists: tuple[Unknown, ...]) -> None:
 
 
 def read_nacl_entry(t: _Template, logical: str, exists: tuple[Unknown, ...]) -> None:
-    props = {k: settle(v) for k, v in t.stack.value(t.stack.props(logical)).items()}
+    props = {k: settle(v) for k, v in t.stack.properties(logical).items()}
     src = t.source(logical)
     acl = t.target(props.get("NetworkAclId"), "NetworkAclId", logical, NACL, t.acls, props)
     fixed = {k: props.get(k) for k in ("Egress", "RuleNumber", "RuleAction")}
@@ -159,7 +159,7 @@ def read_nacl_entry(t: _Template, logical: str, exists: tuple[Unknown, ...]) -> 
 
 
 def read_association(t: _Template, logical: str, exists: tuple[Unknown, ...]) -> None:
-    props = {k: settle(v) for k, v in t.stack.value(t.stack.props(logical)).items()}
+    props = {k: settle(v) for k, v in t.stack.properties(logical).items()}
     subnet = props.get("SubnetId")
     subnet = t.key(subnet.logical) if isinstance(subnet, ResourceRef) else subnet
     if is_unresolved(subnet):

@@ -70,6 +70,13 @@ class Stack:
         props = res.get("Properties") if isinstance(res, dict) else None
         return props if isinstance(props, dict) else {}
 
+    def properties(self, logical: str) -> dict[str, Any]:
+        """A resource's properties with their intrinsics evaluated."""
+        value = self.value(self.props(logical))
+        if not isinstance(value, dict):
+            raise self.error(f"{logical}: Properties must be a mapping", self.props(logical))
+        return value
+
     # -- parameters -------------------------------------------------------------------------------------------
 
     def parameter(self, name: str, expression: str) -> Any:
