@@ -74,6 +74,10 @@ class _Template:
     def source(self, logical: str, line: int | None = None) -> SourceRef:
         return SourceRef(self.path, line or self.stack.line(logical), logical)
 
+    def vpc_key(self, vpc: Any) -> str | None:
+        """A ``VpcId`` as the inventory names VPCs: the key of the template's VPC or a literal id."""
+        return self.key(vpc.logical) if isinstance(vpc, ResourceRef) else vpc if isinstance(vpc, str) else None
+
     def load(self) -> Inventory:
         self._transforms()
         for rtype, read in READERS:
@@ -130,14 +134,14 @@ class _Template:
             name,
             src,
             aliases={logical, name},
-            vpc=self.key(vpc.logical) if isinstance(vpc, ResourceRef) else vpc if isinstance(vpc, str) else None,
+            vpc=self.vpc_key(vpc),
         )
         self.groups[logical] = group
         self.inv.add_point(group)
         own_egress = []
         for field, direction in (("SecurityGroupIngress", "ingress"), ("SecurityGroupEgress", "egress")):
             for perm, choices in self.stack.items(props.get(field)):
-                unknowns = exists + self._chosen(choices, src)
+                unknowns = exists + self.chosen(choices, src)
                 group.rules.append(self._rule(perm, direction, logical, unknowns, line_of(perm, src.line)))
                 if direction == "egress":
                     own_egress.append(choices)
@@ -154,7 +158,7 @@ class _Template:
                 default_egress(src, "::/0", (*exists, Unknown("rule", ipv6.reason, ipv6.expression, src)))
             )
 
-    def _chosen(self, choices: tuple[Choice, ...], src: SourceRef) -> tuple[Unknown, ...]:
+    def chosen(self, choices: tuple[Choice, ...], src: SourceRef) -> tuple[Unknown, ...]:
         out = []
         for c in choices:
             name, value = (c.condition[1:], "false") if c.condition.startswith("!") else (c.condition, "true")

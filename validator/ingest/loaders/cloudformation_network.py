@@ -84,7 +84,7 @@ def read_subnet(t: _Template, logical: str, exists: tuple[Unknown, ...]) -> None
         addresses,
         src,
         aliases={logical, name},
-        vpc=t.key(vpc.logical) if isinstance(vpc, ResourceRef) else vpc if isinstance(vpc, str) else None,
+        vpc=t.vpc_key(vpc),
         unknowns=(*exists, *unknowns),
     )
 
@@ -98,7 +98,7 @@ def read_prefix_list(t: _Template, logical: str, exists: tuple[Unknown, ...]) ->
         cidr = settle(entry.get("Cidr")) if isinstance(entry, dict) else Unresolved("not an entry", str(entry))
         entry_src = replace(src, line=line_of(entry, src.line))
         if choices:
-            unknowns.extend(t._chosen(choices, entry_src))
+            unknowns.extend(t.chosen(choices, entry_src))
             unknowns.append(unknown_of(family, Unresolved("the entry may not exist", str(cidr)), entry_src))
         else:
             values.append((family, cidr))
@@ -122,7 +122,7 @@ def read_nacl(t: _Template, logical: str, exists: tuple[Unknown, ...]) -> None:
         name,
         t.source(logical),
         aliases={logical, name},
-        vpc=t.key(vpc.logical) if isinstance(vpc, ResourceRef) else vpc if isinstance(vpc, str) else None,
+        vpc=t.vpc_key(vpc),
     )
     if exists:
         acl.unresolved = (exists[0].reason,)
@@ -171,7 +171,8 @@ def read_association(t: _Template, logical: str, exists: tuple[Unknown, ...]) ->
 
 
 def tag_name(props: dict[str, Any]) -> str:
-    for tag in props.get("Tags") or []:
+    tags = props.get("Tags")
+    for tag in tags if isinstance(tags, list) else []:
         if isinstance(tag, dict) and tag.get("Key") == "Name" and isinstance(tag.get("Value"), str):
             return str(tag["Value"])
     return ""
