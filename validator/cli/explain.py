@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from validator.cli import app, guarded
-from validator.cli.options import VAR, VAR_FILE, WORKSPACE, variable_options
+from validator.cli.options import STACK, VAR, VAR_FILE, WORKSPACE, stack_inputs, variable_options
 from validator.cli.outputs import format_option
 from validator.model.errors import InputError
 
@@ -41,6 +41,9 @@ def explain(
     var_file: list[Path] = VAR_FILE,
     var: list[str] = VAR,
     workspace: str = WORKSPACE,
+    parameter: list[str] = STACK["parameter"],
+    parameter_file: list[Path] = STACK["parameter_file"],
+    region: str | None = STACK["region"],
 ) -> None:
     """Show how one flow crosses the network: every hop, every layer, the rules that decide."""
 
@@ -58,7 +61,8 @@ def explain(
         if not (lo.isdigit() and (not hi or hi.isdigit())) or not 0 <= int(lo) <= int(hi or lo) <= 65535:
             raise InputError(f"--port {port!r} is not a port or a range such as 30000-32767")
         variables = variable_options(var_file, var, workspace)
-        network = load_network(Options(path=path, topology=topology, variables=variables))
+        stack = stack_inputs(parameter, parameter_file, region)
+        network = load_network(Options(path=path, topology=topology, stack=stack, variables=variables))
         results = []
         for src in _endpoints(network.topology, source):
             for dst in _endpoints(network.topology, destination):

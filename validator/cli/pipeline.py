@@ -19,6 +19,7 @@ from validator.analysis.proxy_facts import proxy_facts
 from validator.analysis.reach import evaluate_requirements
 from validator.ingest.discover import Discovery, discover
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
+from validator.ingest.loaders.cloudformation_values import StackInputs
 from validator.ingest.loaders.registry import load_all
 from validator.ingest.loaders.terraform.variables import VariableOptions
 from validator.ingest.profiles import load_profiles
@@ -52,6 +53,7 @@ class Options:
     use_waivers: bool = True
     progress: Callable[[str], None] | None = None  # told each stage's name as it starts (terminal only)
     variables: VariableOptions | None = None  # Terraform: --var-file, --var, --workspace, TF_VAR_*
+    stack: StackInputs | None = None  # CloudFormation parameter values and region (--parameter, --region)
 
 
 @contextmanager
@@ -89,7 +91,7 @@ def load_network(options: Options, timings: dict[str, float] | None = None) -> N
         topology = load_topology(
             topo_path, found.display(topo_path) if options.topology is None else str(topo_path), options.limits
         )
-        inventory = load_all(found, options.limits, options.variables)
+        inventory = load_all(found, options.limits, options.variables, options.stack)
     tell("graph")
     with _timed(timings, "graph"):
         graph = build_graph(inventory, topology)
@@ -193,5 +195,8 @@ def rerun(opts: dict[str, Any], root: Path) -> Report:
                 tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TF_VAR_") and len(k) > 7)),
                 opts.get("workspace", "default"),
             ),
+            stack=StackInputs(cfn.get("parameters") or None, cfn.get("region"))
+            if (cfn := opts.get("cloudformation"))
+            else None,
         )
     )
