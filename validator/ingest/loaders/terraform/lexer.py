@@ -4,7 +4,8 @@ The token rules are those of HashiCorp's scanner (hashicorp/hcl ``hclsyntax/scan
 Terraform uses: newlines are ``\\n`` or ``\\r\\n`` (a lone ``\\r`` is not allowed outside comments),
 spaces and tabs separate tokens, identifiers are Unicode (``ID_Start`` or ``_``, then ``ID_Continue``
 or ``-``), a number is digits, dots and exponents that HCL then reads as a decimal (``1.e5`` is one
-number, ``1.2.3`` an invalid one), a UTF-8 byte order mark at the start is skipped.
+number, ``1.2.3`` an invalid one). ``decode`` reads a file as HCL does: one UTF-8 byte
+order mark at the start is skipped, bytes that are not UTF-8 are allowed in comments only.
 
 Templates nest: a quoted string or heredoc is a template whose ``${ … }`` and ``%{ … }`` sequences hold
 expressions, which may hold strings again. The lexer keeps a mode stack (template / expression with its
@@ -54,7 +55,23 @@ _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _HEREDOC_OPENER = re.compile(r"\$\$\{|%%\{|\$\{|%\{")
 # Go's unicode.IsSpace: what HCL trims around a heredoc's closing marker and for strip markers
 SPACES = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+_LONE_SIGN_CR = re.compile(r"(?<![$%])[$%]\r")
+_BROKEN = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (read with surrogateescape)
 MAX_EXPONENT = 4096  # number literals up to 10**4096: no configuration comes near, and the value stays exact
+
+
+def decode(data: bytes, path: str, hcl: bool = True) -> str:
+    """A Terraform file's text. HCL allows bytes that are not UTF-8 only inside comments, so such a
+    file is read on (the lexer refuses those bytes anywhere else, at their line); JSON never does."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if hcl:
+            return data.decode("utf-8-sig", "surrogateescape")
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x})", file=path, line=line, hint="save the file as UTF-8"
+        ) from None
 
 
 def _unescape(text: str, start: int, lexer: _Lexer) -> str:
@@ -102,6 +119,7 @@ class _Lexer:
         self.text, self.file = text, file
         self.tokens: list[Token] = []
         self._newlines: list[int] | None = None
+        self.broken = not text.isascii() and _BROKEN.search(text) is not None
 
     def line_of(self, offset: int) -> int:
         if self._newlines is None:
@@ -122,7 +140,7 @@ class _Lexer:
     def run(self) -> list[Token]:
         text, tokens = self.text, self.tokens
         append = tokens.append
-        pos, end = (1 if text.startswith("\ufeff") else 0), len(text)
+        pos, end = 0, len(text)
         # mode stack: ["expr", depth] or ["quoted", None] or ["heredoc", marker, at line start]
         stack: list[list[object]] = [["expr", 0]]
         match = _EXPR.match
@@ -154,6 +172,7 @@ class _Lexer:
                 append((value, value, at))
             elif kind == "str":
                 raw = m.group(kind)[1:-1]
+                self.not_utf8(raw, at + 1)
                 append(("oquote", None, at))
                 if raw:
                     append(("lit", _unescape(raw, at + 1, self), at + 1))
@@ -191,11 +210,32 @@ class _Lexer:
         append(("eof", None, end))
         return tokens
 
+    def not_utf8(self, chunk: str, at: int) -> None:
+        found = _BROKEN.search(chunk) if self.broken else None
+        if found is not None:
+            byte = ord(found.group(0)) - 0xDC00
+            raise self.error(f"byte 0x{byte:02x} is not UTF-8 (save the file as UTF-8)", at + found.start())
+
+    def _carriage_returns(self, chunk: str, pos: int) -> None:
+        """A heredoc line with a CR: allowed before LF, and after a lone ``$`` or ``%``, which HashiCorp's
+        scanner reads as one token with it (so a strip marker after it leaves the CR)."""
+        start = 0
+        for m in _LONE_SIGN_CR.finditer(chunk):
+            self.tokens.append(("lit", chunk[start : m.end()], pos + start))
+            start = m.end()
+        rest = chunk[start:]
+        lone = rest.replace("\r\n", "").find("\r")
+        if lone >= 0:
+            raise self.error("a carriage return that does not end a line", pos + start + rest.find("\r"))
+        if rest:
+            self.tokens.append(("lit", rest, pos + start))
+
     def _unicode_ident(self, name: str, at: int, whole: bool = False) -> str:
         """The identifier at ``at``: its valid prefix (a character that cannot be in an identifier
         cannot be anywhere outside strings and comments either, so the next token reports it)."""
         from validator.ingest.loaders.terraform.identifiers import id_continue, id_start
 
+        self.not_utf8(name[:1], at)
         if not (name[0] == "_" or id_start(name[0])):
             raise self.error(f"unexpected character {name[0]!r}", at)
         for i, char in enumerate(name[1:], 1):
@@ -210,6 +250,7 @@ class _Lexer:
         if mode[0] == "quoted":
             m = _QUOTED_LIT.match(text, pos)
             if m:
+                self.not_utf8(m.group(0), pos)
                 append(("lit", _unescape(m.group(0), pos, self), pos))
                 pos = m.end()
             if pos >= len(text) or text[pos] in "\n\r":
@@ -235,9 +276,13 @@ class _Lexer:
             stop = opener.start() if opener else line_end
             if stop > pos:
                 chunk = text[pos:stop]
+                self.not_utf8(chunk, pos)
                 if "$${" in chunk or "%%{" in chunk:
                     chunk = chunk.replace("$${", "${").replace("%%{", "%{")
-                append(("lit", chunk, pos))
+                if "\r" in chunk:
+                    self._carriage_returns(chunk, pos)
+                else:
+                    append(("lit", chunk, pos))
             if opener is None:
                 if eol < 0:
                     raise self.error(f"heredoc {marker} is not closed (a line holding only {marker} ends it)", pos)

@@ -194,12 +194,18 @@ class _Parser(TemplateParser):
                 key = self.expression()
                 self.expect("]", "']'")
                 self.pop()
-                if isinstance(node, x.Traversal) and isinstance(key, x.Literal) and isinstance(key.value, (str, int)):
+                if isinstance(node, x.Traversal) and self.literal_key(key):
                     node = x.Traversal(node.root, [*node.steps, ("index", key.value)], node.start, self.end_of())
                 else:
                     node = x.Index(node, key, node.start, self.end_of())
             else:
                 return node
+
+    def literal_key(self, key: x.Expr) -> bool:
+        """Whether an index key is a literal as written (``["k"]``, ``[0]``), a step of a traversal."""
+        return (
+            type(key) is x.Literal and not isinstance(key.value, (list, dict)) and self.file.text[key.start] not in "(-"
+        )
 
     def legacy_index(self, tok: Token) -> Any:
         """``list.0``: HCL's legacy index (``list.0.1`` is a number 0.1, which HCL refuses)."""
