@@ -194,7 +194,7 @@ class _Parser(TemplateParser):
                 key = self.expression()
                 self.expect("]", "']'")
                 self.pop()
-                if isinstance(node, x.Traversal) and self.literal_key(key):
+                if isinstance(node, x.Traversal) and isinstance(key, x.Literal) and self.literal_key(key):
                     node = x.Traversal(node.root, [*node.steps, ("index", key.value)], node.start, self.end_of())
                 else:
                     node = x.Index(node, key, node.start, self.end_of())
