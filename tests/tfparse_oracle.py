@@ -66,7 +66,7 @@ def theirs(root: Path, data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """tfparse's resource instances: address → {file, line, attrs, blocks}; ids → addresses."""
     ids: dict[str, str] = {}
     out: dict[str, dict[str, Any]] = {}
-    for key, items in data.items():
+    for items in data.values():
         for item in items if isinstance(items, list) else [items]:
             meta = item.get("__tfmeta", {})
             if meta.get("type") != "resource":
@@ -208,10 +208,8 @@ def capped(address: str, every: dict[str, Any]) -> bool:
     while m := _CALL.match(address, end):
         call, key = address[: m.start(1) if m.group(1) else m.end() - 1], m.group(1)
         if key:
-            keys = sorted(
-                {_KEY.match(a, len(call)).group(0) for a in every if _KEY.match(a, len(call)) and a.startswith(call)},
-                key=_order,
-            )  # type: ignore[union-attr]
+            found = (_KEY.match(a, len(call)) for a in every if a.startswith(call))
+            keys = sorted({k.group(0) for k in found if k}, key=_order)
             if len(keys) > MODULE_CAP and key not in keys[:MODULE_CAP]:
                 return True
         end = m.end()
