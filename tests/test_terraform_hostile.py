@@ -57,7 +57,7 @@ def test_self_reference_and_doubling_locals_stay_bounded(tmp_path: Path) -> None
     text = (
         "locals {\n  me = local.me\n" + chain + '  l30 = "22"\n}\n'
         'resource "aws_security_group" "a" {\n  name = "x"\n  description = local.me\n'
-        "  ingress {\n    from_port = local.l0[0][1][0][0][1][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]\n"
+        "  ingress {\n    from_port = local.l0[0][1]" + "[0]" * 28 + "\n"
         '    to_port = 22\n    protocol = "tcp"\n    cidr_blocks = ["10.0.0.0/8"]\n  }\n}\n'
     )
     started = time.perf_counter()
