@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from validator.ingest.loaders.terraform import expr as x
+from validator.ingest.loaders.terraform.lexer import decode
 from validator.ingest.loaders.terraform.parser import Attribute, Block, Body, SourceFile, parse_expression, parse_hcl
 from validator.model.errors import InputError
 
@@ -57,11 +58,10 @@ def read_config(directory: Path, display: str, names: list[str] | None = None) -
     for name in sorted(names):
         path = display_path(display, name)
         try:
-            text = (directory / name).read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InputError("not UTF-8 text", file=path, hint="save the file as UTF-8") from None
+            data = (directory / name).read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read file: {exc.strerror}", file=path) from None
+        text = decode(data, path, hcl=not name.endswith(".json"))
         body = parse_json_config(text, path) if name.endswith(".json") else parse_hcl(text, path)
         config.files.append(path)
         if _is_override(name):

@@ -156,6 +156,8 @@ def render_traversal(root: str, steps: list[tuple[str, Any]]) -> str:
             out.append(f".{key}")
         elif isinstance(key, str):
             out.append(f'["{key}"]')
+        elif isinstance(key, bool) or key is None:
+            out.append("[true]" if key is True else "[false]" if key is False else "[null]")
         else:
             out.append(f"[{number_text(key) if is_number(key) else key}]")
     return "".join(out)

@@ -12,9 +12,10 @@ from typing import Any
 
 from validator.ingest.loaders.terraform import expr as x
 from validator.ingest.loaders.terraform import forms as f
-from validator.ingest.loaders.terraform.lexer import Token, tokenize
+from validator.ingest.loaders.terraform.lexer import Token, number_value, tokenize
 from validator.ingest.loaders.terraform.syntax import Attribute, Block, Body, SourceFile
-from validator.ingest.loaders.terraform.templates import TemplateParser, _flush
+from validator.ingest.loaders.terraform.templates import TemplateParser
+from validator.ingest.loaders.terraform.values import is_number
 
 _BINARY = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
 _KEYWORDS = {"true": True, "false": False, "null": None}
@@ -22,7 +23,10 @@ MAX_DEPTH = 100  # nested expressions; deeper is no real configuration (and woul
 
 
 class _Parser(TemplateParser):
+    fold = True  # constant lists, objects and negated numbers become literals (``parse_hcl(fold=False)``: not)
+
     def body(self, closing: str | None) -> Body:
+        """Attributes and blocks up to ``closing`` (not consumed) or the end of the file."""
         body = Body()
         while True:
             tok = self.tokens[self.i]
@@ -44,16 +48,18 @@ class _Parser(TemplateParser):
                     raise self.error(f"attribute {tok[1]!r} is set twice in this block", tok[2])
                 value = self.expression()
                 body.attributes[str(tok[1])] = Attribute(str(tok[1]), value, self.file, tok[2])
-                self.end_item(closing)
-            else:
+                self.end_line("an attribute")
+            elif nxt[0] in ("oquote", "{", "ident"):
                 body.blocks.append(self.block(tok))
+            else:
+                raise self.error(f"expected '=' or a block after {tok[1]!r}, found {self.describe(nxt)}", nxt[2])
 
-    def end_item(self, closing: str | None) -> None:
+    def end_line(self, what: str) -> None:
         tok = self.tokens[self.i]
         if tok[0] == "nl":
             self.i += 1
-        elif tok[0] not in ("eof", closing):
-            raise self.error(f"expected the end of the line, found {self.describe(tok)}", tok[2])
+        elif tok[0] != "eof":
+            raise self.error(f"expected a new line after {what}, found {self.describe(tok)}", tok[2])
 
     def block(self, head: Token) -> Block:
         labels: list[str] = []
@@ -65,8 +71,8 @@ class _Parser(TemplateParser):
             elif tok[0] == "oquote":
                 self.i += 1
                 text = ""
-                if self.tokens[self.i][0] == "lit":
-                    text = str(self.tokens[self.i][1])
+                while self.tokens[self.i][0] == "lit":
+                    text += str(self.tokens[self.i][1])
                     self.i += 1
                 if self.tokens[self.i][0] != "cquote":
                     raise self.error("a block label must be a plain string", tok[2])
@@ -76,12 +82,21 @@ class _Parser(TemplateParser):
                 self.i += 1
                 break
             else:
-                raise self.error(f"expected a block label or '{{', found {self.describe(tok)}", tok[2])
-        saved, self.nesting = self.nesting, 0
-        body = self.body("}")
-        self.nesting = saved
+                raise self.error(f"expected a block label or '{{' on this line, found {self.describe(tok)}", tok[2])
+        if self.tokens[self.i][0] in ("nl", "eof", "}"):
+            body = self.body("}")
+        else:  # a one-line block: one attribute, closed on the same line
+            body = Body()
+            name = self.tokens[self.i]
+            if name[0] != "ident" or self.tokens[self.i + 1][0] != "=":
+                raise self.error("a block written on one line holds one attribute (name = value)", name[2])
+            self.i += 2
+            body.attributes[str(name[1])] = Attribute(str(name[1]), self.expression(), self.file, name[2])
+            if self.tokens[self.i][0] != "}":
+                why = "a block written on one line holds one attribute and ends on that line"
+                raise self.error(why, self.tokens[self.i][2])
         self.i += 1  # the closing brace
-        self.end_item(None)
+        self.end_line("a block")
         return Block(str(head[1]), labels, body, self.file, head[2])
 
     # --- expressions --------------------------------------------------------------------------
@@ -106,104 +121,131 @@ class _Parser(TemplateParser):
         return f.Conditional(cond, yes, no, start, no.end)
 
     def binary(self, lowest: int) -> x.Expr:
-        """Precedence climbing: operators binding at least as tightly as ``lowest``."""
+        """Precedence climbing: operators binding at least as tightly as ``lowest``. Each operator of a
+        chain counts as one level of nesting (the tree is as deep as the chain is long)."""
         left = self.unary()
-        while True:
-            op = self.peek()[0]
-            level = _BINARY.get(op)
-            if level is None or level < lowest:
-                return left
-            self.take()
-            right = self.binary(level + 1)
-            left = f.Binary(op, left, right, left.start, right.end)
+        chained = 0
+        try:
+            while True:
+                op = self.peek()[0]
+                level = _BINARY.get(op)
+                if level is None or level < lowest:
+                    return left
+                self.take()
+                chained += 1
+                self.depth += 1
+                if self.depth > MAX_DEPTH:
+                    raise self.error(f"expression nested more than {MAX_DEPTH} deep", left.start)
+                right = self.binary(level + 1)
+                left = f.Binary(op, left, right, left.start, right.end)
+        finally:
+            self.depth -= chained
 
     def unary(self) -> x.Expr:
         tok = self.peek()
         if tok[0] in ("!", "-"):
             self.take()
-            operand = self.unary()
-            if tok[0] == "-" and isinstance(operand, x.Literal) and isinstance(operand.value, (int, float)):
-                return x.Literal(-operand.value, tok[2], operand.end)
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise self.error(f"expression nested more than {MAX_DEPTH} deep", tok[2])
+            try:
+                operand = self.unary()
+            finally:
+                self.depth -= 1
+            negated = tok[0] == "-" and type(operand) is x.Literal and is_number(operand.value)
+            if self.fold and negated and self.file.text[operand.start] != "(":
+                return x.Literal(-operand.value, tok[2], operand.end)  # type: ignore[attr-defined]
             return f.Unary(tok[0], operand, tok[2], operand.end)
         return self.postfix(self.primary())
 
     def postfix(self, node: x.Expr) -> x.Expr:
         while True:
-            tok = self.tokens[self.i]  # no newline skipping at top level: a new line ends the expression
-            if tok[0] == "nl" and self.nesting:
-                tok = self.peek()
+            tok = self.peek()
             if tok[0] == ".":
                 self.i += 1
-                nxt = self.take()
+                nxt = self.peek()
                 if nxt[0] == "*":
-                    return self.splat(node, attrs_only=True)
-                if nxt[0] not in ("ident", "number"):
+                    self.i += 1
+                    return self.splat(node)
+                self.i += 1
+                if nxt[0] == "number":
+                    position = self.legacy_index(nxt)
+                    if isinstance(node, x.Traversal):
+                        node = x.Traversal(node.root, [*node.steps, ("index", position)], node.start, self.end_of())
+                    else:
+                        node = x.Index(node, x.Literal(position, nxt[2], self.end_of()), node.start, self.end_of())
+                    continue
+                if nxt[0] != "ident":
                     raise self.error("expected an attribute name after '.'", nxt[2])
                 name = str(nxt[1])
                 if isinstance(node, x.Traversal):
-                    step = ("attr", name) if nxt[0] == "ident" else ("index", int(name))
-                    node = x.Traversal(node.root, [*node.steps, step], node.start, self.end_of())
-                elif nxt[0] == "number":
-                    node = x.Index(node, x.Literal(int(name), nxt[2], self.end_of()), node.start, self.end_of())
+                    node = x.Traversal(node.root, [*node.steps, ("attr", name)], node.start, self.end_of())
                 else:
                     node = x.GetAttr(node, name, node.start, self.end_of())
             elif tok[0] == "[":
                 self.i += 1
-                self.nesting += 1
+                self.push(True)
                 if self.peek()[0] == "*":
                     self.take()
-                    self.expect("]")
-                    self.nesting -= 1
-                    return self.splat(node, attrs_only=False)
+                    self.expect("]", "']' after '[*'")
+                    self.pop()
+                    each = self.postfix(x.SplatItem(self.end_of()))  # a full splat takes every step after it
+                    return x.Splat(node, each, node.start, max(each.end, self.end_of()))
                 key = self.expression()
                 self.expect("]", "']'")
-                self.nesting -= 1
-                if isinstance(node, x.Traversal) and isinstance(key, x.Literal) and isinstance(key.value, (str, int)):
+                self.pop()
+                if isinstance(node, x.Traversal) and isinstance(key, x.Literal) and self.literal_key(key):
                     node = x.Traversal(node.root, [*node.steps, ("index", key.value)], node.start, self.end_of())
                 else:
                     node = x.Index(node, key, node.start, self.end_of())
             else:
                 return node
 
-    def splat(self, source: x.Expr, attrs_only: bool) -> x.Expr:
+    def literal_key(self, key: x.Expr) -> bool:
+        """Whether an index key is a literal as written (``["k"]``, ``[0]``), a step of a traversal."""
+        return (
+            type(key) is x.Literal and not isinstance(key.value, (list, dict)) and self.file.text[key.start] not in "(-"
+        )
+
+    def legacy_index(self, tok: Token) -> Any:
+        """``list.0``: HCL's legacy index (``list.0.1`` is a number 0.1, which HCL refuses)."""
+        text = str(tok[1])
+        if "." in text:
+            raise self.error(f"invalid legacy index .{text}: write [{text.replace('.', '][')}]", tok[2])
+        value = self.number(tok)
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+
+    def number(self, tok: Token) -> int | float:
+        value = number_value(str(tok[1]))
+        if value is None:
+            raise self.error(f"invalid number literal {tok[1]!r}", tok[2])
+        return value
+
+    def splat(self, source: x.Expr) -> x.Expr:
+        """``source.*.a.b``: an attribute-only splat (names and legacy indexes, no nested splat)."""
         each: x.Expr = x.SplatItem(self.end_of())
-        while True:
-            tok = self.peek() if self.nesting else self.tokens[self.i]
-            if tok[0] == "." and self.tokens[self.i + 1][0] in ("ident", "number"):
-                self.i += 1
-                nxt = self.take()
-                if nxt[0] == "number":
-                    each = x.Index(each, x.Literal(int(str(nxt[1])), nxt[2], self.end_of()), each.start, self.end_of())
-                else:
-                    each = x.GetAttr(each, str(nxt[1]), each.start, self.end_of())
-            elif tok[0] == "[" and not attrs_only:
-                self.i += 1
-                self.nesting += 1
-                if self.peek()[0] == "*":  # a splat inside a splat: it takes the rest of the steps
-                    self.take()
-                    self.expect("]")
-                    self.nesting -= 1
-                    each = self.splat(each, attrs_only=False)
-                    break
-                key = self.expression()
-                self.expect("]", "']'")
-                self.nesting -= 1
-                each = x.Index(each, key, each.start, self.end_of())
+        while self.peek()[0] == ".":
+            self.i += 1
+            nxt = self.take()
+            if nxt[0] == "number":
+                position = x.Literal(self.legacy_index(nxt), nxt[2], self.end_of())
+                each = x.Index(each, position, each.start, self.end_of())
+            elif nxt[0] == "ident":
+                each = x.GetAttr(each, str(nxt[1]), each.start, self.end_of())
             else:
-                break
+                what = "a splat cannot follow '.*'" if nxt[0] == "*" else "expected an attribute name after '.'"
+                raise self.error(what, nxt[2])
         return self.postfix(x.Splat(source, each, source.start, self.end_of()))
 
     def primary(self) -> x.Expr:
         tok = self.take()
         kind, start = tok[0], tok[2]
         if kind == "number":
-            text = str(tok[1])
-            value: Any = float(text) if any(c in text for c in ".eE") else int(text)
-            return x.Literal(value, start, self.end_of())
+            return x.Literal(self.number(tok), start, self.end_of())
         if kind == "ident":
             name = str(tok[1])
-            nxt = self.tokens[self.i]
-            if nxt[0] == "(":
+            nxt = self.peek()[0]
+            if nxt == "(" or nxt == "::":
                 return self.call(name, start)
             if name in _KEYWORDS:
                 return x.Literal(_KEYWORDS[name], start, self.end_of())
@@ -211,19 +253,12 @@ class _Parser(TemplateParser):
         if kind == "oquote":
             return self.template("cquote", start)
         if kind == "oheredoc":
-            node = self.template("cheredoc", start)
-            if tok[1] and isinstance(node, f.Template):
-                _flush(node)
-            elif tok[1] and isinstance(node, x.Literal):
-                folded = f.Template([node.value], node.start, node.end)
-                _flush(folded)
-                node = x.Literal(folded.parts[0], node.start, node.end)
-            return node
+            return self.template("cheredoc", start, flush=bool(tok[1]))
         if kind == "(":
-            self.nesting += 1
+            self.push(True)
             inner = self.expression()
             self.expect(")", "')'")
-            self.nesting -= 1
+            self.pop()
             inner.start, inner.end = start, self.end_of()
             return inner
         if kind == "[":
@@ -233,65 +268,89 @@ class _Parser(TemplateParser):
         raise self.error(f"expected an expression, found {self.describe(tok)}", start)
 
     def call(self, name: str, start: int) -> x.Expr:
-        self.i += 1
-        self.nesting += 1
+        while self.peek()[0] == "::":  # provider::aws::arn_parse
+            self.take()
+            name += "::" + str(self.expect("ident", "a function name after '::'")[1])
+        self.expect("(", f"'(' after {name}")
+        self.push(True)
         args: list[x.Expr] = []
         expand = False
         while self.peek()[0] != ")":
             args.append(self.expression())
-            if self.peek()[0] == "...":
-                self.take()
+            sep = self.take()
+            if sep[0] == ")":
+                break
+            if sep[0] == "...":
                 expand = True
-            if self.peek()[0] == ",":
-                self.take()
-            elif self.peek()[0] != ")":
-                raise self.error(f"expected ',' or ')' in the call of {name}", self.peek()[2])
-        self.take()
-        self.nesting -= 1
+                self.expect(")", "')' after the expanded argument '...'")
+                break
+            if sep[0] != ",":
+                raise self.error(f"expected ',' or ')' in the call of {name}", sep[2])
+        else:
+            self.take()
+        self.pop()
         return x.Call(name, args, expand, start, self.end_of())
 
     def tuple_expr(self, start: int) -> x.Expr:
-        self.nesting += 1
-        if self.peek()[0] == "ident" and self.peek()[1] == "for":
-            node = self.for_expr(start, "]")
-            self.nesting -= 1
-            return node
-        items: list[x.Expr] = []
-        while self.peek()[0] != "]":
-            items.append(self.expression())
-            if self.peek()[0] == ",":
-                self.take()
-            elif self.peek()[0] != "]":
-                raise self.error("expected ',' or ']' in a list", self.peek()[2])
-        self.take()
-        self.nesting -= 1
-        if all(type(i) is x.Literal for i in items):  # perf: constant lists are values already
+        self.push(True)
+        try:
+            if self.peek()[0] == "ident" and self.peek()[1] == "for":
+                return self.for_expr(start, "]")
+            items: list[x.Expr] = []
+            while self.peek()[0] != "]":
+                items.append(self.expression())
+                sep = self.peek()[0]
+                if sep == ",":
+                    self.take()
+                elif sep != "]":
+                    raise self.error("expected ',' or ']' in a list", self.peek()[2])
+            self.take()
+        finally:
+            self.pop()
+        if self.fold and all(type(i) is x.Literal for i in items):  # perf: constant lists are values already
             return x.Literal([i.value for i in items], start, self.end_of())  # type: ignore[attr-defined]
         return x.Tuple(items, start, self.end_of())
 
     def object_expr(self, start: int) -> x.Expr:
-        self.nesting += 1
-        if self.peek()[0] == "ident" and self.peek()[1] == "for":
-            node = self.for_expr(start, "}")
-            self.nesting -= 1
-            return node
-        items: list[tuple[x.Expr, x.Expr]] = []
-        while self.peek()[0] != "}":
-            parenthesized = self.peek()[0] == "("
-            key = self.expression()
-            if isinstance(key, x.Traversal) and not key.steps and not parenthesized:
-                key = x.Literal(key.root, key.start, key.end)  # a bare name is the key itself
-            sep = self.take()
-            if sep[0] not in ("=", ":"):
-                raise self.error(f"expected '=' after an object key, found {self.describe(sep)}", sep[2])
-            items.append((key, self.expression()))
-            if self.peek()[0] == ",":
-                self.take()
-        self.take()
-        self.nesting -= 1
-        if all(type(k) is x.Literal and type(v) is x.Literal for k, v in items):  # perf: constant objects
+        self.push(True)
+        is_for = self.peek()[0] == "ident" and self.peek()[1] == "for"
+        self.pop()
+        if is_for:
+            self.push(True)
+            try:
+                return self.for_expr(start, "}")
+            finally:
+                self.pop()
+        self.push(False)  # newlines separate the elements of an object
+        try:
+            items: list[tuple[x.Expr, x.Expr]] = []
+            while True:
+                tok = self.peek()
+                if tok[0] == "nl":
+                    self.i += 1
+                    continue
+                if tok[0] == "}":
+                    self.i += 1
+                    break
+                parenthesized = tok[0] == "("
+                key = self.expression()
+                if isinstance(key, x.Traversal) and not key.steps and not parenthesized:
+                    key = x.Literal(key.root, key.start, key.end)  # a bare name is the key itself
+                sep = self.take()
+                if sep[0] not in ("=", ":"):
+                    raise self.error(f"expected '=' after an object key, found {self.describe(sep)}", sep[2])
+                items.append((key, self.expression()))
+                nxt = self.take()
+                if nxt[0] == "}":
+                    break
+                if nxt[0] not in (",", "nl"):
+                    found = self.describe(nxt)
+                    raise self.error(f"expected a new line or ',' after an object element, found {found}", nxt[2])
+        finally:
+            self.pop()
+        if self.fold and all(type(k) is x.Literal and type(v) is x.Literal for k, v in items):  # perf: constant objects
             values = {str(k.value): v.value for k, v in items}  # type: ignore[attr-defined]
-            if len(values) == len(items):
+            if len(values) == len(items) and all(type(k.value) is str for k, _ in items):  # type: ignore[attr-defined]
                 return x.Literal(values, start, self.end_of())
         return x.Object(items, start, self.end_of())
 
@@ -309,13 +368,19 @@ class _Parser(TemplateParser):
         self.expect(":", "':' in a for expression")
         key = None
         value = self.expression()
-        group = False
-        if closing == "}":
-            self.expect("=>", "'=>' in an object for expression")
+        if self.peek()[0] == "=>":
+            arrow = self.take()
+            if closing == "]":
+                raise self.error("a key (=>) is only for a for expression that builds an object ({ })", arrow[2])
             key, value = value, self.expression()
-            if self.peek()[0] == "...":
-                self.take()
-                group = True
+        elif closing == "}":
+            raise self.error("expected '=>' in an object for expression", self.peek()[2])
+        group = False
+        if self.peek()[0] == "...":
+            dots = self.take()
+            if closing == "]":
+                raise self.error("grouping (...) is only for a for expression that builds an object", dots[2])
+            group = True
         cond = None
         if self.peek()[0] == "ident" and self.peek()[1] == "if":
             self.take()
@@ -324,14 +389,16 @@ class _Parser(TemplateParser):
         key_var, value_var = (first, second) if second is not None else (None, first)
         return f.For(key_var, value_var, collection, key, value, cond, group, start, self.end_of())
 
-    # --- templates ----------------------------------------------------------------------------
 
+def parse_hcl(text: str, path: str, fold: bool = True) -> Body:
+    """Parse one .tf / .tfvars file; InputError with file:line:column when it is not valid HCL.
 
-def parse_hcl(text: str, path: str) -> Body:
-    """Parse one .tf / .tfvars file; InputError with file:line:column when it is not valid HCL."""
+    ``fold=False`` keeps every constant as the syntax wrote it (for tools that compare syntax trees)."""
     tokens, lexer = tokenize(text, path)
     file = SourceFile(path, text, lexer)
-    return _Parser(tokens, file).body(None)
+    parser = _Parser(tokens, file)
+    parser.fold = fold
+    return parser.body(None)
 
 
 def parse_expression(text: str, path: str) -> tuple[x.Expr, SourceFile]:
@@ -339,6 +406,7 @@ def parse_expression(text: str, path: str) -> tuple[x.Expr, SourceFile]:
     tokens, lexer = tokenize(text, path)
     file = SourceFile(path, text, lexer)
     parser = _Parser(tokens, file)
+    parser.skip_nl = True
     node = parser.expression()
     while parser.tokens[parser.i][0] == "nl":
         parser.i += 1

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from validator.ingest.loaders.terraform.expr import CONSTANTS
+from validator.ingest.loaders.terraform.lexer import decode
 from validator.ingest.loaders.terraform.parser import parse_hcl
 from validator.ingest.loaders.terraform.values import EvalError, RawText
 from validator.model.errors import InputError
@@ -84,11 +85,10 @@ def root_values(directory: Path, display: str, names: list[str], options: Variab
 def read_variables_file(path: Path, shown: str) -> dict[str, Any]:
     """One ``.tfvars`` (HCL attributes) or ``.tfvars.json`` file → values; InputError with file:line."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read variables file: {exc.strerror}", file=shown) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", file=shown, hint="save the file as UTF-8") from None
+    text = decode(data, shown, hcl=not path.name.endswith(".json"))
     if path.name.endswith(".json"):
         try:
             data = json.loads(text)
