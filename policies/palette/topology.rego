@@ -7,25 +7,26 @@ package palette.topology
 
 import rego.v1
 
-checked_nothing := sprintf("none of the %d required paths of profile(s) %s was checked", [
-	count([r | some r in input.requirements; r.required]),
-	concat(", ", input.profiles),
-]) if {
-	count(input.profiles) > 0
-} else := "no required Palette path was checked"
-
 warn contains finding if {
 	input.topology == null
 	finding := {
 		"id": "PP-NO-TOPOLOGY",
 		"severity": "medium",
 		"title": "No topology: Palette's required paths were not checked",
-		"msg": sprintf(
-			"no palette-network.yaml, so %s; only what needs no topology ran (exposed ports, input issues)",
-			[checked_nothing],
-		),
+		"msg": concat("", [
+			"no palette-network.yaml, so ", unchecked(input.profiles, input.requirements),
+			"; only what needs no topology ran (exposed ports, input issues)",
+		]),
 		"locations": [],
 		"remediation": "Run `palette-policy init PATH` to write a first palette-network.yaml from what the configs declare, review its guesses and TODOs, then run validate again.",
 		"controls": object.get(data.palette_data.controls, "PP-NO-TOPOLOGY", []),
 	}
 }
+
+# Built with concat, not sprintf: rego-cpp (regopy) mis-quotes a concat result passed through sprintf's %s.
+unchecked(profiles, requirements) := concat("", [
+	"none of the ", format_int(count([r | some r in requirements; r.required]), 10),
+	" required paths of profile(s) ", concat(", ", profiles), " was checked",
+]) if {
+	count(profiles) > 0
+} else := "no required Palette path was checked"

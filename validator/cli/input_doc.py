@@ -24,13 +24,14 @@ def input_command(
         from validator.analysis.proxy_facts import proxy_facts
         from validator.analysis.reach import evaluate_requirements
         from validator.cli.pipeline import Options, load_network
-        from validator.ingest.profiles import load_profiles
+        from validator.ingest.profiles import load_profiles, profiles_for
         from validator.policy.input_doc import build_input
         from validator.report import write
 
         options = Options(path=path, topology=topology, profiles=profile or None, profiles_dirs=profiles_dir)
         network = load_network(options)
-        profiles = load_profiles(options.profiles or network.topology.profiles, options.profiles_dirs)
+        names = profiles_for(network.topology, options.profiles, options.profiles_dirs)
+        profiles = load_profiles(names, options.profiles_dirs)
         requirements = [r for p in profiles for r in p.requirements]
         results, unbound = evaluate_requirements(network.graph, requirements)
         doc = build_input(
@@ -40,6 +41,7 @@ def input_command(
             network.topology,
             requirements,
             proxy_facts(network.inventory, network.topology),
+            profiles=names,
         )
         write(json.dumps(doc, indent=2, ensure_ascii=False), output)
         return 0

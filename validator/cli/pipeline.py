@@ -19,7 +19,7 @@ from validator.analysis.reach import evaluate_requirements
 from validator.ingest.discover import Discovery, discover
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders.registry import load_all
-from validator.ingest.profiles import load_profiles
+from validator.ingest.profiles import load_profiles, profiles_for
 from validator.ingest.topology import load_topology
 from validator.ingest.waivers import find_waivers_file, load_waivers
 from validator.model.errors import InputError
@@ -50,6 +50,8 @@ class Options:
     waivers_file: Path | None = None  # default: PATH/.palette-policy-waivers.yaml when present
     use_waivers: bool = True
     progress: Callable[[str], None] | None = None  # told each stage's name as it starts (terminal only)
+    # called with the topology before the graph is built (explain: an address or host name as an endpoint)
+    amend_topology: Callable[[Topology], None] | None = None
 
 
 @contextmanager
@@ -106,6 +108,8 @@ def load(options: Options, timings: dict[str, float] | None = None, require_topo
     graph = None
     with _timed(timings, "graph"):
         if topology is not None:
+            if options.amend_topology is not None:
+                options.amend_topology(topology)
             graph = build_graph(inventory, topology)
             if inventory.kubernetes_files:  # imported only then: most runs read no manifest
                 from validator.analysis.pods import place_pods
@@ -153,7 +157,8 @@ def run(options: Options) -> Report:
         )
     tell("model")
     with _timed(timings, "model"):
-        profiles = load_profiles(options.profiles or (topology.profiles if topology else []), options.profiles_dirs)
+        names = profiles_for(topology, options.profiles, options.profiles_dirs) if topology else options.profiles
+        profiles = load_profiles(names or [], options.profiles_dirs)
         requirements = [r for p in profiles for r in p.requirements]
     tell("reach")
     with _timed(timings, "reach"):
