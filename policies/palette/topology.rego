@@ -30,3 +30,23 @@ unchecked(profiles, requirements) := concat("", [
 ]) if {
 	count(profiles) > 0
 } else := "no required Palette path was checked"
+
+# A topology with TODO comments left (palette-policy init writes one wherever it could not guess, with a
+# placeholder that keeps the file valid): the verdicts rest on values nobody has checked yet.
+warn contains finding if {
+	count(input.topology.todos) > 0
+	first := input.topology.todos[0]
+	finding := {
+		"id": "PP-TOPOLOGY-TODO",
+		"severity": "medium",
+		"title": "The topology still has TODOs",
+		"msg": concat("", [
+			input.topology.file, " still has ", format_int(count(input.topology.todos), 10),
+			" TODO comment(s), first at line ", format_int(first.line, 10), ": ", first.text,
+			"; the verdicts rest on the placeholders they mark",
+		]),
+		"locations": [{"file": input.topology.file, "line": t.line, "resource": "topology"} | some t in input.topology.todos],
+		"remediation": "Replace each TODO's placeholder with the real value and delete the comment.",
+		"controls": object.get(data.palette_data.controls, "PP-TOPOLOGY-TODO", []),
+	}
+}

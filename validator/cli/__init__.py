@@ -77,6 +77,7 @@ COMMAND_MODULES = {
     "policy": "policy",
     "diff": "diff",
     "evidence": "evidence",
+    "init": "init",
 }
 
 

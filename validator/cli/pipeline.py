@@ -52,6 +52,7 @@ class Options:
     progress: Callable[[str], None] | None = None  # told each stage's name as it starts (terminal only)
     # called with the topology before the graph is built (explain: an address or host name as an endpoint)
     amend_topology: Callable[[Topology], None] | None = None
+    use_topology: bool = True  # False: do not read a topology even when there is one (init)
 
 
 @contextmanager
@@ -93,7 +94,7 @@ def load(options: Options, timings: dict[str, float] | None = None, require_topo
     tell("discover")
     with _timed(timings, "discover"):
         found = discover(options.path, options.limits)
-        topo_path = options.topology or found.topology
+        topo_path = (options.topology or found.topology) if options.use_topology else None
         if topo_path is None and require_topology:
             raise InputError(f"no palette-network.yaml in {options.path}", hint=NO_TOPOLOGY_HINT)
     tell("parse")

@@ -302,5 +302,16 @@ def _proxy_settings(value: dict[str, Any], filename: str) -> ProxySettings:
     )
 
 
+_TODO = re.compile(r"(?:^|\s)#\s*TODO\b:?\s*(.*)$")
+
+
+def todo_comments(text: str) -> list[tuple[int, str]]:
+    """The ``# TODO`` comments left in the file (``init`` writes one wherever it could not guess)."""
+    return [(n, m.group(1).strip()) for n, line in enumerate(text.splitlines(), 1) if (m := _TODO.search(line))]
+
+
 def load_topology(path: Path, display: str, limits: Limits = DEFAULT_LIMITS) -> Topology:
-    return parse_topology(load_document(read_text(path, display), display, limits), display)
+    text = read_text(path, display)
+    topology = parse_topology(load_document(text, display, limits), display)
+    topology.todos = todo_comments(text)
+    return topology

@@ -110,6 +110,7 @@ class Topology:
     palette_version: str | None = None
     airgap: bool = False
     cluster_pcg: dict[str, str] = field(default_factory=dict)  # cluster name → the PCG that deploys it
+    todos: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of the file's "# TODO" comments
 
     def role(self, role: str) -> list[Endpoint]:
         """The endpoints a requirement naming ``role`` binds (edge clusters only under the edge roles)."""
@@ -168,6 +169,7 @@ class Topology:
             "profiles": self.profiles,
             "palette_version": self.palette_version,
             "deployments": self.deployments(),
+            "todos": [{"line": line, "text": text} for line, text in self.todos],
             "endpoints": [e.to_json(imds.get(e.name)) for e in self.endpoints],
             "firewalls": [
                 {
