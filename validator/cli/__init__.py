@@ -78,6 +78,7 @@ COMMAND_MODULES = {
     "diff": "diff",
     "evidence": "evidence",
     "init": "init",
+    "export": "export",
 }
 
 
