@@ -66,9 +66,10 @@ def test_an_unplaced_host_name_is_a_service_on_the_internet(cli) -> None:
 
 
 def test_what_is_neither_is_one_clear_line(cli) -> None:
-    result = explain(cli, "self-hosted-ok", "--from", "no such thing!", "--to", "management", "--port", "443")
-    assert result.exit_code == 2
-    assert "no endpoint, role, address or host name" in result.stderr and "Traceback" not in result.stderr
+    for wrong in ("no such thing!", "mangement"):  # a single word is a mistyped name, not a host
+        result = explain(cli, "self-hosted-ok", "--from", wrong, "--to", "management", "--port", "443")
+        assert result.exit_code == 2
+        assert "no endpoint, role, address or host name" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_roles_and_names_still_work(cli) -> None:

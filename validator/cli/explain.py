@@ -67,7 +67,7 @@ class Resolver:
                 return [narrowed]
             external = INTERNET.covers(addresses)
             endpoint = Endpoint(text, "address", addresses, SourceRef("(command line)"), external=external)
-        elif is_host_name(text):
+        elif "." in text and is_host_name(text):  # a single word is a mistyped name or role, not a host
             holders = [e for e in topology.endpoints if text.lower() in (h.lower() for h in e.hosts)]
             if holders:
                 holder = holders[0]
