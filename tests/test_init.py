@@ -161,3 +161,41 @@ def test_nothing_to_start_from(cli, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "nothing to start from" in result.stderr
     assert not (tmp_path / "palette-network.yaml").exists()
     assert cli("init", tmp_path, "--palette-version", "x").exit_code == 2
+
+
+def test_clusters_are_told_apart_by_the_rest_of_their_names(cli, tmp_path: Path) -> None:
+    from tests.helpers import write_files
+
+    sg = 'resource "aws_security_group" "{r}" {{\n  name = "{n}"\n}}\n'
+    subnet = (
+        'resource "aws_subnet" "{r}" {{\n  vpc_id = "vpc-1"\n  cidr_block = "{c}"\n  tags = {{ Name = "{n}" }}\n}}\n'
+    )
+    net = write_files(
+        tmp_path / "net",
+        {
+            "groups.tf": "".join(
+                sg.format(r=r, n=n)
+                for r, n in (("a", "prod-workers"), ("b", "prod-cp"), ("c", "staging-workers"), ("d", "bastion"))
+            ),
+            "subnets.tf": "".join(
+                subnet.format(r=r, n=n, c=c)
+                for r, n, c in (
+                    ("a", "prod-workers-a", "10.1.1.0/24"),
+                    ("b", "prod-workers-b", "10.1.3.0/24"),
+                    ("c", "staging-workers-a", "10.2.1.0/24"),
+                )
+            ),
+        },
+    )
+    doc = init(cli, net)
+    clusters = {c["name"]: c for c in doc["clusters"]}
+    assert clusters["prod"]["nodes"] == ["10.1.1.0/24", "10.1.3.0/24"]
+    assert clusters["prod"]["security_groups"] == ["prod-workers"]
+    assert clusters["prod"]["control_plane_security_groups"] == ["prod-cp"]
+    assert clusters["staging"] == {
+        "name": "staging",
+        "nodes": ["10.2.1.0/24"],
+        "security_groups": ["staging-workers"],
+        "subnets": ["staging-workers-a"],
+    }
+    assert "#   security group bastion" in (net / "palette-network.yaml").read_text()  # a group has no addresses

@@ -58,8 +58,9 @@ class Part:
 
 
 def words_of(*texts: str) -> list[str]:
-    """Lower-case words, camelCase split (WorkersSecurityGroup → workers, security, group)."""
-    return [w.lower() for text in texts for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+", text)]
+    """Lower-case words, camelCase split, digits kept with their letters (WorkersSecurityGroup → workers,
+    security, group; c0042-nodes → c0042, nodes)."""
+    return [w.lower() for text in texts for w in re.findall(r"[A-Z]+(?![a-z])[0-9]*|[A-Z]?[a-z]+[0-9]*|[0-9]+", text)]
 
 
 def own_name(key: str) -> str:

@@ -56,7 +56,7 @@ def init(
         where = "standard output" if target is None else str(target)
         typer.echo(
             f"wrote {where}: {len(todo_lines)} TODO(s)"
-            + (f" (lines {', '.join(todo_lines)})" if todo_lines else "")
+            + (f" (lines {', '.join(todo_lines[:10])}{', …' if len(todo_lines) > 10 else ''})" if todo_lines else "")
             + f"; review the guesses, then run: palette-policy validate {path}",
             err=True,
         )
