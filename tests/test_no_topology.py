@@ -83,3 +83,27 @@ def test_a_folder_with_nothing_to_check_is_an_input_error(cli, tmp_path: Path) -
     (tmp_path / "notes.md").write_text("# nothing here\n")
     result = cli("validate", tmp_path)
     assert result.exit_code == 2 and "nothing to check" in result.stderr
+
+
+def test_networkpolicy_facts_without_a_topology(cli, tmp_path: Path) -> None:
+    # netpol-analyzer's minimal_test_in_ns: two deployments, one policy selecting app: a-app for ingress only;
+    # netpol-analyzer's own connlist for it (expected/) lists the connections the policies allow
+    case = ROOT / "tests" / "oracles" / "netpol-analyzer" / "minimal_test_in_ns"
+    shutil.copytree(case / "input", tmp_path / "net" / "k8s")
+    code, report = json_report(cli, tmp_path / "net")
+    assert code == 0
+    expected = [line for line in next((case / "expected").glob("*.txt")).read_text().splitlines() if line.strip()]
+    assert report["networkpolicies"] == [
+        {
+            "folder": "k8s",
+            "files": 2,
+            "namespaces": 1,
+            "workloads": 2,
+            "policies": 1,
+            "isolated_ingress": 1,
+            "isolated_egress": 0,
+            "connections": len(expected),
+        }
+    ]
+    table = cli("validate", tmp_path / "net").stdout
+    assert f"k8s: 2 workloads, 1 policies; ingress of 1 and egress of 0 workloads isolated; {len(expected)}" in table

@@ -180,6 +180,7 @@ def run(options: Options) -> Report:
             profiles=[p.name for p in profiles],
         )
         findings = evaluate(engine, bundle, input_doc, options.namespaces or None)
+    netpol = _netpol_facts(inventory) if topology is None and inventory.kubernetes_files else []
     waivers_path = options.waivers_file or (find_waivers_file(options.path) if options.use_waivers else None)
     shown = None
     if waivers_path is not None:
@@ -202,7 +203,27 @@ def run(options: Options) -> Report:
         fail_on=options.fail_on,
         input_doc=input_doc,
         waivers=waivers,
+        netpol=netpol,
     )
+
+
+def _netpol_facts(inventory: Inventory) -> list[dict[str, Any]]:
+    """Without a topology no cluster claims the manifests: what each folder's NetworkPolicies allow, in figures."""
+    from validator.analysis.netpol_facts import netpol_facts
+    from validator.ingest.loaders.kubernetes import add_documents
+    from validator.model.kubernetes import Cluster, finish
+
+    folders: dict[str, list[str]] = {}
+    for rel in sorted(inventory.kubernetes_files):
+        folders.setdefault(rel.rsplit("/", 1)[0] if "/" in rel else ".", []).append(rel)
+    facts = []
+    for folder, files in folders.items():
+        cluster = Cluster()
+        for rel in files:
+            add_documents(inventory.kubernetes_files[rel], cluster, rel)
+        finish(cluster)
+        facts.append(netpol_facts(folder, cluster))
+    return facts
 
 
 def rerun(opts: dict[str, Any], root: Path) -> Report:

@@ -38,6 +38,8 @@ class Report:
     fail_on: str
     input_doc: dict[str, Any]
     waivers: WaiverOutcome = field(default_factory=WaiverOutcome)
+    # without a topology: per folder of manifests, what its NetworkPolicies allow (analysis/netpol_facts.py)
+    netpol: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def topology_file(self) -> str:

@@ -43,6 +43,7 @@ def to_json(report: Report) -> dict[str, Any]:
             "ignored": sorted(report.ignored),
         },
         "waivers": report.waivers.to_json(),
+        **({"networkpolicies": report.netpol} if report.netpol else {}),
     }
 
 

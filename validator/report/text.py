@@ -95,6 +95,15 @@ def render(report: Report) -> str:
         lines.extend(
             f"  STALE   {w.id} (owner {w.owner}, {w.file}:{w.line}): matches no finding" for w in waivers.stale
         )
+    if report.netpol:
+        lines.append("")
+        lines.append("NETWORKPOLICIES (no topology ties them to a cluster)")
+        lines.extend(
+            f"  {f['folder']}: {f['workloads']} workloads, {f['policies']} policies; ingress of "
+            f"{f['isolated_ingress']} and egress of {f['isolated_egress']} workloads isolated; "
+            f"{f['connections']} connections allowed (palette-policy connectivity {f['folder']})"
+            for f in report.netpol
+        )
     skipped = report.inventory.skipped
     if skipped:
         lines.append("")
