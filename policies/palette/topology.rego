@@ -15,7 +15,7 @@ warn contains finding if {
 		"title": "No topology: Palette's required paths were not checked",
 		"msg": concat("", [
 			"no palette-network.yaml, so ", unchecked(input.profiles, input.requirements),
-			"; only what needs no topology ran (exposed ports, input issues)",
+			"; only what needs no topology ran (exposed ports, input issues, NetworkPolicy figures)",
 		]),
 		"locations": [],
 		"remediation": "Run `palette-policy init PATH` to write a first palette-network.yaml from what the configs declare, review its guesses and TODOs, then run validate again.",
