@@ -341,3 +341,13 @@ def test_script_tunnels_through_a_real_squid(cli, tmp_path: Path) -> None:
         f"FAIL optional-closed palette.test:{closed}(via {proxy}) (optional)",
     ], done.stderr
     assert lines[3] == "DENIED-FAILED"  # CONNECT to a port not in SSL_ports: 403
+
+
+def test_both_formats_from_one_run(cli, tmp_path: Path, monkeypatch) -> None:
+    nv, script = tmp_path / "nv.yaml", tmp_path / "probes.sh"
+    monkeypatch.setenv("PALETTE_POLICY_ONLY", "not-proven")  # every option also reads the environment
+    result = cli("export", FIXTURES / "saas-nats-blocked", "-o", f"network-validator={nv}", "-o", f"script={script}")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert "requirement saas-agent-nats required" in script.read_text() and "saas-agent-https" not in script.read_text()
+    assert "not a rule: api.spectrocloud.com:4222 (saas-agent-nats)" in nv.read_text()

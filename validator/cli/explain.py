@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from validator.cli import app, guarded
+from validator.cli.outputs import format_option
 from validator.model.errors import InputError
 
 if TYPE_CHECKING:  # imported lazily below: the CLI starts fast whatever the command
@@ -103,7 +104,7 @@ def explain(
     protocol: str = typer.Option("tcp", "--protocol", help="tcp or udp."),
     direct: bool = typer.Option(False, "--direct", help="Ignore the clients' proxy settings."),
     topology: Path | None = typer.Option(None, "--topology", "-t", help="Topology file."),
-    output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
+    output_format: str = format_option(("table", "json"), "table", "Output format (table: hop by hop)."),
 ) -> None:
     """Show how one flow crosses the network: every hop, every layer, the rules that decide."""
 
@@ -120,8 +121,6 @@ def explain(
         lo, _, hi = port.partition("-")
         if not (lo.isdigit() and (not hi or hi.isdigit())) or not 0 <= int(lo) <= int(hi or lo) <= 65535:
             raise InputError(f"--port {port!r} is not a port or a range such as 30000-32767")
-        if output_format not in ("text", "json"):
-            raise InputError(f"unknown format {output_format!r}", hint="use text or json")
         resolver = Resolver(source, destination)
         network = load_network(Options(path=path, topology=topology, amend_topology=resolver))
         results = []

@@ -8,6 +8,9 @@ from pathlib import Path
 import typer
 
 from validator.cli import app, guarded
+from validator.cli.options import choice_option
+from validator.cli.outputs import emit, format_option, output_option, plan
+from validator.cli.settings import source
 from validator.model.errors import InputError
 
 FORMATS = ("network-validator", "script")
@@ -15,18 +18,18 @@ FORMATS = ("network-validator", "script")
 
 @app.command()
 def export(
+    ctx: typer.Context,
     path: Path = typer.Argument(..., help="Folder with the network configs and its palette-network.yaml."),
-    output_format: str = typer.Option(
+    output_format: str = format_option(
+        FORMATS,
         "network-validator",
-        "--format",
-        "-f",
-        help="network-validator (NetworkValidator resources of validator-plugin-network, multi-document YAML) "
-        "or script (a POSIX shell script printing PASS/FAIL per requirement).",
+        "network-validator: NetworkValidator resources of validator-plugin-network (multi-document YAML); "
+        "script: a POSIX shell script printing PASS/FAIL per requirement.",
     ),
-    only: str | None = typer.Option(
-        None, "--only", help="not-proven: only the flows the static check did not prove reachable."
+    output: list[str] = output_option(),
+    only: str | None = choice_option(
+        "--only", ("not-proven",), None, "not-proven: only the flows the static check did not prove reachable."
     ),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write here (atomically)."),
     topology: Path | None = typer.Option(
         None, "--topology", "-t", help="Topology file (default: PATH/palette-network.yaml)."
     ),
@@ -39,25 +42,19 @@ def export(
     def body() -> int:
         from validator.analysis.probes import plan_probes
         from validator.cli.pipeline import NO_TOPOLOGY_HINT, Options, run
-        from validator.report import write
+        from validator.report import network_validator, probe_script
 
-        if output_format not in FORMATS:
-            raise InputError(f"unknown format {output_format!r}", hint=f"use one of {', '.join(FORMATS)}")
-        if only not in (None, "not-proven"):
-            raise InputError(f"--only {only!r}: the only choice is not-proven")
+        outputs = plan(output, output_format, source(ctx, "output_format") == "command line", FORMATS)
         report = run(Options(path=path, topology=topology, profiles=profile or None, profiles_dirs=profiles_dir))
         if report.topology is None:
             raise InputError(
                 f"no palette-network.yaml in {path}: probes start where the topology says", hint=NO_TOPOLOGY_HINT
             )
-        plan = plan_probes(report.results, report.topology, only_not_proven=only == "not-proven")
-        if output_format == "script":
-            from validator.report.probe_script import render
-        else:
-            from validator.report.network_validator import render
-        write(render(plan, str(path)), output)
-        count = sum(len(loc.probes) for loc in plan.locations)
-        print(f"{count} probe(s) in {len(plan.locations)} location(s)", file=sys.stderr)
+        probes = plan_probes(report.results, report.topology, only_not_proven=only == "not-proven")
+        renderers = {"network-validator": network_validator.render, "script": probe_script.render}
+        emit(outputs, lambda name: renderers[name](probes, str(path)))
+        count = sum(len(loc.probes) for loc in probes.locations)
+        print(f"{count} probe(s) in {len(probes.locations)} location(s)", file=sys.stderr)
         return 0
 
     guarded(body)

@@ -17,7 +17,7 @@ def init(
     output: str | None = typer.Option(
         None, "--output", "-o", help="Write here instead of PATH/palette-network.yaml; '-' for standard output."
     ),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing topology file."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing topology file (command line only)."),
     palette_version: str | None = typer.Option(
         None, "--palette-version", help="The Palette version you run (chooses the profiles), e.g. 4.5."
     ),

@@ -169,17 +169,21 @@ def run(options: Options) -> Report:
     with _timed(timings, "policies"):
         bundle = load_policies(options.policy_dirs, options.data_files)
         engine = get_engine(options.engine, **options.engine_options)
-        input_doc = build_input(
-            results,
-            unbound,
-            inventory,
-            topology,
-            requirements,
-            proxy_facts(inventory, topology) if topology is not None else ProxyFacts(),
-            all_rules=bool(options.policy_dirs),
-            profiles=[p.name for p in profiles],
-        )
-        findings = evaluate(engine, bundle, input_doc, options.namespaces or None)
+        try:  # an OPA server keeps nothing of this run, whatever happens
+            input_doc = build_input(
+                results,
+                unbound,
+                inventory,
+                topology,
+                requirements,
+                proxy_facts(inventory, topology) if topology is not None else ProxyFacts(),
+                all_rules=bool(options.policy_dirs),
+                profiles=[p.name for p in profiles],
+            )
+            findings = evaluate(engine, bundle, input_doc, options.namespaces or None)
+            engine_info = {"name": engine.name, "version": engine.version, "description": engine.description}
+        finally:
+            engine.close()
     netpol = _netpol_facts(inventory) if topology is None and inventory.kubernetes_files else []
     waivers_path = options.waivers_file or (find_waivers_file(options.path) if options.use_waivers else None)
     shown = None
@@ -195,7 +199,7 @@ def run(options: Options) -> Report:
         results=results,
         unbound=unbound,
         findings=findings,
-        engine={"name": engine.name, "version": engine.version, "description": engine.description},
+        engine=engine_info,
         policy_digest=bundle.digest,
         policy_files=bundle.files,
         ignored=found.ignored,

@@ -9,13 +9,14 @@ from pathlib import Path
 import typer
 
 from validator.cli import app, guarded
+from validator.cli.outputs import format_option
 from validator.model.errors import InputError
 
 
 @app.command()
 def requirements(
     profile: list[str] = typer.Option([], "--profile", "-p", help="Profile(s) to list (default: all)."),
-    output_format: str = typer.Option("table", "--format", "-f", help="table or json."),
+    output_format: str = format_option(("table", "json"), "table", "Output format."),
     profiles_dir: list[Path] = typer.Option([], "--profiles-dir", help="Extra folder of profile YAML files."),
     palette_version: str | None = typer.Option(
         None, "--palette-version", help="Only the profiles that apply to this Palette version, e.g. 4.5."
@@ -28,8 +29,6 @@ def requirements(
         from validator.ingest.profiles import available_profiles, load_profiles
         from validator.model.requirements import version_in
 
-        if output_format not in ("table", "json"):
-            raise InputError(f"unknown format {output_format!r}", hint="use table or json")
         if palette_version is not None and not re.fullmatch(r"[0-9]+(\.[0-9]+){0,2}", palette_version):
             raise InputError(f"--palette-version {palette_version!r} is not a version such as 4.5 or 4.6.12")
         names = profile or sorted(available_profiles(profiles_dir))

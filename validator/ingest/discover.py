@@ -1,16 +1,18 @@
 """Find the files of a scanned folder and say, for each, how it will be read — or why not.
 
 Nothing is silent: every file below the root is a candidate for a loader, skipped with a reason that the
-report lists, or ignored by an explicit rule (``.git``, ``.terraform``, ``node_modules`` and the globs of
-``.palette-policy-ignore``). Symbolic links are not followed, so a link loop cannot hang the scan.
+report lists, or ignored by an explicit rule (``.git``, ``.terraform``, ``node_modules`` and the patterns of
+``.palette-policy-ignore``, read with gitignore's rules). Symbolic links are not followed, so a link loop
+cannot hang the scan.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pathspec import GitIgnoreSpec
 
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.model.errors import InputError
@@ -53,13 +55,15 @@ def _ignore_globs(root: Path) -> list[str]:
     ]
 
 
-def _ignored(rel: str, globs: list[str]) -> bool:
-    name = rel.rsplit("/", 1)[-1]
-    for pattern in globs:
-        pat = pattern.rstrip("/")
-        if fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(name, pat) or rel.startswith(pat + "/"):
-            return True
-    return False
+def ignore_spec(patterns: list[str]) -> GitIgnoreSpec:
+    """The ignore file's patterns with gitignore's rules: ``!`` re-includes, a leading or inner ``/``
+    anchors to the scanned folder, a trailing ``/`` matches folders only, ``**`` spans folders, and a
+    file inside an ignored folder cannot be re-included (the folder is never entered)."""
+    return GitIgnoreSpec.from_lines(patterns)
+
+
+def _ignored(rel: str, spec: GitIgnoreSpec, folder: bool = False) -> bool:
+    return bool(spec.match_file(rel + "/" if folder else rel))
 
 
 def discover(root: Path, limits: Limits = DEFAULT_LIMITS) -> Discovery:
@@ -72,14 +76,14 @@ def discover(root: Path, limits: Limits = DEFAULT_LIMITS) -> Discovery:
         _classify(found, root, max_bytes)
         return found
     found = Discovery(root)
-    globs = _ignore_globs(root)
+    spec = ignore_spec(_ignore_globs(root))
     tf_dirs: set[Path] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=_walk_error):
         base = Path(dirpath)
         keep = []
         for d in sorted(dirnames):
             rel = found.display(base / d)
-            if d in DEFAULT_IGNORES or _ignored(rel, globs):
+            if d in DEFAULT_IGNORES or _ignored(rel, spec, folder=True):
                 found.ignored.append(rel + "/")
             elif (base / d).is_symlink():
                 found.skipped.append(SkippedFile(rel + "/", "symbolic link to a folder (not followed)"))
@@ -89,7 +93,7 @@ def discover(root: Path, limits: Limits = DEFAULT_LIMITS) -> Discovery:
         for name in sorted(filenames):
             path = base / name
             rel = found.display(path)
-            if _ignored(rel, globs):
+            if _ignored(rel, spec):
                 found.ignored.append(rel)
                 continue
             if path.is_symlink() and not path.exists():
