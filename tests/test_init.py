@@ -19,7 +19,7 @@ SCHEMA = json.loads((ROOT / "schemas" / "topology.schema.json").read_text())
 FIXTURE_DIRS = sorted(p.parent for p in FIXTURES.glob("*/palette-network.yaml")) + sorted(
     p.parent for p in FIXTURES.glob("formats/*/*/palette-network.yaml")
 )
-EKS = ROOT / "tests" / "data" / "terraform-corpus" / "tam-eks-auto-mode" / "src"
+EKS = ROOT / "tests" / "corpus" / "terraform" / "tam-eks-auto-mode" / "src"  # SOURCE.md, LICENSE beside it
 
 
 def without_topology(tmp_path: Path, fixture: Path) -> Path:

@@ -29,3 +29,13 @@ test_no_issues_no_findings if {
 	count(inputs.deny) == 0 with input as {"issues": []}
 	count(inputs.warn) == 0 with input as {"issues": []}
 }
+
+test_terraform_kinds_are_denies_with_their_ids if {
+	every kind in ["module-not-expanded", "instances-unknown", "rule-target-unknown", "rule-unknown"] {
+		some f in inputs.deny with input as {"issues": [issue(kind)]}
+		f.id == "PP-INPUT-INCOMPLETE"
+	}
+	some f in inputs.deny with input as {"issues": [issue("cidr-not-canonical")]}
+	f.id == "PP-CIDR-NOT-CANONICAL"
+	f.severity == "high"
+}

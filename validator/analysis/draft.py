@@ -19,7 +19,7 @@ from validator.model.inventory import Inventory
 from validator.model.sets import AddressSet, PortSet
 from validator.model.topology import INTERNET
 
-NODE_WORDS = {"worker", "workers", "node", "nodes", "workload", "workloads", "k8s", "kubernetes", "eks", "edge"}
+NODE_WORDS = {"worker", "workers", "node", "nodes", "workload", "workloads", "edge"}
 # Words that name a role, checked in this order (a "palette-workers" group is a cluster's, not management's).
 ROLE_WORDS = (
     ("proxy", {"proxy", "proxies", "squid"}),
@@ -27,7 +27,9 @@ ROLE_WORDS = (
     ("vcenter", {"vcenter", "vsphere", "esxi"}),
     ("control-plane", {"cp", "controlplane", "master", "masters", "apiserver"}),
     ("nodes", NODE_WORDS),
-    ("nodes", {"cluster", "clusters"}),  # EKS: the "cluster" group is the control plane's when a node group exists
+    # a cluster's, but which part? The nodes', unless a node group sits beside it (EKS: the cluster group is the
+    # control plane's)
+    ("nodes", {"cluster", "clusters", "k8s", "kubernetes", "eks"}),
     ("management", {"mgmt", "management"}),
     ("operators", {"operators", "operator", "admin", "admins", "office", "bastion", "vpn"}),
 )
@@ -87,7 +89,10 @@ def stem_of(key: str, words: list[str]) -> str:
 
 
 def _ref(name: str, key: str, ambiguous: Iterable[str]) -> str:
-    return name if name and name not in ambiguous and not NAME.search(name) else key
+    """How the topology names a resource: its name when that is plain and unique, but a module's resources by
+    address (their names are often prefixes the cloud completes, or repeat across instances)."""
+    plain = name and name not in ambiguous and not NAME.search(name) and not key.startswith("module.")
+    return name if plain else key
 
 
 def _parts(inventory: Inventory) -> list[Part]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from validator.cli import app, guarded
-from validator.cli.options import fail_on_option
+from validator.cli.options import VAR, VAR_FILE, WORKSPACE, fail_on_option, variable_options
 from validator.cli.outputs import emit, format_option, output_option, plan
 from validator.cli.settings import source
 from validator.model.errors import InputError
@@ -44,6 +44,9 @@ def diff_command(
     fail_on: str | None = fail_on_option(),
     output_format: str = format_option(FORMATS, "table", "Format of stdout, or of the one plain --output FILE."),
     output: list[str] = output_option(),
+    var_file: list[Path] = VAR_FILE,
+    var: list[str] = VAR,
+    workspace: str = WORKSPACE,
 ) -> None:
     """Compare two versions of a network; exit 1 when the change breaks a required path (or, with
     --fail-on, adds a finding at or above that level)."""
@@ -62,6 +65,7 @@ def diff_command(
             namespaces=namespace,
             waivers_file=None if no_waivers else waivers,
             use_waivers=not no_waivers,
+            variables=variable_options(var_file, var, workspace),
         )
         if git_base:
             folder = head or base

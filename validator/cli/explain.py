@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from validator.cli import app, guarded
+from validator.cli.options import VAR, VAR_FILE, WORKSPACE, variable_options
 from validator.cli.outputs import format_option
 from validator.model.errors import InputError
 
@@ -105,6 +106,9 @@ def explain(
     direct: bool = typer.Option(False, "--direct", help="Ignore the clients' proxy settings."),
     topology: Path | None = typer.Option(None, "--topology", "-t", help="Topology file."),
     output_format: str = format_option(("table", "json"), "table", "Output format (table: hop by hop)."),
+    var_file: list[Path] = VAR_FILE,
+    var: list[str] = VAR,
+    workspace: str = WORKSPACE,
 ) -> None:
     """Show how one flow crosses the network: every hop, every layer, the rules that decide."""
 
@@ -122,7 +126,8 @@ def explain(
         if not (lo.isdigit() and (not hi or hi.isdigit())) or not 0 <= int(lo) <= int(hi or lo) <= 65535:
             raise InputError(f"--port {port!r} is not a port or a range such as 30000-32767")
         resolver = Resolver(source, destination)
-        network = load_network(Options(path=path, topology=topology, amend_topology=resolver))
+        variables = variable_options(var_file, var, workspace)
+        network = load_network(Options(path=path, topology=topology, variables=variables, amend_topology=resolver))
         results = []
         for src in resolver.endpoints(network.topology, "from"):
             for dst in resolver.endpoints(network.topology, "to"):

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from validator.cli import app, guarded
+from validator.cli.options import VAR, VAR_FILE, WORKSPACE, variable_options
 
 
 @app.command("input")
@@ -17,6 +18,9 @@ def input_command(
     profile: list[str] = typer.Option([], "--profile", "-p", help="Requirement profile(s)."),
     profiles_dir: list[Path] = typer.Option([], "--profiles-dir", help="Extra folder of profile YAML files."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write it here (atomically)."),
+    var_file: list[Path] = VAR_FILE,
+    var: list[str] = VAR,
+    workspace: str = WORKSPACE,
 ) -> None:
     """Print the input document your Rego policies receive, to write and test policies against it."""
 
@@ -28,7 +32,13 @@ def input_command(
         from validator.policy.input_doc import build_input
         from validator.report import write
 
-        options = Options(path=path, topology=topology, profiles=profile or None, profiles_dirs=profiles_dir)
+        options = Options(
+            path=path,
+            topology=topology,
+            profiles=profile or None,
+            profiles_dirs=profiles_dir,
+            variables=variable_options(var_file, var, workspace),
+        )
         network = load_network(options)
         names = profiles_for(network.topology, options.profiles, options.profiles_dirs)
         profiles = load_profiles(names, options.profiles_dirs)

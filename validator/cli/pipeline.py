@@ -6,6 +6,7 @@ timings feed the benchmark). The result is a plain ``Report`` that every reporte
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from validator.analysis.reach import evaluate_requirements
 from validator.ingest.discover import Discovery, discover
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders.registry import load_all
+from validator.ingest.loaders.terraform.variables import VariableOptions
 from validator.ingest.profiles import load_profiles, profiles_for
 from validator.ingest.topology import load_topology
 from validator.ingest.waivers import find_waivers_file, load_waivers
@@ -50,6 +52,7 @@ class Options:
     waivers_file: Path | None = None  # default: PATH/.palette-policy-waivers.yaml when present
     use_waivers: bool = True
     progress: Callable[[str], None] | None = None  # told each stage's name as it starts (terminal only)
+    variables: VariableOptions | None = None  # Terraform: --var-file, --var, --workspace, TF_VAR_*
     # called with the topology before the graph is built (explain: an address or host name as an endpoint)
     amend_topology: Callable[[Topology], None] | None = None
     use_topology: bool = True  # False: do not read a topology even when there is one (init)
@@ -104,7 +107,7 @@ def load(options: Options, timings: dict[str, float] | None = None, require_topo
             topology = load_topology(
                 topo_path, found.display(topo_path) if options.topology is None else str(topo_path), options.limits
             )
-        inventory = load_all(found, options.limits)
+        inventory = load_all(found, options.limits, options.variables)
     tell("graph")
     graph = None
     with _timed(timings, "graph"):
@@ -246,5 +249,10 @@ def rerun(opts: dict[str, Any], root: Path) -> Report:
             engine=opts.get("engine", "embedded"),
             waivers_file=Path(opts["waivers_file"]) if opts.get("waivers_file") else None,
             use_waivers=opts.get("use_waivers", True),
+            variables=VariableOptions(
+                tuple(("var-file", f) for f in opts.get("var_files", [])),
+                tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TF_VAR_") and len(k) > 7)),
+                opts.get("workspace", "default"),
+            ),
         )
     )

@@ -26,6 +26,7 @@ CONFIG_META = "palette_policy.config"  # ctx.meta key: the Config the command ra
 COMMAND_LINE_ONLY = frozenset(
     {"help", "config", "opa_token", "output", "from", "to", "port", "protocol", "direct", "git_base", "inputs"}
     | {"rerun", "run", "force"}
+    | {"var"}  # Terraform variable values: they may be secrets, so never from a file in the repository
 )
 # keys the file accepted before settings were named after options
 LEGACY_KEYS = {

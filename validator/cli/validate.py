@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING
 import typer
 
 from validator.cli import app, guarded
-from validator.cli.options import OPA, engine_option, engine_settings, fail_on_option
+from validator.cli.options import (
+    OPA,
+    VAR,
+    VAR_FILE,
+    WORKSPACE,
+    engine_option,
+    engine_settings,
+    fail_on_option,
+    variable_options,
+)
 from validator.cli.outputs import emit, format_option, output_option, plan
 from validator.cli.settings import CONFIG_META, source
 from validator.ingest.limits import Limits
@@ -86,6 +95,9 @@ def validate(
         "--sarif-root",
         help="SARIF/GitHub paths are relative to this folder (default: the git top-level above PATH, else the cwd).",
     ),
+    var_file: list[Path] = VAR_FILE,
+    var: list[str] = VAR,
+    workspace: str = WORKSPACE,
 ) -> None:
     """Check that every Palette port path is reachable; exit 0 ok, 1 findings, 2 bad input."""
 
@@ -113,6 +125,7 @@ def validate(
             limits=Limits(max_file_size * 1024 * 1024, max_yaml_nodes, max_depth),
             waivers_file=None if no_waivers else waivers,
             use_waivers=not no_waivers,
+            variables=variable_options(var_file, var, workspace),
         )
         with _progress(interactive) as tell:
             options.progress = tell

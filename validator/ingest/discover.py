@@ -30,6 +30,8 @@ SQUID_NAMES = ("squid.conf",)
 class Discovery:
     root: Path
     terraform_dirs: list[Path] = field(default_factory=list)
+    # per Terraform folder, the files its root module reads: .tf, .tf.json, auto-loaded variables files
+    terraform_files: dict[Path, list[Path]] = field(default_factory=dict)
     documents: list[Path] = field(default_factory=list)
     squid: list[Path] = field(default_factory=list)
     topology: Path | None = None
@@ -73,11 +75,17 @@ def discover(root: Path, limits: Limits = DEFAULT_LIMITS) -> Discovery:
         raise InputError(f"{root} does not exist", hint="pass the folder that holds your network configs")
     if root.is_file():
         found = Discovery(root.parent)
+        if root.name.endswith((".tf", ".tf.json")):
+            _check_readable(root, found.display(root), max_bytes)
+            found.terraform_dirs = [root.parent]
+            found.terraform_files[root.parent] = [root]
+            return found
         _classify(found, root, max_bytes)
         return found
     found = Discovery(root)
     spec = ignore_spec(_ignore_globs(root))
     tf_dirs: set[Path] = set()
+    tfvars: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=_walk_error):
         base = Path(dirpath)
         keep = []
@@ -105,10 +113,35 @@ def discover(root: Path, limits: Limits = DEFAULT_LIMITS) -> Discovery:
             if name.endswith((".tf", ".tf.json")):
                 _check_readable(path, rel, max_bytes)
                 tf_dirs.add(base)
+                found.terraform_files.setdefault(base, []).append(path)
+                continue
+            if name.endswith((".tfvars", ".tfvars.json")):
+                tfvars.append(path)
                 continue
             _classify(found, path, max_bytes)
+    _variables_files(found, tfvars, tf_dirs, max_bytes)
     found.terraform_dirs = sorted(tf_dirs, key=lambda p: (len(p.parts), str(p)))
     return found
+
+
+def _variables_files(found: Discovery, paths: list[Path], tf_dirs: set[Path], max_bytes: int) -> None:
+    """Variables files Terraform loads by itself belong to their folder's root module (T1); others are
+    listed as skipped, with how to apply them."""
+    for path in paths:
+        rel = found.display(path)
+        name = path.name
+        auto = name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith(
+            (".auto.tfvars", ".auto.tfvars.json")
+        )
+        if auto and path.parent in tf_dirs:
+            _check_readable(path, rel, max_bytes)
+            found.terraform_files[path.parent].append(path)
+        elif auto:
+            found.skipped.append(SkippedFile(rel, "Terraform variables file in a folder without .tf files"))
+        else:
+            found.skipped.append(
+                SkippedFile(rel, "Terraform variables file that Terraform reads only when named (use --var-file)")
+            )
 
 
 def _walk_error(exc: OSError) -> None:

@@ -59,6 +59,8 @@ class Inventory:
     files: list[LoadedFile] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     issues: list[InputIssue] = field(default_factory=list)
+    # what set the Terraform variables, by source ("files", "environment", "command_line"): names, never values
+    variables: dict[str, list[str]] = field(default_factory=dict)
 
     def add_point(self, point: EnforcementPoint) -> None:
         """Add a point; a point with the same key (a group seen in two files) gets the rules of both."""
@@ -86,6 +88,9 @@ class Inventory:
         self.files.extend(other.files)
         self.skipped.extend(other.skipped)
         self.issues.extend(other.issues)
+        for source, names in other.variables.items():
+            known = self.variables.setdefault(source, [])
+            known.extend(n for n in names if n not in known)
 
     def _tables(self, kind: str) -> tuple[dict[str, Any], ...]:
         if kind == "subnet":
