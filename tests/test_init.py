@@ -199,3 +199,13 @@ def test_clusters_are_told_apart_by_the_rest_of_their_names(cli, tmp_path: Path)
         "subnets": ["staging-workers-a"],
     }
     assert "#   security group bastion" in (net / "palette-network.yaml").read_text()  # a group has no addresses
+
+
+def test_another_commands_output_setting_is_refused_not_obeyed(cli, tmp_path: Path, monkeypatch) -> None:
+    net = without_topology(tmp_path, FIXTURES / "saas-ok")
+    monkeypatch.setenv("PALETTE_POLICY_OUTPUT", "sarif=report.sarif")  # meant for validate
+    result = cli("init", net)
+    assert result.exit_code == 2 and "unknown format 'sarif'" in result.stderr
+    assert not (net / "palette-network.yaml").exists()
+    monkeypatch.setenv("PALETTE_POLICY_OUTPUT", f"yaml={tmp_path / 'draft.yaml'}")
+    assert cli("init", net).exit_code == 0 and (tmp_path / "draft.yaml").exists()

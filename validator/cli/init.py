@@ -8,16 +8,17 @@ from pathlib import Path
 import typer
 
 from validator.cli import app, guarded
+from validator.cli.outputs import output_option, plan
 from validator.model.errors import InputError
 
 
 @app.command()
 def init(
     path: Path = typer.Argument(Path("."), help="Folder with the network configs (default: the current folder)."),
-    output: str | None = typer.Option(
-        None, "--output", "-o", help="Write here instead of PATH/palette-network.yaml; '-' for standard output."
+    output: list[str] = output_option(
+        "Write here instead of PATH/palette-network.yaml: FILE or yaml=FILE; - (or yaml=-) for standard output."
     ),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing topology file (command line only)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing topology file."),
     palette_version: str | None = typer.Option(
         None, "--palette-version", help="The Palette version you run (chooses the profiles), e.g. 4.5."
     ),
@@ -36,7 +37,12 @@ def init(
         if palette_version is not None and not re.fullmatch(r"[0-9]+(\.[0-9]+){0,2}", palette_version):
             raise InputError(f"--palette-version {palette_version!r} is not a version such as 4.5 or 4.6.12")
         folder = path if path.is_dir() else path.parent
-        target = None if output == "-" else Path(output) if output else folder / "palette-network.yaml"
+        target: Path | None = folder / "palette-network.yaml"
+        if output:  # the same --output as every command's (so PALETTE_POLICY_OUTPUT meant for another is refused)
+            outputs = plan(output, "yaml", False, ("yaml",))
+            if len(outputs) > 1:
+                raise InputError("init writes one file", hint="give one --output")
+            target = outputs[0].path
         if target is not None and target.exists() and not force:
             raise InputError(f"{target} exists", hint="pass --force to overwrite it, or --output FILE")
         loaded = load(Options(path=path, use_topology=False))
