@@ -4,7 +4,8 @@ enforcement point attached where it applies.
 Knows semantics of *placement* (a cluster's traffic leaves through its own groups and enters through the
 destination's), nothing about file formats or Palette's requirements. Security-group references are
 resolved here: a reference matches the members of the group (A4), i.e. the addresses of every endpoint
-the topology binds to that group; a prefix list matches its declared entries.
+the topology binds to that group and of every network interface the inventory puts in it; a prefix list
+matches its declared entries.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ class NetworkGraph:
         addresses = peer.addresses
         unknown = [u.describe() for u in rule.unknowns]
         for group in peer.groups:
-            key = self.alias.get(group)
+            key = self.alias.get(group, group if group in self.inventory.group_members else None)
             if key is None:
                 unknown.append(f"group {group} is not declared in the scanned files")
                 continue
@@ -95,7 +96,9 @@ class NetworkGraph:
             if key is None or key not in self.inventory.prefix_lists:
                 unknown.append(f"prefix list {plist} is not declared in the scanned files")
                 continue
-            addresses = addresses | self.inventory.prefix_lists[key].addresses
+            declared = self.inventory.prefix_lists[key]
+            unknown.extend(f"prefix list {declared.name}: {u.describe()}" for u in declared.unknowns)
+            addresses = addresses | declared.addresses
         result = (addresses, tuple(unknown))
         self._peer_cache[id(rule)] = result
         return result
@@ -281,6 +284,9 @@ def build_graph(inventory: Inventory, topology: Topology) -> NetworkGraph:
     alias = inventory.alias_index()
     _resolve_groups(topology, alias, inventory)
     members: dict[str, AddressSet] = {}
+    for group, addresses in inventory.group_members.items():  # interfaces the cloud reports in the group
+        key = alias.get(group, group)
+        members[key] = members.get(key, AddressSet()) | addresses
     for endpoint in topology.endpoints:
         for group in endpoint.security_groups:
             key = alias[group]

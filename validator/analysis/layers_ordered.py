@@ -54,7 +54,9 @@ def _compile(graph: NetworkGraph, layer: Layer, first_match: bool) -> list[tuple
 
     First-match layers keep their rule order; a rule with an unresolved part decides what it might match
     as "unknown". Allow-only layers (union, A1) list every definite allow first, then the rules that
-    might allow as "unknown": a flow is unknown only when nothing definite allowed it.
+    might allow as "unknown": a flow is unknown only when nothing definite allowed it. A rule that may not
+    exist at all (an unknown of field ``rule``) allows nothing definitely; it may match only its own peer
+    when that is known.
     """
     rules = [r for p in layer.points for r in p.rules if r.direction in (layer.direction, "forward")]
     if first_match:
@@ -63,12 +65,14 @@ def _compile(graph: NetworkGraph, layer: Layer, first_match: bool) -> list[tuple
     maybe: list[tuple[OrderedRule, Rule]] = []
     for rule in rules:
         addresses, unknown = graph.peer_addresses(rule)
+        may_not_exist = any(u.field == "rule" for u in rule.unknowns)
         if unknown:
-            box = _rule_box(rule, layer.direction, EVERYWHERE)
+            only_existence = len(unknown) == len(rule.unknowns) and all(u.field == "rule" for u in rule.unknowns)
+            box = _rule_box(rule, layer.direction, addresses if only_existence else EVERYWHERE)
             entry = (OrderedRule("unknown", box.src, box.dst, rule.protocol, box.ports, rule.source), rule)
             (definite if first_match else maybe).append(entry)
         box = _rule_box(rule, layer.direction, addresses)
-        if not box.is_empty() and (first_match is False or not unknown):
+        if not box.is_empty() and (first_match is False or not unknown) and not may_not_exist:
             definite.append((OrderedRule(rule.action, box.src, box.dst, rule.protocol, box.ports, rule.source), rule))
     return definite + maybe
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from validator.cli import app, guarded
-from validator.cli.options import VAR, VAR_FILE, WORKSPACE, fail_on_option, variable_options
+from validator.cli.options import STACK, VAR, VAR_FILE, WORKSPACE, fail_on_option, stack_inputs, variable_options
 from validator.cli.outputs import emit, format_option, output_option, plan
 from validator.cli.settings import source
 from validator.model.errors import InputError
@@ -47,6 +47,9 @@ def diff_command(
     var_file: list[Path] = VAR_FILE,
     var: list[str] = VAR,
     workspace: str = WORKSPACE,
+    parameter: list[str] = STACK["parameter"],
+    parameter_file: list[Path] = STACK["parameter_file"],
+    region: str | None = STACK["region"],
 ) -> None:
     """Compare two versions of a network; exit 1 when the change breaks a required path (or, with
     --fail-on, adds a finding at or above that level)."""
@@ -66,6 +69,7 @@ def diff_command(
             waivers_file=None if no_waivers else waivers,
             use_waivers=not no_waivers,
             variables=variable_options(var_file, var, workspace),
+            stack=stack_inputs(parameter, parameter_file, region),
         )
         if git_base:
             folder = head or base

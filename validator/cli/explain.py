@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from validator.cli import app, guarded
-from validator.cli.options import VAR, VAR_FILE, WORKSPACE, variable_options
+from validator.cli.options import STACK, VAR, VAR_FILE, WORKSPACE, stack_inputs, variable_options
 from validator.cli.outputs import format_option
 from validator.model.errors import InputError
 
@@ -109,6 +109,9 @@ def explain(
     var_file: list[Path] = VAR_FILE,
     var: list[str] = VAR,
     workspace: str = WORKSPACE,
+    parameter: list[str] = STACK["parameter"],
+    parameter_file: list[Path] = STACK["parameter_file"],
+    region: str | None = STACK["region"],
 ) -> None:
     """Show how one flow crosses the network: every hop, every layer, the rules that decide."""
 
@@ -127,7 +130,10 @@ def explain(
             raise InputError(f"--port {port!r} is not a port or a range such as 30000-32767")
         resolver = Resolver(source, destination)
         variables = variable_options(var_file, var, workspace)
-        network = load_network(Options(path=path, topology=topology, variables=variables, amend_topology=resolver))
+        stack = stack_inputs(parameter, parameter_file, region)
+        network = load_network(
+            Options(path=path, topology=topology, stack=stack, variables=variables, amend_topology=resolver)
+        )
         results = []
         for src in resolver.endpoints(network.topology, "from"):
             for dst in resolver.endpoints(network.topology, "to"):

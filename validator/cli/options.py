@@ -167,3 +167,38 @@ def _command_line_order(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
                 seen.append((kind, arg[len(flag) + 1 :]))
     normalized = [(k, str(Path(v)) if k == "var-file" else v) for k, v in seen]
     return normalized if sorted(normalized) == sorted(items) else items
+
+
+# --- CloudFormation parameters -------------------------------------------------------------------
+def stack_options() -> dict[str, Any]:
+    """What CloudFormation templates leave to deployment: parameter values and the region, as typer defaults
+    keyed by parameter name (``ingest/loaders/cloudformation_params`` reads them)."""
+    return {
+        "parameter": typer.Option(
+            [],
+            "--parameter",
+            help="CloudFormation parameter value NAME=VALUE (repeatable); wins over --parameter-file and defaults.",
+        ),
+        "parameter_file": typer.Option(
+            [],
+            "--parameter-file",
+            dir_okay=False,
+            help='CloudFormation parameters: AWS CLI JSON ([{"ParameterKey": …, "ParameterValue": …}]) or '
+            '{"Parameters": {NAME: VALUE}} (repeatable, later files win).',
+        ),
+        "region": typer.Option(
+            None,
+            "--region",
+            help="AWS region the templates deploy to (AWS::Region, Fn::FindInMap by region); default unknown.",
+        ),
+    }
+
+
+def stack_inputs(parameters: list[str], parameter_files: list[Path], region: str | None) -> Any:
+    """The ``StackInputs`` of the stack options (imported lazily: the CLI starts fast whatever the command)."""
+    from validator.ingest.loaders.cloudformation_params import stack_inputs as build
+
+    return build(parameters, parameter_files, region)
+
+
+STACK = stack_options()

@@ -19,6 +19,7 @@ from validator.analysis.proxy_facts import proxy_facts
 from validator.analysis.reach import evaluate_requirements
 from validator.ingest.discover import Discovery, discover
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
+from validator.ingest.loaders.cloudformation_values import StackInputs
 from validator.ingest.loaders.registry import load_all
 from validator.ingest.loaders.terraform.variables import VariableOptions
 from validator.ingest.profiles import load_profiles, profiles_for
@@ -53,6 +54,7 @@ class Options:
     use_waivers: bool = True
     progress: Callable[[str], None] | None = None  # told each stage's name as it starts (terminal only)
     variables: VariableOptions | None = None  # Terraform: --var-file, --var, --workspace, TF_VAR_*
+    stack: StackInputs | None = None  # CloudFormation parameter values and region (--parameter, --region)
     # called with the topology before the graph is built (explain: an address or host name as an endpoint)
     amend_topology: Callable[[Topology], None] | None = None
     use_topology: bool = True  # False: do not read a topology even when there is one (init)
@@ -107,7 +109,7 @@ def load(options: Options, timings: dict[str, float] | None = None, require_topo
             topology = load_topology(
                 topo_path, found.display(topo_path) if options.topology is None else str(topo_path), options.limits
             )
-        inventory = load_all(found, options.limits, options.variables)
+        inventory = load_all(found, options.limits, options.variables, options.stack)
     tell("graph")
     graph = None
     with _timed(timings, "graph"):
@@ -254,5 +256,8 @@ def rerun(opts: dict[str, Any], root: Path) -> Report:
                 tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TF_VAR_") and len(k) > 7)),
                 opts.get("workspace", "default"),
             ),
+            stack=StackInputs(cfn.get("parameters") or None, cfn.get("region"))
+            if (cfn := opts.get("cloudformation"))
+            else None,
         )
     )

@@ -17,12 +17,14 @@ import typer
 from validator.cli import app, guarded
 from validator.cli.options import (
     OPA,
+    STACK,
     VAR,
     VAR_FILE,
     WORKSPACE,
     engine_option,
     engine_settings,
     fail_on_option,
+    stack_inputs,
     variable_options,
 )
 from validator.cli.outputs import emit, format_option, output_option, plan
@@ -98,6 +100,9 @@ def validate(
     var_file: list[Path] = VAR_FILE,
     var: list[str] = VAR,
     workspace: str = WORKSPACE,
+    parameter: list[str] = STACK["parameter"],
+    parameter_file: list[Path] = STACK["parameter_file"],
+    region: str | None = STACK["region"],
 ) -> None:
     """Check that every Palette port path is reachable; exit 0 ok, 1 findings, 2 bad input."""
 
@@ -126,6 +131,7 @@ def validate(
             waivers_file=None if no_waivers else waivers,
             use_waivers=not no_waivers,
             variables=variable_options(var_file, var, workspace),
+            stack=stack_inputs(parameter, parameter_file, region),
         )
         with _progress(interactive) as tell:
             options.progress = tell

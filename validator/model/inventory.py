@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from validator.model.rules import EnforcementPoint, PrefixList, SourceRef, Subnet
+from validator.model.rules import EnforcementPoint, PrefixList, SourceRef, Subnet, Vpc
+from validator.model.sets import AddressSet
 
 
 @dataclass
@@ -49,6 +50,10 @@ class Inventory:
     points: dict[str, EnforcementPoint] = field(default_factory=dict)
     prefix_lists: dict[str, PrefixList] = field(default_factory=dict)
     subnets: dict[str, Subnet] = field(default_factory=dict)
+    vpcs: dict[str, Vpc] = field(default_factory=dict)
+    # security-group reference (key or sg-… id) → addresses of the network interfaces in it, as the cloud
+    # reports them (describe-network-interfaces); a reference matches these as well as the topology's members
+    group_members: dict[str, AddressSet] = field(default_factory=dict)
     # subnet reference (key or literal id) → network ACL key (N1: exactly one NACL per subnet)
     nacl_associations: dict[str, tuple[str, SourceRef]] = field(default_factory=dict)
     # proxy configurations (squid.conf, ProxyRules) and firewall rule files, by path; placed by the topology
@@ -79,8 +84,13 @@ class Inventory:
     def merge(self, other: Inventory) -> None:
         for point in other.points.values():
             self.add_point(point)
-        self.prefix_lists.update(other.prefix_lists)
+        for key, plist in other.prefix_lists.items():
+            mine = self.prefix_lists.get(key)
+            self.prefix_lists[key] = plist if mine is None else mine.combined(plist)
         self.subnets.update(other.subnets)
+        self.vpcs.update(other.vpcs)
+        for group, addresses in other.group_members.items():
+            self.group_members[group] = self.group_members.get(group, AddressSet()) | addresses
         self.nacl_associations.update(other.nacl_associations)
         self.proxy_configs.update(other.proxy_configs)
         self.firewall_sets.update(other.firewall_sets)

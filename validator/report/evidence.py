@@ -41,6 +41,7 @@ class RunOptions(Protocol):
     use_waivers: bool
     engine: str
     variables: Any  # Terraform variable options (validator.ingest.loaders.terraform.variables.VariableOptions)
+    stack: Any  # CloudFormation parameter values and region (``StackInputs``) or None
 
 
 # a re-run for ``verify --rerun``: the recorded options (``manifest.json``'s "options") and the input folder
@@ -102,6 +103,10 @@ def _options_json(options: RunOptions) -> dict[str, Any]:
         if options.variables
         else [],
         "workspace": options.variables.workspace if options.variables else "default",
+        "cloudformation": {
+            "parameters": dict(options.stack.parameters or {}) if options.stack else {},
+            "region": options.stack.region if options.stack else None,
+        },
     }
 
 

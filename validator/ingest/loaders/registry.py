@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from validator.ingest.discover import Discovery, read_text
 from validator.ingest.documents import load_documents
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders import aws_describe, cloudformation, firewall, proxy_rules, squid, tfplan
+from validator.ingest.loaders.cloudformation_values import StackInputs
 from validator.ingest.loaders.terraform import TerraformRoot, VariableOptions, load_root
 from validator.model.errors import InputError
 from validator.model.inventory import Inventory, LoadedFile, SkippedFile
@@ -110,9 +112,28 @@ def _load_job(job: tuple[Path, str, list[str], VariableOptions | None]) -> Terra
     return load_root(*job)
 
 
-def load_all(found: Discovery, limits: Limits = DEFAULT_LIMITS, variables: VariableOptions | None = None) -> Inventory:
-    """Load every discovered file into one inventory (InputError on the first bad file)."""
+def document_loaders(stack: StackInputs | None = None) -> list[DocumentLoader]:
+    """The document loaders, CloudFormation's evaluating templates with these parameters and region."""
+    if stack is None:
+        return DOCUMENT_LOADERS
+    return [
+        DocumentLoader(d.name, d.detect, partial(cloudformation.load_cloudformation, inputs=stack))
+        if d.name == "cloudformation"
+        else d
+        for d in DOCUMENT_LOADERS
+    ]
+
+
+def load_all(
+    found: Discovery,
+    limits: Limits = DEFAULT_LIMITS,
+    variables: VariableOptions | None = None,
+    stack: StackInputs | None = None,
+) -> Inventory:
+    """Load every discovered file into one inventory (InputError on the first bad file). ``variables``: the
+    Terraform variable options; ``stack``: the CloudFormation parameter values and region."""
     inv = Inventory()
+    loaders = document_loaders(stack)
     for part in _terraform_parts(found, variables):
         inv.merge(part.inventory)
     for path in found.documents:
@@ -127,7 +148,7 @@ def load_all(found: Discovery, limits: Limits = DEFAULT_LIMITS, variables: Varia
             raise
         used = False
         for doc in docs:
-            for loader in DOCUMENT_LOADERS:
+            for loader in loaders:
                 if loader.detect(doc):
                     if loader.name == "kubernetes" and rel in inv.kubernetes_files:
                         inv.kubernetes_files[rel].append(doc)  # another document of the same file

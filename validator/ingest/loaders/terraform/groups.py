@@ -275,7 +275,7 @@ def canonical(root: Root, cidr: str, source: SourceRef) -> str:
     if network is None:
         return cidr
     root.issue(
-        "cidr-not-canonical",
+        "cidr-rejected-by-provider",
         f"{cidr} has host bits set: the AWS provider rejects it when planning (the network is {network})",
         source,
         cidr=cidr,
