@@ -20,7 +20,7 @@ from validator.model.flows import Box, covers, minus, project
 from validator.model.requirements import Requirement
 from validator.model.results import VERDICT_ORDER, HopResult, LayerResult, PathResult, Unbound, Uncovered
 from validator.model.sets import PortSet
-from validator.model.topology import Endpoint
+from validator.model.topology import PORT_FROM_ENDPOINT, Endpoint
 
 
 def evaluate_layer(
@@ -89,7 +89,7 @@ def _hop_verdict(request: Box, allowed: list[Box], decisions: list[str]) -> str:
 
 
 def evaluate_binding(graph: NetworkGraph, req: Requirement, src: Endpoint, dst: Endpoint) -> PathResult:
-    ports = PortSet.range(dst.port) if dst.port and req.destination == "workload-api" else req.ports
+    ports = PortSet.range(dst.port) if dst.port and req.destination in PORT_FROM_ENDPOINT else req.ports
     best: PathResult | None = None
     for hops in [route(graph, src, dst, ports.intervals[0][0], req.via_proxy)]:
         hop_results: list[HopResult] = []

@@ -86,6 +86,8 @@ COMMAND_MODULES = {
     "policy": "policy",
     "diff": "diff",
     "evidence": "evidence",
+    "init": "init",
+    "export": "export",
 }
 
 

@@ -44,7 +44,7 @@ def input_command(
         from validator.cli.pipeline import Options, load_network
         from validator.ingest.discover import TOPOLOGY_NAMES, discover
         from validator.ingest.loaders.registry import load_all
-        from validator.ingest.profiles import load_profiles
+        from validator.ingest.profiles import load_profiles, profiles_for
         from validator.policy.input_doc import build_input, build_inventory_input
         from validator.report import write
 
@@ -63,7 +63,8 @@ def input_command(
             doc = build_inventory_input(load_all(found, options.limits, options.variables, options.stack))
         else:
             network = load_network(options)
-            profiles = load_profiles(options.profiles or network.topology.profiles, options.profiles_dirs)
+            names = profiles_for(network.topology, options.profiles, options.profiles_dirs)
+            profiles = load_profiles(names, options.profiles_dirs)
             requirements = [r for p in profiles for r in p.requirements]
             results, unbound = evaluate_requirements(network.graph, requirements)
             doc = build_input(
@@ -73,6 +74,7 @@ def input_command(
                 network.topology,
                 requirements,
                 proxy_facts(network.inventory, network.topology),
+                profiles=names,
             )
         write(json.dumps(doc, indent=2, ensure_ascii=False), output)
         return 0

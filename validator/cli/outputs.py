@@ -18,7 +18,7 @@ import typer
 from validator.model.errors import InputError
 
 ALIASES = {"text": "table", "txt": "table", "md": "markdown"}
-_PAIR = re.compile(r"^([A-Za-z]+)=(.+)$")
+_PAIR = re.compile(r"^([A-Za-z][A-Za-z-]*)=(.+)$")
 OUTPUT_HELP = (
     "Write a report: FORMAT=PATH (repeatable; PATH - is stdout), e.g. -o sarif=a.sarif -o github=-; "
     "or one FILE for --format. Files are written atomically."

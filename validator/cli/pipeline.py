@@ -22,12 +22,13 @@ from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders.cloudformation_values import StackInputs
 from validator.ingest.loaders.registry import load_all
 from validator.ingest.loaders.terraform.variables import VariableOptions
-from validator.ingest.profiles import load_profiles
+from validator.ingest.profiles import load_profiles, profiles_for
 from validator.ingest.topology import load_topology
 from validator.ingest.waivers import find_waivers_file, load_waivers
 from validator.model.errors import InputError
 from validator.model.inventory import Inventory, SkippedFile
 from validator.model.report import Report
+from validator.model.results import ProxyFacts
 from validator.model.topology import Topology
 from validator.policy.engine import get_engine
 from validator.policy.evaluate import evaluate, load_policies
@@ -54,6 +55,9 @@ class Options:
     progress: Callable[[str], None] | None = None  # told each stage's name as it starts (terminal only)
     variables: VariableOptions | None = None  # Terraform: --var-file, --var, --workspace, TF_VAR_*
     stack: StackInputs | None = None  # CloudFormation parameter values and region (--parameter, --region)
+    # called with the topology before the graph is built (explain: an address or host name as an endpoint)
+    amend_topology: Callable[[Topology], None] | None = None
+    use_topology: bool = True  # False: do not read a topology even when there is one (init)
 
 
 @contextmanager
@@ -64,8 +68,19 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 
 
 @dataclass
+class Loaded:
+    """What the first stages produce: the files found, the topology (None when the folder has no
+    palette-network.yaml: only what needs no topology can run), the inventory and the graph (None too)."""
+
+    found: Discovery
+    topology: Topology | None
+    inventory: Inventory
+    graph: NetworkGraph | None
+
+
+@dataclass
 class Network:
-    """What the first stages produce: the files found, the topology, the inventory and the graph."""
+    """``Loaded`` with a topology: what commands that follow a path (explain, input) need."""
 
     found: Discovery
     topology: Topology
@@ -73,39 +88,49 @@ class Network:
     graph: NetworkGraph
 
 
-def load_network(options: Options, timings: dict[str, float] | None = None) -> Network:
-    """discover → load → graph: everything up to reachability (shared by validate and explain)."""
+NO_TOPOLOGY_HINT = "run `palette-policy init PATH` to write a first one, or pass --topology FILE"
+
+
+def load(options: Options, timings: dict[str, float] | None = None, require_topology: bool = False) -> Loaded:
+    """discover → load → graph: everything up to reachability; without a topology, no graph (or, with
+    ``require_topology``, an input error before anything is parsed)."""
     timings = {} if timings is None else timings
     tell = options.progress or (lambda stage: None)
     tell("discover")
     with _timed(timings, "discover"):
         found = discover(options.path, options.limits)
-        topo_path = options.topology or found.topology
-        if topo_path is None:
-            raise InputError(
-                f"no palette-network.yaml in {options.path}",
-                hint="write one (see the README's topology section) or pass --topology FILE",
-            )
+        topo_path = (options.topology or found.topology) if options.use_topology else None
+        if topo_path is None and require_topology:
+            raise InputError(f"no palette-network.yaml in {options.path}", hint=NO_TOPOLOGY_HINT)
     tell("parse")
     with _timed(timings, "parse"):
-        topology = load_topology(
-            topo_path, found.display(topo_path) if options.topology is None else str(topo_path), options.limits
-        )
+        topology = None
+        if topo_path is not None:
+            topology = load_topology(
+                topo_path, found.display(topo_path) if options.topology is None else str(topo_path), options.limits
+            )
         inventory = load_all(found, options.limits, options.variables, options.stack)
     tell("graph")
+    graph = None
     with _timed(timings, "graph"):
-        graph = build_graph(inventory, topology)
-        if inventory.kubernetes_files:  # imported only then: most runs read no manifest
-            from validator.analysis.pods import place_pods
-            from validator.ingest.loaders.kubernetes import cluster_manifests
+        if topology is not None:
+            if options.amend_topology is not None:
+                options.amend_topology(topology)
+            graph = build_graph(inventory, topology)
+            if inventory.kubernetes_files:  # imported only then: most runs read no manifest
+                from validator.analysis.pods import place_pods
+                from validator.ingest.loaders.kubernetes import cluster_manifests
 
-            graph.pods = place_pods(cluster_manifests(inventory, topology), topology)
+                graph.pods = place_pods(cluster_manifests(inventory, topology), topology)
         for rel in sorted(set(inventory.kubernetes_files) - inventory.kubernetes_assigned):
             inventory.skipped.append(
                 SkippedFile(
                     rel,
                     "Kubernetes manifest of no cluster in the topology "
-                    "(set clusters[].kubernetes or management.kubernetes)",
+                    "(set clusters[].kubernetes or management.kubernetes)"
+                    if topology is not None
+                    else "Kubernetes manifest: without a topology no cluster claims it "
+                    "(`palette-policy connectivity` lists what its NetworkPolicies allow)",
                 )
             )
     if options.strict and inventory.skipped:
@@ -115,22 +140,36 @@ def load_network(options: Options, timings: dict[str, float] | None = None) -> N
             file=first.path,
             hint="--strict makes skips errors; add the file to .palette-policy-ignore or drop --strict",
         )
-    return Network(found, topology, inventory, graph)
+    return Loaded(found, topology, inventory, graph)
+
+
+def load_network(options: Options, timings: dict[str, float] | None = None) -> Network:
+    """``load``, for the commands that need a topology: its absence is an input error."""
+    loaded = load(options, timings, require_topology=True)
+    assert loaded.topology is not None and loaded.graph is not None
+    return Network(loaded.found, loaded.topology, loaded.inventory, loaded.graph)
 
 
 def run(options: Options) -> Report:
     """Every stage, in order; the report every reporter formats."""
     timings: dict[str, float] = {}
     tell = options.progress or (lambda stage: None)
-    network = load_network(options, timings)
-    found, topology, inventory, graph = network.found, network.topology, network.inventory, network.graph
+    loaded = load(options, timings)
+    found, topology, inventory, graph = loaded.found, loaded.topology, loaded.inventory, loaded.graph
+    if topology is None and not inventory.files:
+        raise InputError(
+            f"nothing to check in {options.path}: no configuration file was read and there is no palette-network.yaml",
+            hint="point PATH at the folder with your Terraform, CloudFormation, Kubernetes or proxy configs",
+        )
     tell("model")
     with _timed(timings, "model"):
-        profiles = load_profiles(options.profiles or topology.profiles, options.profiles_dirs)
+        names = profiles_for(topology, options.profiles, options.profiles_dirs) if topology else options.profiles
+        profiles = load_profiles(names or [], options.profiles_dirs)
         requirements = [r for p in profiles for r in p.requirements]
     tell("reach")
     with _timed(timings, "reach"):
-        results, unbound = evaluate_requirements(graph, requirements)
+        # without a topology no requirement can be bound: none is checked, and the policies say so
+        results, unbound = evaluate_requirements(graph, requirements) if graph is not None else ([], [])
     tell("policies")
     with _timed(timings, "policies"):
         bundle = load_policies(options.policy_dirs, options.data_files)
@@ -142,13 +181,15 @@ def run(options: Options) -> Report:
                 inventory,
                 topology,
                 requirements,
-                proxy_facts(inventory, topology),
+                proxy_facts(inventory, topology) if topology is not None else ProxyFacts(),
                 all_rules=bool(options.policy_dirs),
+                profiles=[p.name for p in profiles],
             )
             findings = evaluate(engine, bundle, input_doc, options.namespaces or None)
             engine_info = {"name": engine.name, "version": engine.version, "description": engine.description}
         finally:
             engine.close()
+    netpol = _netpol_facts(inventory) if topology is None and inventory.kubernetes_files else []
     waivers_path = options.waivers_file or (find_waivers_file(options.path) if options.use_waivers else None)
     shown = None
     if waivers_path is not None:
@@ -171,7 +212,27 @@ def run(options: Options) -> Report:
         fail_on=options.fail_on,
         input_doc=input_doc,
         waivers=waivers,
+        netpol=netpol,
     )
+
+
+def _netpol_facts(inventory: Inventory) -> list[dict[str, Any]]:
+    """Without a topology no cluster claims the manifests: what each folder's NetworkPolicies allow, in figures."""
+    from validator.analysis.netpol_facts import netpol_facts
+    from validator.ingest.loaders.kubernetes import add_documents
+    from validator.model.kubernetes import Cluster, finish
+
+    folders: dict[str, list[str]] = {}
+    for rel in sorted(inventory.kubernetes_files):
+        folders.setdefault(rel.rsplit("/", 1)[0] if "/" in rel else ".", []).append(rel)
+    facts = []
+    for folder, files in folders.items():
+        cluster = Cluster()
+        for rel in files:
+            add_documents(inventory.kubernetes_files[rel], cluster, rel)
+        finish(cluster)
+        facts.append(netpol_facts(folder, cluster))
+    return facts
 
 
 def rerun(opts: dict[str, Any], root: Path) -> Report:

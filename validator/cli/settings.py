@@ -25,7 +25,7 @@ CONFIG_META = "palette_policy.config"  # ctx.meta key: the Config the command ra
 # schemas/config.schema.json (tests/test_settings.py keeps the two in step).
 COMMAND_LINE_ONLY = frozenset(
     {"help", "config", "opa_token", "output", "from", "to", "port", "protocol", "direct", "git_base", "inputs"}
-    | {"rerun", "run"}
+    | {"rerun", "run", "force"}
     | {"var"}  # Terraform variable values: they may be secrets, so never from a file in the repository
 )
 # keys the file accepted before settings were named after options

@@ -24,7 +24,7 @@ class Report:
     """Everything a reporter needs; also the JSON report (schemas/report.schema.json)."""
 
     root: str
-    topology: Topology
+    topology: Topology | None  # None: the folder has no palette-network.yaml (no required path checked)
     profiles: list[Profile]
     inventory: Inventory
     results: list[PathResult]
@@ -38,6 +38,13 @@ class Report:
     fail_on: str
     input_doc: dict[str, Any]
     waivers: WaiverOutcome = field(default_factory=WaiverOutcome)
+    # without a topology: per folder of manifests, what its NetworkPolicies allow (analysis/netpol_facts.py)
+    netpol: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def topology_file(self) -> str:
+        """The topology's path, or where it is looked for when there is none (findings without a location)."""
+        return self.topology.path if self.topology is not None else "palette-network.yaml"
 
     @property
     def failed(self) -> bool:

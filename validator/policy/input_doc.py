@@ -68,25 +68,29 @@ def build_input(
     results: list[PathResult],
     unbound: list[Unbound],
     inventory: Inventory,
-    topology: Topology,
+    topology: Topology | None,
     requirements: list[Any],
     facts: ProxyFacts,
     all_rules: bool = True,
+    profiles: list[str] | None = None,
 ) -> dict[str, Any]:
     """The one document every policy sees (schema: schemas/input.schema.json).
 
     ``all_rules=False`` (perf: the policy engine holds its own copy of the input, ~3 KB per
     rule) keeps every enforcement point but only the rules the shipped policies read; the pipeline
     asks for every rule whenever user policies are loaded. ``resources.rules`` says which it is.
+    ``topology`` None (no palette-network.yaml): ``topology`` is null and no requirement was bound, which
+    the shipped policies report (``PP-NO-TOPOLOGY``). ``profiles``: the profiles in use (default: the
+    topology's).
     """
     return {
         "tool": {"name": "palette-policy", "version": __version__},
-        "profiles": topology.profiles,
+        "profiles": profiles if profiles is not None else (topology.profiles if topology is not None else []),
         "requirements": [r.to_json() for r in requirements],
         "results": [r.to_json() for r in results],
         "unbound": [u.to_json() for u in unbound],
         "resources": _resources(inventory, all_rules, facts.proxies),
-        "topology": topology.to_json(facts.imds_direct),
+        "topology": topology.to_json(facts.imds_direct) if topology is not None else None,
         "issues": _issues(inventory),
     }
 

@@ -80,6 +80,14 @@ def _graphviz(diagram: Diagram) -> Placed | None:
         width = node_width(name, role) / 72
         lines.append(f'  {ids[name]} [width={width:.3f}, height={NODE_H / 72:.3f}, label=""];')
     for i, edge in enumerate(diagram.edges):
+        if edge.source == edge.destination:
+            # dot keeps a loop's label out of the ranking (it may land on others): route the loop through an
+            # unseen node sized by its label instead, which the ranking keeps clear like any edge label
+            label = f"label={_quote(label_text(edge))}, fontsize={LABEL_LAYOUT_FONT}"
+            lines.append(f"  l{i} [shape=plaintext, fixedsize=false, {label}];")
+            lines.append(f"  {ids[edge.source]} -> l{i} [id=e{i}, arrowhead=none];")
+            lines.append(f"  l{i} -> {ids[edge.source]} [id=f{i}];")
+            continue
         lines.append(f"  {ids[edge.source]} -> {ids[edge.destination]} [id=e{i}, label={_quote(label_text(edge))}];")
     lines.append("}")
     try:
@@ -101,8 +109,8 @@ def _graphviz(diagram: Diagram) -> Placed | None:
         x, y = point(by_id[ids[name]]["pos"])
         placed.nodes[name] = (x, y, node_width(name, role), NODE_H)
     edges = {e["id"]: e for e in doc.get("edges", [])}
-    for i in range(len(diagram.edges)):
-        found = edges[f"e{i}"]
+
+    def path(found: dict[str, str]) -> str:
         parts = found["pos"].split()
         tip = point(parts[0][2:]) if parts[0].startswith("e,") else None
         spline = [point(p) for p in parts if not p.startswith(("e,", "s,"))]
@@ -111,8 +119,16 @@ def _graphviz(diagram: Diagram) -> Placed | None:
             d += " C" + " ".join(f"{x:.1f},{y:.1f}" for x, y in spline[j : j + 3])
         if tip is not None:
             d += f" L{tip[0]:.1f},{tip[1]:.1f}"
-        placed.paths.append(d)
-        placed.labels.append(point(found["lp"]))
+        return d
+
+    loops = {o["name"]: o for o in doc.get("objects", []) if str(o.get("name", "")).startswith("l")}
+    for i in range(len(diagram.edges)):
+        if f"f{i}" in edges:  # a loop: out to its label's node and back
+            placed.paths.append(path(edges[f"e{i}"]) + " " + path(edges[f"f{i}"]))
+            placed.labels.append(point(loops[f"l{i}"]["pos"]))
+            continue
+        placed.paths.append(path(edges[f"e{i}"]))
+        placed.labels.append(point(edges[f"e{i}"]["lp"]))
     return placed
 
 

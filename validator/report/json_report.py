@@ -18,7 +18,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "engine": report.engine,
         "policy_bundle": {"sha256": report.policy_digest, "files": report.policy_files},
         "root": report.root,
-        "topology": report.topology.path,
+        "topology": report.topology.path if report.topology is not None else None,
         "profiles": [p.name for p in report.profiles],
         "summary": {
             "verdicts": report.counts(),
@@ -44,6 +44,7 @@ def to_json(report: Report) -> dict[str, Any]:
             **({"terraform_variables": report.inventory.variables} if report.inventory.variables else {}),
         },
         "waivers": report.waivers.to_json(),
+        **({"networkpolicies": report.netpol} if report.netpol else {}),
     }
 
 

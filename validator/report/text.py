@@ -59,6 +59,8 @@ def render(report: Report) -> str:
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(headers[:4])]
     evidence_width = max(30, width - sum(widths) - 8)
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers[:4], widths, strict=True)) + "  EVIDENCE"]
+    if report.topology is None:
+        lines = ["NO TOPOLOGY: no palette-network.yaml, no required path checked (`palette-policy init PATH`)"]
     for row in rows:
         wrapped = textwrap.wrap(row[4], evidence_width) or [""]
         lines.append("  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + wrapped[0])
@@ -93,6 +95,15 @@ def render(report: Report) -> str:
         lines.extend(
             f"  STALE   {w.id} (owner {w.owner}, {w.file}:{w.line}): matches no finding" for w in waivers.stale
         )
+    if report.netpol:
+        lines.append("")
+        lines.append("NETWORKPOLICIES (no topology ties them to a cluster)")
+        lines.extend(
+            f"  {f['folder']}: {f['workloads']} workloads, {f['policies']} policies; ingress of "
+            f"{f['isolated_ingress']} and egress of {f['isolated_egress']} workloads isolated; "
+            f"{f['connections']} connections allowed (palette-policy connectivity {f['folder']})"
+            for f in report.netpol
+        )
     skipped = report.inventory.skipped
     if skipped:
         lines.append("")
@@ -110,7 +121,7 @@ def render(report: Report) -> str:
         f"{len(report.results)} paths: {counts['reachable']} reachable, {counts['partial']} partial, "
         f"{counts['blocked']} blocked, {counts['unknown']} unknown; {denies} deny, {warns} warn"
         f"{f', {waived} waived' if waived else ''}; "
-        f"profiles {', '.join(p.name for p in report.profiles)}; "
+        f"profiles {', '.join(p.name for p in report.profiles) or 'none'}; "
         f"{'FAIL' if report.failed else 'PASS'} (fail-on {report.fail_on})"
     )
     return "\n".join(lines)
