@@ -89,12 +89,13 @@ def load_network(options: Options, timings: dict[str, float] | None = None) -> N
         inventory = load_all(found, options.limits)
     tell("graph")
     with _timed(timings, "graph"):
-        graph = build_graph(inventory, topology)
+        pods = None
         if inventory.kubernetes_files:  # imported only then: most runs read no manifest
             from validator.analysis.pods import place_pods
             from validator.ingest.loaders.kubernetes import cluster_manifests
 
-            graph.pods = place_pods(cluster_manifests(inventory, topology), topology)
+            pods = place_pods(cluster_manifests(inventory, topology), topology)
+        graph = build_graph(inventory, topology, pods)
         for rel in sorted(set(inventory.kubernetes_files) - inventory.kubernetes_assigned):
             inventory.skipped.append(
                 SkippedFile(
