@@ -21,6 +21,7 @@ def input_command(
     """Print the input document your Rego policies receive, to write and test policies against it."""
 
     def body() -> int:
+        from validator.analysis.coverage import coverage
         from validator.analysis.proxy_facts import proxy_facts
         from validator.analysis.reach import evaluate_requirements
         from validator.cli.pipeline import Options, load_network
@@ -40,6 +41,7 @@ def input_command(
             network.topology,
             requirements,
             proxy_facts(network.inventory, network.topology),
+            coverage=coverage(network.graph),
         )
         write(json.dumps(doc, indent=2, ensure_ascii=False), output)
         return 0

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from validator.analysis.coverage import coverage
 from validator.analysis.graph import NetworkGraph, build_graph
 from validator.analysis.proxy_facts import proxy_facts
 from validator.analysis.reach import evaluate_requirements
@@ -127,6 +128,7 @@ def run(options: Options) -> Report:
     tell("reach")
     with _timed(timings, "reach"):
         results, unbound = evaluate_requirements(graph, requirements)
+        covered = coverage(graph)
     tell("policies")
     with _timed(timings, "policies"):
         bundle = load_policies(options.policy_dirs, options.data_files)
@@ -139,6 +141,7 @@ def run(options: Options) -> Report:
             requirements,
             proxy_facts(inventory, topology),
             all_rules=bool(options.policy_dirs),
+            coverage=covered,
         )
         findings = evaluate(engine, bundle, input_doc, options.namespaces or None)
     waivers_path = options.waivers_file or (find_waivers_file(options.path) if options.use_waivers else None)
@@ -163,6 +166,7 @@ def run(options: Options) -> Report:
         fail_on=options.fail_on,
         input_doc=input_doc,
         waivers=waivers,
+        coverage=covered,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from validator.model.coverage import Coverage
 from validator.model.findings import Finding
 from validator.model.inventory import Inventory
 from validator.model.requirements import Profile
@@ -38,6 +39,7 @@ class Report:
     fail_on: str
     input_doc: dict[str, Any]
     waivers: WaiverOutcome = field(default_factory=WaiverOutcome)
+    coverage: Coverage = field(default_factory=Coverage)
 
     @property
     def failed(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from validator import __version__
+from validator.model.coverage import Coverage
 from validator.model.inventory import Inventory
 from validator.model.results import PathResult, ProxyFacts, Unbound
 from validator.model.sets import AddressSet
@@ -66,6 +67,7 @@ def build_input(
     requirements: list[Any],
     facts: ProxyFacts,
     all_rules: bool = True,
+    coverage: Coverage | None = None,
 ) -> dict[str, Any]:
     """The one document every policy sees (schema: schemas/input.schema.json).
 
@@ -98,5 +100,6 @@ def build_input(
             "rules": "all" if all_rules else "read-by-shipped-policies",
         },
         "topology": topology.to_json(facts.imds_direct),
+        "coverage": (coverage or Coverage()).to_json(),
         "issues": [i.to_json() for i in sorted(inventory.issues, key=lambda i: (i.source, i.kind, i.message))],
     }

@@ -32,6 +32,7 @@ def to_json(report: Report) -> dict[str, Any]:
         },
         "results": report.input_doc.get("results") or [r.to_json() for r in report.results],  # built once
         "unbound": [u.to_json() for u in report.unbound],
+        "coverage": report.input_doc.get("coverage") or report.coverage.to_json(),  # built once
         "findings": [f.to_json() for f in report.findings],
         "inputs": {
             "loaded": [
