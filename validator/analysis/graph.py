@@ -171,7 +171,7 @@ class NetworkGraph:
     def firewalls_between(self, src: Endpoint, dst: Endpoint) -> list[EnforcementPoint]:
         """Firewalls whose boundary the traffic crosses: exactly one end is behind it."""
         out = []
-        for placement in self.topology.firewalls:
+        for placement in sorted(self.topology.firewalls, key=lambda f: f.name):
             inside = {e.name for e in placement.protects}
             if (src.name in inside) != (dst.name in inside):
                 out.append(self.firewall_points[placement.name])
@@ -252,7 +252,7 @@ def _firewall_points(topology: Topology, inventory: Inventory) -> dict[str, Enfo
 def _proxy_nodes(topology: Topology) -> tuple[dict[str, Endpoint], dict[str, str], list[Edge]]:
     """The forwarders a client's settings reach (declared proxies by address or name, else a stand-in per
     URL) and the edges the settings fix: client → proxy, proxy → every endpoint that is not a proxy."""
-    declared = topology.role("proxy")
+    declared = sorted(topology.role("proxy"), key=lambda e: e.name)
     nodes: dict[str, Endpoint] = {}
     by_url: dict[str, str] = {}
     edges: list[Edge] = []

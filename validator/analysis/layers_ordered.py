@@ -55,6 +55,11 @@ class _Entry:
         return RuleEvidence(self.rule.source, text, self.point.name)
 
 
+def _place(rule: Rule) -> tuple[str, int, str, str]:
+    """Where a rule is written and what it says: the canonical order of rules that no order decides."""
+    return (rule.source.file, rule.source.line or 0, rule.source.resource, rule.describe())
+
+
 def _rule_box(rule: Rule, direction: str, addresses: AddressSet) -> Box:
     """The flows a rule matches: the peer is the destination on egress, the source on ingress; a forward
     (firewall) rule names both ends."""
@@ -82,9 +87,9 @@ def _compile(graph: NetworkGraph, layer: Layer, first_match: bool) -> list[_Entr
     widened the unknown part) and definitely matches nothing.
     """
     entries: list[_Entry] = []
-    for point in layer.points:
+    for point in sorted(layer.points, key=lambda p: p.key):  # canonical: no answer depends on input order
         rules = [r for r in point.rules if r.direction in (layer.direction, "forward")]
-        for rule in sorted(rules, key=lambda r: r.order or 0) if first_match else rules:
+        for rule in sorted(rules, key=lambda r: (r.order or 0 if first_match else 0, *_place(r))):
             addresses, unknowns = graph.peer_addresses(rule)
             if not unknowns:
                 box = _rule_box(rule, layer.direction, addresses)
@@ -101,7 +106,7 @@ def _compile(graph: NetworkGraph, layer: Layer, first_match: bool) -> list[_Entr
             why = tuple(unknown_text(rule.source, u) for u in unknowns)
             ordered = OrderedRule(rule.action, box.src, box.dst, rule.protocol, box.ports, rule.source, maybe=True)
             entries.append(_Entry(ordered, rule, point, why))
-    for point in layer.points:
+    for point in sorted(layer.points, key=lambda p: p.key):
         if point.unresolved:  # rules declared elsewhere: they may allow (or, first-match, deny) anything
             why = tuple(f"{point.name}: {reason}" for reason in point.unresolved)
             actions = ("allow", "deny") if first_match else ("allow",)

@@ -172,4 +172,7 @@ def evaluate_requirements(
             continue
         for src, dst in pairs:
             results.append(evaluate_binding(graph, req, src, dst))
+    # one order whatever the order of profiles, requirements and clusters in their files
+    results.sort(key=lambda r: (r.requirement.profile, r.requirement.id, r.source.name, r.destination.name))
+    unbound.sort(key=lambda u: (u.requirement.profile, u.requirement.id))
     return results, unbound

@@ -109,7 +109,7 @@ class Inventory:
             for key in table:
                 index[key] = key
         for table in self._tables(kind):
-            for key, item in table.items():
-                for alias in item.aliases:
+            for key, item in sorted(table.items()):  # an alias two resources share: the same one whatever the order
+                for alias in sorted(item.aliases):
                     index.setdefault(alias, key)
         return index

@@ -91,7 +91,7 @@ def build_input(
     return {
         "tool": {"name": "palette-policy", "version": __version__},
         "profiles": topology.profiles,
-        "requirements": [r.to_json() for r in requirements],
+        "requirements": [r.to_json() for r in sorted(requirements, key=lambda r: (r.profile, r.id))],
         "results": [r.to_json() for r in results],
         "unbound": [u.to_json() for u in unbound],
         "resources": {

@@ -19,7 +19,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "policy_bundle": {"sha256": report.policy_digest, "files": report.policy_files},
         "root": report.root,
         "topology": report.topology.path,
-        "profiles": [p.name for p in report.profiles],
+        "profiles": sorted(p.name for p in report.profiles),
         "summary": {
             "verdicts": report.counts(),
             "findings": {
