@@ -93,6 +93,44 @@ def test_first_match_agrees_with_pointwise_oracle(
     assert got == expected
 
 
+@st.composite
+def maybe_rules(draw: st.DrawFn) -> list[OrderedRule]:
+    """Rules of which some might not match (a part not known until apply)."""
+    return [
+        OrderedRule(r.action, r.src, r.dst, r.protocol, r.ports, r.source, maybe=draw(st.booleans()))
+        for r in draw(rules())
+    ]
+
+
+def outcomes(rs: list[OrderedRule], default: str, proto: str, pt: tuple[int, int, int]) -> set[str]:
+    """Every action the point can get, each maybe rule matching or not (the three-valued oracle)."""
+    s, d, p = pt
+    for i, r in enumerate(rs):
+        if r.protocol in ("all", proto) and s in r.src and d in r.dst and p in r.ports:
+            if r.maybe:
+                return {r.action} | outcomes(rs[i + 1 :], default, proto, pt)
+            return {r.action}
+    return {default}
+
+
+@given(maybe_rules(), boxes(), st.sampled_from(["allow", "deny"]), st.sampled_from(["tcp", "udp"]))
+@settings(max_examples=200, deadline=None)
+def test_maybe_rules_make_exactly_the_undecidable_points_unknown(
+    rs: list[OrderedRule], request: Box, default: str, proto: str
+) -> None:
+    result = evaluate(rs, default, request, proto)
+    got: dict[tuple[int, int, int], str] = {}
+    for d in result.decided:
+        for pt in points(d.box):
+            assert pt not in got, "decided boxes overlap"
+            got[pt] = d.action
+    expected = {}
+    for pt in points(request):
+        possible = outcomes(rs, default, proto, pt)
+        expected[pt] = possible.pop() if len(possible) == 1 else "unknown"
+    assert got == expected
+
+
 def test_nacl_style_rules_ipv4_and_ipv6_are_separate() -> None:
     # NACL: rule 100 allows tcp 443 from 0.0.0.0/0, rule 200 denies 10.0.5.0/24 (too late), * deny
     rs = [

@@ -101,8 +101,10 @@ def _compile(graph: NetworkGraph, layer: Layer, first_match: bool) -> list[_Entr
                 box = _rule_box(rule, layer.direction, addresses)
                 ordered = OrderedRule(rule.action, box.src, box.dst, rule.protocol, box.ports, rule.source)
                 entries.append(_Entry(ordered, rule, point))
-            widest = EVERYWHERE if any(u.field in PEER_FIELDS for u in unknowns) else addresses
-            box = _rule_box(rule, layer.direction, widest)
+            peer_unknown = any(u.field in PEER_FIELDS for u in unknowns)
+            box = _rule_box(rule, layer.direction, EVERYWHERE if peer_unknown else addresses)
+            if peer_unknown and rule.direction == "forward":  # a firewall rule's unknown address: either end
+                box = Box(EVERYWHERE, EVERYWHERE, rule.ports)
             why = tuple(unknown_text(rule.source, u) for u in unknowns)
             ordered = OrderedRule(rule.action, box.src, box.dst, rule.protocol, box.ports, rule.source, maybe=True)
             entries.append(_Entry(ordered, rule, point, why))
