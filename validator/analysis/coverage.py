@@ -96,7 +96,7 @@ def coverage(graph: NetworkGraph) -> Coverage:
             e.external,
             tuple((kind, _sorted(names)) for kind, names in sorted(binds[e.name].items())),
         )
-        for e in topology.endpoints
+        for e in sorted(topology.endpoints, key=lambda e: e.name)
     ]
     return Coverage(resources, endpoints)
 

@@ -289,7 +289,7 @@ def _proxy_nodes(topology: Topology) -> tuple[dict[str, Endpoint], dict[str, str
     forwarders = sorted({*(e.name for e in declared), *nodes})
     for proxy in forwarders:
         edges.extend(Edge(proxy, e.name, "from-proxy") for e in topology.endpoints if e.role != "proxy")
-    return nodes, by_url, edges
+    return nodes, by_url, sorted(edges, key=lambda e: (e.kind, e.src, e.dst, e.via))
 
 
 def build_graph(

@@ -62,7 +62,7 @@ def unique_evidence(evidence: list[RuleEvidence]) -> list[RuleEvidence]:
 
 def describe_addresses(graph: NetworkGraph, addresses: AddressSet, limit: int = 4) -> str:
     """An address set as people read it: an endpoint's name when it is exactly one, else a few ranges."""
-    for endpoint in graph.topology.endpoints:
+    for endpoint in sorted(graph.topology.endpoints, key=lambda e: e.name):
         if endpoint.addresses == addresses:
             return f"{endpoint.name} ({'internet' if endpoint.external else ', '.join(addresses.ranges()[:limit])})"
     ranges = addresses.ranges()
