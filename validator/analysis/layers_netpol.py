@@ -9,6 +9,7 @@ from validator.analysis.layers_common import (
     LayerOutcome,
     documented,
     not_covered,
+    settle,
     unique_evidence,
 )
 from validator.model.flows import Box, minus
@@ -71,6 +72,7 @@ def evaluate_network_policy(graph: NetworkGraph, layer: Layer, request: Box, pro
     else:
         decision_text = "deny"
         message = "; ".join(dict.fromkeys(messages)) or f"NetworkPolicies block {protocol}/{request.ports} for {who}"
+    allowed, uncovered = settle(request, decision_text, allowed)
     result = LayerResult(
         layer.name,
         "network-policy",
@@ -79,7 +81,7 @@ def evaluate_network_policy(graph: NetworkGraph, layer: Layer, request: Box, pro
         message,
         allowed_by=unique_evidence(allowed_by)[:MAX_RULES_SHOWN],
         blocked_by=unique_evidence(blocked_by)[:MAX_RULES_SHOWN],
-        not_covered=not_covered(request, allowed),
+        not_covered=uncovered,
     )
     return LayerOutcome(allowed, result)
 

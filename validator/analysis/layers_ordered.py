@@ -22,8 +22,8 @@ from validator.analysis.layers_common import (
     LayerOutcome,
     describe_addresses,
     documented,
-    not_covered,
     point_json,
+    settle,
     unknown_text,
 )
 from validator.analysis.ordered import OrderedRule, evaluate
@@ -55,9 +55,20 @@ class _Entry:
         return RuleEvidence(self.rule.source, text, self.point.name)
 
 
-def _place(rule: Rule) -> tuple[str, int, str, str]:
+def _place(rule: Rule) -> tuple[object, ...]:
     """Where a rule is written and what it says: the canonical order of rules that no order decides."""
-    return (rule.source.file, rule.source.line or 0, rule.source.resource, rule.describe())
+    peer = rule.peer
+    return (
+        rule.source.file,
+        rule.source.line or 0,
+        rule.source.resource,
+        rule.action,
+        rule.protocol,
+        rule.ports.intervals,
+        peer.addresses.intervals,
+        peer.groups,
+        peer.prefix_lists,
+    )
 
 
 def _rule_box(rule: Rule, direction: str, addresses: AddressSet) -> Box:
@@ -159,11 +170,10 @@ def evaluate_ordered(graph: NetworkGraph, layer: Layer, request: Box, protocol: 
                     implicit = [RuleEvidence(p.source, _default_text(layer), p.name) for p in layer.points]
                     blocked_by.update({-1 - i: ev for i, ev in enumerate(implicit) if -1 - i not in blocked_by})
     unknown_because = list(dict.fromkeys(unknown_because))
-    layer_rules = [r for p in layer.points for r in p.rules if r.direction in (layer.direction, "forward")]
-    owner = {id(r): p.name for p in layer.points for r in p.rules}
-    near = [] if first_match or not denied else _near_misses(graph, layer, layer_rules, denied, protocol, owner)
+    near = [] if first_match or not denied else _near_misses(graph, layer, denied, protocol)
     by_rule = any(k >= 0 for k in blocked_by)
     decision, message = _decision(graph, layer, protocol, allowed, maybe, denied, by_rule)
+    allowed, uncovered = settle(request, decision, allowed)
     result = LayerResult(
         layer.name,
         layer.kind,
@@ -174,7 +184,7 @@ def evaluate_ordered(graph: NetworkGraph, layer: Layer, request: Box, protocol: 
         blocked_by=[blocked_by[k] for k in sorted(blocked_by, key=lambda k: (k < 0, abs(k)))][:MAX_RULES_SHOWN],
         near_misses=near,
         unknown_because=unknown_because,
-        not_covered=not_covered(request, allowed),
+        not_covered=uncovered,
     )
     return LayerOutcome(allowed, result, maybe)
 
@@ -285,10 +295,10 @@ def _relevant(graph: NetworkGraph, layer: Layer, first_match: bool, pending: lis
     return index.lookup(src if layer.direction == "ingress" else dst)
 
 
-def _near_misses(
-    graph: NetworkGraph, layer: Layer, rules: list[Rule], remaining: list[Box], protocol: str, owner: dict[int, str]
-) -> list[RuleEvidence]:
+def _near_misses(graph: NetworkGraph, layer: Layer, remaining: list[Box], protocol: str) -> list[RuleEvidence]:
     """Rules that match all but one thing (the port, the peer or the protocol) of what was blocked."""
+    rules = [r for p in layer.points for r in p.rules if r.direction in (layer.direction, "forward")]
+    owner = {id(r): p.name for p in layer.points for r in p.rules}
     src, dst, ports = project(remaining)
     peers = dst if layer.direction == "egress" else src
     scored: list[tuple[int, RuleEvidence]] = []

@@ -10,6 +10,7 @@ from validator.analysis.layers_common import (
     LayerOutcome,
     describe_addresses,
     not_covered,
+    settle,
     unique_evidence,
 )
 from validator.analysis.proxy_decision import ProxyDecision
@@ -106,6 +107,7 @@ def evaluate_proxy(graph: NetworkGraph, layer: Layer, request: Box) -> LayerOutc
         )
     else:
         verdict, message = "deny", f"proxy {layer.endpoint.name} denies {what}"
+    allowed, uncovered = settle(request, verdict, allowed)
     result = LayerResult(
         layer.name,
         "proxy",
@@ -115,7 +117,7 @@ def evaluate_proxy(graph: NetworkGraph, layer: Layer, request: Box) -> LayerOutc
         allowed_by=unique_evidence(allowed_by)[:MAX_RULES_SHOWN],
         blocked_by=unique_evidence(blocked_by)[:MAX_RULES_SHOWN],
         unknown_because=list(dict.fromkeys(unknown)),
-        not_covered=not_covered(request, allowed),
+        not_covered=uncovered,
     )
     return LayerOutcome(allowed, result, maybe)
 

@@ -63,6 +63,8 @@ def evaluate_hop(
     definite, possible = [request], [request]
     back_definite, back_possible = [reply], [reply]
     for layer, outcome in zip(hop.layers, outcomes, strict=True):
+        if outcome.result.decision == "allow":
+            continue  # perf: the meet with the whole request changes nothing
         if layer.reverse:
             back_definite = _meet(back_definite, outcome.allowed)
             back_possible = _meet(back_possible, outcome.allowed + outcome.maybe)
@@ -70,9 +72,11 @@ def evaluate_hop(
             definite = _meet(definite, outcome.allowed)
             possible = _meet(possible, outcome.allowed + outcome.maybe)
     replies_partly = bool(back_definite) and bool(definite)
-    definite = _without_pairs(definite, minus(reply, back_definite))
-    possible = _without_pairs(possible, minus(reply, back_possible))
-    maybe = [x for box in possible for x in minus(box, definite)]
+    if back_definite != [reply]:
+        definite = _without_pairs(definite, minus(reply, back_definite))
+    if back_possible != [reply]:
+        possible = _without_pairs(possible, minus(reply, back_possible))
+    maybe = [] if possible == definite else [x for box in possible for x in minus(box, definite)]
     if covers(definite, request):
         verdict = "reachable"
     elif maybe:

@@ -38,7 +38,13 @@ class Resource:
     bound_by: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"key": self.key, "name": self.name, **self.source.to_json(), "bound_by": list(self.bound_by)}
+        return {
+            "key": self.key,
+            "name": self.name,
+            "file": self.source.file,
+            "line": self.source.line,
+            "bound_by": list(self.bound_by),
+        }
 
 
 @dataclass(frozen=True)
