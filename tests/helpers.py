@@ -70,3 +70,19 @@ def verdicts(network: Path, profile_dir: Path | None = None, profile_name: str |
 def json_report(cli: Cli, *args: str) -> tuple[int, dict[str, Any]]:
     result = cli("validate", *args, "--format", "json")
     return result.exit_code, json.loads(result.stdout)
+
+
+def default_decided(evaluation: Any) -> bool:
+    """Whether some part of an ``ordered.evaluate`` request matched no rule (the default decided it)."""
+    return any(d.rule is None for d in evaluation.decided)
+
+
+def sources_fully(evaluation: Any, action: str) -> Any:
+    """The sources for which the whole destination × port part of the request got ``action``."""
+    from validator.model.sets import AddressSet
+
+    bad = AddressSet()
+    for d in evaluation.decided:
+        if d.action != action:
+            bad = bad | d.box.src
+    return evaluation.request.src - bad

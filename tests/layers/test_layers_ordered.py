@@ -7,6 +7,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import default_decided, sources_fully
 from validator.analysis.ordered import OrderedRule, coalesce, evaluate
 from validator.model.flows import Box
 from validator.model.rules import SourceRef
@@ -154,7 +155,7 @@ def test_nacl_style_rules_ipv4_and_ipv6_are_separate() -> None:
     v6 = evaluate(
         rs, "deny", Box(AddressSet.parse("2001:db8::/64"), AddressSet.parse("10.0.1.1"), PortSet.range(443)), "tcp"
     )
-    assert v6.verdict == "deny" and v6.default_decided
+    assert v6.verdict == "deny" and default_decided(v6)
     v4 = evaluate(
         rs, "deny", Box(AddressSet.parse("10.0.5.0/24"), AddressSet.parse("10.0.1.1"), PortSet.range(440, 450)), "tcp"
     )
@@ -170,13 +171,13 @@ def test_protocol_filtering_and_sources_fully() -> None:
     res = evaluate(
         [udp_only], "deny", Box(AddressSet.parse("10.0.0.0/8"), AddressSet.parse("1.1.1.1"), PortSet.range(53)), "tcp"
     )
-    assert res.verdict == "deny" and res.default_decided
+    assert res.verdict == "deny" and default_decided(res)
     rs = [OrderedRule("allow", AddressSet.parse("10.1.0.0/16"), AddressSet.everything(), "all")]
     res = evaluate(
         rs, "deny", Box(AddressSet.parse("10.0.0.0/8"), AddressSet.parse("1.1.1.1"), PortSet.range(443)), "tcp"
     )
-    assert res.sources_fully("allow") == AddressSet.parse("10.1.0.0/16")
-    assert res.sources_fully("deny") == AddressSet.parse("10.0.0.0/8") - AddressSet.parse("10.1.0.0/16")
+    assert sources_fully(res, "allow") == AddressSet.parse("10.1.0.0/16")
+    assert sources_fully(res, "deny") == AddressSet.parse("10.0.0.0/8") - AddressSet.parse("10.1.0.0/16")
 
 
 def test_wide_sets_many_rules_no_enumeration() -> None:
@@ -189,8 +190,8 @@ def test_wide_sets_many_rules_no_enumeration() -> None:
     ]
     rs.append(OrderedRule("allow", AddressSet.everything(), AddressSet.everything()))
     res = evaluate(rs, "deny", Box(AddressSet.everything(), AddressSet.everything(), PortSet.all()), "tcp")
-    assert res.sources_fully("deny").size() == 500 * 256
-    assert res.sources_fully("allow") == AddressSet.everything() - res.sources_fully("deny")
+    assert sources_fully(res, "deny").size() == 500 * 256
+    assert sources_fully(res, "allow") == AddressSet.everything() - sources_fully(res, "deny")
 
 
 def test_coalesce_merges_split_boxes() -> None:

@@ -109,10 +109,6 @@ class NetworkGraph:
         """A memo table of values derived from the frozen graph (perf)."""
         return self.memo.setdefault(name, {})
 
-    @property
-    def topology_source(self) -> SourceRef:
-        return SourceRef(self.topology.path, None, "topology")
-
     def proxy_node(self, url: ProxyURL) -> Endpoint:
         return self.nodes[self.proxies_by_url[str(url)]]
 

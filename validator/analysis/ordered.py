@@ -103,11 +103,6 @@ class Evaluation:
         return [d for d in self.decided if d.action == "deny"]
 
     @property
-    def default_decided(self) -> bool:
-        """True when some part of the request matched no rule."""
-        return any(d.rule is None for d in self.decided)
-
-    @property
     def actions(self) -> set[str]:
         return {d.action for d in self.decided}
 
@@ -123,14 +118,6 @@ class Evaluation:
         if acts == {"allow", "deny"}:
             return "partial"
         return "unknown"
-
-    def sources_fully(self, action: str) -> AddressSet:
-        """Sources for which the whole destination × port part of the request got ``action``."""
-        bad = AddressSet()
-        for d in self.decided:
-            if d.action != action:
-                bad = as_addresses(bad | d.box.src)
-        return as_addresses(self.request.src - bad)
 
     def to_json(self) -> dict[str, object]:
         return {
