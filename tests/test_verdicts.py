@@ -6,6 +6,7 @@ configuration and the semantics (docs/semantics.md), not recorded from a run.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -252,3 +253,14 @@ def test_unused_resources_are_listed_once_per_kind(cli, tmp_path: Path) -> None:
     assert unused["message"] == "1 of 2 security groups bound by no topology role: legacy-bastion"
     assert unused["locations"][0]["file"] == "security_groups.tf"
     assert [u["name"] for u in report["coverage"]["kinds"]["security_groups"]["bound"]] == ["palette-workers"]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("regopy") is None, reason="regopy (optional extra) not installed")
+def test_coverage_findings_are_the_same_on_the_regopy_engine(cli, nothing_bound: Path) -> None:
+    def findings(*args: str) -> list[tuple[str, str]]:
+        _, report = json_report(cli, nothing_bound, *args)
+        return [(f["id"], f["message"]) for f in report["findings"]]
+
+    embedded = findings()
+    assert {"PP-PATH-UNENFORCED", "PP-UNBOUND-RESOURCE"} <= {i for i, _ in embedded}
+    assert findings("--engine", "regopy") == embedded
