@@ -141,7 +141,7 @@ def evaluate_ordered(graph: NetworkGraph, layer: Layer, request: Box, protocol: 
     pending = [request]
     scope = _scope_box(layer)
     if scope is not None:
-        allowed = [x for x in request.subtract(scope)]  # not behind this ACL: it does not apply
+        allowed = request.subtract(scope)  # not behind this ACL: it does not apply
         pending = [x for x in (request.intersect(scope),) if not x.is_empty()]
         if allowed:
             text = f"addresses outside {layer.scope} are not in this ACL's subnet"
