@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from validator.ingest.discover import discover
 from validator.ingest.loaders.registry import load_all
-from validator.ingest.loaders.terraform import load_terraform
+from validator.ingest.loaders.terraform import load_root
 from validator.ingest.topology import parse_topology
 from validator.model.errors import InputError
 
@@ -234,7 +234,7 @@ def test_terraform(text: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "main.tf").write_text(text, encoding="utf-8")
         with contextlib.suppress(InputError):
-            load_terraform(Path(tmp), ".")
+            load_root(Path(tmp), ".", ["main.tf"])
 
 
 @FUZZ

@@ -71,7 +71,9 @@ def test_reachable_paths_cite_the_allowing_rules(cli) -> None:
     assert (ingress["allowed_by"][0]["file"], ingress["allowed_by"][0]["line"]) == ("management.tf", 33)
 
 
-@pytest.mark.parametrize("fixture", ["saas-ok", "saas-nats-blocked", "self-hosted-ok", "self-hosted-no-6443"])
+@pytest.mark.parametrize(
+    "fixture", ["saas-ok", "saas-nats-blocked", "self-hosted-ok", "self-hosted-no-6443", "self-hosted-prefix-list"]
+)
 def test_terraform_cloudformation_describe_and_plan_agree(cli, fixture: str) -> None:
     def verdicts(path):
         code, report = json_report(cli, path)

@@ -11,7 +11,8 @@ Firewalls are not nodes a route chooses: a firewall whose boundary a hop crosses
 Knows the semantics of *placement* (a cluster's traffic leaves through its own groups and enters through the
 destination's), nothing about file formats or Palette's requirements. Security-group references are
 resolved here: a reference matches the members of the group (A4), i.e. the addresses of every endpoint the
-topology binds to that group; a prefix list matches its declared entries.
+topology binds to that group and of every network interface the inventory puts in it; a prefix list matches
+its declared entries.
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ class NetworkGraph:
         addresses = peer.addresses
         unknown = list(rule.unknowns)
         for group in peer.groups:
-            key = self.alias.get(group)
+            key = self.alias.get(group, group if group in self.inventory.group_members else None)
             if key is None:
                 unknown.append(Unknown("group", "the group is not declared in the scanned files", group, rule.source))
                 continue
@@ -137,7 +138,11 @@ class NetworkGraph:
                 reason = "the prefix list is not declared in the scanned files"
                 unknown.append(Unknown("prefix_list", reason, plist, rule.source))
                 continue
-            addresses = addresses | self.inventory.prefix_lists[key].addresses
+            declared = self.inventory.prefix_lists[key]
+            for entry in declared.unknowns:  # an entry the configs do not fix: the list may hold any address
+                reason = f"prefix list {declared.name}: {entry.reason}"
+                unknown.append(Unknown("prefix_list", reason, entry.expression, entry.source or rule.source))
+            addresses = addresses | declared.addresses
         result = (addresses, tuple(unknown))
         cache[id(rule)] = (rule, result)  # the rule is kept so its id is never reused while cached
         return result
@@ -297,6 +302,9 @@ def build_graph(
     _resolve_groups(topology, alias, inventory)
     _check_proxy_configs(topology, inventory)
     members: dict[str, AddressSet] = {}
+    for group, addresses in sorted(inventory.group_members.items()):  # interfaces the cloud reports in the group
+        key = alias.get(group, group)
+        members[key] = members.get(key, AddressSet()) | addresses
     for endpoint in topology.endpoints:
         for group in endpoint.security_groups:
             key = alias[group]

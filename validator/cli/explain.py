@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from validator.cli import app, guarded
+from validator.cli.options import STACK, VAR, VAR_FILE, WORKSPACE, stack_inputs, variable_options
+from validator.cli.outputs import format_option
 from validator.model.errors import InputError
 
 if TYPE_CHECKING:  # imported lazily below: the CLI starts fast whatever the command
@@ -35,7 +37,13 @@ def explain(
     protocol: str = typer.Option("tcp", "--protocol", help="tcp or udp."),
     direct: bool = typer.Option(False, "--direct", help="Ignore the clients' proxy settings."),
     topology: Path | None = typer.Option(None, "--topology", "-t", help="Topology file."),
-    output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
+    output_format: str = format_option(("table", "json"), "table", "Output format (table: hop by hop)."),
+    var_file: list[Path] = VAR_FILE,
+    var: list[str] = VAR,
+    workspace: str = WORKSPACE,
+    parameter: list[str] = STACK["parameter"],
+    parameter_file: list[Path] = STACK["parameter_file"],
+    region: str | None = STACK["region"],
 ) -> None:
     """Show how one flow crosses the network: every hop, every layer, the rules that decide."""
 
@@ -52,9 +60,9 @@ def explain(
         lo, _, hi = port.partition("-")
         if not (lo.isdigit() and (not hi or hi.isdigit())) or not 0 <= int(lo) <= int(hi or lo) <= 65535:
             raise InputError(f"--port {port!r} is not a port or a range such as 30000-32767")
-        if output_format not in ("text", "json"):
-            raise InputError(f"unknown format {output_format!r}", hint="use text or json")
-        network = load_network(Options(path=path, topology=topology))
+        variables = variable_options(var_file, var, workspace)
+        stack = stack_inputs(parameter, parameter_file, region)
+        network = load_network(Options(path=path, topology=topology, stack=stack, variables=variables))
         results = []
         for src in _endpoints(network.topology, source):
             for dst in _endpoints(network.topology, destination):

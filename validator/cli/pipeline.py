@@ -6,6 +6,7 @@ timings feed the benchmark). The result is a plain ``Report`` that every reporte
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +20,9 @@ from validator.analysis.proxy_facts import proxy_facts
 from validator.analysis.reach import evaluate_requirements
 from validator.ingest.discover import Discovery, discover
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
+from validator.ingest.loaders.cloudformation_values import StackInputs
 from validator.ingest.loaders.registry import load_all
+from validator.ingest.loaders.terraform.variables import VariableOptions
 from validator.ingest.profiles import load_profiles
 from validator.ingest.topology import load_topology
 from validator.ingest.waivers import find_waivers_file, load_waivers
@@ -50,6 +53,8 @@ class Options:
     waivers_file: Path | None = None  # default: PATH/.palette-policy-waivers.yaml when present
     use_waivers: bool = True
     progress: Callable[[str], None] | None = None  # told each stage's name as it starts (terminal only)
+    variables: VariableOptions | None = None  # Terraform: --var-file, --var, --workspace, TF_VAR_*
+    stack: StackInputs | None = None  # CloudFormation parameter values and region (--parameter, --region)
 
 
 @contextmanager
@@ -87,7 +92,7 @@ def load_network(options: Options, timings: dict[str, float] | None = None) -> N
         topology = load_topology(
             topo_path, found.display(topo_path) if options.topology is None else str(topo_path), options.limits
         )
-        inventory = load_all(found, options.limits)
+        inventory = load_all(found, options.limits, options.variables, options.stack)
     tell("graph")
     with _timed(timings, "graph"):
         pods = None
@@ -133,17 +138,21 @@ def run(options: Options) -> Report:
     with _timed(timings, "policies"):
         bundle = load_policies(options.policy_dirs, options.data_files)
         engine = get_engine(options.engine, **options.engine_options)
-        input_doc = build_input(
-            results,
-            unbound,
-            inventory,
-            topology,
-            requirements,
-            proxy_facts(inventory, topology),
-            all_rules=bool(options.policy_dirs),
-            coverage=covered,
-        )
-        findings = evaluate(engine, bundle, input_doc, options.namespaces or None)
+        try:  # an OPA server keeps nothing of this run, whatever happens
+            input_doc = build_input(
+                results,
+                unbound,
+                inventory,
+                topology,
+                requirements,
+                proxy_facts(inventory, topology),
+                all_rules=bool(options.policy_dirs),
+                coverage=covered,
+            )
+            findings = evaluate(engine, bundle, input_doc, options.namespaces or None)
+            engine_info = {"name": engine.name, "version": engine.version, "description": engine.description}
+        finally:
+            engine.close()
     waivers_path = options.waivers_file or (find_waivers_file(options.path) if options.use_waivers else None)
     shown = None
     if waivers_path is not None:
@@ -158,7 +167,7 @@ def run(options: Options) -> Report:
         results=results,
         unbound=unbound,
         findings=findings,
-        engine={"name": engine.name, "version": engine.version, "description": engine.description},
+        engine=engine_info,
         policy_digest=bundle.digest,
         policy_files=bundle.files,
         ignored=found.ignored,
@@ -186,5 +195,13 @@ def rerun(opts: dict[str, Any], root: Path) -> Report:
             engine=opts.get("engine", "embedded"),
             waivers_file=Path(opts["waivers_file"]) if opts.get("waivers_file") else None,
             use_waivers=opts.get("use_waivers", True),
+            variables=VariableOptions(
+                tuple(("var-file", f) for f in opts.get("var_files", [])),
+                tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TF_VAR_") and len(k) > 7)),
+                opts.get("workspace", "default"),
+            ),
+            stack=StackInputs(cfn.get("parameters") or None, cfn.get("region"))
+            if (cfn := opts.get("cloudformation"))
+            else None,
         )
     )

@@ -8,13 +8,13 @@ from pathlib import Path
 import typer
 
 from validator.cli import app, guarded
-from validator.model.errors import InputError
+from validator.cli.outputs import format_option
 
 
 @app.command()
 def requirements(
     profile: list[str] = typer.Option([], "--profile", "-p", help="Profile(s) to list (default: all)."),
-    output_format: str = typer.Option("table", "--format", "-f", help="table or json."),
+    output_format: str = format_option(("table", "json"), "table", "Output format."),
     profiles_dir: list[Path] = typer.Option([], "--profiles-dir", help="Extra folder of profile YAML files."),
 ) -> None:
     """List the port paths each Palette profile requires, with their sources."""
@@ -22,8 +22,6 @@ def requirements(
     def body() -> int:
         from validator.ingest.profiles import available_profiles, load_profiles
 
-        if output_format not in ("table", "json"):
-            raise InputError(f"unknown format {output_format!r}", hint="use table or json")
         names = profile or sorted(available_profiles(profiles_dir))
         profiles = load_profiles(names, profiles_dir)
         if output_format == "json":

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from validator.model.rules import EnforcementPoint, PrefixList, Rule, SourceRef, Subnet
+from validator.model.rules import EnforcementPoint, PrefixList, Rule, SourceRef, Subnet, Vpc
+from validator.model.sets import AddressSet
 
 
 @dataclass
@@ -57,6 +58,10 @@ class Inventory:
     points: dict[str, EnforcementPoint] = field(default_factory=dict)
     prefix_lists: dict[str, PrefixList] = field(default_factory=dict)
     subnets: dict[str, Subnet] = field(default_factory=dict)
+    vpcs: dict[str, Vpc] = field(default_factory=dict)
+    # security-group reference (key or sg-… id) → addresses of the network interfaces in it, as the cloud
+    # reports them (describe-network-interfaces); a reference matches these as well as the topology's members
+    group_members: dict[str, AddressSet] = field(default_factory=dict)
     # subnet reference (key or literal id) → network ACL key (N1: exactly one NACL per subnet)
     nacl_associations: dict[str, tuple[str, SourceRef]] = field(default_factory=dict)
     # proxy configurations (squid.conf, ProxyRules) and firewall rule files, by path; placed by the topology
@@ -67,6 +72,8 @@ class Inventory:
     files: list[LoadedFile] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     issues: list[InputIssue] = field(default_factory=list)
+    # what set the Terraform variables, by source ("files", "environment", "command_line"): names, never values
+    variables: dict[str, list[str]] = field(default_factory=dict)
 
     def add_point(self, point: EnforcementPoint) -> None:
         """Add a point; a point with the same key (a group seen in two files) gets the rules of both.
@@ -87,8 +94,13 @@ class Inventory:
     def merge(self, other: Inventory) -> None:
         for point in other.points.values():
             self.add_point(point)
-        self.prefix_lists.update(other.prefix_lists)
+        for key, plist in other.prefix_lists.items():
+            mine = self.prefix_lists.get(key)
+            self.prefix_lists[key] = plist if mine is None else mine.combined(plist)
         self.subnets.update(other.subnets)
+        self.vpcs.update(other.vpcs)
+        for group, addresses in other.group_members.items():
+            self.group_members[group] = self.group_members.get(group, AddressSet()) | addresses
         self.nacl_associations.update(other.nacl_associations)
         self.proxy_configs.update(other.proxy_configs)
         self.firewall_sets.update(other.firewall_sets)
@@ -96,6 +108,9 @@ class Inventory:
         self.files.extend(other.files)
         self.skipped.extend(other.skipped)
         self.issues.extend(other.issues)
+        for source, names in other.variables.items():
+            known = self.variables.setdefault(source, [])
+            known.extend(n for n in names if n not in known)
 
     def _tables(self, kind: str) -> tuple[dict[str, Any], ...]:
         if kind == "subnet":

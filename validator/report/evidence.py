@@ -40,6 +40,8 @@ class RunOptions(Protocol):
     waivers_file: Path | None
     use_waivers: bool
     engine: str
+    variables: Any  # Terraform variable options (validator.ingest.loaders.terraform.variables.VariableOptions)
+    stack: Any  # CloudFormation parameter values and region (``StackInputs``) or None
 
 
 # a re-run for ``verify --rerun``: the recorded options (``manifest.json``'s "options") and the input folder
@@ -94,6 +96,17 @@ def _options_json(options: RunOptions) -> dict[str, Any]:
         "waivers_file": str(options.waivers_file) if options.waivers_file else None,
         "use_waivers": options.use_waivers,
         "engine": options.engine,
+        # Terraform: variables files and the workspace re-apply on a re-run; --var and TF_VAR_ values are not
+        # recorded (they may be secret): names only, set them again in the environment to re-run
+        "var_files": [v for k, v in options.variables.command_line if k == "var-file"] if options.variables else [],
+        "var_names": [v.partition("=")[0] for k, v in options.variables.command_line if k == "var"]
+        if options.variables
+        else [],
+        "workspace": options.variables.workspace if options.variables else "default",
+        "cloudformation": {
+            "parameters": dict(options.stack.parameters or {}) if options.stack else {},
+            "region": options.stack.region if options.stack else None,
+        },
     }
 
 
@@ -116,6 +129,13 @@ def manifest(
     ):
         if path is not None and not _inside(path, root):
             extra[label] = str(path)
+    # Terraform files read from outside the scanned folder: --var-file files and module sources
+    for kind, var_file in options.variables.command_line if options.variables else ():
+        if kind == "var-file":
+            extra[f"var-file {var_file}"] = var_file
+    for loaded in report.inventory.files:
+        if loaded.path.startswith("../") and loaded.format == "terraform":
+            extra[f"module-source {loaded.path}"] = str(root / loaded.path)
     return {
         "schema_version": 1,
         "created_utc": (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -128,6 +148,7 @@ def manifest(
             "root_absolute": str(root.resolve()),
             "files": [{"path": p, "sha256": h} for p, h in files.items()],
             "outside_root": [{"role": k, "path": v, "sha256": sha256_file(Path(v))} for k, v in extra.items()],
+            **({"terraform_variables": report.inventory.variables} if report.inventory.variables else {}),
         },
         "policies": {
             "bundle_sha256": report.policy_digest,

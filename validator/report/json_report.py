@@ -42,6 +42,7 @@ def to_json(report: Report) -> dict[str, Any]:
                 {"path": s.path, "reason": s.reason} for s in sorted(report.inventory.skipped, key=lambda s: s.path)
             ],
             "ignored": sorted(report.ignored),
+            **({"terraform_variables": report.inventory.variables} if report.inventory.variables else {}),
         },
         "waivers": report.waivers.to_json(),
     }

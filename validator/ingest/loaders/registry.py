@@ -8,11 +8,13 @@ nobody recognises is skipped with that reason in the report, never silently.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing as mp
 import os
+import re
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,49 +22,10 @@ from validator.ingest.discover import Discovery, read_text
 from validator.ingest.documents import load_documents
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders import aws_describe, cloudformation, firewall, proxy_rules, squid, tfplan
-from validator.ingest.loaders.terraform import load_terraform, parse_directory
+from validator.ingest.loaders.cloudformation_values import StackInputs
+from validator.ingest.loaders.terraform import TerraformRoot, VariableOptions, load_root
 from validator.model.errors import InputError
 from validator.model.inventory import Inventory, LoadedFile, SkippedFile
-
-
-class _Ahead:
-    """Terraform roots parsed a few ahead of the one being loaded (bounded, so memory stays flat)."""
-
-    WINDOW = 4
-
-    def __init__(self, pool: ThreadPoolExecutor | None, found: Discovery) -> None:
-        self.pool, self.found = pool, found
-        self.dirs = found.terraform_dirs
-        self.futures: dict[Path, Future[dict[str, Any]]] = {}
-        self.next = 0
-
-    def get(self, directory: Path) -> Future[dict[str, Any]] | None:
-        if self.pool is None:
-            return None
-        limit = self.dirs.index(directory) + self.WINDOW
-        while self.next < min(limit, len(self.dirs)):
-            d = self.dirs[self.next]
-            self.futures[d] = self.pool.submit(parse_directory, d, self.found.display(d))
-            self.next += 1
-        return self.futures.pop(directory, None)
-
-
-@contextmanager
-def _prefetch_terraform(found: Discovery) -> Iterator[_Ahead]:
-    """Parse the Terraform roots ahead, two at a time (perf: parsing is most of a run).
-
-    tfparse's Go parser runs outside the GIL, so threads overlap it with the Python work on the roots
-    already parsed. Results are consumed in discovery order and an error surfaces only when its root is
-    consumed, so output and errors are those of the sequential loop. One root: no pool.
-    """
-    if len(found.terraform_dirs) < 2 or (os.cpu_count() or 1) < 2:
-        yield _Ahead(None, found)
-        return
-    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tfparse")
-    try:
-        yield _Ahead(pool, found)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass(frozen=True)
@@ -110,18 +73,69 @@ DOCUMENT_LOADERS: list[DocumentLoader] = [
 ]
 
 
-def load_all(found: Discovery, limits: Limits = DEFAULT_LIMITS) -> Inventory:
-    """Load every discovered file into one inventory (InputError on the first bad file)."""
+_LOCAL_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.\.?(?:/[^"]*)?)"', re.MULTILINE)
+
+
+def terraform_roots(found: Discovery) -> list[Path]:
+    """The folders Terraform would run in: every folder with .tf files, except those another folder uses
+    as a local module source (a module repository's own folder is not applied by itself)."""
+    used: set[Path] = set()
+    for directory, files in found.terraform_files.items():
+        for path in files:
+            if path.name.endswith(".tf"):
+                text = read_text(path, found.display(path))
+                targets = {(directory / m.group(1)).resolve() for m in _LOCAL_SOURCE.finditer(text)}
+                used |= targets - {directory.resolve()}  # a folder calling itself is still a root
+    return [d for d in found.terraform_dirs if d.resolve() not in used]
+
+
+PARALLEL_BYTES = 2 * 1024 * 1024  # below this, starting worker processes costs more than it saves
+
+
+def _terraform_parts(found: Discovery, variables: VariableOptions | None) -> Iterator[TerraformRoot]:
+    """Every root module, evaluated; in two worker processes when there is enough Terraform to share (perf:
+    evaluation is Python, so threads would not overlap it). Results come back in discovery order and an
+    error surfaces when its root is reached, as in the sequential loop."""
+    jobs = [
+        (d, found.display(d), [p.name for p in found.terraform_files[d]], variables) for d in terraform_roots(found)
+    ]
+    size = sum(p.stat().st_size for d, *_ in jobs for p in found.terraform_files[d])
+    if len(jobs) < 2 or size < PARALLEL_BYTES or (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
+        for job in jobs:
+            yield load_root(*job)
+        return
+    with ProcessPoolExecutor(max_workers=2, mp_context=mp.get_context("fork")) as pool:
+        yield from pool.map(_load_job, jobs, chunksize=max(1, len(jobs) // 16))
+
+
+def _load_job(job: tuple[Path, str, list[str], VariableOptions | None]) -> TerraformRoot:
+    return load_root(*job)
+
+
+def document_loaders(stack: StackInputs | None = None) -> list[DocumentLoader]:
+    """The document loaders, CloudFormation's evaluating templates with these parameters and region."""
+    if stack is None:
+        return DOCUMENT_LOADERS
+    return [
+        DocumentLoader(d.name, d.detect, partial(cloudformation.load_cloudformation, inputs=stack))
+        if d.name == "cloudformation"
+        else d
+        for d in DOCUMENT_LOADERS
+    ]
+
+
+def load_all(
+    found: Discovery,
+    limits: Limits = DEFAULT_LIMITS,
+    variables: VariableOptions | None = None,
+    stack: StackInputs | None = None,
+) -> Inventory:
+    """Load every discovered file into one inventory (InputError on the first bad file). ``variables``: the
+    Terraform variable options; ``stack``: the CloudFormation parameter values and region."""
     inv = Inventory()
-    covered: set[str] = set()
-    with _prefetch_terraform(found) as parsed:
-        for directory in found.terraform_dirs:
-            files = {found.display(p) for p in directory.iterdir() if p.name.endswith((".tf", ".tf.json"))}
-            if files and files <= covered:
-                continue  # already read as a local module of a parent root
-            part, seen = load_terraform(directory, found.display(directory), parsed.get(directory))
-            covered |= seen
-            inv.merge(part)
+    loaders = document_loaders(stack)
+    for part in _terraform_parts(found, variables):
+        inv.merge(part.inventory)
     for path in found.documents:
         rel = found.display(path)
         text = read_text(path, rel)
@@ -134,7 +148,7 @@ def load_all(found: Discovery, limits: Limits = DEFAULT_LIMITS) -> Inventory:
             raise
         used = False
         for doc in docs:
-            for loader in DOCUMENT_LOADERS:
+            for loader in loaders:
                 if loader.detect(doc):
                     if loader.name == "kubernetes" and rel in inv.kubernetes_files:
                         inv.kubernetes_files[rel].append(doc)  # another document of the same file

@@ -9,6 +9,7 @@ checks a policy bundle once for every backend; ``collect_findings`` turns ``data
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 from typing import Any, Protocol
 
 from validator.model.errors import InputError
@@ -54,6 +55,9 @@ class PolicyEngine(Protocol):
 
         ``input_doc`` None means no input document at all (as ``opa test`` runs tests)."""
 
+    def close(self) -> None:
+        """Release what ``load`` left behind (the OPA backend removes its uploads); safe to call twice."""
+
 
 def available_engines() -> list[str]:
     """Local backends installed here (the OPA server backend needs a URL, so it is not listed)."""
@@ -64,12 +68,19 @@ def available_engines() -> list[str]:
 
 
 def get_engine(
-    name: str = "embedded", *, opa_url: str | None = None, opa_token: str | None = None, timeout: float | None = None
+    name: str = "embedded",
+    *,
+    opa_url: str | None = None,
+    opa_token: str | None = None,
+    opa_ca_file: Path | None = None,
+    opa_timeout: float = 30.0,
+    timeout: float | None = None,
 ) -> PolicyEngine:
     """Build the named backend; InputError when it is unknown, not installed or misconfigured.
 
-    ``opa_url`` selects the OPA server backend (``name`` may then be "embedded", the default, or "opa").
-    ``timeout`` (seconds) bounds each evaluation of the embedded engine, and each HTTP request to OPA.
+    ``opa_url`` selects the OPA server backend (``name`` may then be "embedded", the default, or "opa");
+    ``opa_timeout`` bounds each HTTP request to it and ``opa_ca_file`` verifies its certificate.
+    ``timeout`` (seconds) bounds each evaluation of the embedded engine.
     """
     if opa_url or name == "opa":
         if name not in ("embedded", "opa"):
@@ -80,7 +91,7 @@ def get_engine(
             raise InputError("the opa engine needs the server's address", hint="pass --opa-url http://HOST:8181")
         from validator.policy.engine.opa_engine import OpaServerEngine
 
-        return OpaServerEngine(opa_url, token=opa_token, timeout=timeout or 30.0)
+        return OpaServerEngine(opa_url, token=opa_token, timeout=opa_timeout, ca_file=opa_ca_file)
     if name in ("embedded", "regorus"):
         from validator.policy.engine.regorus_engine import RegorusEngine
 

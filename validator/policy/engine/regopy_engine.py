@@ -140,6 +140,9 @@ class RegopyEngine:
         message, file, line, column, hint = payload
         raise InputError(message, file=file, line=line, column=column, hint=hint)
 
+    def close(self) -> None:
+        """Nothing to release: the engine lives in this process."""
+
     def _evaluate_here(self, query: str, input_doc: Any) -> Any:
         if input_doc is None:
             if self._no_input is None:

@@ -143,6 +143,9 @@ class RegorusEngine:
             return _evaluate_in_child(self, query, input_doc)
         return self._evaluate_here(query, input_doc)
 
+    def close(self) -> None:
+        """Nothing to release: the engine lives in this process."""
+
     def _evaluate_here(self, query: str, input_doc: Any) -> Any:
         if input_doc is None:
             engine = (self._pristine or self._engine).clone()
