@@ -67,8 +67,8 @@ def test_validate_runs_once_and_gives_sarif_annotations_and_summary(tmp_path: Pa
     assert "--fail-on" not in _calls(runner)[0]  # left to the repository's config
     sarif = json.loads((ws / "palette-policy.sarif").read_text())
     assert_valid_sarif(sarif)
-    [result] = sarif["runs"][0]["results"]
-    assert result["ruleId"] == "PP-PATH-BLOCKED"
+    result, unenforced = sarif["runs"][0]["results"]  # nothing checks the browser path: PP-PATH-UNENFORCED
+    assert result["ruleId"] == "PP-PATH-BLOCKED" and unenforced["ruleId"] == "PP-PATH-UNENFORCED"
     location = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert location == "net/security_groups.tf"  # repository-relative, as code scanning needs
     validate = run.step("validate")

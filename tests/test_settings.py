@@ -148,7 +148,7 @@ def test_list_options_from_the_environment(cli, tmp_path: Path, monkeypatch) -> 
     net = _repo(tmp_path, "self-hosted-ok")
     monkeypatch.setenv("PALETTE_POLICY_PROFILE", "self-hosted kubernetes")  # names: separated by spaces
     doc = json.loads(cli("validate", net, "-f", "json").stdout)
-    assert doc["profiles"] == ["self-hosted", "kubernetes"]
+    assert doc["profiles"] == ["kubernetes", "self-hosted"]  # the report lists them in one order
 
 
 def test_bad_environment_value_is_a_usage_error(cli, tmp_path: Path, monkeypatch) -> None:

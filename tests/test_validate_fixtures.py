@@ -94,7 +94,9 @@ def test_table_output_is_readable(cli) -> None:
 
 def test_fail_on_levels(cli) -> None:
     assert cli("validate", FIXTURES / "saas-nats-blocked", "--fail-on", "none").exit_code == 0
-    assert cli("validate", FIXTURES / "saas-ok", "--fail-on", "warn").exit_code == 0
+    assert cli("validate", FIXTURES / "self-hosted-ok", "--fail-on", "warn").exit_code == 0
+    # saas-ok: nothing the repo declares checks the browser path (PP-PATH-UNENFORCED, a warn)
+    assert cli("validate", FIXTURES / "saas-ok", "--fail-on", "warn").exit_code == 1
 
 
 def test_output_file_is_written(cli, tmp_path) -> None:

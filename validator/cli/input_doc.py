@@ -39,6 +39,7 @@ def input_command(
     """Print the input document your Rego policies receive, to write and test policies against it."""
 
     def body() -> int:
+        from validator.analysis.coverage import coverage
         from validator.analysis.proxy_facts import proxy_facts
         from validator.analysis.reach import evaluate_requirements
         from validator.cli.pipeline import Options, load_network
@@ -75,6 +76,7 @@ def input_command(
                 requirements,
                 proxy_facts(network.inventory, network.topology),
                 profiles=names,
+                coverage=coverage(network.graph),
             )
         write(json.dumps(doc, indent=2, ensure_ascii=False), output)
         return 0

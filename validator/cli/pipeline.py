@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from validator.analysis.coverage import coverage
 from validator.analysis.graph import NetworkGraph, build_graph
 from validator.analysis.proxy_facts import proxy_facts
 from validator.analysis.reach import evaluate_requirements
@@ -116,12 +117,13 @@ def load(options: Options, timings: dict[str, float] | None = None, require_topo
         if topology is not None:
             if options.amend_topology is not None:
                 options.amend_topology(topology)
-            graph = build_graph(inventory, topology)
+            pods = None
             if inventory.kubernetes_files:  # imported only then: most runs read no manifest
                 from validator.analysis.pods import place_pods
                 from validator.ingest.loaders.kubernetes import cluster_manifests
 
-                graph.pods = place_pods(cluster_manifests(inventory, topology), topology)
+                pods = place_pods(cluster_manifests(inventory, topology), topology)
+            graph = build_graph(inventory, topology, pods)
         for rel in sorted(set(inventory.kubernetes_files) - inventory.kubernetes_assigned):
             inventory.skipped.append(
                 SkippedFile(
@@ -168,8 +170,10 @@ def run(options: Options) -> Report:
         requirements = [r for p in profiles for r in p.requirements]
     tell("reach")
     with _timed(timings, "reach"):
-        # without a topology no requirement can be bound: none is checked, and the policies say so
+        # without a topology no requirement can be bound: none is checked, and the policies say so; what the
+        # files declare is still listed, as bound by nothing
         results, unbound = evaluate_requirements(graph, requirements) if graph is not None else ([], [])
+        covered = coverage(graph if graph is not None else build_graph(inventory, Topology.empty(), None))
     tell("policies")
     with _timed(timings, "policies"):
         bundle = load_policies(options.policy_dirs, options.data_files)
@@ -184,6 +188,7 @@ def run(options: Options) -> Report:
                 proxy_facts(inventory, topology) if topology is not None else ProxyFacts(),
                 all_rules=bool(options.policy_dirs),
                 profiles=[p.name for p in profiles],
+                coverage=covered,
             )
             findings = evaluate(engine, bundle, input_doc, options.namespaces or None)
             engine_info = {"name": engine.name, "version": engine.version, "description": engine.description}
@@ -213,6 +218,7 @@ def run(options: Options) -> Report:
         input_doc=input_doc,
         waivers=waivers,
         netpol=netpol,
+        coverage=covered,
     )
 
 

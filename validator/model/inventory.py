@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from validator.model.rules import EnforcementPoint, PrefixList, SourceRef, Subnet, Vpc
+from validator.model.rules import EnforcementPoint, PrefixList, Rule, SourceRef, Subnet, Vpc
 from validator.model.sets import AddressSet
 
 
@@ -43,6 +43,14 @@ class InputIssue:
         return {"kind": self.kind, "message": self.message, **self.source.to_json(), "details": dict(self.details)}
 
 
+def _declaration_rank(point: EnforcementPoint) -> tuple[bool, bool, str, int, str]:
+    return (bool(point.unresolved), point.name == point.key, point.source.file, point.source.line or 0, point.name)
+
+
+def _rule_place(rule: Rule) -> tuple[str, int, str]:
+    return (rule.source.file, rule.source.line or 0, rule.describe())
+
+
 @dataclass
 class Inventory:
     """Everything the loaders found, merged across files and formats."""
@@ -68,18 +76,20 @@ class Inventory:
     variables: dict[str, list[str]] = field(default_factory=dict)
 
     def add_point(self, point: EnforcementPoint) -> None:
-        """Add a point; a point with the same key (a group seen in two files) gets the rules of both."""
+        """Add a point; a point with the same key (a group seen in two files) gets the rules of both.
+
+        Which of the two names the point does not depend on the order the files were read in: the
+        declaration wins over a stand-in, a real name over the bare id, then the first place in file order.
+        """
         existing = self.points.get(point.key)
         if existing is None or existing is point:
             self.points[point.key] = point
             return
-        if existing.unresolved and not point.unresolved:  # the declaration wins over a stand-in
-            point.rules = existing.rules + point.rules
-            point.aliases |= existing.aliases
-            self.points[point.key] = point
-        else:
-            existing.rules.extend(point.rules)
-            existing.aliases |= point.aliases
+        keep, other = sorted((existing, point), key=_declaration_rank)
+        keep.rules = sorted([*existing.rules, *point.rules], key=_rule_place)
+        keep.aliases = existing.aliases | point.aliases
+        keep.vpc = keep.vpc or other.vpc
+        self.points[point.key] = keep
 
     def merge(self, other: Inventory) -> None:
         for point in other.points.values():
@@ -124,7 +134,7 @@ class Inventory:
             for key in table:
                 index[key] = key
         for table in self._tables(kind):
-            for key, item in table.items():
-                for alias in item.aliases:
+            for key, item in sorted(table.items()):  # an alias two resources share: the same one whatever the order
+                for alias in sorted(item.aliases):
                     index.setdefault(alias, key)
         return index

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from validator.model.coverage import Coverage
 from validator.model.findings import Finding
 from validator.model.inventory import Inventory
 from validator.model.requirements import Profile
@@ -45,6 +46,8 @@ class Report:
     def topology_file(self) -> str:
         """The topology's path, or where it is looked for when there is none (findings without a location)."""
         return self.topology.path if self.topology is not None else "palette-network.yaml"
+
+    coverage: Coverage = field(default_factory=Coverage)
 
     @property
     def failed(self) -> bool:

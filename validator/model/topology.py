@@ -112,6 +112,11 @@ class Topology:
     cluster_pcg: dict[str, str] = field(default_factory=dict)  # cluster name → the PCG that deploys it
     todos: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of the file's "# TODO" comments
 
+    @classmethod
+    def empty(cls) -> Topology:
+        """No topology: nothing bound (what the files declare is then listed as bound by nothing)."""
+        return cls(path="", profiles=[], endpoints=[], raw={})
+
     def role(self, role: str) -> list[Endpoint]:
         """The endpoints a requirement naming ``role`` binds (edge clusters only under the edge roles)."""
         role = ROLE_ALIASES.get(role, role)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from validator import __version__
+from validator.model.coverage import Coverage
 from validator.model.inventory import Inventory
 from validator.model.results import PathResult, ProxyFacts, Unbound
 from validator.model.rules import IMPLICIT_SOURCES
@@ -73,6 +74,7 @@ def build_input(
     facts: ProxyFacts,
     all_rules: bool = True,
     profiles: list[str] | None = None,
+    coverage: Coverage | None = None,
 ) -> dict[str, Any]:
     """The one document every policy sees (schema: schemas/input.schema.json).
 
@@ -86,11 +88,12 @@ def build_input(
     return {
         "tool": {"name": "palette-policy", "version": __version__},
         "profiles": profiles if profiles is not None else (topology.profiles if topology is not None else []),
-        "requirements": [r.to_json() for r in requirements],
+        "requirements": [r.to_json() for r in sorted(requirements, key=lambda r: (r.profile, r.id))],
         "results": [r.to_json() for r in results],
         "unbound": [u.to_json() for u in unbound],
         "resources": _resources(inventory, all_rules, facts.proxies),
         "topology": topology.to_json(facts.imds_direct) if topology is not None else None,
+        "coverage": (coverage or Coverage()).to_json(),
         "issues": _issues(inventory),
     }
 
@@ -106,6 +109,7 @@ def build_inventory_input(inventory: Inventory) -> dict[str, Any]:
         "unbound": [],
         "resources": _resources(inventory, True, []),
         "topology": None,
+        "coverage": None,
         "issues": _issues(inventory),
         "files": [{"path": f.path, "format": f.format} for f in inventory.files],
         "skipped": [{"path": s.path, "reason": s.reason} for s in inventory.skipped],

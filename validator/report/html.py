@@ -46,7 +46,7 @@ def _hops(report: Report) -> list[str]:
                 )
             items.append(
                 f'<li>{e(hop.source)} → {e(hop.destination)}: <span class="{hop.verdict}">{hop.verdict}'
-                f"</span><ul>{''.join(layers) or '<li>no enforcement point on the way</li>'}</ul></li>"
+                f"</span><ul>{''.join(layers) or '<li>NOT CHECKED: no enforcement point on the way</li>'}</ul></li>"
             )
         opened = "" if r.verdict == "reachable" else " open"
         out.append(

@@ -19,7 +19,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "policy_bundle": {"sha256": report.policy_digest, "files": report.policy_files},
         "root": report.root,
         "topology": report.topology.path if report.topology is not None else None,
-        "profiles": [p.name for p in report.profiles],
+        "profiles": sorted(p.name for p in report.profiles),
         "summary": {
             "verdicts": report.counts(),
             "findings": {
@@ -32,6 +32,7 @@ def to_json(report: Report) -> dict[str, Any]:
         },
         "results": report.input_doc.get("results") or [r.to_json() for r in report.results],  # built once
         "unbound": [u.to_json() for u in report.unbound],
+        "coverage": report.input_doc.get("coverage") or report.coverage.to_json(),  # built once
         "findings": [f.to_json() for f in report.findings],
         "inputs": {
             "loaded": [

@@ -38,7 +38,27 @@ def _evidence(result: PathResult) -> str:
                 if layer.unknown_because:
                     text += f"; {layer.unknown_because[0]}"
                 parts.append(text)
+    if not parts and not result.enforced:
+        return "NOT CHECKED: no enforcement point on the way (PP-PATH-UNENFORCED)"
     return "; ".join(parts) or "no enforcement point on the way"
+
+
+def _coverage(report: Report) -> list[str]:
+    """Declared resources no role binds, per kind (the JSON report's ``coverage`` lists them all)."""
+    from validator.model.coverage import KINDS
+
+    cover = report.coverage
+    lines = []
+    for kind, word in KINDS.items():
+        items = cover.of_kind(kind)
+        unused = [r for r in items if not r.bound_by]
+        if unused:
+            names = ", ".join(r.name for r in unused[:8]) + (f", … ({len(unused) - 8} more)" if len(unused) > 8 else "")
+            lines.append(f"  {len(unused)} of {len(items)} {word}s unused: {names}")
+    if not lines:
+        return []
+    head = "COVERAGE (the topology binds nothing)" if not cover.binds_anything else "COVERAGE"
+    return ["", head, *lines]
 
 
 def render(report: Report) -> str:
@@ -104,6 +124,7 @@ def render(report: Report) -> str:
             f"{f['connections']} connections allowed (palette-policy connectivity {f['folder']})"
             for f in report.netpol
         )
+    lines.extend(_coverage(report))
     skipped = report.inventory.skipped
     if skipped:
         lines.append("")
