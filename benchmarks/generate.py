@@ -16,6 +16,12 @@ One folder that ``palette-policy validate`` reads, laid out like a real infra mo
     k8s/<cluster>/                NetworkPolicies (+ the Deployments they select) per namespace
     proxy/squid.conf              a few hundred ACL lines
 
+Shapes (``--shape``): ``accounts`` (the default, above); ``modules``: the application groups made by a local
+module (``terraform/modules/app-sg``) called with ``for_each`` over a variable set in ``terraform.tfvars``, in
+4 root modules (``terraform/apps-N``), the cluster groups in ``terraform/clusters``; ``flat``: the same
+groups and rules written as plain resources in one folder (``terraform/apps``) — the pair measures what
+expanding module instances costs over reading the same network written out.
+
 Sizes (security-group rules / groups / clusters / workloads): S ≈ 1k/200/10/200, M ≈ 10k/2,000/50/800,
 L ≈ 50k/10,000/200/1,600, XL ≈ 100k/20,000/500/3,200. A few clusters are broken on purpose (a missing
 NATS egress, a 6443 ingress from only part of the management subnet) and a few groups expose SSH to the
@@ -23,6 +29,7 @@ world, so the run exercises blocked/partial verdicts, near misses and policy fin
 happy path. The same seed always writes the same bytes.
 
     python benchmarks/generate.py --size M --out /tmp/net-M
+    python benchmarks/generate.py --size M --shape modules --out /tmp/net-M-modules
 """
 
 from __future__ import annotations
@@ -54,6 +61,7 @@ SIZES = {
     "L": Size("L", 10000, 200, 1600),
     "XL": Size("XL", 20000, 500, 3200),
 }
+SHAPES = ("accounts", "modules", "flat")
 GROUPS_PER_ACCOUNT = 100
 GROUPS_PER_FILE = 10
 APP_PORTS = [
@@ -440,7 +448,7 @@ def squid(w: Writer, rng: random.Random, n_acls: int = 300) -> None:
     c.squid_lines = sum(1 for ln in lines if ln.startswith("acl "))
 
 
-def generate(size: Size, out: Path, seed: int = 7) -> Counts:
+def generate(size: Size, out: Path, seed: int = 7, shape: str = "accounts") -> Counts:
     """Write the network of ``size`` into ``out`` (replaced); returns what was written."""
     if out.exists():
         shutil.rmtree(out)
@@ -449,12 +457,17 @@ def generate(size: Size, out: Path, seed: int = 7) -> Counts:
     counts = Counts()
     w = Writer(out, counts)
     platform(w, size)
-    n_accounts = max(1, round(size.groups / GROUPS_PER_ACCOUNT))
-    per_account: dict[int, list[int]] = {a: [] for a in range(n_accounts)}
-    for i in range(size.clusters):
-        per_account[i % n_accounts].append(i)
-    for a in range(n_accounts):
-        account(w, rng, a, GROUPS_PER_ACCOUNT, per_account[a])
+    if shape not in SHAPES:
+        raise ValueError(f"unknown shape {shape!r}: use {', '.join(SHAPES)}")
+    if shape == "accounts":
+        n_accounts = max(1, round(size.groups / GROUPS_PER_ACCOUNT))
+        per_account: dict[int, list[int]] = {a: [] for a in range(n_accounts)}
+        for i in range(size.clusters):
+            per_account[i % n_accounts].append(i)
+        for a in range(n_accounts):
+            account(w, rng, a, GROUPS_PER_ACCOUNT, per_account[a])
+    else:
+        applications(w, rng, size, shape)
     topology(w, size)
     kubernetes(w, rng, size)
     squid(w, rng)
@@ -464,13 +477,198 @@ def generate(size: Size, out: Path, seed: int = 7) -> Counts:
     return counts
 
 
+MODULE_ROOTS = 4
+APP_MODULE = """variable "name" {
+  type = string
+}
+
+variable "vpc_id" {
+  type = string
+}
+
+variable "ingress" {
+  type = list(object({
+    description = string
+    from_port   = number
+    to_port     = number
+    protocol    = optional(string, "tcp")
+    cidr_blocks = optional(list(string), [])
+    self        = optional(bool, false)
+  }))
+  default = []
+}
+
+variable "egress" {
+  type    = map(object({ port = number, cidr = string, protocol = optional(string, "tcp") }))
+  default = {}
+}
+
+variable "peers" {
+  type    = map(object({ port = number, group_id = string }))
+  default = {}
+}
+
+resource "aws_security_group" "this" {
+  name        = var.name
+  description = "${var.name} (module app-sg)"
+  vpc_id      = var.vpc_id
+
+  dynamic "ingress" {
+    for_each = var.ingress
+    content {
+      description = ingress.value.description
+      from_port   = ingress.value.from_port
+      to_port     = ingress.value.to_port
+      protocol    = ingress.value.protocol
+      cidr_blocks = ingress.value.cidr_blocks
+      self        = ingress.value.self
+    }
+  }
+
+  tags = {
+    Name = var.name
+  }
+}
+
+resource "aws_vpc_security_group_egress_rule" "this" {
+  for_each          = var.egress
+  security_group_id = aws_security_group.this.id
+  description       = "to ${each.key}"
+  cidr_ipv4         = each.value.cidr
+  from_port         = each.value.port
+  to_port           = each.value.port
+  ip_protocol       = each.value.protocol
+}
+
+resource "aws_security_group_rule" "peer" {
+  for_each                 = var.peers
+  type                     = "ingress"
+  description              = "from ${each.key}"
+  from_port                = each.value.port
+  to_port                  = each.value.port
+  protocol                 = "tcp"
+  source_security_group_id = each.value.group_id
+  security_group_id        = aws_security_group.this.id
+}
+
+output "id" {
+  value = aws_security_group.this.id
+}
+"""
+
+
+def _app(rng: random.Random, g: int) -> tuple[list[tuple[str, int, int, str]], tuple[int, str, str], int]:
+    """One application group: 3 ingress rules (description, ports, peer), an egress rule, a peer port."""
+    ingress = []
+    for _ in range(3):
+        lo, hi = APP_PORTS[rng.randrange(len(APP_PORTS))]
+        roll = rng.random()
+        if roll < 0.1:
+            ingress.append(("within the tier", lo, hi, "self"))
+        elif roll < 0.11:
+            ingress.append(("SSH (temporary)", 22, 22, "0.0.0.0/0"))
+        else:
+            ingress.append(("from the corporate network", lo, hi, CORP_CIDRS[rng.randrange(8)]))
+    port = APP_PORTS[rng.randrange(len(APP_PORTS))][0]
+    egress = (port, "udp" if rng.random() < 0.2 else "tcp", CORP_CIDRS[rng.randrange(8)])
+    return ingress, egress, APP_PORTS[rng.randrange(len(APP_PORTS))][0]
+
+
+def applications(w: Writer, rng: random.Random, size: Size, shape: str) -> None:
+    """The cluster groups in one folder, and the application groups as plain resources in one folder
+    (``flat``) or as ``for_each`` instances of a local module in MODULE_ROOTS roots (``modules``)."""
+    c = w.counts
+    head = [
+        'resource "aws_vpc" "main" {\n  cidr_block = "10.0.0.0/8"\n}\n',
+        'resource "aws_security_group" "lb_000" {\n  name   = "lb-000"\n  vpc_id = aws_vpc.main.id\n'
+        + _inline("ingress", "HTTPS from anywhere", "tcp", 443, 443, 'cidr_blocks = ["0.0.0.0/0"]')
+        + "}\n",
+    ]
+    c.groups += 1
+    c.sg_rules += 1
+    blocks = list(head)
+    for i in range(size.clusters):
+        text, n = cluster_group(i, 0)
+        blocks.append(text)
+        c.groups += 1
+        c.sg_rules += n
+    w.tf("terraform/clusters/main.tf", blocks)
+    n_apps = max(0, size.groups - 1 - size.clusters)
+    apps = [_app(rng, g) for g in range(n_apps)]
+    c.groups += n_apps
+    c.sg_rules += 5 * n_apps
+    if shape == "flat":
+        for f0 in range(0, n_apps, GROUPS_PER_FILE):
+            out = [head[0]] if f0 == 0 else []
+            if f0 == 0:
+                out.append(
+                    'resource "aws_security_group" "lb" {\n  name   = "lb-apps"\n  vpc_id = aws_vpc.main.id\n}\n'
+                )
+            for g in range(f0, min(n_apps, f0 + GROUPS_PER_FILE)):
+                ingress, (port, proto, cidr), peer_port = apps[g]
+                body = "".join(
+                    _inline("ingress", d, "tcp", lo, hi, "self = true" if p == "self" else f'cidr_blocks = ["{p}"]')
+                    for d, lo, hi, p in ingress
+                )
+                out.append(_group(f"app{g:04d}", f"app{g:04d}", f"app{g:04d} (module app-sg)", "aws_vpc.main.id", body))
+                out.append(
+                    f'resource "aws_vpc_security_group_egress_rule" "app{g:04d}_egress" {{\n'
+                    f'  security_group_id = aws_security_group.app{g:04d}.id\n  description = "to egress"\n'
+                    f'  cidr_ipv4 = "{cidr}"\n  from_port = {port}\n  to_port = {port}\n  ip_protocol = "{proto}"\n}}\n'
+                )
+                out.append(
+                    f'resource "aws_security_group_rule" "app{g:04d}_peer" {{\n  type = "ingress"\n'
+                    f'  description = "from lb"\n  from_port = {peer_port}\n  to_port = {peer_port}\n'
+                    f'  protocol = "tcp"\n  source_security_group_id = aws_security_group.lb.id\n'
+                    f"  security_group_id = aws_security_group.app{g:04d}.id\n}}\n"
+                )
+            w.tf(f"terraform/apps/apps_{f0 // GROUPS_PER_FILE:03d}.tf", out)
+        return
+    w.tf("terraform/modules/app-sg/main.tf", [APP_MODULE])
+    per_root = -(-n_apps // MODULE_ROOTS)
+    for r in range(MODULE_ROOTS):
+        root = f"terraform/apps-{r}"
+        w.tf(
+            f"{root}/main.tf",
+            [
+                'variable "apps" {\n  type = map(object({\n    ingress = list(object({ description = string, '
+                "from_port = number, to_port = number, cidr_blocks = optional(list(string), []), "
+                "self = optional(bool, false) }))\n    egress = map(object({ port = number, cidr = string, "
+                "protocol = string }))\n    peer_port = number\n  }))\n}\n",
+                head[0],
+                f'resource "aws_security_group" "lb" {{\n  name   = "lb-apps-{r}"\n  vpc_id = aws_vpc.main.id\n}}\n',
+                'module "app" {\n  source   = "../modules/app-sg"\n  for_each = var.apps\n\n  name    = each.key\n'
+                "  vpc_id  = aws_vpc.main.id\n  ingress = each.value.ingress\n  egress  = each.value.egress\n"
+                "  peers   = { lb = { port = each.value.peer_port, group_id = aws_security_group.lb.id } }\n}\n",
+            ],
+        )
+        lines = ["apps = {"]
+        for g in range(r * per_root, min(n_apps, (r + 1) * per_root)):
+            ingress, (port, proto, cidr), peer_port = apps[g]
+            rules = ", ".join(
+                f'{{ description = "{d}", from_port = {lo}, to_port = {hi}, '
+                + ("self = true }" if p == "self" else f'cidr_blocks = ["{p}"] }}')
+                for d, lo, hi, p in ingress
+            )
+            lines.append(
+                f"  app{g:04d} = {{\n    ingress   = [{rules}]\n"
+                f'    egress    = {{ egress = {{ port = {port}, cidr = "{cidr}", protocol = "{proto}" }} }}\n'
+                f"    peer_port = {peer_port}\n  }}"
+            )
+        lines.append("}\n")
+        w.text(f"{root}/terraform.tfvars", "\n".join(lines))
+        c.tf_files += 1
+        c.tf_bytes += len("\n".join(lines).encode())
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", choices=sorted(SIZES), default="S")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--shape", choices=SHAPES, default="accounts")
     args = ap.parse_args()
-    counts = generate(SIZES[args.size], args.out, args.seed)
+    counts = generate(SIZES[args.size], args.out, args.seed, args.shape)
     print(json.dumps(vars(counts)))
     return 0
 

@@ -7,8 +7,8 @@ the time of each stage (the CLI writes them to ``$PALETTE_POLICY_TIMINGS``), whi
 tree the product loaded, and the ratios:
 
 - ``floor``: the same files through the parsers alone, in a fresh interpreter (import + parse,
-  sequentially): Terraform root modules with tfparse, YAML/JSON with libyaml — what no tool built on
-  these parsers can beat;
+  sequentially): every Terraform file through the product's HCL parser (text to syntax tree, no
+  evaluation), YAML/JSON with libyaml — what no tool built on these parsers can beat;
 - ``checkov``: ``checkov --framework terraform -d <tree>/terraform`` (its own venv, ``--setup``);
 - ``nca``: network-config-analyzer on NetworkPolicies via ``benchmarks/k8s_connectivity.py`` when it is
   there (its own generator and NCA venv), else reported as not available.
@@ -17,6 +17,7 @@ tree the product loaded, and the ratios:
     python benchmarks/run.py --sizes S,M,L,XL            # the scaling curve
     python benchmarks/run.py --setup                     # create benchmarks/.venvs/{checkov,nca}
     python benchmarks/run.py --smoke                     # CI: size S once, no peers, figures only
+    python benchmarks/run.py --size M --shape modules --shape flat   # module instances vs the same, written out
 """
 
 from __future__ import annotations
@@ -37,20 +38,23 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from generate import SIZES, generate  # noqa: E402
+from generate import SHAPES, SIZES, generate  # noqa: E402
 
 VENVS = HERE / ".venvs"
 PEERS = {"checkov": ["checkov==3.3.30"], "nca": ["network-config-analyzer==2.1.0"]}
 STAGES = ("discover", "parse", "model", "graph", "reach", "policies", "report")
 NCA_WORKLOADS = {"S": 200, "M": 800, "L": 1600, "XL": 3200}
-# The floor: the same files through the parsers alone, nothing else — every Terraform root module with
-# tfparse, and the YAML/JSON documents the product reads (it parses them all to recognise their format)
-# composed by libyaml (the C parser and composer under the product's YAML reader, no Python objects built).
+# The floor: the same files through the parsers alone, nothing else — every Terraform file (and variables
+# file) through the product's HCL parser, and the YAML/JSON documents the product reads (it parses them all
+# to recognise their format) composed by libyaml (the C parser and composer under the product's YAML
+# reader, no Python objects built).
 FLOOR = """
-import sys, pathlib, tfparse, yaml
+import sys, pathlib, yaml
+from validator.ingest.loaders.terraform.parser import parse_hcl
 root = pathlib.Path(sys.argv[1])
-for d in sorted({p.parent for p in root.rglob("*.tf")}):
-    tfparse.load_from_path(str(d), stop_on_hcl_error=True)
+for p in sorted(root.rglob("*")):
+    if p.suffix in (".tf", ".tfvars"):
+        parse_hcl(p.read_text(), str(p))
 for p in sorted(root.rglob("*")):
     if p.suffix in (".yaml", ".yml", ".json") and p.name != "generated.json":
         list(yaml.compose_all(p.read_text(), Loader=yaml.CSafeLoader))
@@ -323,6 +327,13 @@ def main() -> int:
         help="create benchmarks/.venvs/<peer> for --vs peers (both when none is named) and exit unless sizes are given",
     )
     ap.add_argument("--smoke", action="store_true", help="CI: size S once, no peers, figures only")
+    ap.add_argument(
+        "--shape",
+        action="append",
+        default=[],
+        choices=SHAPES,
+        help="tree shape(s) (benchmarks/generate.py): accounts (default), modules, flat",
+    )
     ap.add_argument("--repeat", type=int, default=1, help="best of N runs per tool")
     ap.add_argument("--timeout", type=float, default=1800.0)
     ap.add_argument("--seed", type=int, default=7)
@@ -341,13 +352,17 @@ def main() -> int:
     for s in sizes:
         if s not in SIZES:
             ap.error(f"unknown size {s!r}: use {', '.join(SIZES)}")
+    shapes = args.shape or ["accounts"]
+    sizes = [s if shape == "accounts" else f"{s}/{shape}" for s in sizes for shape in shapes]
 
     rows: list[Row] = []
     base = args.keep or Path(tempfile.mkdtemp(prefix="pp-nets-"))
     try:
         for s in sizes:
-            tree = base / f"net-{s}"
-            counts = vars(generate(SIZES[s], tree, args.seed))
+            size, _, shape = s.partition("/")
+            shape = shape or "accounts"
+            tree = base / f"net-{size}-{shape}"
+            counts = vars(generate(SIZES[size], tree, args.seed, shape))
             ours, info = run_ours(tree, args.repeat, args.timeout)
             if ours.code not in (0, 1):
                 print(f"validate failed on size {s} (exit {ours.code}):\n{ours.stderr}", file=sys.stderr)
@@ -366,7 +381,7 @@ def main() -> int:
                 row.peers[peer] = (
                     run_checkov(tree, args.repeat, args.timeout)
                     if peer == "checkov"
-                    else run_nca(s, args.repeat, args.timeout)
+                    else run_nca(size, args.repeat, args.timeout)
                 )
             rows.append(row)
             print(f"[{s}] validate {ours.text()}, floor {floor.text()}", file=sys.stderr, flush=True)

@@ -70,3 +70,32 @@ def verdicts(network: Path, profile_dir: Path | None = None, profile_name: str |
 def json_report(cli: Cli, *args: str) -> tuple[int, dict[str, Any]]:
     result = cli("validate", *args, "--format", "json")
     return result.exit_code, json.loads(result.stdout)
+
+
+def default_decided(evaluation: Any) -> bool:
+    """Whether some part of an ``ordered.evaluate`` request matched no rule (the default decided it)."""
+    return any(d.rule is None for d in evaluation.decided)
+
+
+def sources_fully(evaluation: Any, action: str) -> Any:
+    """The sources for which the whole destination × port part of the request got ``action``."""
+    from validator.model.sets import AddressSet
+
+    bad = AddressSet()
+    for d in evaluation.decided:
+        if d.action != action:
+            bad = bad | d.box.src
+    return evaluation.request.src - bad
+
+
+def schema_validator(name: str) -> Any:
+    """A validator for one of the project's schemas, with the others resolvable by their $id (they refer to
+    each other, e.g. input.schema.json to report.schema.json)."""
+    import jsonschema
+    from referencing import Registry, Resource
+
+    schemas = {p.name: json.loads(p.read_text()) for p in (ROOT / "schemas").glob("*.json")}
+    registry = Registry().with_resources(
+        [(d["$id"], Resource.from_contents(d)) for d in schemas.values() if "$id" in d]
+    )
+    return jsonschema.Draft202012Validator(schemas[name], registry=registry)

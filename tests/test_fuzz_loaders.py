@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from validator.ingest.discover import discover
 from validator.ingest.loaders.registry import load_all
-from validator.ingest.loaders.terraform import load_terraform
+from validator.ingest.loaders.terraform import load_root
 from validator.ingest.topology import parse_topology
 from validator.model.errors import InputError
 
@@ -238,7 +238,7 @@ def test_terraform(text: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "main.tf").write_text(text, encoding="utf-8")
         with contextlib.suppress(InputError):
-            load_terraform(Path(tmp), ".")
+            load_root(Path(tmp), ".", ["main.tf"])
 
 
 @FUZZ
@@ -410,15 +410,18 @@ HOSTILE_HCL = st.sampled_from(
 @given(st.lists(HOSTILE_HCL | hcl(), min_size=1, max_size=3))
 def test_terraform_out_of_process(texts: list[str]) -> None:
     from validator.ingest.isolation import ChildLimits, TaskFailed, WorkerPool
+    from validator.ingest.loaders.registry import evaluate_root
+    from validator.ingest.reader import ReadScope
 
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
+        root = Path(tmp).resolve()
         for i, text in enumerate(texts):
             (root / f"f{i}.tf").write_text(text, encoding="utf-8")
         (root / "sub").mkdir()
         (root / "sub" / "s.tf").write_text('resource "aws_security_group" "s" {\n  name = "s"\n}\n')
-        with WorkerPool(1, ChildLimits(2048 * 1024 * 1024, 30.0)) as pool:
-            (outcome,) = list(pool.map(load_terraform, [(root, ".")]))
+        task = (root, ".", [f"f{i}.tf" for i in range(len(texts))], None, frozenset(), ReadScope(root))
+        with WorkerPool(1, ChildLimits(1024 * 1024 * 1024, 30.0)) as pool:
+            (outcome,) = list(pool.map(evaluate_root, [task]))
     assert isinstance(outcome, tuple | InputError | TaskFailed)
     if isinstance(outcome, TaskFailed):
         assert outcome.kind in ("crash", "memory", "timeout") and outcome.text(ChildLimits())

@@ -81,8 +81,8 @@ def test_links_out_of_the_repository_devices_and_fifos_are_skipped_before_any_pa
     assert result.exit_code == 1, result.stderr  # still the blocked network: nothing outside was read
     report = json.loads(result.stdout)
     skipped = {s["path"]: s["reason"] for s in report["inputs"]["skipped"]}
-    assert "outside the scanned folder" in skipped["outside.tf"]
-    assert "outside the scanned folder" in skipped["zero.tf"]
+    assert "outside the repository" in skipped["outside.tf"]
+    assert "outside the repository" in skipped["zero.tf"]
     assert "not a regular file" in skipped["pipe.tf"] and "not a regular file" in skipped["pipe.yaml"]
     verdicts = {r["requirement"]: r["verdict"] for r in report["results"]}
     assert verdicts["saas-agent-nats"] == "blocked"
@@ -266,33 +266,68 @@ def test_unreadable_files_are_located_errors_not_internal_ones(cli, tmp_path: Pa
 # --- the Terraform parser out of process -------------------------------------------------------------------
 
 
-def test_a_go_panic_under_keep_going_is_a_finding_on_that_root_and_the_rest_is_checked(cli, tmp_path: Path) -> None:
+def test_a_root_that_cannot_be_read_under_keep_going_is_a_finding_on_it_and_the_rest_is_checked(
+    cli, tmp_path: Path
+) -> None:
     net = network(tmp_path)
     (net / "broken").mkdir()
     (net / "broken" / "variables.tf").write_text('variable "x" {\n  type = strng\n}\n')
-    assert "the parser crashed" in one_line_error(cli("validate", net))
-    result = cli("validate", net, "--keep-going", "--format", "json")
+    (net / "bomb").mkdir()
+    (net / "bomb" / "main.tf").write_text(doubling_locals(28))
+    err = one_line_error(cli("validate", net, "--parser-memory", "256"))  # the first root in order
+    assert err.startswith("error: bomb: cannot read this Terraform root") and "limit 256 MiB" in err, err
+    (net / "bomb" / "main.tf").rename(net / "bomb" / "main.tf.off")
+    err = one_line_error(cli("validate", net))
+    assert "broken/variables.tf:2" in err and "invalid type 'strng'" in err, err
+    (net / "bomb" / "main.tf.off").rename(net / "bomb" / "main.tf")
+    result = cli("validate", net, "--keep-going", "--parser-memory", "256", "--format", "json")
     assert result.exit_code == 1, result.stderr
     report = json.loads(result.stdout)
-    incomplete = [f for f in report["findings"] if f["id"] == "PP-INPUT-INCOMPLETE"]
-    assert len(incomplete) == 1 and incomplete[0]["kind"] == "deny"
-    assert incomplete[0]["locations"][0]["file"] == "broken" and "panic" in incomplete[0]["message"]
+    incomplete = {f["locations"][0]["file"]: f for f in report["findings"] if f["id"] == "PP-INPUT-INCOMPLETE"}
+    assert set(incomplete) == {"broken/variables.tf", "bomb"}, incomplete
+    assert {f["kind"] for f in incomplete.values()} == {"deny"}
+    assert "invalid type 'strng'" in incomplete["broken/variables.tf"]["message"]
+    assert "ran out of memory (limit 256 MiB)" in incomplete["bomb"]["message"]
     assert {r["verdict"] for r in report["results"]} == {"reachable"}  # the healthy root was still checked
+
+
+def doubling_locals(levels: int) -> str:
+    """A root whose locals double ``levels`` times (2^levels strings: many GB if let run), used by a
+    resource argument the loader evaluates (a group's name)."""
+    lines = ["locals {", '  l0 = ["a", "b"]']
+    lines += [f"  l{i} = concat(local.l{i - 1}, local.l{i - 1})" for i in range(1, levels)]
+    lines += ["}", 'resource "aws_security_group" "bomb" {', f'  name = join("", local.l{levels - 1})', "}"]
+    return "\n".join(lines) + "\n"
 
 
 def test_parser_bombs_stop_at_the_memory_limit_and_the_main_process_stays_small(tmp_path: Path) -> None:
     net = network(tmp_path)
-    lines = ["locals {", '  l0 = ["a", "b"]']
-    lines += [f"  l{i} = concat(local.l{i - 1}, local.l{i - 1})" for i in range(1, 28)]
-    lines += ["}", 'resource "aws_security_group" "bomb" {', "  description = length(local.l27)", "}"]
-    (net / "bomb.tf").write_text("\n".join(lines) + "\n")  # 2^28 strings: many GB if let run
-    code, out, err, rss = cli_process("validate", net, "--parser-memory", "2048", timeout=180)
-    assert code == 2 and "ran out of memory (limit 2048 MiB)" in err and len(err.strip().splitlines()) == 1, err
+    (net / "bomb.tf").write_text(doubling_locals(28))
+    code, out, err, rss = cli_process("validate", net, timeout=180)  # the default limit
+    limit = "ran out of memory (limit 1024 MiB)"
+    assert code == 2 and limit in err and len(err.strip().splitlines()) == 1, err
     assert rss < 400, f"the main process grew to {rss:.0f} MiB"
+    # modules that call modules fifty times, five deep (312 million instances): stopped by a limit too
+    net = network(tmp_path, name="fan")
+    (net / "fan.tf").write_text('module "m" {\n  source = "./mods/m1"\n  count = 50\n}\n')
+    for i in range(1, 6):
+        (net / "mods" / f"m{i}").mkdir(parents=True)
+        body = (
+            f'module "m" {{\n  source = "../m{i + 1}"\n  count = 50\n}}\n'
+            if i < 5
+            else 'resource "aws_security_group" "g" {\n  name = "g"\n}\n'
+        )
+        (net / "mods" / f"m{i}" / "main.tf").write_text(body)
+    code, out, err, rss = cli_process("validate", net, "--parser-timeout", "10", timeout=180)
+    assert code == 2 and ("ran out of memory" in err or "took longer than the 10 s limit" in err), err
+    assert rss < 400, f"the main process grew to {rss:.0f} MiB"
+    # a module that calls itself is refused by the evaluator: a finding, not a bomb
     net = network(tmp_path, name="self")
-    (net / "self.tf").write_text('module "me" {\n  source = "./"\n}\n')  # a module that includes itself
-    code, out, err, _ = cli_process("validate", net, "--parser-memory", "2048", timeout=180)
-    assert code == 2 and "ran out of memory" in err, err
+    (net / "self.tf").write_text('module "me" {\n  source = "./"\n}\n')
+    code, out, err, _ = cli_process("validate", net, "--format", "json", timeout=180)
+    assert code == 1, err
+    messages = [f["message"] for f in json.loads(out)["findings"] if f["id"] == "PP-INPUT-INCOMPLETE"]
+    assert any("module.me is not expanded" in m and "calls back" in m for m in messages), messages
 
 
 def test_a_slow_root_stops_at_the_time_limit(tmp_path: Path) -> None:
@@ -362,14 +397,14 @@ def test_a_killed_run_leaves_no_torn_bundle(tmp_path: Path) -> None:
     del leftovers  # temp folders of killed runs are siblings, ignored by the scan and never part of a bundle
 
 
-def test_the_main_process_never_loads_the_native_parser() -> None:
-    """Workers are forked from the main process only while it has not loaded tfparse's Go runtime (forking a
-    running Go runtime is unsafe; the fallback, a fork server, costs an interpreter start per run)."""
+def test_the_workers_are_forked_and_the_cli_loads_no_foreign_parser() -> None:
+    """Workers are forked from the main process (every module already imported: no interpreter start per
+    run); the CLI runs only the product's own Terraform reader, never the test oracles' Go parsers."""
     code = (
         "import sys\n"
         "import validator.cli.pipeline, validator.cli.validate, validator.ingest.loaders.registry\n"
-        "from validator.ingest.isolation import NATIVE_RUNTIMES, _context\n"
-        "assert not any(m in sys.modules for m in NATIVE_RUNTIMES), 'the main process imported a native parser'\n"
+        "from validator.ingest.isolation import _context\n"
+        "assert not {'tfparse', 'pygohcl'} & set(sys.modules), 'the CLI imported a foreign parser'\n"
         "assert _context().get_start_method() == 'fork'\n"
     )
     done = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True)

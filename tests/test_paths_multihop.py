@@ -69,7 +69,7 @@ def test_missing_imds_in_no_proxy_warns(cli, tmp_path: Path) -> None:
     (net / "palette-network.yaml").write_text(topo)
     code, report = json_report(cli, net)
     assert code == 0
-    assert [f["id"] for f in report["findings"] if f["kind"] == "warn"] == ["PP-NO-PROXY-IMDS"]
+    assert [f["id"] for f in report["findings"] if f["kind"] == "warn"] == ["PP-NO-PROXY-IMDS", "PP-PATH-UNENFORCED"]
 
 
 def test_ssl_bump_on_palette_hosts_warns(cli, tmp_path: Path) -> None:

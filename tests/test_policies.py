@@ -86,6 +86,6 @@ def test_user_policy_directory_adds_a_deny(cli, tmp_path: Path) -> None:
     )
     code, report = json_report(cli, net, "--policy", policy)
     assert code == 1
-    assert [f["id"] for f in report["findings"]] == ["ACME-001"]
+    assert [f["id"] for f in report["findings"]] == ["ACME-001", "PP-PATH-UNENFORCED"]  # the browser path
     assert report["findings"][0]["package"] == "acme.naming"
     assert json.dumps(report["findings"][0]).count("workers") >= 1

@@ -84,7 +84,7 @@ def test_a3_terraform_group_without_egress_allows_no_outbound(tmp_path: Path) ->
     assert network(tmp_path, sg("mgmt", OPEN_IN) + sg("workers"))["https:prod->management"] == "blocked"
 
 
-def test_a3_cloudformation_group_without_egress_gets_allow_all(tmp_path: Path) -> None:
+def test_a3_cloudformation_group_without_own_egress_gets_allow_all(tmp_path: Path) -> None:
     cfn = """
     Resources:
       Mgmt:
@@ -99,14 +99,22 @@ def test_a3_cloudformation_group_without_egress_gets_allow_all(tmp_path: Path) -
     """
     got = network(tmp_path / "default", "", extra={"cfn.yaml": cfn})
     assert got == {"agent:prod->management": "reachable", "https:prod->management": "reachable"}
-    # A standalone egress rule replaces the default one: now only 443 leaves.
-    narrowed = (
+    # A standalone egress rule is added after the group is created: the default rule stays, all still leaves.
+    standalone = (
         cfn
         + """
       WorkersOut:
         Type: AWS::EC2::SecurityGroupEgress
         Properties: {GroupId: !Ref Workers, IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 0.0.0.0/0}
     """
+    )
+    got = network(tmp_path / "standalone", "", extra={"cfn.yaml": standalone})
+    assert got == {"agent:prod->management": "reachable", "https:prod->management": "reachable"}
+    # The group's own SecurityGroupEgress property replaces the default one: now only 443 leaves.
+    narrowed = cfn.replace(
+        "Properties: {GroupName: workers, GroupDescription: w}",
+        "Properties: {GroupName: workers, GroupDescription: w, SecurityGroupEgress: "
+        "[{IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 0.0.0.0/0}]}",
     )
     got = network(tmp_path / "narrowed", "", extra={"cfn.yaml": narrowed})
     assert got == {"agent:prod->management": "blocked", "https:prod->management": "reachable"}

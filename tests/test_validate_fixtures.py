@@ -71,7 +71,9 @@ def test_reachable_paths_cite_the_allowing_rules(cli) -> None:
     assert (ingress["allowed_by"][0]["file"], ingress["allowed_by"][0]["line"]) == ("management.tf", 33)
 
 
-@pytest.mark.parametrize("fixture", ["saas-ok", "saas-nats-blocked", "self-hosted-ok", "self-hosted-no-6443"])
+@pytest.mark.parametrize(
+    "fixture", ["saas-ok", "saas-nats-blocked", "self-hosted-ok", "self-hosted-no-6443", "self-hosted-prefix-list"]
+)
 def test_terraform_cloudformation_describe_and_plan_agree(cli, fixture: str) -> None:
     def verdicts(path):
         code, report = json_report(cli, path)
@@ -92,7 +94,9 @@ def test_table_output_is_readable(cli) -> None:
 
 def test_fail_on_levels(cli) -> None:
     assert cli("validate", FIXTURES / "saas-nats-blocked", "--fail-on", "none").exit_code == 0
-    assert cli("validate", FIXTURES / "saas-ok", "--fail-on", "warn").exit_code == 0
+    assert cli("validate", FIXTURES / "self-hosted-ok", "--fail-on", "warn").exit_code == 0
+    # saas-ok: nothing the repo declares checks the browser path (PP-PATH-UNENFORCED, a warn)
+    assert cli("validate", FIXTURES / "saas-ok", "--fail-on", "warn").exit_code == 1
 
 
 def test_output_file_is_written(cli, tmp_path) -> None:

@@ -75,6 +75,7 @@ warn contains finding if {
 warn contains finding if {
 	some u in input.unbound
 	u.required
+	not edge_stands_in(u)
 	finding := {
 		"id": "PP-ROLE-UNBOUND",
 		"severity": "low",
@@ -84,4 +85,16 @@ warn contains finding if {
 		"locations": [{"file": input.topology.file, "line": 1, "resource": "topology"}],
 		"remediation": sprintf("Declare %s in palette-network.yaml, or pick a profile that does not need it.", [concat(", ", u.missing_roles)]),
 	}
+}
+
+# A topology whose clusters are all Edge clusters has no workload clusters: the edge profile's rows (roles
+# edge, edge-api, edge-control-plane) check its clusters instead of the workload rows, which is not a gap.
+edge_stands_in(u) if {
+	every role in u.missing_roles {
+		startswith(role, "workload")
+	}
+	some e in input.topology.endpoints
+	e.edge
+	some r in input.requirements
+	startswith(r.source, "edge")
 }

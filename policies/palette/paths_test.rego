@@ -73,3 +73,23 @@ test_unbound_optional_role_is_quiet if {
 		"unbound": [{"requirement": "r1", "required": false, "missing_roles": ["proxy"]}]}
 	count(paths.warn) == 0 with input as doc
 }
+
+test_workload_rows_unbound_in_an_edge_only_topology_are_not_a_gap if {
+	inp := {
+		"results": [],
+		"unbound": [{"requirement": "saas-grpc-agent", "required": true, "missing_roles": ["workload"]}],
+		"requirements": [{"id": "edge-palette", "source": "edge", "destination": "management"}],
+		"topology": {"file": "palette-network.yaml", "endpoints": [{"name": "store", "role": "workload", "edge": true}]},
+	}
+	count({f | some f in paths.warn with input as inp; f.id == "PP-ROLE-UNBOUND"}) == 0
+}
+
+test_workload_rows_unbound_without_edge_rows_are_still_reported if {
+	inp := {
+		"results": [],
+		"unbound": [{"requirement": "saas-grpc-agent", "required": true, "missing_roles": ["workload"]}],
+		"requirements": [{"id": "saas-grpc-agent", "source": "workload", "destination": "management"}],
+		"topology": {"file": "palette-network.yaml", "endpoints": [{"name": "store", "role": "workload", "edge": true}]},
+	}
+	count({f | some f in paths.warn with input as inp; f.id == "PP-ROLE-UNBOUND"}) == 1
+}

@@ -29,8 +29,9 @@ from validator.policy.engine.regorus_engine import RegorusEngine
 class OpaStandIn:
     """Policies and data kept in memory; every decision re-evaluated with a fresh embedded engine."""
 
-    def __init__(self, token: str | None = None) -> None:
+    def __init__(self, token: str | None = None, tls: tuple[str, str] | None = None) -> None:
         self.token = token
+        self.tls = tls  # (certificate, key) files: serve https
         self.policies: dict[str, str] = {}
         self.data: dict[str, Any] = {}
         self.requests: list[tuple[str, str]] = []
@@ -44,7 +45,8 @@ class OpaStandIn:
         self._process = context.Process(target=self._serve, args=(child,), daemon=True)
         self._process.start()
         child.close()
-        self.url = f"http://127.0.0.1:{parent.recv()}"
+        scheme = "https" if self.tls else "http"
+        self.url = f"{scheme}://{'localhost' if self.tls else '127.0.0.1'}:{parent.recv()}"
         parent.close()
         return self
 
@@ -55,11 +57,22 @@ class OpaStandIn:
 
     def state(self) -> dict[str, Any]:
         """The server's policies, data and request log (read over HTTP from the child process)."""
-        with urllib.request.urlopen(f"{self.url}/_standin/state", timeout=10) as response:
+        context = None
+        if self.tls is not None:
+            import ssl
+
+            context = ssl.create_default_context(cafile=self.tls[0])
+        with urllib.request.urlopen(f"{self.url}/_standin/state", timeout=10, context=context) as response:
             return dict(json.load(response))
 
     def _serve(self, conn: Any) -> None:
         server = HTTPServer(("127.0.0.1", 0), self._handler())
+        if self.tls is not None:
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            server.socket = context.wrap_socket(server.socket, server_side=True)
         conn.send(server.server_address[1])
         conn.close()
         server.serve_forever(poll_interval=0.05)
@@ -153,6 +166,18 @@ class OpaStandIn:
                             else:
                                 node[keys[-1]] = op["value"]
                         self._reply(204)
+                        return
+                    if verb == "DELETE":  # OPA: 204, or 404 when there is no document there
+                        node = standin.data
+                        for part in parts[:-1]:
+                            node = node.get(part, {})
+                        if parts and isinstance(node, dict) and parts[-1] in node:
+                            del node[parts[-1]]
+                            self._reply(204)
+                        else:
+                            self._reply(
+                                404, {"code": "resource_not_found", "message": f"storage_not_found_error: {path}"}
+                            )
                         return
                     if verb == "PUT":
                         node = standin.data

@@ -84,8 +84,8 @@ def test_bad_options_exit_2(tmp_path: Path) -> None:
 
 
 def test_the_same_tests_run_on_the_opa_backend(standin) -> None:
-    args = ["policy", "test", str(SAMPLE), "--opa-url", standin.url, "--opa-token", "t0ken"]
-    result = runner.invoke(app, args)
+    args = ["policy", "test", str(SAMPLE), "--opa-url", standin.url]
+    result = runner.invoke(app, args, env={"PALETTE_POLICY_OPA_TOKEN": "t0ken"})
     assert result.exit_code == 0, result.output
     assert "PASS: 4/4" in result.output and "engine: OPA" in result.output
 

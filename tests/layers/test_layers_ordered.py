@@ -7,6 +7,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import default_decided, sources_fully
 from validator.analysis.ordered import OrderedRule, coalesce, evaluate
 from validator.model.flows import Box
 from validator.model.rules import SourceRef
@@ -93,6 +94,44 @@ def test_first_match_agrees_with_pointwise_oracle(
     assert got == expected
 
 
+@st.composite
+def maybe_rules(draw: st.DrawFn) -> list[OrderedRule]:
+    """Rules of which some might not match (a part not known until apply)."""
+    return [
+        OrderedRule(r.action, r.src, r.dst, r.protocol, r.ports, r.source, maybe=draw(st.booleans()))
+        for r in draw(rules())
+    ]
+
+
+def outcomes(rs: list[OrderedRule], default: str, proto: str, pt: tuple[int, int, int]) -> set[str]:
+    """Every action the point can get, each maybe rule matching or not (the three-valued oracle)."""
+    s, d, p = pt
+    for i, r in enumerate(rs):
+        if r.protocol in ("all", proto) and s in r.src and d in r.dst and p in r.ports:
+            if r.maybe:
+                return {r.action} | outcomes(rs[i + 1 :], default, proto, pt)
+            return {r.action}
+    return {default}
+
+
+@given(maybe_rules(), boxes(), st.sampled_from(["allow", "deny"]), st.sampled_from(["tcp", "udp"]))
+@settings(max_examples=200, deadline=None)
+def test_maybe_rules_make_exactly_the_undecidable_points_unknown(
+    rs: list[OrderedRule], request: Box, default: str, proto: str
+) -> None:
+    result = evaluate(rs, default, request, proto)
+    got: dict[tuple[int, int, int], str] = {}
+    for d in result.decided:
+        for pt in points(d.box):
+            assert pt not in got, "decided boxes overlap"
+            got[pt] = d.action
+    expected = {}
+    for pt in points(request):
+        possible = outcomes(rs, default, proto, pt)
+        expected[pt] = possible.pop() if len(possible) == 1 else "unknown"
+    assert got == expected
+
+
 def test_nacl_style_rules_ipv4_and_ipv6_are_separate() -> None:
     # NACL: rule 100 allows tcp 443 from 0.0.0.0/0, rule 200 denies 10.0.5.0/24 (too late), * deny
     rs = [
@@ -116,7 +155,7 @@ def test_nacl_style_rules_ipv4_and_ipv6_are_separate() -> None:
     v6 = evaluate(
         rs, "deny", Box(AddressSet.parse("2001:db8::/64"), AddressSet.parse("10.0.1.1"), PortSet.range(443)), "tcp"
     )
-    assert v6.verdict == "deny" and v6.default_decided
+    assert v6.verdict == "deny" and default_decided(v6)
     v4 = evaluate(
         rs, "deny", Box(AddressSet.parse("10.0.5.0/24"), AddressSet.parse("10.0.1.1"), PortSet.range(440, 450)), "tcp"
     )
@@ -132,13 +171,13 @@ def test_protocol_filtering_and_sources_fully() -> None:
     res = evaluate(
         [udp_only], "deny", Box(AddressSet.parse("10.0.0.0/8"), AddressSet.parse("1.1.1.1"), PortSet.range(53)), "tcp"
     )
-    assert res.verdict == "deny" and res.default_decided
+    assert res.verdict == "deny" and default_decided(res)
     rs = [OrderedRule("allow", AddressSet.parse("10.1.0.0/16"), AddressSet.everything(), "all")]
     res = evaluate(
         rs, "deny", Box(AddressSet.parse("10.0.0.0/8"), AddressSet.parse("1.1.1.1"), PortSet.range(443)), "tcp"
     )
-    assert res.sources_fully("allow") == AddressSet.parse("10.1.0.0/16")
-    assert res.sources_fully("deny") == AddressSet.parse("10.0.0.0/8") - AddressSet.parse("10.1.0.0/16")
+    assert sources_fully(res, "allow") == AddressSet.parse("10.1.0.0/16")
+    assert sources_fully(res, "deny") == AddressSet.parse("10.0.0.0/8") - AddressSet.parse("10.1.0.0/16")
 
 
 def test_wide_sets_many_rules_no_enumeration() -> None:
@@ -151,8 +190,8 @@ def test_wide_sets_many_rules_no_enumeration() -> None:
     ]
     rs.append(OrderedRule("allow", AddressSet.everything(), AddressSet.everything()))
     res = evaluate(rs, "deny", Box(AddressSet.everything(), AddressSet.everything(), PortSet.all()), "tcp")
-    assert res.sources_fully("deny").size() == 500 * 256
-    assert res.sources_fully("allow") == AddressSet.everything() - res.sources_fully("deny")
+    assert sources_fully(res, "deny").size() == 500 * 256
+    assert sources_fully(res, "allow") == AddressSet.everything() - sources_fully(res, "deny")
 
 
 def test_coalesce_merges_split_boxes() -> None:

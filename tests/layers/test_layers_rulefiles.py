@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import default_decided, sources_fully
 from validator.analysis.layers_proxy import decide_proxy
 from validator.analysis.ordered import Evaluation, OrderedRule, evaluate
 from validator.analysis.proxy_rules import decide
@@ -125,13 +126,13 @@ def test_firewall_first_match_with_zones() -> None:
     assert len(denied) == 1 and denied[0].box.src == A("10.10.5.0/24")
     assert denied[0].rule is not None and denied[0].rule.source is not None
     assert denied[0].rule.source.line == yaml_line(path, "block-bad-subnet")
-    assert res.sources_fully("allow") == A("10.10.0.0/16") - A("10.10.5.0/24")
+    assert sources_fully(res, "allow") == A("10.10.0.0/16") - A("10.10.5.0/24")
 
 
 def test_firewall_default_and_ports() -> None:
     fw = load_firewall(DATA / "firewall.yaml")
     res = evaluate_firewall(fw, A("10.10.0.0/24"), A("44.232.106.120"), "tcp", PortSet.range(4222))
-    assert res.verdict == "deny" and res.default_decided
+    assert res.verdict == "deny" and default_decided(res)
     res = evaluate_firewall(
         fw, A("10.20.0.0/24"), A("10.10.0.0/16"), "tcp", PortSet([(6443, 6443), (10250, 10250), (22, 22)])
     )

@@ -73,7 +73,9 @@ def test_github_annotations_point_at_repo_paths(cli, tmp_path: Path) -> None:
     net = copy_fixture("saas-nats-blocked", tmp_path)
     open_world_ssh(net)
     warn = [x for x in cli("validate", net, "-f", "github").stdout.splitlines() if x.startswith("::warning ")]
-    assert len(warn) == 1 and "PP-EXPOSED-PORT" in warn[0] and "line=6" in warn[0]
+    exposed = [x for x in warn if "PP-EXPOSED-PORT" in x]
+    assert len(exposed) == 1 and "line=6" in exposed[0]
+    assert len(warn) == 2 and any("PP-PATH-UNENFORCED" in x for x in warn)  # the browser path: nothing checks it
 
 
 def test_markdown_summary_has_table_controls_and_coloured_mermaid(cli) -> None:

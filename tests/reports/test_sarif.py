@@ -18,12 +18,13 @@ def test_blocked_fixture_is_valid_sarif_with_repo_relative_location(cli) -> None
     assert code == 1
     assert_valid_sarif(doc)
     run = doc["runs"][0]
-    [rule] = run["tool"]["driver"]["rules"]
-    assert rule["id"] == "PP-PATH-BLOCKED"
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == ["PP-PATH-BLOCKED", "PP-PATH-UNENFORCED"]  # the browser path: nothing checks it
+    rule = rules[0]
     assert rule["properties"]["security-severity"] == "9.5"
     assert "NIST SP 800-53 SC-7 (boundary protection)" in rule["properties"]["controls"]
     assert rule["help"]["text"].startswith("Allow tcp/4222")
-    [result] = run["results"]
+    result = next(r for r in run["results"] if r["ruleId"] == "PP-PATH-BLOCKED")
     assert result["level"] == "error"
     physical = result["locations"][0]["physicalLocation"]
     # the tool ran from the repo root on fixtures/…: the path must be relative to the git top-level
@@ -43,13 +44,14 @@ def test_warn_and_deny_get_distinct_rules_and_real_levels(cli, tmp_path: Path) -
     assert_valid_sarif(doc)
     run = doc["runs"][0]
     ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
-    assert ids == sorted(set(ids)) == ["PP-EXPOSED-PORT", "PP-PATH-BLOCKED"]
+    assert ids == sorted(set(ids)) == ["PP-EXPOSED-PORT", "PP-PATH-BLOCKED", "PP-PATH-UNENFORCED"]
     levels = {r["ruleId"]: r["level"] for r in run["results"]}
-    assert levels == {"PP-EXPOSED-PORT": "warning", "PP-PATH-BLOCKED": "error"}
+    assert levels == {"PP-EXPOSED-PORT": "warning", "PP-PATH-BLOCKED": "error", "PP-PATH-UNENFORCED": "warning"}
     for r in run["results"]:
         assert run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"]
         uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-        assert uri == "saas-nats-blocked/security_groups.tf"
+        where = "palette-network.yaml" if r["ruleId"] == "PP-PATH-UNENFORCED" else "security_groups.tf"
+        assert uri == f"saas-nats-blocked/{where}"
     exposure = next(r for r in run["results"] if r["ruleId"] == "PP-EXPOSED-PORT")
     assert exposure["locations"][0]["physicalLocation"]["region"]["startLine"] == 6
     assert any("CIS AWS Foundations" in c for c in exposure["properties"]["controls"])
@@ -74,8 +76,9 @@ def test_rerun_is_byte_identical_and_fingerprints_survive_line_moves(cli, tmp_pa
         }
 
     assert prints(moved) == prints(before)
-    assert all(lines(moved)[k] == lines(before)[k] + 2 for k in lines(before))
-    assert len(set(prints(before).values())) == 2
+    moved_in_tf = [k for k in lines(before) if k != "PP-PATH-UNENFORCED"]  # located in the topology, not moved
+    assert moved_in_tf and all(lines(moved)[k] == lines(before)[k] + 2 for k in moved_in_tf)
+    assert len(set(prints(before).values())) == 3
 
 
 def test_clean_network_gives_valid_sarif_with_no_results(cli) -> None:

@@ -30,14 +30,15 @@ def test_waived_finding_does_not_fail_and_is_listed_in_every_format(cli, tmp_pat
     assert table.exit_code == 0, table.stdout
     assert "WAIVED PP-PATH-BLOCKED" in table.stdout and "netops@example.com" in table.stdout
     doc = json.loads(cli("validate", net, "-f", "json").stdout)
-    [finding] = doc["findings"]
+    finding, unenforced = doc["findings"]  # the browser path, which nothing checks, is not waived
+    assert unenforced["id"] == "PP-PATH-UNENFORCED" and "waived" not in unenforced
     assert finding["waived"]["owner"] == "netops@example.com"
     assert finding["waived"]["source"] == ".palette-policy-waivers.yaml:2"
     assert doc["summary"]["findings"]["waived"] == 1 and doc["summary"]["exit_code"] == 0
     assert doc["waivers"]["stale"] == [] and doc["waivers"]["expired"] == []
     sarif = json.loads(cli("validate", net, "-f", "sarif").stdout)
     assert_valid_sarif(sarif)
-    [result] = sarif["runs"][0]["results"]
+    result = next(r for r in sarif["runs"][0]["results"] if r["ruleId"] == "PP-PATH-BLOCKED")
     assert result["suppressions"][0]["kind"] == "external"
     assert "NATS moves to gRPC" in result["suppressions"][0]["justification"]
     junit = cli("validate", net, "-f", "junit").stdout

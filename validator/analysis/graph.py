@@ -1,222 +1,178 @@
-"""The graph: endpoints (roles) as nodes, the ways traffic can go between them as edges, and every
-enforcement point attached where it applies.
+"""The graph: endpoints and forwarders as nodes, the hops traffic can take between them as edges, each hop with
+the enforcement points it crosses.
 
-Knows semantics of *placement* (a cluster's traffic leaves through its own groups and enters through the
+Built once by ``build_graph`` and never changed afterwards (frozen: routes and verdicts are pure functions of
+it, so the order of the questions asked cannot change an answer). Nodes are the topology's endpoints and the
+forwarders: the declared proxies and a stand-in for every proxy URL a client names that no declared proxy
+answers to. Edges: a direct hop between any two endpoints (IP reaches every address; the layers on the way
+decide), and the proxy edges fixed by the clients' settings (client → its proxy; proxy → every destination).
+Firewalls are not nodes a route chooses: a firewall whose boundary a hop crosses is a layer of that hop.
+
+Knows the semantics of *placement* (a cluster's traffic leaves through its own groups and enters through the
 destination's), nothing about file formats or Palette's requirements. Security-group references are
-resolved here: a reference matches the members of the group (A4), i.e. the addresses of every endpoint
-the topology binds to that group; a prefix list matches its declared entries.
+resolved here: a reference matches the members of the group (A4), i.e. the addresses of every endpoint the
+topology binds to that group and of every network interface the inventory puts in it; a prefix list matches
+its declared entries.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
-
-import networkx as nx
 
 from validator.model.errors import InputError
 from validator.model.inventory import Inventory
-from validator.model.rules import EnforcementPoint, Peer, Rule, SourceRef
-from validator.model.sets import AddressSet
+from validator.model.proxy_settings import ProxyURL
+from validator.model.rules import EnforcementPoint, Rule, SourceRef, Unknown
+from validator.model.sets import AddressSet, PortSet
 from validator.model.topology import Endpoint, Topology
 
+NO_CONTEXT: Mapping[str, Any] = MappingProxyType({})
 
-@dataclass
+
+@dataclass(frozen=True)
 class Layer:
     """Enforcement points met on one side of a hop, evaluated together.
 
     ``direction`` is the rule direction that applies (egress on the sender's side, ingress on the
     receiver's). Several security groups on one interface form one layer (their rules are a union, A1).
+    ``default`` documents a layer that no scanned file declares but a platform applies (the VPC's default
+    network ACL, N1): it has no points and allows by that documented default.
     """
 
     name: str
     kind: str
     direction: str
-    points: list[EnforcementPoint]
+    points: tuple[EnforcementPoint, ...]
     endpoint: Endpoint
     scope: AddressSet | None = None  # applies only to this endpoint's addresses (a subnet's ACL)
     reverse: bool = False  # evaluated on the return leg (stateless layers, N3)
     proxy: Any = None  # kind "proxy": the proxy's access policy (SquidConfig, ProxyRules) or None if unknown
-    context: dict[str, Any] = field(default_factory=dict)  # kind "proxy": the tunnelled request
+    # kind "proxy": the tunnelled request; "network-policy": the pods
+    context: Mapping[str, Any] = field(default_factory=lambda: NO_CONTEXT)
+    default: str = ""  # a documented default that decides this layer (see above)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Hop:
-    """Traffic from one endpoint to the next, through the layers on the way, in order."""
+    """Traffic from one endpoint to the next, through the layers on the way, in order.
+
+    ``ports`` are the destination ports on this hop when they differ from the flow's (the proxy's listening
+    port on the way to a proxy; the part of a flow's ports a route carries)."""
 
     src: Endpoint
     dst: Endpoint
-    layers: list[Layer] = field(default_factory=list)
-    port: int | None = None  # a port override for this hop (the proxy's listening port)
+    layers: tuple[Layer, ...] = ()
+    ports: PortSet | None = None
     note: str = ""  # why traffic takes this hop (a proxy setting, a NO_PROXY entry)
 
 
-@dataclass
+@dataclass(frozen=True)
+class Edge:
+    """A way traffic can go that the topology fixes: ``to-proxy`` (a client's proxy setting) or
+    ``from-proxy`` (a proxy connects to the destination on the client's behalf)."""
+
+    src: str
+    dst: str
+    kind: str
+    via: str = ""  # to-proxy: the proxy URL as the client's settings write it
+
+    def to_json(self) -> dict[str, str]:
+        return {"source": self.src, "destination": self.dst, "kind": self.kind, "via": self.via}
+
+
+@dataclass(frozen=True)
 class NetworkGraph:
+    """The immutable graph every route and verdict is computed from (see the module's docstring).
+
+    ``memo`` holds values computed from the frozen data on first use (resolved peers, the evaluators' rule
+    indexes, hops): caches of pure functions, never a change of the graph.
+    """
+
     inventory: Inventory
     topology: Topology
-    graph: nx.DiGraph
-    alias: dict[str, str]  # groups, ACLs, prefix lists
-    members: dict[str, AddressSet]
-    firewall_points: dict[str, EnforcementPoint] = field(default_factory=dict)
-    subnet_alias: dict[str, str] = field(default_factory=dict)
+    nodes: Mapping[str, Endpoint]  # every endpoint and forwarder by name
+    edges: tuple[Edge, ...]  # the proxy edges (direct hops exist between any two endpoints)
+    alias: Mapping[str, str]  # groups, ACLs, prefix lists
+    members: Mapping[str, AddressSet]
+    firewall_points: Mapping[str, EnforcementPoint]
+    subnet_alias: Mapping[str, str]
     # per endpoint name: the cluster's NetworkPolicy model, the pods that play its role (agent, serving) and
     # the manifests folder (``pods.place_pods``)
-    pods: dict[str, tuple[Any, list[Any], str]] = field(default_factory=dict)
-    _peer_cache: dict[int, tuple[AddressSet, tuple[str, ...]]] = field(default_factory=dict)
-    _forwarders_cache: tuple[int, set[str]] | None = None
-    # layers_ordered.py's per-layer rule index (perf), keyed by (point keys, direction, protocol, ports)
-    rule_index: dict[tuple[object, ...], object] = field(default_factory=dict)
+    pods: Mapping[str, tuple[Any, tuple[Any, ...], str]]
+    proxies_by_url: Mapping[str, str]  # a proxy URL's text → the node that answers to it
+    memo: dict[str, dict[Any, Any]] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
-    def topology_source(self) -> SourceRef:
-        return SourceRef(self.topology.path, None, "topology")
+    def cache(self, name: str) -> dict[Any, Any]:
+        """A memo table of values derived from the frozen graph (perf)."""
+        return self.memo.setdefault(name, {})
+
+    def proxy_node(self, url: ProxyURL) -> Endpoint:
+        return self.nodes[self.proxies_by_url[str(url)]]
 
     def groups_of(self, endpoint: Endpoint) -> list[EnforcementPoint]:
         return [self.inventory.points[self.alias[g]] for g in endpoint.security_groups]
 
-    def peer_addresses(self, rule: Rule) -> tuple[AddressSet, tuple[str, ...]]:
-        """The addresses a rule's peer matches, and what about it is unknown."""
-        cached = self._peer_cache.get(id(rule))
+    def peer_addresses(self, rule: Rule) -> tuple[AddressSet, tuple[Unknown, ...]]:
+        """The addresses a rule's peer matches, and what about the rule is unknown: the loader's ``unknowns``
+        and the group and prefix-list references the scanned files do not declare."""
+        cache = self.cache("peers")
+        cached = cache.get(id(rule))
         if cached is not None:
-            return cached
-        peer: Peer = rule.peer
+            return cached[1]
+        peer = rule.peer
         addresses = peer.addresses
-        unknown = [u.describe() for u in rule.unknowns]
+        unknown = list(rule.unknowns)
         for group in peer.groups:
-            key = self.alias.get(group)
+            key = self.alias.get(group, group if group in self.inventory.group_members else None)
             if key is None:
-                unknown.append(f"group {group} is not declared in the scanned files")
+                unknown.append(Unknown("group", "the group is not declared in the scanned files", group, rule.source))
                 continue
             addresses = addresses | self.members.get(key, AddressSet())
         for plist in peer.prefix_lists:
             key = self.alias.get(plist)
             if key is None or key not in self.inventory.prefix_lists:
-                unknown.append(f"prefix list {plist} is not declared in the scanned files")
+                reason = "the prefix list is not declared in the scanned files"
+                unknown.append(Unknown("prefix_list", reason, plist, rule.source))
                 continue
-            addresses = addresses | self.inventory.prefix_lists[key].addresses
+            declared = self.inventory.prefix_lists[key]
+            for entry in declared.unknowns:  # an entry the configs do not fix: the list may hold any address
+                reason = f"prefix list {declared.name}: {entry.reason}"
+                unknown.append(Unknown("prefix_list", reason, entry.expression, entry.source or rule.source))
+            addresses = addresses | declared.addresses
         result = (addresses, tuple(unknown))
-        self._peer_cache[id(rule)] = result
+        cache[id(rule)] = (rule, result)  # the rule is kept so its id is never reused while cached
         return result
 
-    def nacls_of(self, endpoint: Endpoint) -> list[tuple[EnforcementPoint, AddressSet]]:
-        """The network ACL of each of the endpoint's subnets, with the addresses it covers (N1)."""
+    def nacls_of(self, endpoint: Endpoint) -> tuple[list[tuple[EnforcementPoint, AddressSet]], list[str]]:
+        """The network ACL of each of the endpoint's subnets, with the addresses it covers (N1), and the
+        subnets with no declared association (the VPC's default ACL applies to them)."""
         out: dict[str, tuple[EnforcementPoint, AddressSet]] = {}
+        defaults: list[str] = []
         for ref in endpoint.subnets:
             key = self.subnet_alias.get(ref, ref)
             subnet = self.inventory.subnets.get(key)
             names = {ref, key, *(subnet.aliases if subnet else ())}
             assoc = next(
-                (self.inventory.nacl_associations[n] for n in names if n in self.inventory.nacl_associations), None
+                (self.inventory.nacl_associations[n] for n in sorted(names) if n in self.inventory.nacl_associations),
+                None,
             )
             if assoc is None:
-                continue  # the VPC's default ACL, not declared here: allows everything (N1)
+                defaults.append(ref)
+                continue
             acl = self.inventory.points[self.alias.get(assoc[0], assoc[0])]
             scope = endpoint.addresses & subnet.addresses if subnet and subnet.addresses else endpoint.addresses
             prev = out.get(acl.key)
             out[acl.key] = (acl, prev[1] | scope if prev else scope)
-        return list(out.values())
-
-    def forwarders(self) -> set[str]:
-        """Nodes marked ``forwards``, computed once per node count (perf: paths() runs per binding)."""
-        count = self.graph.number_of_nodes()
-        if self._forwarders_cache is None or self._forwarders_cache[0] != count:
-            self._forwarders_cache = (count, {n for n, d in self.graph.nodes(data=True) if d.get("forwards")})
-        return self._forwarders_cache[1]
-
-    def direct_hop(self, src: Endpoint, dst: Endpoint) -> Hop:
-        """One hop, in the order packets meet the layers (N4): the sender's groups, the sender's subnet ACL
-        outbound, the receiver's subnet ACL inbound, the receiver's groups; then the return leg through both
-        ACLs, which are stateless (N3). Traffic inside one subnet does not cross its ACL."""
-        hop = Hop(src, dst)
-        src_groups, dst_groups = self.groups_of(src), self.groups_of(dst)
-        same_subnets = bool(src.subnets) and set(src.subnets) == set(dst.subnets)
-        src_acls = [] if same_subnets else self.nacls_of(src)
-        dst_acls = [] if same_subnets else self.nacls_of(dst)
-        if src.name in self.pods and src.role == "workload":
-            model, workloads, folder = self.pods[src.name]
-            hop.layers.append(
-                Layer(
-                    f"NetworkPolicy egress of {src.name}'s Palette agent",
-                    "network-policy",
-                    "egress",
-                    [],
-                    src,
-                    context={"model": model, "workloads": workloads, "folder": folder},
-                )
-            )
-        if src_groups:
-            names = ", ".join(g.name for g in src_groups)
-            hop.layers.append(Layer(f"egress of {src.name} ({names})", "security-group", "egress", src_groups, src))
-        for acl, scope in src_acls:
-            hop.layers.append(
-                Layer(f"outbound ACL of {src.name} ({acl.name})", "network-acl", "egress", [acl], src, scope=scope)
-            )
-        crossed = self.firewalls_between(src, dst)
-        for wall in crossed:
-            hop.layers.append(Layer(f"firewall {wall.name}", "firewall", "forward", [wall], src))
-        for acl, scope in dst_acls:
-            hop.layers.append(
-                Layer(f"inbound ACL of {dst.name} ({acl.name})", "network-acl", "ingress", [acl], dst, scope=scope)
-            )
-        if dst_groups:
-            names = ", ".join(g.name for g in dst_groups)
-            hop.layers.append(Layer(f"ingress of {dst.name} ({names})", "security-group", "ingress", dst_groups, dst))
-        if dst.name in self.pods and dst.role == "management":
-            model, workloads, folder = self.pods[dst.name]
-            hop.layers.append(
-                Layer(
-                    f"NetworkPolicy ingress of {dst.name}'s serving pods",
-                    "network-policy",
-                    "ingress",
-                    [],
-                    dst,
-                    context={"model": model, "workloads": workloads, "folder": folder},
-                )
-            )
-        for acl, scope in dst_acls:
-            hop.layers.append(
-                Layer(
-                    f"return traffic: outbound ACL of {dst.name} ({acl.name})",
-                    "network-acl",
-                    "egress",
-                    [acl],
-                    dst,
-                    scope=scope,
-                    reverse=True,
-                )
-            )
-        for wall in crossed:
-            if not wall.stateful:
-                hop.layers.append(
-                    Layer(
-                        f"return traffic: firewall {wall.name} (stateless)",
-                        "firewall",
-                        "forward",
-                        [wall],
-                        dst,
-                        reverse=True,
-                    )
-                )
-        for acl, scope in src_acls:
-            hop.layers.append(
-                Layer(
-                    f"return traffic: inbound ACL of {src.name} ({acl.name})",
-                    "network-acl",
-                    "ingress",
-                    [acl],
-                    src,
-                    scope=scope,
-                    reverse=True,
-                )
-            )
-        return hop
+        return [out[k] for k in sorted(out)], defaults
 
     def firewalls_between(self, src: Endpoint, dst: Endpoint) -> list[EnforcementPoint]:
         """Firewalls whose boundary the traffic crosses: exactly one end is behind it."""
         out = []
-        for placement in self.topology.firewalls:
+        for placement in sorted(self.topology.firewalls, key=lambda f: f.name):
             inside = {e.name for e in placement.protects}
             if (src.name in inside) != (dst.name in inside):
                 out.append(self.firewall_points[placement.name])
@@ -224,20 +180,10 @@ class NetworkGraph:
 
     def proxy_config(self, proxy: Endpoint) -> Any:
         path = proxy.extra.get("config")
-        if path is None:
-            return None
-        config = self.inventory.proxy_configs.get(path)
-        if config is None:
-            raise InputError(
-                f"proxy {proxy.name}: config {path!r} is not a squid.conf or ProxyRules file that was loaded",
-                file=self.topology.path,
-                line=proxy.source.line,
-                hint=f"loaded proxy configs: {', '.join(sorted(self.inventory.proxy_configs)) or 'none'}",
-            )
-        return config
+        return None if path is None else self.inventory.proxy_configs.get(path)
 
 
-def _resolve_groups(topology: Topology, alias: dict[str, str], inventory: Inventory) -> None:
+def _resolve_groups(topology: Topology, alias: Mapping[str, str], inventory: Inventory) -> None:
     names = sorted(alias)
     subnet_names = inventory.alias_index("subnet")
     ambiguous_by_kind = {kind: inventory.ambiguous_aliases(kind) for kind in ("group", "subnet")}
@@ -276,21 +222,20 @@ def _resolve_groups(topology: Topology, alias: dict[str, str], inventory: Invent
                 )
 
 
-def build_graph(inventory: Inventory, topology: Topology) -> NetworkGraph:
-    """Attach groups to endpoints, compute group members, add one node per endpoint."""
-    alias = inventory.alias_index()
-    _resolve_groups(topology, alias, inventory)
-    members: dict[str, AddressSet] = {}
-    for endpoint in topology.endpoints:
-        for group in endpoint.security_groups:
-            key = alias[group]
-            members[key] = members.get(key, AddressSet()) | endpoint.addresses
-    graph = nx.DiGraph()
-    for endpoint in topology.endpoints:
-        graph.add_node(endpoint.name, endpoint=endpoint, forwards=endpoint.role == "proxy")
-    network = NetworkGraph(inventory, topology, graph, alias, members, subnet_alias=inventory.alias_index("subnet"))
+def _check_proxy_configs(topology: Topology, inventory: Inventory) -> None:
+    """A proxy whose config was not loaded is an error, even when no route uses it."""
     for proxy in topology.role("proxy"):
-        network.proxy_config(proxy)  # a proxy whose config was not loaded is an error even when unused
+        path = proxy.extra.get("config")
+        if path is not None and path not in inventory.proxy_configs:
+            raise InputError(
+                f"proxy {proxy.name}: config {path!r} is not a squid.conf or ProxyRules file that was loaded",
+                file=topology.path,
+                line=proxy.source.line,
+                hint=f"loaded proxy configs: {', '.join(sorted(inventory.proxy_configs)) or 'none'}",
+            )
+
+
+def _firewall_points(topology: Topology, inventory: Inventory) -> dict[str, EnforcementPoint]:
     walls: dict[str, EnforcementPoint] = {}
     for placement in topology.firewalls:
         rules = inventory.firewall_sets.get(placement.rules)
@@ -302,5 +247,81 @@ def build_graph(inventory: Inventory, topology: Topology) -> NetworkGraph:
                 hint=f"loaded FirewallRules files: {', '.join(sorted(inventory.firewall_sets)) or 'none'}",
             )
         walls[placement.name] = rules.to_enforcement_point()
-    network.firewall_points = walls
-    return network
+    return walls
+
+
+def _proxy_nodes(topology: Topology) -> tuple[dict[str, Endpoint], dict[str, str], list[Edge]]:
+    """The forwarders a client's settings reach (declared proxies by address or name, else a stand-in per
+    URL) and the edges the settings fix: client → proxy, proxy → every endpoint that is not a proxy."""
+    declared = sorted(topology.role("proxy"), key=lambda e: e.name)
+    nodes: dict[str, Endpoint] = {}
+    by_url: dict[str, str] = {}
+    edges: list[Edge] = []
+    for client in topology.endpoints:
+        settings = client.extra.get("proxy_settings")
+        if settings is None:
+            continue
+        for url in (settings.https_proxy, settings.http_proxy):
+            if url is None:
+                continue
+            if str(url) not in by_url:
+                address = url.address
+                node = next(
+                    (
+                        e
+                        for e in declared
+                        if (address is not None and e.addresses.covers(address)) or e.name == url.host
+                    ),
+                    None,
+                )
+                if node is None:
+                    node = Endpoint(
+                        f"proxy {url.host}",
+                        "proxy",
+                        address or AddressSet.everything(),
+                        SourceRef(topology.path, None, "topology"),
+                        external=True,
+                    )
+                    nodes[node.name] = node
+                by_url[str(url)] = node.name
+            edge = Edge(client.name, by_url[str(url)], "to-proxy", str(url))
+            if edge not in edges:
+                edges.append(edge)
+    forwarders = sorted({*(e.name for e in declared), *nodes})
+    for proxy in forwarders:
+        edges.extend(Edge(proxy, e.name, "from-proxy") for e in topology.endpoints if e.role != "proxy")
+    return nodes, by_url, sorted(edges, key=lambda e: (e.kind, e.src, e.dst, e.via))
+
+
+def build_graph(
+    inventory: Inventory, topology: Topology, pods: Mapping[str, tuple[Any, list[Any], str]] | None = None
+) -> NetworkGraph:
+    """The graph of a run, once: resolve the topology's references, compute group members, fix the nodes
+    and the proxy edges. ``pods``: the Kubernetes placement (``pods.place_pods``), when manifests were read."""
+    alias = inventory.alias_index()
+    _resolve_groups(topology, alias, inventory)
+    _check_proxy_configs(topology, inventory)
+    members: dict[str, AddressSet] = {}
+    for group, addresses in sorted(inventory.group_members.items()):  # interfaces the cloud reports in the group
+        key = alias.get(group, group)
+        members[key] = members.get(key, AddressSet()) | addresses
+    for endpoint in topology.endpoints:
+        for group in endpoint.security_groups:
+            key = alias[group]
+            members[key] = members.get(key, AddressSet()) | endpoint.addresses
+    stand_ins, by_url, edges = _proxy_nodes(topology)
+    nodes = {e.name: e for e in topology.endpoints}
+    nodes.update(stand_ins)
+    placed = {name: (model, tuple(workloads), folder) for name, (model, workloads, folder) in (pods or {}).items()}
+    return NetworkGraph(
+        inventory,
+        topology,
+        MappingProxyType(nodes),
+        tuple(edges),
+        MappingProxyType(alias),
+        MappingProxyType(members),
+        MappingProxyType(_firewall_points(topology, inventory)),
+        MappingProxyType(inventory.alias_index("subnet")),
+        MappingProxyType(placed),
+        MappingProxyType(by_url),
+    )

@@ -1,14 +1,60 @@
-"""What every layer evaluator shares: the whole address space, how much evidence to show, how to name addresses."""
+"""What every layer evaluator shares: what a layer answers, the whole address space, how much evidence to show,
+how to cite a documented default and how to name addresses."""
 
 from __future__ import annotations
 
-from validator.analysis.graph import NetworkGraph
-from validator.model.results import RuleEvidence
-from validator.model.rules import SourceRef
+from dataclasses import dataclass, field
+
+from validator.analysis.graph import Layer, NetworkGraph
+from validator.model.flows import Box, minus, project
+from validator.model.results import LayerResult, RuleEvidence, Uncovered
+from validator.model.rules import SourceRef, Unknown
 from validator.model.sets import AddressSet
 
 EVERYWHERE = AddressSet.everything()
 MAX_RULES_SHOWN = 5
+SEMANTICS = "docs/semantics.md"  # where the documented defaults are defined, with their sources
+
+
+@dataclass
+class LayerOutcome:
+    """A layer's answer for the whole request of its hop: the part it definitely lets through (``allowed``),
+    the part it may let through depending on values the configs do not fix (``maybe``; the rest is denied),
+    and the result with its evidence."""
+
+    allowed: list[Box]
+    result: LayerResult
+    maybe: list[Box] = field(default_factory=list)
+
+
+def documented(rule: str, text: str, point: str) -> RuleEvidence:
+    """Evidence that cites a documented default (a semantics rule of docs/semantics.md) instead of a rule."""
+    return RuleEvidence(SourceRef(SEMANTICS, None, rule), f"{text} ({rule} in {SEMANTICS})", point)
+
+
+def unknown_text(location: SourceRef, unknown: Unknown) -> str:
+    """One unresolved value, as the evidence names it: where, which part, the expression and why."""
+    where = (unknown.source or location).location()
+    expression = f" {unknown.expression}" if unknown.expression else ""
+    return f"{where}: {unknown.field}{expression}: {unknown.reason}"
+
+
+def not_covered(request: Box, allowed: list[Box]) -> Uncovered:
+    """What of the request a layer does not definitely let through."""
+    src, dst, ports = project(minus(request, allowed))
+    return Uncovered(src, dst, ports)
+
+
+def settle(request: Box, decision: str, allowed: list[Box]) -> tuple[list[Box], Uncovered]:
+    """What a layer lets through and what not, in the cheapest form: the request itself when it allows it all
+    (perf: the hop's meet then skips the layer)."""
+    if decision == "allow":
+        return [request], Uncovered()
+    return allowed, not_covered(request, allowed)
+
+
+def point_json(layer: Layer) -> list[dict[str, object]]:
+    return [{"kind": p.kind, "key": p.key, "name": p.name, **p.source.to_json()} for p in layer.points]
 
 
 def unique_evidence(evidence: list[RuleEvidence]) -> list[RuleEvidence]:
@@ -24,7 +70,7 @@ def unique_evidence(evidence: list[RuleEvidence]) -> list[RuleEvidence]:
 
 def describe_addresses(graph: NetworkGraph, addresses: AddressSet, limit: int = 4) -> str:
     """An address set as people read it: an endpoint's name when it is exactly one, else a few ranges."""
-    for endpoint in graph.topology.endpoints:
+    for endpoint in sorted(graph.topology.endpoints, key=lambda e: e.name):
         if endpoint.addresses == addresses:
             return f"{endpoint.name} ({'internet' if endpoint.external else ', '.join(addresses.ranges()[:limit])})"
     ranges = addresses.ranges()

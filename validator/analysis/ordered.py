@@ -10,9 +10,10 @@ region that it matches (box intersection) and leaves the rest (box subtraction) 
           ∪ (A.s ∩ B.s) × (A.d ∩ B.d) × (A.p − B.p)
 
 The three pieces are disjoint, so every point of the request is decided by exactly one rule or by the
-default action, and no address or port is ever enumerated. Actions are plain strings: "allow" and "deny"
-for firewalls and NACLs, and callers may add their own (the proxy evaluators use "unknown" for a rule
-whose match cannot be decided statically).
+default action, and no address or port is ever enumerated. Actions are plain strings ("allow" and "deny" for
+firewalls and NACLs; Squid's ssl_bump actions). A rule whose match is not known (``maybe``: a part of it is
+fixed only when the configuration is applied; a proxy ACL that cannot be decided statically) splits the
+evaluation in two: what it might match is "unknown" unless both branches end with the same action.
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ from validator.model.sets import ALL_PORTS, AddressSet, PortSet, as_addresses, a
 
 @dataclass(frozen=True)
 class OrderedRule:
-    """One rule of a first-match list. ``protocol`` "all" matches every protocol (AWS ``-1``)."""
+    """One rule of a first-match list. ``protocol`` "all" matches every protocol (AWS ``-1``).
+
+    ``maybe``: whether the rule matches inside its box is not known (a part of it is fixed only when the
+    configuration is applied): both branches are followed, so what it might decide is ``unknown`` unless
+    every branch ends with the same action.
+    """
 
     action: str
     src: AddressSet
@@ -36,6 +42,7 @@ class OrderedRule:
     ports: PortSet = ALL_PORTS
     source: SourceRef | None = None
     label: str = ""
+    maybe: bool = False
 
     def box(self) -> Box:
         return Box(self.src, self.dst, self.ports)
@@ -48,18 +55,25 @@ class OrderedRule:
             "protocol": self.protocol,
             "ports": str(self.ports),
             "label": self.label,
+            "maybe": self.maybe,
             "source": self.source.to_json() if self.source else None,
         }
 
 
 @dataclass(frozen=True)
 class Decided:
-    """A sub-box of the request and what decided it: a rule (with its index) or the default (None)."""
+    """A sub-box of the request and what decided it: a rule (with its index) or the default (None).
+
+    ``pending`` are the indices of the ``maybe`` rules the box met on the way. When they could change the
+    outcome, ``action`` is "unknown" and ``index`` is the first of them; otherwise ``action`` holds whether or
+    not they match, and ``index`` is the rule that decides (None: the default).
+    """
 
     box: Box
     action: str
     rule: OrderedRule | None
     index: int | None
+    pending: tuple[int, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -68,6 +82,7 @@ class Decided:
             "index": self.index,
             "default": self.rule is None,
             "rule": self.rule.to_json() if self.rule else None,
+            "pending": list(self.pending),
         }
 
 
@@ -88,11 +103,6 @@ class Evaluation:
         return [d for d in self.decided if d.action == "deny"]
 
     @property
-    def default_decided(self) -> bool:
-        """True when some part of the request matched no rule."""
-        return any(d.rule is None for d in self.decided)
-
-    @property
     def actions(self) -> set[str]:
         return {d.action for d in self.decided}
 
@@ -109,14 +119,6 @@ class Evaluation:
             return "partial"
         return "unknown"
 
-    def sources_fully(self, action: str) -> AddressSet:
-        """Sources for which the whole destination × port part of the request got ``action``."""
-        bad = AddressSet()
-        for d in self.decided:
-            if d.action != action:
-                bad = as_addresses(bad | d.box.src)
-        return as_addresses(self.request.src - bad)
-
     def to_json(self) -> dict[str, object]:
         return {
             "request": self.request.to_json(),
@@ -127,14 +129,17 @@ class Evaluation:
 
 
 def evaluate(rules: Sequence[OrderedRule], default_action: str, request: Box, protocol: str = "all") -> Evaluation:
-    """First-match evaluation of ``request`` (one ``protocol``) against ``rules`` in the given order.
+    """Three-valued first-match evaluation of ``request`` (one ``protocol``) against ``rules`` in order.
 
     Rules whose protocol does not match ``protocol`` are skipped. Sub-boxes that no rule matches get
-    ``default_action`` with ``rule=None``. Output boxes are coalesced per deciding rule.
+    ``default_action`` with ``rule=None``. Where a ``maybe`` rule's box is met, both branches are followed
+    (it matched: its action; it did not: the later rules); a sub-box whose branches end in different actions
+    is decided "unknown" (see ``Decided``). Output boxes are coalesced per deciding rule and pending set.
     """
     proto = normalize_protocol(protocol)
     result = Evaluation(request=request, protocol=proto)
-    remaining: list[Box] = [] if request.is_empty() else [request]
+    remaining: list[tuple[Box, tuple[int, ...]]] = [] if request.is_empty() else [(request, ())]
+    decided: dict[tuple[int, tuple[int, ...]], list[Box]] = {}
     for index, rule in enumerate(rules):
         if not remaining:
             break
@@ -143,20 +148,34 @@ def evaluate(rules: Sequence[OrderedRule], default_action: str, request: Box, pr
         rbox = rule.box()
         if rbox.is_empty():
             continue
-        hit: list[Box] = []
-        rest: list[Box] = []
-        for box in remaining:
+        rest: list[tuple[Box, tuple[int, ...]]] = []
+        for box, pending in remaining:
             inter = box.intersect(rbox)
             if inter.is_empty():
-                rest.append(box)
+                rest.append((box, pending))
                 continue
-            hit.append(inter)
-            rest.extend(box.subtract(rbox))
+            rest.extend((piece, pending) for piece in box.subtract(rbox))
+            if rule.maybe:
+                rest.append((inter, (*pending, index)))
+            else:
+                decided.setdefault((index, pending), []).append(inter)
+        if len(rest) > 8:  # keep fragmentation linear: merge pieces that share a history
+            groups: dict[tuple[int, ...], list[Box]] = {}
+            for box, pending in rest:
+                groups.setdefault(pending, []).append(box)
+            rest = [(box, pending) for pending, group in groups.items() for box in coalesce(group)]
         remaining = rest
-        for box in coalesce(hit):
-            result.decided.append(Decided(box, rule.action, rule, index))
-    for box in coalesce(remaining):
-        result.decided.append(Decided(box, default_action, None, None))
+    for box, pending in remaining:
+        decided.setdefault((-1, pending), []).append(box)
+    for (index, pending), boxes in sorted(decided.items(), key=lambda item: (item[0][0] < 0, item[0])):
+        action = default_action if index < 0 else rules[index].action
+        possible = {action, *(rules[j].action for j in pending)}
+        deciding = None if index < 0 else index
+        if len(possible) > 1:
+            action, deciding = "unknown", pending[0]
+        decider = None if deciding is None else rules[deciding]
+        for box in coalesce(boxes):
+            result.decided.append(Decided(box, action, decider, deciding, pending))
     return result
 
 

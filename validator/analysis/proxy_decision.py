@@ -3,8 +3,9 @@
 A request is (client address set, requested host name or None, destination address set or None, port,
 method). Proxies check their access rules top-down, first match wins (Squid http_access, S1), so both
 kinds compile their rules into ``ordered.OrderedRule`` boxes over client × destination addresses and
-let ``ordered.evaluate`` split the request; this module turns the decided boxes back into a
-``ProxyDecision`` with the evidence an auditor needs (deciding line, ACLs involved and why they matched).
+let ``ordered.evaluate`` split the request (three-valued: an ACL that cannot be decided statically makes
+its line a ``maybe`` rule); this module turns the decided boxes back into a ``ProxyDecision`` with the
+evidence an auditor needs (deciding line, ACLs involved and why they matched).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, cast
 
-from validator.analysis.ordered import coalesce
+from validator.analysis.ordered import OrderedRule, evaluate
 from validator.model.flows import Box
 from validator.model.rules import SourceRef
 from validator.model.sets import AddressSet, as_addresses
@@ -213,48 +214,19 @@ Key = tuple[str, int, tuple[int, ...]]  # (action or "unknown", deciding index o
 
 
 def first_match(start: Box, lines: Sequence[CompiledLine], default_action: str) -> list[tuple[Key, list[Box]]]:
-    """Three-valued first-match of ``start`` over ``lines``; returns decided boxes grouped by key.
+    """Three-valued first-match of ``start`` over ``lines`` (``ordered.evaluate``); decided boxes by key.
 
     Where a line's match is unknown, both branches are followed (it matched → its action; it did not →
     the later lines). If every branch gives the same action the box is decided anyway (the undecidable
     lines are listed in the key's pending tuple); otherwise the key's action is "unknown" and its index
     is the first undecidable line.
     """
-    remaining: list[tuple[Box, tuple[int, ...]]] = [] if start.is_empty() else [(start, ())]
+    rules = [OrderedRule(line.action, line.clients, line.destinations, maybe=line.unknown) for line in lines]
     decided: dict[Key, list[Box]] = {}
-
-    def record(box: Box, index: int, pending: tuple[int, ...]) -> None:
-        action = default_action if index < 0 else lines[index].action
-        possible = {action} | {lines[j].action for j in pending}
-        key = (possible.pop(), index, pending) if len(possible) == 1 else ("unknown", pending[0], pending)
-        decided.setdefault(key, []).append(box)
-
-    for index, line in enumerate(lines):
-        if not remaining:
-            break
-        rbox = Box(line.clients, line.destinations)
-        if rbox.is_empty():
-            continue
-        nxt: list[tuple[Box, tuple[int, ...]]] = []
-        for box, pending in remaining:
-            inter = box.intersect(rbox)
-            if inter.is_empty():
-                nxt.append((box, pending))
-                continue
-            nxt.extend((piece, pending) for piece in box.subtract(rbox))
-            if line.unknown:
-                nxt.append((inter, (*pending, index)))
-            else:
-                record(inter, index, pending)
-        if len(nxt) > 8:  # keep fragmentation linear: merge pieces that share a history
-            groups: dict[tuple[int, ...], list[Box]] = {}
-            for box, pending in nxt:
-                groups.setdefault(pending, []).append(box)
-            nxt = [(box, pending) for pending, group in groups.items() for box in coalesce(group)]
-        remaining = nxt
-    for box, pending in remaining:
-        record(box, -1, pending)
-    return [(key, coalesce(boxes)) for key, boxes in decided.items()]
+    for part in evaluate(rules, default_action, start).decided:
+        index = -1 if part.index is None else part.index
+        decided.setdefault((part.action, index, part.pending), []).append(part.box)
+    return list(decided.items())
 
 
 def verdict_of(outcomes: set[str]) -> Verdict:

@@ -41,7 +41,7 @@ def _proxies(inventory: Inventory, topology: Topology) -> list[dict[str, Any]]:
     palette: list[tuple[str | None, AddressSet]] = [
         (host, endpoint.addresses) for endpoint in topology.role("management") for host in endpoint.hosts
     ]
-    for proxy in topology.role("proxy"):
+    for proxy in sorted(topology.role("proxy"), key=lambda e: e.name):
         path = proxy.extra.get("config")
         config = inventory.proxy_configs.get(path) if path else None
         entry: dict[str, Any] = {

@@ -1,86 +1,142 @@
-"""Routes: the hops traffic takes from one endpoint to another.
+"""Routes: the hops a flow takes, as a pure function of the frozen graph and the flow.
 
-Through the client's HTTPS proxy when its settings send it there (not excluded by NO_PROXY, Go's rules:
-``proxy_env``), else direct; only forwarders (proxies, firewalls) may stand between the two ends.
+There is no choice of path to search: traffic goes direct, or through the proxy the client's settings name
+when they send the request there (Go's NO_PROXY rules, ``proxy_env``). A flow whose destinations or ports
+the settings treat differently (a NO_PROXY entry matching one of the destination's host names, part of its
+addresses or one of the ports) takes several routes, one per part; each part must get through.
 """
 
 from __future__ import annotations
 
-import networkx as nx
+from dataclasses import dataclass, replace
+from types import MappingProxyType
 
 from validator.analysis.graph import Hop, Layer, NetworkGraph
+from validator.analysis.hops import direct_hop
+from validator.analysis.layers_proxy import port_atoms
 from validator.analysis.proxy_env import proxy_for
-from validator.model.proxy_settings import ProxyURL
-from validator.model.sets import AddressSet
+from validator.model.proxy_settings import ProxySettings
+from validator.model.sets import AddressSet, PortSet, as_ports
 from validator.model.topology import Endpoint
 
 
-def route(graph: NetworkGraph, src: Endpoint, dst: Endpoint, port: int, via_proxy: bool) -> list[Hop]:
-    """The hops traffic takes: through the client's HTTPS proxy when its settings send it there (not
-    excluded by NO_PROXY), else direct. The proxy's own access rules end the first hop."""
+@dataclass(frozen=True)
+class Flow:
+    """What a requirement (or ``explain``) asks: ``protocol``/``ports`` from ``src`` to ``dst``; ``via_proxy``
+    when the client's proxy settings apply (Palette's agent honours HTTPS_PROXY)."""
+
+    src: Endpoint
+    dst: Endpoint
+    protocol: str
+    ports: PortSet
+    via_proxy: bool = False
+
+
+@dataclass(frozen=True)
+class Path:
+    """One way a part of a flow goes: its hops, in order."""
+
+    hops: tuple[Hop, ...]
+
+
+@dataclass(frozen=True)
+class Route:
+    """Every way the flow goes: one path, or one per part the proxy settings treat differently."""
+
+    flow: Flow
+    paths: tuple[Path, ...]
+
+
+@dataclass
+class _Part:
+    """A part of the flow that leaves the client the same way: through ``proxy`` (a URL's text) or direct."""
+
+    proxy: str
+    hosts: list[str]
+    addresses: AddressSet
+    ports: PortSet
+    reasons: list[str]
+
+
+def route(graph: NetworkGraph, flow: Flow) -> Route:
+    """The paths the flow takes (see the module's docstring)."""
+    src, dst = flow.src, flow.dst
     settings = src.extra.get("proxy_settings")
-    if not (via_proxy and settings is not None):
-        return paths(graph, src, dst)[0]
-    host = dst.hosts[0] if dst.hosts else None
-    routed = proxy_for(settings, host, None if host else dst.addresses, port, scheme="https")
-    if routed.proxy is None:
-        hops = paths(graph, src, dst)[0]
-        hops[0].note = f"direct, not through the proxy: {routed.reason}"
-        return hops
-    proxy = proxy_endpoint(graph, routed.proxy)
-    to_proxy = graph.direct_hop(src, proxy)
-    to_proxy.port = routed.proxy.port
-    to_proxy.note = f"through the proxy {routed.proxy} ({routed.reason})"
-    config = graph.proxy_config(proxy)
-    to_proxy.layers.append(
-        Layer(
-            f"proxy {proxy.name} access rules",
-            "proxy",
-            "ingress",
-            [],
-            proxy,
-            proxy=config,
-            context={"hosts": list(dst.hosts) or [None], "dst": dst.addresses, "port": port, "method": "CONNECT"},
-        )
-    )
-    onward = graph.direct_hop(proxy, dst)
-    onward.note = f"the proxy {proxy.name} connects to {dst.name}"
-    graph.graph.add_edge(src.name, proxy.name)
-    graph.graph.add_edge(proxy.name, dst.name)
-    return [to_proxy, onward]
+    if not (flow.via_proxy and settings is not None):
+        return Route(flow, (Path((direct_hop(graph, src, dst),)),))
+    parts = _parts(settings, dst, flow.ports)
+    paths = []
+    for part in parts:
+        target = dst if part.addresses == dst.addresses else replace(dst, addresses=part.addresses)
+        ports = None if part.ports == flow.ports else part.ports
+        because = "; ".join(dict.fromkeys(part.reasons))
+        if not part.proxy:
+            hop = direct_hop(graph, src, target)
+            paths.append(Path((replace(hop, ports=ports, note=f"direct, not through the proxy: {because}"),)))
+            continue
+        url = settings.https_proxy
+        assert url is not None and str(url) == part.proxy
+        proxy = graph.proxy_node(url)
+        config = graph.proxy_config(proxy)
+        first = direct_hop(graph, src, proxy)
+        onward = direct_hop(graph, proxy, target)
+        for atom in port_atoms(config, part.ports):  # one CONNECT decision per piece of the ports
+            context = {"hosts": tuple(part.hosts) or (None,), "dst": part.addresses, "ports": atom, "method": "CONNECT"}
+            layer = Layer(
+                f"proxy {proxy.name} access rules",
+                "proxy",
+                "ingress",
+                (),
+                proxy,
+                proxy=config,
+                context=MappingProxyType(context),
+            )
+            to_proxy = replace(
+                first,
+                layers=(*first.layers, layer),
+                ports=PortSet.range(url.port),
+                note=f"through the proxy {url} ({because})",
+            )
+            onward_ports = None if atom == flow.ports else atom
+            note = f"the proxy {proxy.name} connects to {dst.name}"
+            paths.append(Path((to_proxy, replace(onward, ports=onward_ports, note=note))))
+    return Route(flow, tuple(paths))
 
 
-def proxy_endpoint(graph: NetworkGraph, url: ProxyURL) -> Endpoint:
-    """The topology's proxy that a proxy URL points at (by address or name), else a stand-in."""
-    address = url.address
-    for endpoint in graph.topology.role("proxy"):
-        if (address is not None and endpoint.addresses.covers(address)) or endpoint.name == url.host:
-            return endpoint
-    stand_in = Endpoint(f"proxy {url.host}", "proxy", address or AddressSet(), graph.topology_source, external=True)
-    if not stand_in.addresses:
-        stand_in.addresses = AddressSet.everything()
-    return stand_in
+def _port_classes(settings: ProxySettings, ports: PortSet) -> list[PortSet]:
+    """The flow's ports in classes NO_PROXY treats alike: each port a NO_PROXY entry names, then the rest."""
+    named = sorted({int(e.port) for e in settings.no_proxy if e.port and e.port.isdigit() and int(e.port) in ports})
+    classes = [PortSet.range(p) for p in named]
+    rest = as_ports(ports - PortSet((p, p) for p in named))
+    return [*classes, rest] if rest else classes
 
 
-def paths(graph: NetworkGraph, src: Endpoint, dst: Endpoint) -> list[list[Hop]]:
-    """Every way from src to dst (simple paths), each as its hops.
+def _parts(settings: ProxySettings, dst: Endpoint, ports: PortSet) -> list[_Part]:
+    """Split the flow by where the settings send it (https: Palette's agents speak TLS to Palette)."""
+    parts: dict[tuple[str, tuple[str, ...], AddressSet], _Part] = {}
 
-    Only forwarders (proxies, firewalls: nodes marked ``forwards``) may stand between the two ends;
-    an ordinary endpoint is a destination, not a router.
-    """
-    if src.name == dst.name:  # within one group of nodes (node to node)
-        return [[graph.direct_hop(src, dst)]]
-    if not graph.graph.has_edge(src.name, dst.name):
-        graph.graph.add_edge(src.name, dst.name)
-    forwarders = graph.forwarders()
-    if not forwarders - {src.name, dst.name}:  # perf: nothing can stand between them, one direct hop
-        return [[graph.direct_hop(src, dst)]]
-    allowed = {src.name, dst.name} | forwarders
-    view = graph.graph.subgraph(allowed)
-    out = []
-    for nodes in nx.all_simple_paths(view, src.name, dst.name, cutoff=3):
-        hops = []
-        for a, b in zip(nodes, nodes[1:], strict=False):
-            hops.append(graph.direct_hop(graph.graph.nodes[a]["endpoint"], graph.graph.nodes[b]["endpoint"]))
-        out.append(hops)
-    return out
+    def add(proxy: str, hosts: tuple[str, ...], addresses: AddressSet, cls: PortSet, reason: str) -> None:
+        key = (proxy, hosts, addresses)
+        part = parts.get(key)
+        if part is None:
+            parts[key] = _Part(proxy, list(hosts), addresses, cls, [reason])
+        else:
+            part.ports = as_ports(part.ports | cls)
+            part.reasons.append(reason)
+
+    for cls in _port_classes(settings, ports):
+        port = cls.intervals[0][0]
+        if dst.hosts:
+            by_way: dict[str, list[tuple[str, str]]] = {}
+            for host in dst.hosts:
+                routed = proxy_for(settings, host, None, port, scheme="https")
+                by_way.setdefault(str(routed.proxy or ""), []).append((host, routed.reason))
+            for way, hosts in by_way.items():
+                add(way, tuple(h for h, _ in hosts), dst.addresses, cls, "; ".join(r for _, r in hosts))
+            continue
+        routed = proxy_for(settings, None, dst.addresses, port, scheme="https")
+        if routed.direct:
+            add("", (), routed.direct, cls, routed.reason)
+        if routed.proxied and routed.proxy is not None:
+            add(str(routed.proxy), (), routed.proxied, cls, routed.reason)
+    return list(parts.values())

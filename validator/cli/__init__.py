@@ -1,26 +1,31 @@
 """The command line: thin typer commands that call the pipeline stages and map errors to exit codes.
 
 Exit codes: 0 all required paths reachable and no finding at or above --fail-on; 1 findings; 2 bad input
-or usage (one line, no traceback; --debug shows it).
+or usage (one line, no traceback; --debug shows it); 141 stdout was closed early (``| head``), as a
+process killed by SIGPIPE, quietly.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
-from validator import __version__
+from validator.cli.settings import ENV_PREFIX, App
 from validator.model.errors import EXIT_INPUT, InputError
 
-app = typer.Typer(
+EXIT_PIPE = 128 + 13  # what a shell reports for a process ended by SIGPIPE
+
+app = App(
     name="palette-policy",
     help="Check that the network paths Spectro Cloud Palette needs get through your security groups, "
-    "ACLs, NetworkPolicies, proxies and firewalls.",
+    "ACLs, NetworkPolicies, proxies and firewalls. Every option can also be set with PALETTE_POLICY_<OPTION> "
+    "(e.g. PALETTE_POLICY_FAIL_ON=warn) or in .palette-policy.yaml; the command line wins, then the "
+    "environment, then the file.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
 
@@ -29,13 +34,15 @@ _state: dict[str, Any] = {"debug": False}
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"palette-policy {__version__}")
+        import validator
+
+        typer.echo(f"palette-policy {validator.__version__}")
         raise typer.Exit(0)
 
 
 @app.callback()
 def _root(
-    debug: bool = typer.Option(False, "--debug", help="Show a traceback for errors."),
+    debug: bool = typer.Option(False, "--debug", envvar=ENV_PREFIX + "DEBUG", help="Show a traceback for errors."),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
@@ -59,6 +66,8 @@ def guarded(func: Callable[[], int]) -> None:
         fail(exc)
     except (typer.Exit, typer.Abort, SystemExit):
         raise
+    except BrokenPipeError:  # before the CLI library turns it into exit 1
+        closed_stdout()
     except Exception as exc:  # a bug of ours: still one line, exit 2, traceback with --debug
         if _state["debug"]:
             raise
@@ -77,6 +86,8 @@ COMMAND_MODULES = {
     "policy": "policy",
     "diff": "diff",
     "evidence": "evidence",
+    "init": "init",
+    "export": "export",
 }
 
 
@@ -97,8 +108,18 @@ def _register(argv: list[str]) -> None:
 def main() -> None:
     _register(sys.argv[1:])
     try:
-        app()
+        app(prog_name="palette-policy")
     except SystemExit:
         raise
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:
+        closed_stdout()
+
+
+def closed_stdout() -> NoReturn:
+    """The reader went away (``| head -1``): stop quietly with SIGPIPE's exit status. Later writes and the
+    interpreter's final flush go to /dev/null so Python prints nothing about it."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_PIPE)

@@ -8,16 +8,19 @@ from typing import Annotated
 import typer
 
 from validator.cli import app, guarded
-from validator.model.errors import EXIT_OK, InputError
+from validator.cli.outputs import emit, format_option, output_option, plan
+from validator.cli.settings import source
+from validator.model.errors import EXIT_OK
 
-FORMATS = ("txt", "json", "csv", "md", "dot")
+FORMATS = ("table", "json", "csv", "markdown", "dot")
 
 
 @app.command()
 def connectivity(
     path: Annotated[Path, typer.Argument(help="A folder of Kubernetes manifests (or one file).")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="txt | json | csv | md | dot")] = "txt",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (atomically).")] = None,
+    ctx: typer.Context,
+    fmt: str = format_option(FORMATS, "table", "Format of stdout, or of the one plain --output FILE."),
+    output: list[str] = output_option(),
 ) -> None:
     """List every allowed connection between workloads and external address ranges."""
 
@@ -26,19 +29,14 @@ def connectivity(
         from validator.analysis.connectivity import connectivity as list_connections
         from validator.analysis.netpol import NetpolModel
         from validator.ingest.loaders.kubernetes import load_cluster
-        from validator.report import write_output
         from validator.report.connlist import render
 
-        if fmt not in FORMATS:
-            raise InputError(f"unknown format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
+        outputs = plan(output, fmt, source(ctx, "fmt") == "command line", FORMATS)
         cluster = load_cluster(str(path))
         for skipped in cluster.skipped:
             typer.echo(f"note: skipped {skipped.path}: {skipped.reason}", err=True)
-        text = render(list_connections(NetpolModel(cluster)), fmt)
-        if output is not None:
-            write_output(output, text)
-        else:
-            typer.echo(text, nl=False)
+        connections = list_connections(NetpolModel(cluster))
+        emit(outputs, lambda name: render(connections, name))
         return EXIT_OK
 
     guarded(run)

@@ -8,6 +8,19 @@ from typing import TYPE_CHECKING
 import typer
 
 from validator.cli import app, guarded
+from validator.cli.options import (
+    READING,
+    STACK,
+    VAR,
+    VAR_FILE,
+    WORKSPACE,
+    fail_on_option,
+    reading_settings,
+    stack_inputs,
+    variable_options,
+)
+from validator.cli.outputs import emit, format_option, output_option, plan
+from validator.cli.settings import source
 from validator.model.errors import InputError
 
 if TYPE_CHECKING:  # imported lazily below: the CLI starts fast whatever the command
@@ -15,9 +28,12 @@ if TYPE_CHECKING:  # imported lazily below: the CLI starts fast whatever the com
     from validator.model.report import Report
     from validator.report.diff import DiffResult
 
+FORMATS = ("table", "json", "markdown")
+
 
 @app.command("diff")
 def diff_command(
+    ctx: typer.Context,
     base: Path | None = typer.Argument(None, help="The folder before the change (omit with --git-base)."),
     head: Path | None = typer.Argument(None, help="The folder after the change."),
     git_base: str | None = typer.Option(
@@ -29,29 +45,46 @@ def diff_command(
     profile: list[str] = typer.Option([], "--profile", "-p", help="Requirement profile(s); overrides the topology's."),
     profiles_dir: list[Path] = typer.Option([], "--profiles-dir", help="Extra folder of profile YAML files."),
     policy: list[Path] = typer.Option([], "--policy", help="Extra folder of Rego policies (repeatable)."),
-    output_format: str = typer.Option("table", "--format", "-f", help="table, json or markdown."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the diff here (atomically)."),
+    data: list[Path] = typer.Option([], "--data", help="Extra data file (YAML/JSON) for the policies."),
+    namespace: list[str] = typer.Option([], "--namespace", help="Only report these Rego packages."),
+    waivers: Path | None = typer.Option(
+        None, "--waivers", help="Waivers file for both sides (default: each side's .palette-policy-waivers.yaml)."
+    ),
+    no_waivers: bool = typer.Option(False, "--no-waivers", help="Ignore every waiver."),
+    fail_on: str | None = fail_on_option(),
+    output_format: str = format_option(FORMATS, "table", "Format of stdout, or of the one plain --output FILE."),
+    output: list[str] = output_option(),
+    var_file: list[Path] = VAR_FILE,
+    var: list[str] = VAR,
+    workspace: str = WORKSPACE,
+    parameter: list[str] = STACK["parameter"],
+    parameter_file: list[Path] = STACK["parameter_file"],
+    region: str | None = STACK["region"],
+    keep_going: bool = READING["keep_going"],
+    allow_outside: list[Path] = READING["allow_outside"],
+    parser_memory: int = READING["parser_memory"],
+    parser_timeout: float = READING["parser_timeout"],
 ) -> None:
-    """Compare two versions of a network; exit 1 when the change breaks a required path."""
+    """Compare two versions of a network; exit 1 when the change breaks a required path (or, with
+    --fail-on, adds a finding at or above that level)."""
 
     def body() -> int:
         from validator.cli.pipeline import Options
         from validator.ingest.git import git_checkout
-        from validator.report import write
-        from validator.report.diff import RENDERERS
 
-        if output_format not in RENDERERS:
-            raise InputError(f"unknown format {output_format!r}", hint="use table, json or markdown")
-        from validator.ingest.config import discover_config
-
-        cfg = discover_config(head or base or Path("."))
+        outputs = plan(output, output_format, source(ctx, "output_format") == "command line", FORMATS)
         options = Options(
             path=Path("."),
-            profiles=profile or cfg.get("profile"),
-            profiles_dirs=profiles_dir or cfg.get("profiles_dirs", []),
-            policy_dirs=policy or cfg.get("policy_dirs", []),
-            data_files=cfg.get("data_files", []),
-            namespaces=cfg.get("namespaces", []),
+            profiles=profile or None,
+            profiles_dirs=profiles_dir,
+            policy_dirs=policy,
+            data_files=data,
+            namespaces=namespace,
+            waivers_file=None if no_waivers else waivers,
+            use_waivers=not no_waivers,
+            variables=variable_options(var_file, var, workspace),
+            stack=stack_inputs(parameter, parameter_file, region),
+            **reading_settings(keep_going, allow_outside, parser_memory, parser_timeout),
         )
         if git_base:
             folder = head or base
@@ -64,7 +97,10 @@ def diff_command(
             if base is None or head is None:
                 raise InputError("give BASE and HEAD folders, or one folder and --git-base REF")
             result = diff(base, head, options)
-        write(RENDERERS[output_format](result), output)
+        result.fail_on = fail_on or "none"
+        from validator.report.diff import RENDERERS
+
+        emit(outputs, lambda name: RENDERERS[name](result))
         return result.exit_code
 
     guarded(body)

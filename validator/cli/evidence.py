@@ -7,8 +7,9 @@ from pathlib import Path
 import typer
 
 from validator.cli import app, guarded
+from validator.cli.settings import App
 
-evidence_app = typer.Typer(help="Evidence bundles written by `validate --evidence DIR`.", no_args_is_help=True)
+evidence_app = App(help="Evidence bundles written by `validate --evidence DIR`.", no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
 
 

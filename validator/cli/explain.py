@@ -1,7 +1,14 @@
-"""``palette-policy explain PATH --from ROLE --to ROLE --port N``: one path, hop by hop, layer by layer."""
+"""``palette-policy explain PATH --from X --to Y --port N``: one path, hop by hop, layer by layer.
+
+X and Y are endpoint names (prod, prod/api, management), roles (workload, registry, …), addresses
+(10.20.1.5) or host names (api.spectrocloud.com). An address is explained as the part of the topology that
+holds it, narrowed to that address; a host name as the endpoint that lists it. One the topology does not
+place is explained on its own: only the other end's controls and the firewalls on the way apply to it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,33 +16,115 @@ from typing import TYPE_CHECKING
 import typer
 
 from validator.cli import app, guarded
+from validator.cli.options import (
+    READING,
+    STACK,
+    VAR,
+    VAR_FILE,
+    WORKSPACE,
+    reading_settings,
+    stack_inputs,
+    variable_options,
+)
+from validator.cli.outputs import format_option
 from validator.model.errors import InputError
 
 if TYPE_CHECKING:  # imported lazily below: the CLI starts fast whatever the command
+    from validator.model.sets import AddressSet
     from validator.model.topology import Endpoint, Topology
 
 
-def _endpoints(topology: Topology, name: str) -> list[Endpoint]:
-    """Endpoints by endpoint name (prod, prod/api, management) or by role (workload, registry, …)."""
-    found = [e for e in topology.endpoints if e.name == name] or topology.role(name)
-    if not found:
-        known = sorted({e.name for e in topology.endpoints} | {e.role for e in topology.endpoints})
-        raise InputError(
-            f"no endpoint or role called {name!r} in {topology.path}", hint=f"choose from {', '.join(known)}"
+def _address(text: str) -> AddressSet | None:
+    from validator.model.sets import AddressSet
+
+    try:
+        return AddressSet.parse(text)
+    except ValueError:
+        return None
+
+
+class Resolver:
+    """Turns --from/--to into endpoints once the topology is read, before the graph is built: an address
+    narrows the endpoint that holds it (in place, so the graph sees it), an unplaced one becomes its own."""
+
+    def __init__(self, source: str, destination: str) -> None:
+        self.wanted = {"from": source, "to": destination}
+        self.names: dict[str, list[str]] = {}
+        self.notes: list[str] = []
+
+    def __call__(self, topology: Topology) -> None:
+        for side, text in self.wanted.items():
+            self.names[side] = [e.name for e in self._resolve(topology, side, text)]
+
+    def endpoints(self, topology: Topology, side: str) -> list[Endpoint]:
+        return [e for name in self.names[side] for e in topology.endpoints if e.name == name]
+
+    def _resolve(self, topology: Topology, side: str, text: str) -> list[Endpoint]:
+        from validator.ingest.topology import is_host_name
+        from validator.model.rules import SourceRef
+        from validator.model.topology import INTERNET, Endpoint
+
+        found = [e for e in topology.endpoints if e.name == text] or topology.role(text)
+        if found:
+            return found
+        addresses = _address(text)
+        if addresses is not None:
+            holders = [e for e in topology.endpoints if not e.external and e.addresses.covers(addresses)]
+            if holders:
+                holder = min(holders, key=lambda e: e.addresses.size())  # the most specific; first declared on a tie
+                narrowed = dataclasses.replace(holder, addresses=addresses, hosts=())
+                topology.endpoints[topology.endpoints.index(holder)] = narrowed
+                self.notes.append(f"--{side} {text}: in {holder.name} ({holder.role}, {holder.source.location()})")
+                return [narrowed]
+            external = INTERNET.covers(addresses)
+            endpoint = Endpoint(text, "address", addresses, SourceRef("(command line)"), external=external)
+        elif "." in text and is_host_name(text):  # a single word is a mistyped name or role, not a host
+            holders = [e for e in topology.endpoints if text.lower() in (h.lower() for h in e.hosts)]
+            if holders:
+                holder = holders[0]
+                narrowed = dataclasses.replace(holder, hosts=(text,))
+                topology.endpoints[topology.endpoints.index(holder)] = narrowed
+                self.notes.append(f"--{side} {text}: a host name of {holder.name} ({holder.source.location()})")
+                return [narrowed]
+            endpoint = Endpoint(text, "host", INTERNET, SourceRef("(command line)"), hosts=(text,), external=True)
+        else:
+            known = sorted({e.name for e in topology.endpoints} | {e.role for e in topology.endpoints})
+            raise InputError(
+                f"--{side} {text!r} is no endpoint, role, address or host name of {topology.path}",
+                hint=f"choose from {', '.join(known)}, or give an address or a host name",
+            )
+        self.notes.append(
+            f"--{side} {text}: not in the topology; only the other end's controls and the firewalls on the way apply"
+            + (" (taken as a service on the internet)" if endpoint.role == "host" else "")
         )
-    return found
+        topology.endpoints.append(endpoint)
+        return [endpoint]
 
 
 @app.command()
 def explain(
     path: Path = typer.Argument(..., help="Folder with the network configs (as for validate)."),
-    source: str = typer.Option(..., "--from", help="Source endpoint or role (e.g. prod, workload, management)."),
-    destination: str = typer.Option(..., "--to", help="Destination endpoint or role."),
+    source: str = typer.Option(
+        ..., "--from", help="Source: endpoint, role, address or host name (e.g. prod, workload, 10.20.1.5)."
+    ),
+    destination: str = typer.Option(
+        ..., "--to", help="Destination: endpoint, role, address or host name (e.g. management, api.spectrocloud.com)."
+    ),
     port: str = typer.Option(..., "--port", help="Destination port or range, e.g. 4222 or 30000-32767."),
     protocol: str = typer.Option("tcp", "--protocol", help="tcp or udp."),
     direct: bool = typer.Option(False, "--direct", help="Ignore the clients' proxy settings."),
     topology: Path | None = typer.Option(None, "--topology", "-t", help="Topology file."),
-    output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
+    output_format: str = format_option(("table", "json"), "table", "Output format (table: hop by hop)."),
+    var_file: list[Path] = VAR_FILE,
+    var: list[str] = VAR,
+    workspace: str = WORKSPACE,
+    parameter: list[str] = STACK["parameter"],
+    parameter_file: list[Path] = STACK["parameter_file"],
+    region: str | None = STACK["region"],
+    keep_going: bool = READING["keep_going"],
+    allow_outside: list[Path] = READING["allow_outside"],
+    parser_memory: int = READING["parser_memory"],
+    parser_timeout: float = READING["parser_timeout"],
 ) -> None:
     """Show how one flow crosses the network: every hop, every layer, the rules that decide."""
 
@@ -52,12 +141,16 @@ def explain(
         lo, _, hi = port.partition("-")
         if not (lo.isdigit() and (not hi or hi.isdigit())) or not 0 <= int(lo) <= int(hi or lo) <= 65535:
             raise InputError(f"--port {port!r} is not a port or a range such as 30000-32767")
-        if output_format not in ("text", "json"):
-            raise InputError(f"unknown format {output_format!r}", hint="use text or json")
-        network = load_network(Options(path=path, topology=topology))
+        resolver = Resolver(source, destination)
+        variables = variable_options(var_file, var, workspace)
+        stack = stack_inputs(parameter, parameter_file, region)
+        reading = reading_settings(keep_going, allow_outside, parser_memory, parser_timeout)
+        network = load_network(
+            Options(path=path, topology=topology, stack=stack, variables=variables, amend_topology=resolver, **reading)
+        )
         results = []
-        for src in _endpoints(network.topology, source):
-            for dst in _endpoints(network.topology, destination):
+        for src in resolver.endpoints(network.topology, "from"):
+            for dst in resolver.endpoints(network.topology, "to"):
                 if src.cluster and dst.cluster and src.cluster != dst.cluster:
                     continue
                 req = Requirement(
@@ -77,6 +170,7 @@ def explain(
         if output_format == "json":
             typer.echo(json.dumps([r.to_json() for r in results], indent=2))
         else:
+            typer.echo("\n".join(f"note: {n}" for n in resolver.notes) + ("\n" if resolver.notes else ""), nl=False)
             typer.echo("\n\n".join(render(r) for r in results))
         return 0 if all(r.verdict == "reachable" for r in results) else 1
 

@@ -13,9 +13,12 @@ from typing import Annotated
 import typer
 
 from validator.cli import app, guarded
-from validator.model.errors import EXIT_FINDINGS, EXIT_OK, InputError
+from validator.cli.options import OPA, engine_option, engine_settings
+from validator.cli.outputs import format_option
+from validator.cli.settings import App
+from validator.model.errors import EXIT_FINDINGS, EXIT_OK
 
-policy_app = typer.Typer(help="Work with Rego policies (unit tests).", no_args_is_help=True)
+policy_app = App(help="Work with Rego policies (unit tests).", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 
 
@@ -25,12 +28,13 @@ def test_command(
         list[Path] | None, typer.Argument(help="Policy directories or .rego files (default: policies).")
     ] = None,
     data: Annotated[list[Path] | None, typer.Option("--data", help="Extra data file (JSON/YAML), repeatable.")] = None,
-    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
-    engine: Annotated[str, typer.Option("--engine", help="embedded (default) or regopy.")] = "embedded",
-    opa_url: Annotated[str | None, typer.Option("--opa-url", help="Run the tests on this OPA server instead.")] = None,
-    opa_token: Annotated[
-        str | None, typer.Option("--opa-token", envvar="PALETTE_POLICY_OPA_TOKEN", help="Bearer token for --opa-url.")
-    ] = None,
+    output_format: str = format_option(("table", "json"), "table", "Output format.", short=False),
+    engine: str = engine_option(),
+    opa_url: str | None = OPA["opa_url"],
+    opa_token: str | None = OPA["opa_token"],
+    opa_token_file: Path | None = OPA["opa_token_file"],
+    opa_ca_file: Path | None = OPA["opa_ca_file"],
+    opa_timeout: float = OPA["opa_timeout"],
     run: Annotated[str | None, typer.Option("--run", help="Only tests whose full name matches this regex.")] = None,
     timeout: Annotated[
         float | None, typer.Option("--timeout", help="Time limit per test in seconds (embedded engine).")
@@ -43,11 +47,13 @@ def test_command(
         from validator.policy.engine import get_engine, load_bundle
         from validator.policy.rego_test import format_text, run_tests
 
-        if output_format not in ("text", "json"):
-            raise InputError(f"unknown --format {output_format!r}", hint="use text or json")
         bundle = load_bundle(list(dirs or [Path("policies")]), list(data or []))
-        backend = get_engine(engine, opa_url=opa_url, opa_token=opa_token, timeout=timeout)
-        report = run_tests(bundle, backend, run)
+        settings = engine_settings(opa_url, opa_token, opa_token_file, opa_ca_file, opa_timeout, timeout)
+        backend = get_engine(engine, **settings)
+        try:
+            report = run_tests(bundle, backend, run)
+        finally:
+            backend.close()
         if output_format == "json":
             typer.echo(json.dumps(report.as_dict(), indent=2))
         else:

@@ -10,26 +10,36 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from validator.cli import app, guarded
-from validator.ingest.config import discover_config
+from validator.cli.options import (
+    OPA,
+    READING,
+    STACK,
+    VAR,
+    VAR_FILE,
+    WORKSPACE,
+    engine_option,
+    engine_settings,
+    fail_on_option,
+    reading_settings,
+    stack_inputs,
+    variable_options,
+)
+from validator.cli.outputs import emit, format_option, output_option, plan
+from validator.cli.settings import CONFIG_META, source
 from validator.ingest.limits import Limits
 from validator.model.errors import InputError
-from validator.report import FORMATS, renderers, write
+from validator.report import FORMATS, renderers
 
 if TYPE_CHECKING:
     from validator.model.report import Report
 
 ROOT_AWARE = ("sarif", "github")  # formats whose paths are made repository-relative
-
-
-def _formats_help() -> str:
-    return "Output format: " + ", ".join(sorted(FORMATS)) + "."
 
 
 @contextmanager
@@ -47,6 +57,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[str], None] | None]:
 
 @app.command()
 def validate(
+    ctx: typer.Context,
     path: Path = typer.Argument(..., help="Folder (or file) with the network configs to check."),
     topology: Path | None = typer.Option(
         None, "--topology", "-t", help="Topology file (default: PATH/palette-network.yaml)."
@@ -55,53 +66,37 @@ def validate(
         [], "--profile", "-p", help="Requirement profile(s) to check; overrides the topology's."
     ),
     profiles_dir: list[Path] = typer.Option([], "--profiles-dir", help="Extra folder of profile YAML files."),
-    output_format: str | None = typer.Option(None, "--format", "-f", help=_formats_help() + " Default: table."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here (atomically)."),
-    fail_on: str | None = typer.Option(
-        None, "--fail-on", help="Exit 1 on findings of this level or above: deny, warn or none (default deny)."
+    output_format: str = format_option(FORMATS, "table", "Format of stdout, or of the one plain --output FILE."),
+    output: list[str] = output_option(),
+    fail_on: str = fail_on_option(),
+    engine: str = engine_option(),
+    opa_url: str | None = OPA["opa_url"],
+    opa_token: str | None = OPA["opa_token"],
+    opa_token_file: Path | None = OPA["opa_token_file"],
+    opa_ca_file: Path | None = OPA["opa_ca_file"],
+    opa_timeout: float = OPA["opa_timeout"],
+    policy_timeout: float | None = typer.Option(
+        None, "--policy-timeout", help="Seconds one policy evaluation may take (default 120).", min=0.1
     ),
-    engine: str = typer.Option(
-        "embedded",
-        "--engine",
-        help="Rego engine: embedded (regorus, default), regopy (optional extra), or opa with --opa-url.",
-    ),
-    opa_url: str | None = typer.Option(
-        None, "--opa-url", help="Evaluate on this OPA server instead (modules and data are uploaded to it)."
-    ),
-    opa_token: str | None = typer.Option(None, "--opa-token", help="Bearer token for --opa-url."),
-    policy_timeout: float = typer.Option(
-        120.0, "--policy-timeout", help="Seconds one policy evaluation may take.", min=0.1
-    ),
-    policy_memory: int = typer.Option(
-        2048, "--policy-memory", help="Memory (MiB) one policy evaluation may add to the process.", min=64
+    policy_memory: int | None = typer.Option(
+        None,
+        "--policy-memory",
+        help="Memory (MiB) one policy evaluation may add to the process (default 2048).",
+        min=64,
     ),
     policy: list[Path] = typer.Option([], "--policy", help="Extra folder of Rego policies (repeatable)."),
     data: list[Path] = typer.Option([], "--data", help="Extra data file (YAML/JSON) for the policies."),
     namespace: list[str] = typer.Option([], "--namespace", help="Only report these Rego packages."),
-    max_file_size: int | None = typer.Option(
-        None, "--max-file-size", help="Largest config file to read, in MiB (default 50)."
-    ),
+    max_file_size: int = typer.Option(50, "--max-file-size", min=1, help="Largest config file to read, in MiB."),
     max_yaml_nodes: int = typer.Option(
         2_000_000, "--max-yaml-nodes", help="Most YAML/JSON nodes per file after alias expansion."
     ),
     max_depth: int = typer.Option(200, "--max-depth", help="Deepest YAML/JSON nesting accepted."),
     strict: bool = typer.Option(False, "--strict", help="Treat files that would be skipped as errors."),
-    keep_going: bool = typer.Option(
-        False,
-        "--keep-going",
-        help="A Terraform root or file that cannot be read becomes a PP-INPUT-INCOMPLETE finding; the rest is checked.",
-    ),
-    allow_outside: list[Path] = typer.Option(
-        [],
-        "--allow-outside",
-        help="Folder outside PATH that module sources, Squid includes and links may read (repeatable).",
-    ),
-    parser_memory: int = typer.Option(
-        4096, "--parser-memory", help="Memory (MiB) a parser process may use for one Terraform root.", min=2048
-    ),
-    parser_timeout: float = typer.Option(
-        120.0, "--parser-timeout", help="Seconds one Terraform root may take to parse.", min=1.0
-    ),
+    keep_going: bool = READING["keep_going"],
+    allow_outside: list[Path] = READING["allow_outside"],
+    parser_memory: int = READING["parser_memory"],
+    parser_timeout: float = READING["parser_timeout"],
     waivers: Path | None = typer.Option(
         None, "--waivers", help="Waivers file (default: PATH/.palette-policy-waivers.yaml when present)."
     ),
@@ -119,73 +114,83 @@ def validate(
         "--sarif-root",
         help="SARIF/GitHub paths are relative to this folder (default: the git top-level above PATH, else the cwd).",
     ),
-    config: Path | None = typer.Option(
-        None,
-        "--config",
-        help="Defaults file (default: .palette-policy.yaml or "
-        "[tool.palette-policy] in pyproject.toml, from PATH up to the repo root).",
-    ),
+    var_file: list[Path] = VAR_FILE,
+    var: list[str] = VAR,
+    workspace: str = WORKSPACE,
+    parameter: list[str] = STACK["parameter"],
+    parameter_file: list[Path] = STACK["parameter_file"],
+    region: str | None = STACK["region"],
 ) -> None:
     """Check that every Palette port path is reachable; exit 0 ok, 1 findings, 2 bad input."""
 
     def body() -> int:
         from validator.cli.pipeline import Options, run  # lazily: the CLI starts fast whatever the command
 
-        cfg = discover_config(path, config)
-        formats = renderers()
-        fmt = output_format or cfg.get("format", "table")
-        if fmt not in formats:
-            raise InputError(f"unknown format {fmt!r}", hint=f"use one of {', '.join(sorted(formats))}")
-        level = fail_on or cfg.get("fail_on", "deny")
-        if level not in ("deny", "warn", "none"):
-            raise InputError(f"--fail-on must be deny, warn or none, not {level!r}")
+        cfg = ctx.meta[CONFIG_META]
+        outputs = plan(output, output_format, source(ctx, "output_format") == "command line", FORMATS)
+        on_stdout = [o.format for o in outputs if o.path is None]
+        interactive = bool(on_stdout) and set(on_stdout) <= {"table"} and sys.stderr.isatty()
         if sign is not None and evidence is None:
             raise InputError("--sign signs an evidence bundle", hint="add --evidence DIR")
         if evidence is not None:  # refuse a folder that is not ours before the run, not after
             from validator.report.evidence import check_target
 
             check_target(evidence)
-        size = max_file_size or cfg.get("max_file_size", 50)
-        interactive = fmt == "table" and output is None and sys.stderr.isatty()
         options = Options(
             path=path,
             topology=topology,
-            profiles=profile or cfg.get("profile"),
-            profiles_dirs=profiles_dir or cfg.get("profiles_dirs", []),
+            profiles=profile or None,
+            profiles_dirs=profiles_dir,
             engine=engine,
-            policy_dirs=policy or cfg.get("policy_dirs", []),
-            data_files=data or cfg.get("data_files", []),
-            namespaces=namespace or cfg.get("namespaces", []),
-            fail_on=level,
+            policy_dirs=policy,
+            data_files=data,
+            namespaces=namespace,
+            fail_on=fail_on or "deny",
             engine_options={
-                "opa_url": opa_url,
-                "opa_token": opa_token,
-                "timeout": policy_timeout,
+                **engine_settings(opa_url, opa_token, opa_token_file, opa_ca_file, opa_timeout, policy_timeout),
                 "memory_mib": policy_memory,
             },
             strict=strict,
-            limits=Limits(size * 1024 * 1024, max_yaml_nodes, max_depth, parser_memory * 1024 * 1024, parser_timeout),
-            keep_going=keep_going,
-            allow_outside=allow_outside,
-            waivers_file=None if no_waivers else (waivers or cfg.get("waivers")),
+            **reading_settings(
+                keep_going,
+                allow_outside,
+                parser_memory,
+                parser_timeout,
+                Limits(max_file_size * 1024 * 1024, max_yaml_nodes, max_depth),
+            ),
+            waivers_file=None if no_waivers else waivers,
             use_waivers=not no_waivers,
+            variables=variable_options(var_file, var, workspace),
+            stack=stack_inputs(parameter, parameter_file, region),
         )
         with _progress(interactive) as tell:
             options.progress = tell
             report = run(options)
             options.progress = None
-        render: Callable[..., str] = formats[fmt]
-        if fmt == "table" and output is None and sys.stdout.isatty():  # else a fixed width: same bytes every run
-            render = partial(render, width=shutil.get_terminal_size().columns)
-        root = sarif_root or cfg.get("sarif_root")
-        if fmt in ROOT_AWARE and root is not None:
-            render = partial(render, root=root)
+        formats = renderers()
+        # the table takes the terminal's width only when it is shown on one; files and pipes get a fixed
+        # width, so the same inputs give the same bytes
+        tables = [o for o in outputs if o.format == "table"]
+        width = (
+            shutil.get_terminal_size().columns
+            if tables and sys.stdout.isatty() and all(o.path is None for o in tables)
+            else None
+        )
+
+        def render(fmt: str) -> str:
+            renderer: Callable[..., str] = formats[fmt]
+            if fmt in ROOT_AWARE and sarif_root is not None:
+                return renderer(report, root=sarif_root)
+            if fmt == "table" and width is not None:
+                return renderer(report, width=width)
+            return renderer(report)
+
         if evidence is not None:
             from validator.report.evidence import write_bundle
 
             write_bundle(report, options, evidence, ["palette-policy", *sys.argv[1:]], config=cfg.file, sign=sign)
         start = time.perf_counter()
-        write(render(report), output)
+        emit(outputs, render)
         report.timings["report"] = time.perf_counter() - start
         _dump_timings(report)
         return report.exit_code

@@ -2,19 +2,21 @@
 
 Nothing is silent: every file below the root is a candidate for a loader, skipped with a reason that the
 report lists, or ignored by an explicit rule (``.git``, ``.terraform``, ``node_modules``, evidence bundles and
-the globs of ``.palette-policy-ignore``). Folder links are not followed, so a link loop cannot hang the scan;
-a link to a file is read only when it stays inside the scanned folder (or an ``--allow-outside`` folder), and
-pipes, sockets and devices are skipped before any parser sees them. Files are read by ``reader``.
+the patterns of ``.palette-policy-ignore``, read with gitignore's rules). Folder links are not followed, so a
+link loop cannot hang the scan; a link to a file is read only when it stays inside the repository (or an
+``--allow-outside`` folder), and pipes, sockets and devices are skipped before any parser sees them. Files
+are read by ``reader``.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pathspec import GitIgnoreSpec
 
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.reader import current_scope, is_inside, read_bytes, read_text
@@ -36,7 +38,8 @@ SQUID_NAMES = ("squid.conf",)
 class Discovery:
     root: Path
     terraform_dirs: list[Path] = field(default_factory=list)
-    terraform_files: list[Path] = field(default_factory=list)  # the admitted .tf/.tf.json files, sorted
+    # per Terraform folder, the files its root module reads: .tf, .tf.json, auto-loaded variables files
+    terraform_files: dict[Path, list[Path]] = field(default_factory=dict)
     documents: list[Path] = field(default_factory=list)
     squid: list[Path] = field(default_factory=list)
     topology: Path | None = None
@@ -74,13 +77,15 @@ def is_evidence_bundle(folder: Path) -> bool:
     return isinstance(doc, dict) and isinstance(doc.get("tool"), dict) and doc["tool"].get("name") == "palette-policy"
 
 
-def _ignored(rel: str, globs: list[str]) -> bool:
-    name = rel.rsplit("/", 1)[-1]
-    for pattern in globs:
-        pat = pattern.rstrip("/")
-        if fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(name, pat) or rel.startswith(pat + "/"):
-            return True
-    return False
+def ignore_spec(patterns: list[str]) -> GitIgnoreSpec:
+    """The ignore file's patterns with gitignore's rules: ``!`` re-includes, a leading or inner ``/``
+    anchors to the scanned folder, a trailing ``/`` matches folders only, ``**`` spans folders, and a
+    file inside an ignored folder cannot be re-included (the folder is never entered)."""
+    return GitIgnoreSpec.from_lines(patterns)
+
+
+def _ignored(rel: str, spec: GitIgnoreSpec, folder: bool = False) -> bool:
+    return bool(spec.match_file(rel + "/" if folder else rel))
 
 
 def discover(root: Path, limits: Limits = DEFAULT_LIMITS) -> Discovery:
@@ -90,18 +95,24 @@ def discover(root: Path, limits: Limits = DEFAULT_LIMITS) -> Discovery:
         raise InputError(f"{root} does not exist", hint="pass the folder that holds your network configs")
     if root.is_file():
         found = Discovery(root.parent)
+        if root.name.endswith((".tf", ".tf.json")):
+            _check_readable(root, found.display(root), max_bytes)
+            found.terraform_dirs = [root.parent]
+            found.terraform_files[root.parent] = [root]
+            return found
         _classify(found, root, max_bytes)
         return found
     found = Discovery(root)
-    globs = _ignore_globs(root)
+    spec = ignore_spec(_ignore_globs(root))
     real_root = os.path.realpath(root)
     tf_dirs: set[Path] = set()
+    tfvars: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=_walk_error):
         base = Path(dirpath)
         keep = []
         for d in sorted(dirnames):
             rel = found.display(base / d)
-            if d in DEFAULT_IGNORES or d.startswith(BUNDLE_TEMP_PREFIX) or _ignored(rel, globs):
+            if d in DEFAULT_IGNORES or d.startswith(BUNDLE_TEMP_PREFIX) or _ignored(rel, spec, folder=True):
                 found.ignored.append(rel + "/")
             elif (base / d).is_symlink():
                 found.skipped.append(SkippedFile(rel + "/", "symbolic link to a folder (not followed)"))
@@ -113,7 +124,7 @@ def discover(root: Path, limits: Limits = DEFAULT_LIMITS) -> Discovery:
         for name in sorted(filenames):
             path = base / name
             rel = found.display(path)
-            if _ignored(rel, globs):
+            if _ignored(rel, spec):
                 found.ignored.append(rel)
                 continue
             refused = _refused(path, real_root)
@@ -123,11 +134,14 @@ def discover(root: Path, limits: Limits = DEFAULT_LIMITS) -> Discovery:
             if name.endswith((".tf", ".tf.json")):
                 _check_readable(path, rel, max_bytes)
                 tf_dirs.add(base)
-                found.terraform_files.append(path)
+                found.terraform_files.setdefault(base, []).append(path)
+                continue
+            if name.endswith((".tfvars", ".tfvars.json")):
+                tfvars.append(path)
                 continue
             _classify(found, path, max_bytes)
+    _variables_files(found, tfvars, tf_dirs, max_bytes)
     found.terraform_dirs = sorted(tf_dirs, key=lambda p: (len(p.parts), str(p)))
-    found.terraform_files.sort()
     return found
 
 
@@ -138,13 +152,33 @@ def _refused(path: Path, real_root: str) -> str | None:
         if stat.S_ISLNK(mode):
             real = os.path.realpath(path)
             if not (is_inside(real, real_root) or current_scope().permits(real)):
-                return "symbolic link leading outside the scanned folder (not read; see --allow-outside)"
+                return "symbolic link leading outside the repository (not read; see --allow-outside)"
             mode = os.stat(path).st_mode
     except OSError:
         return "broken symbolic link (or a link loop)"
     if not stat.S_ISREG(mode):
         return "not a regular file (a pipe, socket or device)"
     return None
+
+
+def _variables_files(found: Discovery, paths: list[Path], tf_dirs: set[Path], max_bytes: int) -> None:
+    """Variables files Terraform loads by itself belong to their folder's root module (T1); others are
+    listed as skipped, with how to apply them."""
+    for path in paths:
+        rel = found.display(path)
+        name = path.name
+        auto = name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith(
+            (".auto.tfvars", ".auto.tfvars.json")
+        )
+        if auto and path.parent in tf_dirs:
+            _check_readable(path, rel, max_bytes)
+            found.terraform_files[path.parent].append(path)
+        elif auto:
+            found.skipped.append(SkippedFile(rel, "Terraform variables file in a folder without .tf files"))
+        else:
+            found.skipped.append(
+                SkippedFile(rel, "Terraform variables file that Terraform reads only when named (use --var-file)")
+            )
 
 
 def _walk_error(exc: OSError) -> None:

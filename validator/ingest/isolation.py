@@ -1,27 +1,28 @@
 """Run parsers out of process: a small pool of worker processes with a memory and a time limit each.
 
-A parser written in another language can end the whole process (tfparse's Go code panics on
-``type = strng``, runs out of memory on a few doubling ``locals``). Each task runs in a worker process
-with RLIMIT_AS (memory), RLIMIT_CPU and a wall-clock deadline; the worker returns the compact, picklable
-result (never the parser's raw output) and the main process never loads the parser at all. A crash, a
-limit or a deadline ends only that worker: the task becomes a ``TaskFailed`` naming why, a fresh worker
-takes the next task. The pool is sized to the cores and also spreads the parsing over them.
+What a parser reads can be a program: Terraform's locals that double, modules that call modules thousands
+of times, nesting deep enough to exhaust the stack. Each task runs in a worker process with RLIMIT_AS
+(memory), RLIMIT_CPU and a wall-clock deadline, and returns the compact, picklable result. A crash, a limit
+or a deadline ends only that task: it becomes a ``TaskFailed`` naming why, and a fresh worker takes the
+next task (a worker that raised MemoryError stays: Python recovers from it). The pool is sized by the caller
+and also spreads the work over the cores.
 
-Workers are forked from the main process, which never loads a native parser itself (forking a process that
-runs the Go runtime is unsafe; where one did, they come from multiprocessing's fork server instead); their
-standard error goes to a private file, so a goroutine dump never reaches the user, only its first line, in
-the task's error.
+Workers are forked from the main process where the system can fork (every module is already imported:
+a worker starts in milliseconds; it runs only Python code, so the threads a native library may have
+started in the parent do not matter), else spawned. Their standard error goes to a private file, so
+what a dying worker prints never reaches the user, only its first line, in the task's error.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import faulthandler
+import gc
 import multiprocessing
 import os
 import resource
 import signal
-import sys
 import tempfile
 import time
 from collections import deque
@@ -30,10 +31,10 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from validator.ingest.limits import DEFAULT_LIMITS
 from validator.model.errors import InputError
 
 MiB = 1024 * 1024
-NATIVE_RUNTIMES = ("tfparse",)  # modules that start a runtime with its own threads (Go): never fork after them
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,8 @@ class ChildLimits:
     """What one task may use: address space added to the worker's own (bytes), and time (seconds, wall
     clock and CPU)."""
 
-    memory_bytes: int = 4096 * MiB
-    seconds: float = 300.0
+    memory_bytes: int = DEFAULT_LIMITS.parser_memory_bytes
+    seconds: float = DEFAULT_LIMITS.parser_seconds
 
 
 @dataclass(frozen=True)
@@ -65,13 +66,25 @@ def _detail(text: str) -> str:
 
 
 def _context() -> Any:
-    """Fork when this process has not loaded a native parser's runtime (the CLI never does: the parsers run
-    only in workers): the worker starts at once with every module already imported. Otherwise (a process
-    that imported tfparse itself, such as a test run), workers come from a clean fork server."""
     methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and not any(name in sys.modules for name in NATIVE_RUNTIMES):
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Fork with the parent's objects out of the collector's reach: a forked child's garbage collection would
+    otherwise visit, and so copy, every page of the inherited heap (``gc.freeze``)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
 def _address_space() -> int:
@@ -108,7 +121,10 @@ def _worker(conn: Connection, limits: ChildLimits, stderr_path: str) -> None:
         except InputError as exc:
             reply = ("input-error", (exc.message, exc.file, exc.line, exc.column, exc.hint))
         except MemoryError:
-            reply = ("failed", ("memory", "MemoryError"))
+            reply = ("failed", ("memory", ""))
+        except OSError as exc:  # an allocation the system refused, seen as an error of the call that made it
+            kind = "memory" if exc.errno == errno.ENOMEM else "crash"
+            reply = ("failed", (kind, "" if kind == "memory" else f"{type(exc).__name__}: {exc}"))
         except RecursionError:
             reply = ("failed", ("crash", "nested too deeply for the parser (RecursionError)"))
         except Exception as exc:  # reported to the parent as one line; the worker lives on
@@ -125,7 +141,8 @@ class _Worker:
         os.close(handle)
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_worker, args=(child, limits, self.stderr_path), daemon=True)
-        self.process.start()
+        with frozen_heap():
+            self.process.start()
         child.close()
         self.task: int | None = None
         self.deadline = 0.0
@@ -156,18 +173,9 @@ class _Worker:
         except OSError:
             text = ""
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-        first = next((ln for ln in lines if ln.startswith(("panic:", "fatal error:", "runtime:"))), "")
-        if any(
-            sign in text
-            for sign in (
-                "out of memory",
-                "cannot allocate memory",
-                "MemoryError",
-                "pthread_create",
-                "failed to reserve",
-            )
-        ):
-            return TaskFailed("memory", first if "out of memory" not in first else "")
+        first = next((ln for ln in lines if "error" in ln.lower() or ln.startswith("panic:")), "")
+        if any(sign in text.lower() for sign in ("out of memory", "cannot allocate memory", "memoryerror")):
+            return TaskFailed("memory", "")
         if code == -signal.SIGXCPU:
             return TaskFailed("timeout", "")
         signame = signal.Signals(-code).name if code is not None and code < 0 else f"exit code {code}"
@@ -178,7 +186,7 @@ class WorkerPool:
     """Run ``func(*args)`` tasks in worker processes, at most ``size`` at a time, results in task order."""
 
     def __init__(self, size: int | None = None, limits: ChildLimits | None = None) -> None:
-        self.size = max(1, size or len(os.sched_getaffinity(0)))
+        self.size = max(1, size or cores())
         self.limits = limits or ChildLimits()
         self._context = _context()
         self._idle: list[_Worker] = []

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from validator.ingest.documents import load_document
+from validator.ingest.documents import child_line, load_document
 from validator.ingest.reader import read_text
 from validator.ingest.resources import resource_dir
 from validator.ingest.schemas import validate
 from validator.model.errors import InputError
-from validator.model.requirements import Profile, Requirement
+from validator.model.requirements import Profile, Requirement, version_in
 from validator.model.rules import SourceRef
 from validator.model.sets import PortSet
+from validator.model.topology import Topology
 
 
 def _parse_ports(text: str, where: SourceRef) -> PortSet:
@@ -51,7 +52,15 @@ def load_profile(path: Path, display: str) -> Profile:
                 bool(row.get("via_proxy", False)),
             )
         )
-    return Profile(doc["profile"], doc["title"], reqs, list(doc.get("notes") or []), path)
+    return Profile(
+        doc["profile"],
+        doc["title"],
+        reqs,
+        list(doc.get("notes") or []),
+        path,
+        palette_versions=str(doc.get("palette_versions") or ""),
+        deployments=tuple(doc.get("deployments") or ()),
+    )
 
 
 def available_profiles(extra_dirs: list[Path] | None = None) -> dict[str, Path]:
@@ -70,12 +79,7 @@ def load_profiles(names: list[str], extra_dirs: list[Path] | None = None) -> lis
         if name not in known:
             raise InputError(f"unknown profile {name!r}", hint=f"choose from {', '.join(sorted(known))}")
         path = known[name]
-        profiles.append(
-            load_profile(
-                path,
-                f"policies/profiles/{path.name}" if path.parent == resource_dir("policies") / "profiles" else str(path),
-            )
-        )
+        profiles.append(load_profile(path, _shown(path)))
     ids: dict[str, str] = {}
     for profile in profiles:
         for req in profile.requirements:
@@ -83,3 +87,46 @@ def load_profiles(names: list[str], extra_dirs: list[Path] | None = None) -> lis
                 raise InputError(f"requirement id {req.id!r} is in profiles {ids[req.id]} and {profile.name}")
             ids[req.id] = profile.name
     return profiles
+
+
+def _shown(path: Path) -> str:
+    return f"policies/profiles/{path.name}" if path.parent == resource_dir("policies") / "profiles" else str(path)
+
+
+def choose_profiles(
+    palette_version: str,
+    deployments: list[str],
+    extra_dirs: list[Path] | None = None,
+    where: str | None = None,
+    line: int | None = None,
+) -> list[str]:
+    """The profiles for a Palette version and the deployments a topology describes: for each deployment,
+    every profile that lists it and whose ``palette_versions`` include the version. A deployment no profile
+    covers is an input error (never a silently empty check)."""
+    candidates = [load_profile(path, _shown(path)) for _, path in sorted(available_profiles(extra_dirs).items())]
+    names: list[str] = []
+    for kind in deployments:
+        found = [
+            p.name for p in candidates if kind in p.deployments and version_in(palette_version, p.palette_versions)
+        ]
+        if not found:
+            raise InputError(
+                f"no requirement profile covers {kind} at Palette {palette_version}",
+                file=where,
+                line=line,
+                hint="list the profiles to check under `profiles:` (palette-policy requirements shows them)",
+            )
+        names.extend(n for n in found if n not in names)
+    return names
+
+
+def profiles_for(topology: Topology, explicit: list[str] | None, extra_dirs: list[Path] | None = None) -> list[str]:
+    """Which profiles a run checks: those given on the command line, else the topology's ``profiles``,
+    else the ones its ``palette_version`` chooses for the deployments it describes."""
+    if explicit:
+        return explicit
+    if topology.profiles:
+        return topology.profiles
+    assert topology.palette_version is not None  # the schema requires profiles or palette_version
+    line = child_line(topology.raw, "palette_version")
+    return choose_profiles(topology.palette_version, topology.deployments(), extra_dirs, topology.path, line)

@@ -5,8 +5,10 @@ hostile files. The reader opens without blocking and checks the open descriptor 
 socket, a device or a folder is refused before a byte is read, so ``/dev/zero`` or a pipe cannot hang or
 exhaust the run. The size limit is checked on the descriptor and again while reading, so a file that grows
 after the check is not read whole. A path that comes from the scanned repository (a file found by the walk,
-a Squid include, a module source) must stay inside the scanned folder once symbolic links are resolved,
-unless ``--allow-outside`` names where it leads; paths given on the command line are the user's own choice.
+a Squid include, a module source) must stay inside the repository that holds the scanned folder (its git
+top level, else the scanned folder itself) once symbolic links are resolved, unless ``--allow-outside``
+names where it leads: whoever writes the pull request writes the repository, nothing outside it. Paths
+given on the command line are the user's own choice.
 
 Every file read is recorded with the SHA-256 of the exact bytes read (``ReadScope.log``), so the evidence
 bundle hashes what influenced the result, not what happens to be on disk later.
@@ -43,8 +45,9 @@ class ReadRecord:
 class ReadScope:
     """The rules of one run's reads and the record of what it read.
 
-    ``root``: the scanned folder (resolved); paths from the repository must stay inside it or inside one of
-    ``allowed`` (``--allow-outside``). ``max_bytes``: the size limit for every file."""
+    ``root``: the repository that holds the scanned folder (resolved); paths from the repository must stay
+    inside it or inside one of ``allowed`` (``--allow-outside``). ``max_bytes``: the size limit for every
+    file."""
 
     root: Path | None = None
     allowed: tuple[Path, ...] = ()
@@ -52,15 +55,8 @@ class ReadScope:
     log: dict[str, ReadRecord] = field(default_factory=dict)  # real path → record
 
     def permits(self, real: str | Path) -> bool:
-        """Whether a resolved path lies inside the scanned folder or a folder allowed on the command line."""
+        """Whether a resolved path lies inside the repository or a folder allowed on the command line."""
         return any(is_inside(real, base) for base in ([self.root] if self.root else []) + list(self.allowed))
-
-    def outside_root(self) -> list[ReadRecord]:
-        """The files read that are not under the scanned folder (for the evidence manifest)."""
-        return sorted(
-            (r for r in self.log.values() if self.root is None or not is_inside(r.real, self.root)),
-            key=lambda r: r.real,
-        )
 
 
 _SCOPE: ContextVar[ReadScope | None] = ContextVar("palette_policy_read_scope", default=None)
@@ -87,16 +83,17 @@ def is_inside(path: str | Path, base: str | Path) -> bool:
 
 
 def confine(path: Path, shown: str, root: Path | None = None) -> str:
-    """The resolved path of a repository reference, or an InputError when it leads outside ``root`` (default:
-    the run's scanned folder) and outside every ``--allow-outside`` folder."""
+    """The resolved path of a repository reference, or an InputError when it leads outside ``root`` (the
+    scanned folder, or None), outside the run's repository and outside every ``--allow-outside`` folder."""
     scope = current_scope()
     real = os.path.realpath(path)
-    base = Path(os.path.realpath(root)) if root is not None else scope.root
-    if base is None or is_inside(real, base) or any(is_inside(real, a) for a in scope.allowed):
+    if (root is None and scope.root is None) or (root is not None and is_inside(real, os.path.realpath(root))):
+        return real
+    if scope.permits(real):
         return real
     via = " through a symbolic link" if os.path.realpath(os.path.abspath(path)) != os.path.abspath(path) else ""
     raise InputError(
-        f"cannot read file: it leads outside the scanned folder{via} (to {real})",
+        f"cannot read file: it leads outside the repository{via} (to {real})",
         file=shown,
         hint="copy it into the repository, or pass --allow-outside PATH to allow that folder",
     )

@@ -7,6 +7,7 @@ says so; this module reads it into ``model.topology``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -61,43 +62,83 @@ def _endpoint(value: Any, name: str, role: str, filename: str, cluster: str | No
     )
 
 
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def _host_port(text: str, filename: str, line: int | None) -> tuple[str, int | None]:
+    """'10.0.0.1:6443', '[fd00::1]:6443', 'api.example.com:6443', or any of them without the port."""
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else rest
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    else:
+        host, port = text, ""
+    if port and not (port.isdigit() and 1 <= int(port) <= 65535):
+        raise InputError(f"API port {port!r} is not a port 1-65535", file=filename, line=line)
+    return host, int(port) if port else None
+
+
+def is_host_name(text: str) -> bool:
+    """A DNS name (RFC 1123 labels), not an address: letters in its last label."""
+    labels = text.rstrip(".").split(".")
+    return all(_LABEL.match(label) for label in labels) and not labels[-1].isdigit()
+
+
 def _api(cluster: dict[str, Any], name: str, filename: str, nodes: Endpoint) -> Endpoint:
+    """The API server: the nodes (default), an address or host name with an optional port, or an endpoint.
+    A host name alone says nothing about where it is: its addresses are the nodes' unless given."""
     api = cluster.get("api")
     line = line_of(cluster)
-    if api is None:
-        return Endpoint(
-            f"{name}/api",
-            "workload-api",
-            nodes.addresses,
-            SourceRef(filename, line, f"{name}.api"),
-            security_groups=tuple(cluster.get("control_plane_security_groups") or cluster.get("security_groups") or ()),
-            cluster=name,
-        )
+    groups = tuple(cluster.get("control_plane_security_groups") or cluster.get("security_groups") or ())
+    hosts: tuple[str, ...] = ()
+    port = None
+    addresses = nodes.addresses
     if isinstance(api, str):
-        host, _, port = api.rpartition(":") if api.count(":") == 1 or api.startswith("[") else (api, "", "")
-        host = host.strip("[]") or api
-        addresses, _ = _addresses([host], filename, line)
-        if port and not 1 <= int(port) <= 65535:
-            raise InputError(f"API port {port} is out of range 1-65535", file=filename, line=line)
-        return Endpoint(
-            f"{name}/api",
-            "workload-api",
-            addresses,
-            SourceRef(filename, line, f"{name}.api"),
-            security_groups=tuple(cluster.get("control_plane_security_groups") or cluster.get("security_groups") or ()),
-            cluster=name,
-            port=int(port) if port else None,
-        )
-    addresses, _ = _addresses(api["addresses"], filename, line_of(api, line))
+        host, port = _host_port(api.strip(), filename, line)
+        if is_host_name(host):
+            hosts = (host,)
+        else:
+            try:
+                addresses = AddressSet.parse(host)
+            except ValueError:
+                raise InputError(
+                    f"api {api!r} is neither an address nor a host name",
+                    file=filename,
+                    line=line,
+                    hint="write 10.20.1.10:6443, api.prod.example.com:6443 or an object with addresses/hosts",
+                ) from None
+    elif isinstance(api, dict):
+        line = line_of(api, line)
+        hosts = tuple(api.get("hosts") or ())
+        if api.get("addresses"):
+            addresses, _ = _addresses(api["addresses"], filename, line)
+        groups = tuple(api.get("security_groups") or cluster.get("security_groups") or ())
+        port = api.get("port")
     return Endpoint(
         f"{name}/api",
         "workload-api",
         addresses,
-        SourceRef(filename, line_of(api, line), f"{name}.api"),
-        security_groups=tuple(api.get("security_groups") or cluster.get("security_groups") or ()),
+        SourceRef(filename, line, f"{name}.api"),
+        security_groups=groups,
+        hosts=hosts,
         cluster=name,
-        port=api.get("port"),
+        port=port,
+        edge=nodes.edge,
     )
+
+
+def _pcgs(value: Any, filename: str) -> list[Endpoint]:
+    """One PCG (an endpoint or its addresses, named pcg) or a list of named ones, each with its proxy."""
+    items = value if isinstance(value, list) and value and isinstance(value[0], dict) else [value]
+    out = []
+    for item in items:
+        name = item.get("name", "pcg") if isinstance(item, dict) else "pcg"
+        endpoint = _endpoint(item, name, "pcg", filename)
+        if isinstance(item, dict) and "proxy" in item:
+            endpoint.extra["proxy_settings"] = _proxy_settings(item["proxy"], filename)
+        out.append(endpoint)
+    return out
 
 
 def parse_topology(doc: Any, filename: str) -> Topology:
@@ -107,9 +148,23 @@ def parse_topology(doc: Any, filename: str) -> Topology:
         )
     validate(doc, "topology.schema.json", filename)
     endpoints: list[Endpoint] = [_endpoint(doc["management"], "management", "management", filename)]
-    for key, role in (("operators", "browser"), ("vcenter", "vcenter"), ("registries", "registry"), ("pcg", "pcg")):
+    for key, role in (("operators", "browser"), ("vcenter", "vcenter"), ("registries", "registry")):
         if key in doc:
             endpoints.append(_endpoint(doc[key], key, role, filename))
+    if "infrastructure" in doc:
+        infrastructure = _endpoint(doc["infrastructure"], "infrastructure", "infrastructure", filename)
+        infrastructure.port = doc["infrastructure"].get("port")
+        endpoints.append(infrastructure)
+    for pcg in _pcgs(doc["pcg"], filename) if "pcg" in doc else []:
+        if topology_names(endpoints, pcg.name):
+            raise InputError(
+                f"PCG name {pcg.name!r} is already used",
+                file=filename,
+                line=pcg.source.line,
+                hint="names of clusters, PCGs, proxies and roles must differ",
+            )
+        endpoints.append(pcg)
+    cluster_pcg: dict[str, str] = {}
     seen: dict[str, int | None] = {}
     for cluster in doc["clusters"]:
         name = cluster["name"]
@@ -134,6 +189,23 @@ def parse_topology(doc: Any, filename: str) -> Topology:
         )
         nodes.source = SourceRef(filename, line_of(cluster), name)
         nodes.extra = {k: v for k, v in cluster.items() if k in ("agent", "subnets", "kubernetes")}
+        nodes.edge = bool(cluster.get("edge"))
+        if topology_names(endpoints, name):
+            raise InputError(
+                f"cluster name {name!r} is already used by a PCG or a role",
+                file=filename,
+                line=line_of(cluster),
+                hint="names of clusters, PCGs, proxies and roles must differ",
+            )
+        if "pcg" in cluster:
+            if not any(e.role == "pcg" and e.name == cluster["pcg"] for e in endpoints):
+                raise InputError(
+                    f"cluster {name}: no PCG named {cluster['pcg']!r}",
+                    file=filename,
+                    line=line_of(cluster),
+                    hint=f"PCGs: {', '.join(e.name for e in endpoints if e.role == 'pcg') or 'none declared'}",
+                )
+            cluster_pcg[name] = cluster["pcg"]
         endpoints.append(nodes)
         api = _api(cluster, name, filename, nodes)
         api.subnets = nodes.subnets
@@ -151,6 +223,7 @@ def parse_topology(doc: Any, filename: str) -> Topology:
                     ),
                     subnets=nodes.subnets,
                     cluster=name,
+                    edge=nodes.edge,
                 )
             )
         else:
@@ -163,6 +236,7 @@ def parse_topology(doc: Any, filename: str) -> Topology:
                     security_groups=nodes.security_groups,
                     subnets=nodes.subnets,
                     cluster=name,
+                    edge=nodes.edge,
                 )
             )
         if "proxy" in cluster:
@@ -187,7 +261,15 @@ def parse_topology(doc: Any, filename: str) -> Topology:
                 line=endpoint.source.line,
                 hint="give 'addresses' (CIDRs or 'internet'): groups alone do not say where it is",
             )
-    topology = Topology(filename, list(doc["profiles"]), endpoints, doc)
+    topology = Topology(
+        filename,
+        list(doc.get("profiles") or []),
+        endpoints,
+        doc,
+        palette_version=doc.get("palette_version"),
+        airgap=bool(doc.get("airgap")),
+        cluster_pcg=cluster_pcg,
+    )
     for fw in doc.get("firewalls") or []:
         protects: list[Endpoint] = []
         for name in fw["protects"]:
@@ -220,7 +302,17 @@ def _proxy_settings(value: dict[str, Any], filename: str) -> ProxySettings:
     )
 
 
+_TODO = re.compile(r"(?:^|\s)#\s*TODO\b:?\s*(.*)$")
+
+
+def todo_comments(text: str) -> list[tuple[int, str]]:
+    """The ``# TODO`` comments left in the file (``init`` writes one wherever it could not guess)."""
+    return [(n, m.group(1).strip()) for n, line in enumerate(text.splitlines(), 1) if (m := _TODO.search(line))]
+
+
 def load_topology(path: Path, display: str, limits: Limits = DEFAULT_LIMITS, root: Path | None = None) -> Topology:
     """``root``: the topology was found in the scanned folder and must not leave it through a link."""
     text = read_text(path, display, max_bytes=limits.max_file_bytes, root=root)
-    return parse_topology(load_document(text, display, limits), display)
+    topology = parse_topology(load_document(text, display, limits), display)
+    topology.todos = todo_comments(text)
+    return topology

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from validator.model.coverage import Coverage
 from validator.model.findings import Finding
 from validator.model.inventory import Inventory
 from validator.model.requirements import Profile
@@ -24,7 +25,7 @@ class Report:
     """Everything a reporter needs; also the JSON report (schemas/report.schema.json)."""
 
     root: str
-    topology: Topology
+    topology: Topology | None  # None: the folder has no palette-network.yaml (no required path checked)
     profiles: list[Profile]
     inventory: Inventory
     results: list[PathResult]
@@ -40,6 +41,15 @@ class Report:
     waivers: WaiverOutcome = field(default_factory=WaiverOutcome)
     # every file the run read: {"path": as shown, "real": resolved path, "sha256": of the bytes read}
     inputs_read: list[dict[str, str]] = field(default_factory=list)
+    # without a topology: per folder of manifests, what its NetworkPolicies allow (analysis/netpol_facts.py)
+    netpol: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def topology_file(self) -> str:
+        """The topology's path, or where it is looked for when there is none (findings without a location)."""
+        return self.topology.path if self.topology is not None else "palette-network.yaml"
+
+    coverage: Coverage = field(default_factory=Coverage)
 
     @property
     def failed(self) -> bool:

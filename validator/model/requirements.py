@@ -6,6 +6,9 @@ read by ``ingest/profiles.py``.
 
 from __future__ import annotations
 
+import operator
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +47,27 @@ class Requirement:
         }
 
 
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+}
+
+
+def version_key(version: str) -> tuple[int, int, int]:
+    """A version as a comparable triple: 4.6.12 → (4, 6, 12); a missing part counts as 0 (4.5 is 4.5.0)."""
+    parts = [int(p) for p in version.split(".")] + [0, 0]
+    return (parts[0], parts[1], parts[2])
+
+
+def version_in(version: str, spec: str) -> bool:
+    """Does ``version`` satisfy a profile's ``palette_versions`` (">= 4.0 < 4.6.12"; empty: any)?"""
+    key = version_key(version)
+    return all(_COMPARE[op](key, version_key(bound)) for op, bound in re.findall(r"(<=|>=|==|<|>)\s*([0-9.]+)", spec))
+
+
 @dataclass
 class Profile:
     name: str
@@ -51,3 +75,5 @@ class Profile:
     requirements: list[Requirement]
     notes: list[str]
     path: Path
+    palette_versions: str = ""  # the Palette versions it applies to; empty: any
+    deployments: tuple[str, ...] = ()  # chosen for these deployments by palette_version; empty: by name only

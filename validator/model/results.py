@@ -30,7 +30,28 @@ class RuleEvidence:
 
 
 @dataclass
+class Uncovered:
+    sources: AddressSet = field(default_factory=AddressSet)
+    destinations: AddressSet = field(default_factory=AddressSet)
+    ports: PortSet = field(default_factory=PortSet)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sources": self.sources.ranges(),
+            "destinations": self.destinations.ranges(),
+            "ports": str(self.ports) if self.ports else "",
+        }
+
+
+@dataclass
 class LayerResult:
+    """One layer's decision on the whole request of its hop, judged on its own (never on what an earlier layer
+    let through), with its evidence: ``allowed_by`` the allowing rules or the documented default that allows
+    (a layer never allows without one), ``blocked_by`` the blocking rules or implicit defaults, ``near_misses``
+    rules that almost matched, ``unknown_because`` the unresolved values (expression, file:line), and
+    ``not_covered`` what of the request it does not definitely let through. ``default`` names the semantics
+    rule of a layer no scanned file declares (the VPC's default network ACL, N1)."""
+
     layer: str
     kind: str
     points: list[dict[str, Any]]
@@ -40,6 +61,8 @@ class LayerResult:
     blocked_by: list[RuleEvidence] = field(default_factory=list)
     near_misses: list[RuleEvidence] = field(default_factory=list)
     unknown_because: list[str] = field(default_factory=list)
+    not_covered: Uncovered = field(default_factory=Uncovered)
+    default: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,40 +75,44 @@ class LayerResult:
             "blocked_by": [r.to_json() for r in self.blocked_by],
             "near_misses": [r.to_json() for r in self.near_misses],
             "unknown_because": self.unknown_because,
+            "not_covered": self.not_covered.to_json(),
+            "default": self.default,
         }
+
+    def locations(self) -> list[dict[str, Any]]:
+        """Where to look: the deciding rules, else the enforcement points of the layer."""
+        if self.blocked_by:
+            return [
+                {"file": b.source.file, "line": b.source.line, "resource": b.source.resource} for b in self.blocked_by
+            ]
+        return [{"file": p["file"], "line": p.get("line"), "resource": p["key"]} for p in self.points]
 
 
 @dataclass
 class HopResult:
+    """A hop's verdict: the meet of its layers (``reverse`` layers judged on the replies). ``route`` numbers
+    the path the hop belongs to (a flow the proxy settings split takes several), ``port`` is the proxy's
+    port on the way to a proxy, ``ports`` the destination ports judged on this hop."""
+
     source: str
     destination: str
     verdict: str
     layers: list[LayerResult]
     port: int | None = None
     note: str = ""
+    ports: str = ""
+    route: int = 1
 
     def to_json(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "destination": self.destination,
             "verdict": self.verdict,
+            "route": self.route,
             "port": self.port,
+            "ports": self.ports,
             "note": self.note,
             "layers": [layer.to_json() for layer in self.layers],
-        }
-
-
-@dataclass
-class Uncovered:
-    sources: AddressSet = field(default_factory=AddressSet)
-    destinations: AddressSet = field(default_factory=AddressSet)
-    ports: PortSet = field(default_factory=PortSet)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "sources": self.sources.ranges(),
-            "destinations": self.destinations.ranges(),
-            "ports": str(self.ports) if self.ports else "",
         }
 
 
@@ -104,6 +131,28 @@ class PathResult:
     def binding(self) -> str:
         return f"{self.source.name} -> {self.destination.name}"
 
+    @property
+    def enforced(self) -> bool:
+        """Whether the route crosses an enforcement point (a layer the scanned files or the topology declare)."""
+        return any(not layer.default for hop in self.hops for layer in hop.layers)
+
+    def blocking(self) -> list[dict[str, Any]]:
+        """Every layer that keeps the path from being reachable (deny, partial or unknown), in route order."""
+        return [
+            {
+                "route": hop.route,
+                "hop": number,
+                "layer": layer.layer,
+                "kind": layer.kind,
+                "decision": layer.decision,
+                "message": layer.message,
+                "locations": layer.locations(),
+            }
+            for number, hop in enumerate(self.hops, start=1)
+            for layer in hop.layers
+            if layer.decision != "allow"
+        ]
+
     def to_json(self) -> dict[str, Any]:
         req = self.requirement
         return {
@@ -121,6 +170,8 @@ class PathResult:
             "verdict": self.verdict,
             "summary": self.summary,
             "uncovered": self.uncovered.to_json(),
+            "enforced": self.enforced,
+            "blocking": self.blocking(),
             "hops": [h.to_json() for h in self.hops],
         }
 

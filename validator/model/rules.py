@@ -155,6 +155,11 @@ class Rule:
         return f"{what} {side} {self.peer.describe()}{unknown}"
 
 
+# where each ``Rule.implicit`` kind is documented by the platform that adds the rule
+IMPLICIT_SOURCES = {
+    "aws-default-egress": "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-securitygroup.html",
+}
+
 EnforcementKind = Literal["security-group", "network-acl", "network-policy", "proxy", "firewall"]
 Semantics = Literal["union", "first-match"]
 
@@ -184,18 +189,39 @@ class EnforcementPoint:
 
 @dataclass
 class PrefixList:
-    """A managed prefix list declared in the repo (A4): its entries' CIDRs."""
+    """A managed prefix list declared in the repo (A4): its entries' CIDRs.
+
+    ``unknowns`` lists entries the configs do not fix (field ``cidr_ipv4``/``cidr_ipv6``, or ``rule`` for the
+    whole list when only its id is known): a rule naming such a list is never a definite match.
+    """
 
     key: str
     name: str
     addresses: AddressSet
     source: SourceRef
     aliases: set[str] = field(default_factory=set)
+    unknowns: tuple[Unknown, ...] = ()
+
+    def combined(self, other: PrefixList) -> PrefixList:
+        """The same list read from two files (its description and its entries, from two describe calls): the
+        entries of both; what one of them lists completely is no longer unknown."""
+        complete = not self.unknowns or not other.unknowns
+        named = self if self.name != self.key else other
+        return PrefixList(
+            self.key,
+            named.name,
+            self.addresses | other.addresses,
+            named.source,
+            self.aliases | other.aliases,
+            () if complete else self.unknowns + other.unknowns,
+        )
 
 
 @dataclass
 class Subnet:
-    """A subnet declared in the repo: its CIDR (when known) lets the graph scope its network ACL."""
+    """A subnet declared in the repo: its CIDR (when known) lets the graph scope its network ACL.
+
+    ``unknowns``: the blocks the configs do not fix (an Amazon-provided IPv6 block, a parameter)."""
 
     key: str
     name: str
@@ -203,3 +229,18 @@ class Subnet:
     source: SourceRef
     aliases: set[str] = field(default_factory=set)
     vpc: str | None = None
+    unknowns: tuple[Unknown, ...] = ()
+
+
+@dataclass
+class Vpc:
+    """A VPC declared in the repo: its CIDR blocks and whether it has IPv6, which decides whether AWS adds the
+    ``::/0`` default egress rule to its new groups (A3). ``ipv6`` is None when the configs do not say."""
+
+    key: str
+    name: str
+    addresses: AddressSet
+    source: SourceRef
+    ipv6: bool | None = False
+    aliases: set[str] = field(default_factory=set)
+    unknowns: tuple[Unknown, ...] = ()

@@ -68,6 +68,9 @@ def atomic_write(path: Path, text: str | bytes, mode: int | None = None) -> None
     except OSError as exc:
         raise InputError(f"cannot write the output: {exc.strerror or exc}", file=str(path)) from None
     try:
+        mask = os.umask(0)  # mkstemp makes the file 0600; a report gets what any new file gets here
+        os.umask(mask)
+        os.fchmod(fd, 0o666 & ~mask)
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8") if isinstance(text, str) else text)
             handle.flush()

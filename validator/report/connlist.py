@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from validator.model.connections import Connection
 
-FORMATS = ("txt", "json", "csv", "md", "dot")
+FORMATS = ("table", "json", "csv", "markdown", "dot")
 
 
 def to_txt(conns: list[Connection]) -> str:
@@ -64,10 +64,10 @@ def to_dot(conns: list[Connection]) -> str:
 
 
 RENDERERS: dict[str, Callable[[list[Connection]], str]] = {  # keys: commands.connectivity.FORMATS
-    "txt": to_txt,
+    "table": to_txt,
     "json": to_json,
     "csv": to_csv,
-    "md": to_md,
+    "markdown": to_md,
     "dot": to_dot,
 }
 

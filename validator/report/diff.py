@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from validator.model.report import Report
+from validator.model.report import SEVERITY_RANK, Report
 from validator.model.results import VERDICT_ORDER
 from validator.model.waivers import is_waived
 
@@ -68,14 +68,21 @@ class DiffResult:
     paths: list[PathChange] = field(default_factory=list)
     findings: list[FindingChange] = field(default_factory=list)
     unchanged: int = 0
+    fail_on: str = "none"  # also fail when a finding of this level or above appears
 
     @property
     def broken(self) -> list[PathChange]:
         return [p for p in self.paths if p.broken]
 
     @property
+    def failing(self) -> list[FindingChange]:
+        """Appeared (unwaived) findings at or above ``fail_on``."""
+        threshold = {"deny": 2, "warn": 1, "none": 99}[self.fail_on]
+        return [f for f in self.findings if f.change == "appeared" and SEVERITY_RANK.get(f.kind, 0) >= threshold]
+
+    @property
     def exit_code(self) -> int:
-        return 1 if self.broken else 0
+        return 1 if self.broken or self.failing else 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -141,12 +148,15 @@ def render_table(result: DiffResult) -> str:
         f"{len(result.broken)} broken, {len(result.paths)} changed, {result.unchanged} unchanged paths; "
         f"{sum(f.change == 'appeared' for f in result.findings)} findings appeared, "
         f"{sum(f.change == 'disappeared' for f in result.findings)} disappeared"
+        + (f"; {len(result.failing)} at or above fail-on {result.fail_on}" if result.failing else "")
     )
     return "\n".join(lines)
 
 
 def render_markdown(result: DiffResult) -> str:
     head = "❌ breaks required paths" if result.broken else "✅ no required path broken"
+    if result.failing:
+        head += f"; ❌ {len(result.failing)} new finding(s) at or above {result.fail_on}"
     out = [f"## palette-policy diff: {head}", ""]
     if result.paths:
         out += ["| requirement | path | port | before | after | |", "|---|---|---|---|---|---|"]

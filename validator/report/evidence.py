@@ -50,6 +50,10 @@ class RunOptions(Protocol):
     waivers_file: Path | None
     use_waivers: bool
     engine: str
+    variables: Any  # Terraform variable options (validator.ingest.loaders.terraform.variables.VariableOptions)
+    stack: Any  # CloudFormation parameter values and region (``StackInputs``) or None
+    allow_outside: list[Path]
+    keep_going: bool
 
 
 # a re-run for ``verify --rerun``: the recorded options (``manifest.json``'s "options") and the input folder
@@ -139,6 +143,19 @@ def _options_json(options: RunOptions) -> dict[str, Any]:
         "waivers_file": str(options.waivers_file) if options.waivers_file else None,
         "use_waivers": options.use_waivers,
         "engine": options.engine,
+        # Terraform: variables files and the workspace re-apply on a re-run; --var and TF_VAR_ values are not
+        # recorded (they may be secret): names only, set them again in the environment to re-run
+        "var_files": [v for k, v in options.variables.command_line if k == "var-file"] if options.variables else [],
+        "var_names": [v.partition("=")[0] for k, v in options.variables.command_line if k == "var"]
+        if options.variables
+        else [],
+        "workspace": options.variables.workspace if options.variables else "default",
+        "cloudformation": {
+            "parameters": dict(options.stack.parameters or {}) if options.stack else {},
+            "region": options.stack.region if options.stack else None,
+        },
+        "allow_outside": [str(p) for p in options.allow_outside],
+        "keep_going": options.keep_going,
     }
 
 
@@ -165,6 +182,7 @@ def manifest(
             "root_absolute": str(root.resolve()),
             "files": [{"path": p, "sha256": h} for p, h in files.items()],
             "outside_root": _outside(report, options, root, config),
+            **({"terraform_variables": report.inventory.variables} if report.inventory.variables else {}),
         },
         "policies": {
             "bundle_sha256": report.policy_digest,
@@ -189,14 +207,14 @@ def _display(path: Path) -> str:
 
 def _outside(report: Report, options: RunOptions, root: Path, config: str | None) -> list[dict[str, str]]:
     """Every file the run read outside the scanned folder, with the digest of the bytes read; the topology,
-    waivers and config file by their role, the rest as ``read``. Shipped policies and profiles are in
+    waivers, config and Terraform variables files by their role, the rest (module sources, includes, data)
+    as ``read``. Shipped policies and profiles are in
     ``policies`` and ``profiles``."""
     base, shipped = os.path.realpath(root), os.path.realpath(resource_dir("policies"))
-    roles = {
-        os.path.realpath(path): label
-        for label, path in (("topology", options.topology), ("waivers", options.waivers_file), ("config", config))
-        if path is not None
-    }
+    named = [("topology", options.topology), ("waivers", options.waivers_file), ("config", config)]
+    if options.variables:
+        named += [("var-file", v) for k, v in options.variables.command_line if k == "var-file"]
+    roles = {os.path.realpath(path): label for label, path in named if path is not None}
     out: dict[str, dict[str, str]] = {}
     for item in report.inputs_read:
         real = item["real"]

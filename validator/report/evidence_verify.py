@@ -133,9 +133,9 @@ def _key(result: dict[str, Any]) -> str:
 
 def _compare_rerun(report: Report, directory: Path) -> list[str]:
     try:
-        recorded = json.loads((directory / "report.json").read_text(encoding="utf-8"))
+        recorded = json.loads(read_text(directory / "report.json", str(directory / "report.json")))
         before = {_key(r): r["verdict"] for r in recorded.get("results", [])}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (InputError, ValueError, KeyError, TypeError, AttributeError):
         return ["report.json is missing or unreadable; cannot compare verdicts"]
     after = {_key(r): r["verdict"] for r in json_report.to_json(report)["results"]}
     out = [

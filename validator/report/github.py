@@ -35,7 +35,7 @@ def render(report: Report, root: Path | None = None) -> str:
     prefix = repo_prefix(report.root, root)
     lines = []
     for f in report.findings:
-        loc: dict[str, Any] = next((x for x in f.locations if x.get("file")), {"file": report.topology.path, "line": 1})
+        loc: dict[str, Any] = next((x for x in f.locations if x.get("file")), {"file": report.topology_file, "line": 1})
         path, _ = repo_path(str(loc["file"]), prefix, report.root)
         message = f.message
         if f.remediation:

@@ -46,7 +46,7 @@ def _hops(report: Report) -> list[str]:
                 )
             items.append(
                 f'<li>{e(hop.source)} → {e(hop.destination)}: <span class="{hop.verdict}">{hop.verdict}'
-                f"</span><ul>{''.join(layers) or '<li>no enforcement point on the way</li>'}</ul></li>"
+                f"</span><ul>{''.join(layers) or '<li>NOT CHECKED: no enforcement point on the way</li>'}</ul></li>"
             )
         opened = "" if r.verdict == "reachable" else " open"
         out.append(
@@ -115,7 +115,7 @@ def render(report: Report) -> str:
         f"<p>{len(report.results)} paths: {counts['reachable']} reachable, {counts['partial']} partial, "
         f"{counts['blocked']} blocked, {counts['unknown']} unknown; profiles "
         f"{e(', '.join(p.name for p in report.profiles))}; fail-on {e(report.fail_on)}. Scanned "
-        f"<code>{e(report.root)}</code>, topology <code>{e(report.topology.path)}</code>; "
+        f"<code>{e(report.root)}</code>, topology <code>{e(report.topology.path if report.topology else '-')}</code>; "
         f"palette-policy {__version__}, "
         f"engine {e(report.engine['name'])} {e(report.engine['version'])}, policy bundle sha256 "
         f"<code>{report.policy_digest}</code>.</p>",

@@ -18,8 +18,8 @@ def to_json(report: Report) -> dict[str, Any]:
         "engine": report.engine,
         "policy_bundle": {"sha256": report.policy_digest, "files": report.policy_files},
         "root": report.root,
-        "topology": report.topology.path,
-        "profiles": [p.name for p in report.profiles],
+        "topology": report.topology.path if report.topology is not None else None,
+        "profiles": sorted(p.name for p in report.profiles),
         "summary": {
             "verdicts": report.counts(),
             "findings": {
@@ -32,6 +32,7 @@ def to_json(report: Report) -> dict[str, Any]:
         },
         "results": report.input_doc.get("results") or [r.to_json() for r in report.results],  # built once
         "unbound": [u.to_json() for u in report.unbound],
+        "coverage": report.input_doc.get("coverage") or report.coverage.to_json(),  # built once
         "findings": [f.to_json() for f in report.findings],
         "inputs": {
             "loaded": [
@@ -41,8 +42,10 @@ def to_json(report: Report) -> dict[str, Any]:
                 {"path": s.path, "reason": s.reason} for s in sorted(report.inventory.skipped, key=lambda s: s.path)
             ],
             "ignored": sorted(report.ignored),
+            **({"terraform_variables": report.inventory.variables} if report.inventory.variables else {}),
         },
         "waivers": report.waivers.to_json(),
+        **({"networkpolicies": report.netpol} if report.netpol else {}),
     }
 
 

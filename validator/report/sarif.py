@@ -107,7 +107,7 @@ def build(report: Report, root: Path | None = None) -> dict[str, Any]:
             }
         )
     index = {rid: i for i, rid in enumerate(rule_ids)}
-    fallback = {"file": report.topology.path, "line": 1}
+    fallback = {"file": report.topology_file, "line": 1}
     results = []
     for f in findings:
         locations = [loc for loc in f.locations if loc.get("file")] or [fallback]

@@ -37,7 +37,27 @@ def _evidence(result: PathResult) -> str:
                 if layer.unknown_because:
                     text += f"; {layer.unknown_because[0]}"
                 parts.append(text)
+    if not parts and not result.enforced:
+        return "NOT CHECKED: no enforcement point on the way (PP-PATH-UNENFORCED)"
     return "; ".join(parts) or "no enforcement point on the way"
+
+
+def _coverage(report: Report) -> list[str]:
+    """Declared resources no role binds, per kind (the JSON report's ``coverage`` lists them all)."""
+    from validator.model.coverage import KINDS
+
+    cover = report.coverage
+    lines = []
+    for kind, word in KINDS.items():
+        items = cover.of_kind(kind)
+        unused = [r for r in items if not r.bound_by]
+        if unused:
+            names = ", ".join(r.name for r in unused[:8]) + (f", … ({len(unused) - 8} more)" if len(unused) > 8 else "")
+            lines.append(f"  {len(unused)} of {len(items)} {word}s unused: {names}")
+    if not lines:
+        return []
+    head = "COVERAGE (the topology binds nothing)" if not cover.binds_anything else "COVERAGE"
+    return ["", head, *lines]
 
 
 WIDTH = 140  # the table's width when it is not shown on a terminal (files, pipes, CI logs): the same every run
@@ -62,6 +82,8 @@ def render(report: Report, width: int | None = None) -> str:
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(headers[:4])]
     evidence_width = max(30, width - sum(widths) - 8)
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers[:4], widths, strict=True)) + "  EVIDENCE"]
+    if report.topology is None:
+        lines = ["NO TOPOLOGY: no palette-network.yaml, no required path checked (`palette-policy init PATH`)"]
     for row in rows:
         wrapped = textwrap.wrap(row[4], evidence_width) or [""]
         lines.append("  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + wrapped[0])
@@ -96,6 +118,16 @@ def render(report: Report, width: int | None = None) -> str:
         lines.extend(
             f"  STALE   {w.id} (owner {w.owner}, {w.file}:{w.line}): matches no finding" for w in waivers.stale
         )
+    if report.netpol:
+        lines.append("")
+        lines.append("NETWORKPOLICIES (no topology ties them to a cluster)")
+        lines.extend(
+            f"  {f['folder']}: {f['workloads']} workloads, {f['policies']} policies; ingress of "
+            f"{f['isolated_ingress']} and egress of {f['isolated_egress']} workloads isolated; "
+            f"{f['connections']} connections allowed (palette-policy connectivity {f['folder']})"
+            for f in report.netpol
+        )
+    lines.extend(_coverage(report))
     skipped = report.inventory.skipped
     if skipped:
         lines.append("")
@@ -113,7 +145,7 @@ def render(report: Report, width: int | None = None) -> str:
         f"{len(report.results)} paths: {counts['reachable']} reachable, {counts['partial']} partial, "
         f"{counts['blocked']} blocked, {counts['unknown']} unknown; {denies} deny, {warns} warn"
         f"{f', {waived} waived' if waived else ''}; "
-        f"profiles {', '.join(p.name for p in report.profiles)}; "
+        f"profiles {', '.join(p.name for p in report.profiles) or 'none'}; "
         f"{'FAIL' if report.failed else 'PASS'} (fail-on {report.fail_on})"
     )
     return "\n".join(lines)

@@ -1,3 +1,3 @@
 module "shared" {
-  source = "../../../fixtures/saas-ok"
+  source = "../../../../../../../../../../../../../../../../etc/palette-policy"
 }

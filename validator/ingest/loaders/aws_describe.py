@@ -1,24 +1,40 @@
-"""``aws ec2 describe-security-groups`` / ``describe-security-group-rules`` / ``describe-managed-prefix-lists``
-output (JSON), as the EC2 API returns it: the rules a group really has, defaults included.
+"""``aws ec2 describe-*`` output (JSON), as the EC2 API returns it: the rules a group really has, defaults
+included (``describe-security-groups``, ``describe-security-group-rules``), network ACLs and subnets, VPCs with
+their IPv6 blocks (``describe-vpcs``), managed prefix lists (``describe-managed-prefix-lists``; their entries come
+from ``get-managed-prefix-list-entries``, whose output names no list, so the list id is taken from a
+``PrefixListId`` key or from the file name, e.g. ``pl-0123abcd.json``) and which addresses are in which groups
+(``describe-network-interfaces``: a reference to a group matches these addresses).
+
+A CIDR with host bits set is read as EC2 stores it and reported (``cidr-not-canonical``).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from validator.ingest.documents import line_of
 from validator.ingest.loaders.aws_nacl import nacl_rule, new_nacl
-from validator.ingest.loaders.aws_sg import RuleSpec, new_group, sg_rules
+from validator.ingest.loaders.aws_sg import RuleSpec, canonical_cidr, new_group, sg_rules
 from validator.model.errors import InputError
 from validator.model.inventory import Inventory, LoadedFile
-from validator.model.rules import SourceRef, Subnet
+from validator.model.rules import PrefixList, SourceRef, Subnet, Unknown, Vpc
 from validator.model.sets import AddressSet
 
-DESCRIBE_KEYS = ("SecurityGroups", "SecurityGroupRules", "NetworkAcls", "Subnets", "PrefixLists")
+DESCRIBE_KEYS = ("SecurityGroups", "SecurityGroupRules", "NetworkAcls", "Subnets", "PrefixLists", "Vpcs")
+MORE_KEYS = ("NetworkInterfaces", "Entries")
+_PREFIX_LIST_ID = re.compile(r"pl-[0-9a-f]+")
 
 
 def is_describe(doc: Any) -> bool:
-    return isinstance(doc, dict) and any(k in doc for k in DESCRIBE_KEYS)
+    if not isinstance(doc, dict):
+        return False
+    if any(k in doc for k in DESCRIBE_KEYS):
+        return True
+    interfaces, entries = doc.get("NetworkInterfaces"), doc.get("Entries")
+    return (isinstance(interfaces, list) and all(isinstance(i, dict) and "Groups" in i for i in interfaces)) or (
+        isinstance(entries, list) and bool(entries) and all(isinstance(e, dict) and "Cidr" in e for e in entries)
+    )
 
 
 def _objects(doc: dict[str, Any], key: str, path: str) -> list[dict[str, Any]]:
@@ -41,7 +57,7 @@ def _objects(doc: dict[str, Any], key: str, path: str) -> list[dict[str, Any]]:
 
 def load_describe(doc: dict[str, Any], path: str) -> Inventory:
     inv = Inventory()
-    for key in DESCRIBE_KEYS:
+    for key in (*DESCRIBE_KEYS, *MORE_KEYS):
         _objects(doc, key, path)
     groups = doc.get("SecurityGroups")
     if groups is not None and not isinstance(groups, list):
@@ -62,7 +78,7 @@ def load_describe(doc: dict[str, Any], path: str) -> Inventory:
             if not isinstance(perms, list):
                 raise InputError(f"{field} must be a list", file=path, line=line_of(perms, line_of(sg)))
             for perm in perms:
-                group.rules.append(sg_rules(_permission(perm, direction, path, gid, sg)))
+                group.rules.append(sg_rules(_permission(perm, direction, path, gid, sg, inv)))
         inv.add_point(group)
     for rule in doc.get("SecurityGroupRules") or []:
         if not isinstance(rule, dict) or "GroupId" not in rule:
@@ -76,6 +92,7 @@ def load_describe(doc: dict[str, Any], path: str) -> Inventory:
             rule.get("ToPort"),
             src,
             description=str(rule.get("Description") or ""),
+            issues=inv.issues,
         )
         for field in ("CidrIpv4", "CidrIpv6"):
             if rule.get(field):
@@ -89,8 +106,87 @@ def load_describe(doc: dict[str, Any], path: str) -> Inventory:
         group.rules.append(sg_rules(spec))
         inv.add_point(group)
     _load_network_acls(doc, path, inv)
+    _load_vpcs(doc, path, inv)
+    _load_prefix_lists(doc, path, inv)
+    for eni in doc.get("NetworkInterfaces") or []:
+        addresses = _addresses(eni, path, inv)
+        for group in eni.get("Groups") or []:
+            if isinstance(group, dict) and group.get("GroupId"):
+                gid = str(group["GroupId"])
+                inv.group_members[gid] = inv.group_members.get(gid, AddressSet()) | addresses
     inv.files.append(LoadedFile(path, "aws-describe", len(inv.points)))
     return inv
+
+
+def _addresses(eni: dict[str, Any], path: str, inv: Inventory) -> AddressSet:
+    """A network interface's private IPv4 and IPv6 addresses."""
+    texts = [eni.get("PrivateIpAddress")]
+    texts += [a.get("PrivateIpAddress") for a in eni.get("PrivateIpAddresses") or [] if isinstance(a, dict)]
+    texts += [a.get("Ipv6Address") for a in eni.get("Ipv6Addresses") or [] if isinstance(a, dict)]
+    try:
+        return AddressSet.parse(*(str(t) for t in texts if t))
+    except ValueError as exc:
+        raise InputError(str(exc), file=path, line=line_of(eni)) from None
+
+
+def _cidrs(texts: list[Any], src: SourceRef, inv: Inventory) -> AddressSet:
+    try:
+        return AddressSet.parse(*(canonical_cidr(str(t), src, inv.issues) for t in texts if t), strict=True)
+    except ValueError as exc:
+        raise InputError(str(exc), file=src.file, line=src.line) from None
+
+
+def _load_vpcs(doc: dict[str, Any], path: str, inv: Inventory) -> None:
+    """``describe-vpcs``: CIDR blocks (associated ones) and whether the VPC has IPv6."""
+    for vpc in doc.get("Vpcs") or []:
+        if "VpcId" not in vpc:
+            raise InputError("a VPC without VpcId", file=path, line=line_of(vpc))
+        vid, src = str(vpc["VpcId"]), SourceRef(path, line_of(vpc), str(vpc["VpcId"]))
+        v4 = [a.get("CidrBlock") for a in vpc.get("CidrBlockAssociationSet") or [] if _associated(a, "CidrBlock")]
+        v6 = [
+            a.get("Ipv6CidrBlock")
+            for a in vpc.get("Ipv6CidrBlockAssociationSet") or []
+            if _associated(a, "Ipv6CidrBlock")
+        ]
+        name = _tag_name(vpc)
+        addresses = _cidrs([*(v4 or [vpc.get("CidrBlock")]), *v6], src, inv)
+        inv.vpcs[vid] = Vpc(vid, name or vid, addresses, src, bool(v6), {vid, name})
+
+
+def _associated(association: Any, field: str) -> bool:
+    state = (association or {}).get(f"{field}State") or {}
+    return isinstance(association, dict) and state.get("State", "associated") == "associated"
+
+
+def _load_prefix_lists(doc: dict[str, Any], path: str, inv: Inventory) -> None:
+    """``describe-managed-prefix-lists`` (the lists, without entries) and ``get-managed-prefix-list-entries``."""
+    for plist in doc.get("PrefixLists") or []:
+        if "PrefixListId" not in plist:
+            raise InputError("a prefix list without PrefixListId", file=path, line=line_of(plist))
+        pid, src = str(plist["PrefixListId"]), SourceRef(path, line_of(plist), str(plist["PrefixListId"]))
+        family = "cidr_ipv6" if str(plist.get("AddressFamily")).lower() == "ipv6" else "cidr_ipv4"
+        missing = Unknown(
+            family,
+            "describe-managed-prefix-lists does not list entries: add the output of "
+            f"'aws ec2 get-managed-prefix-list-entries --prefix-list-id {pid}' as {pid}.json",
+            pid,
+            src,
+        )
+        name = str(plist.get("PrefixListName") or pid)
+        inv.prefix_lists[pid] = PrefixList(pid, name, AddressSet(), src, {pid, name}, (missing,))
+    entries = doc.get("Entries")
+    if entries is None:
+        return
+    named = doc.get("PrefixListId") or next(iter(_PREFIX_LIST_ID.findall(path.rsplit("/", 1)[-1])), None)
+    if not named:
+        raise InputError(
+            "prefix-list entries without the list's id",
+            file=path,
+            line=line_of(entries),
+            hint="name the file after the list (pl-0123abcd.json) or add a PrefixListId key",
+        )
+    pid, src = str(named), SourceRef(path, line_of(entries), str(named))
+    inv.prefix_lists[pid] = PrefixList(pid, pid, _cidrs([e.get("Cidr") for e in entries], src, inv), src, {pid})
 
 
 def _tag_name(item: dict[str, Any]) -> str:
@@ -109,10 +205,7 @@ def _load_network_acls(doc: dict[str, Any], path: str, inv: Inventory) -> None:
         cidrs = [subnet.get("CidrBlock")] + [
             a.get("Ipv6CidrBlock") for a in subnet.get("Ipv6CidrBlockAssociationSet") or []
         ]
-        try:
-            addresses = AddressSet.parse(*(str(c) for c in cidrs if c), strict=True)
-        except ValueError as exc:
-            raise InputError(str(exc), file=path, line=line_of(subnet)) from None
+        addresses = _cidrs(cidrs, SourceRef(path, line_of(subnet), sid), inv)
         name = _tag_name(subnet)
         inv.subnets[sid] = Subnet(
             sid,
@@ -143,6 +236,7 @@ def _load_network_acls(doc: dict[str, Any], path: str, inv: Inventory) -> None:
                     cidr=entry.get("CidrBlock"),
                     ipv6_cidr=entry.get("Ipv6CidrBlock"),
                     source=SourceRef(path, line_of(entry, line_of(acl_doc)), aid),
+                    issues=inv.issues,
                 )
             )
         inv.add_point(acl)
@@ -151,11 +245,11 @@ def _load_network_acls(doc: dict[str, Any], path: str, inv: Inventory) -> None:
                 inv.nacl_associations[str(assoc["SubnetId"])] = (aid, SourceRef(path, line_of(assoc), aid))
 
 
-def _permission(perm: Any, direction: str, path: str, gid: str, sg: Any) -> RuleSpec:
+def _permission(perm: Any, direction: str, path: str, gid: str, sg: Any, inv: Inventory) -> RuleSpec:
     if not isinstance(perm, dict):
         raise InputError("a permission must be an object", file=path, line=line_of(sg))
     src = SourceRef(path, line_of(perm, line_of(sg)), gid)
-    spec = RuleSpec(direction, perm.get("IpProtocol"), perm.get("FromPort"), perm.get("ToPort"), src)
+    spec = RuleSpec(direction, perm.get("IpProtocol"), perm.get("FromPort"), perm.get("ToPort"), src, issues=inv.issues)
     if "IpProtocol" not in perm:
         raise InputError("IpProtocol is required", file=path, line=src.line)
     for item in perm.get("IpRanges") or []:

@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from validator.ingest.loaders.aws_sg import RuleSpec, is_unresolved, port_number, ports_for, rule_addresses
+from validator.ingest.loaders.aws_sg import (
+    RuleSpec,
+    is_unresolved,
+    port_number,
+    ports_for,
+    rule_addresses,
+    unknown_of,
+)
 from validator.model.errors import InputError
+from validator.model.inventory import InputIssue
 from validator.model.rules import (
     Action,
     Direction,
@@ -49,8 +57,10 @@ def nacl_rule(
     cidr: Any,
     ipv6_cidr: Any,
     source: SourceRef,
+    issues: list[InputIssue] | None = None,
 ) -> Rule:
-    """One NACL entry; InputError (at the entry's line) for values AWS would reject."""
+    """One NACL entry; InputError (at the entry's line) for values AWS would reject. With ``issues``, a CIDR
+    with host bits set is read as AWS stores it and recorded there (``aws_sg.canonical_cidr``)."""
     try:
         order = int(number)
     except (TypeError, ValueError):
@@ -79,23 +89,24 @@ def nacl_rule(
         raise InputError(
             str(exc), file=source.file, line=source.line, hint="use tcp, udp, icmp, -1 (all) or a protocol number"
         ) from None
-    later = "not known until the configuration is applied"
     if is_unresolved(protocol):
-        unknowns.append(Unknown("protocol", later, "", source))
+        unknowns.append(unknown_of("protocol", protocol, source))
     spec = RuleSpec(direction, proto, None, None, source)
     lo = None if is_unresolved(from_port) else port_number(from_port, "from_port", spec)
     hi = None if is_unresolved(to_port) else port_number(to_port, "to_port", spec)
     if proto in ("tcp", "udp") and (is_unresolved(from_port) or is_unresolved(to_port)):
         # an entry whose ports are unknown may match any port: widen, and say so
         unknowns.extend(
-            Unknown(name, later, "", source)
+            unknown_of(name, v, source)
             for name, v in (("from_port", from_port), ("to_port", to_port))
             if is_unresolved(v)
         )
         lo = hi = None
     ports = ALL_PORTS if proto not in ("tcp", "udp") else ports_for(proto, lo, hi, spec)
-    addresses = rule_addresses([cidr] if cidr is not None else [], source, unknowns)
-    addresses = addresses | rule_addresses([ipv6_cidr] if ipv6_cidr is not None else [], source, unknowns, "cidr_ipv6")
+    addresses = rule_addresses([cidr] if cidr is not None else [], source, unknowns, issues=issues)
+    addresses = addresses | rule_addresses(
+        [ipv6_cidr] if ipv6_cidr is not None else [], source, unknowns, "cidr_ipv6", issues=issues
+    )
     if unknowns and not addresses:
         addresses = AddressSet.everything()
     peer = Peer(addresses=addresses)

@@ -10,20 +10,33 @@ is kept as a reference for the graph to resolve.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from validator.model.errors import InputError
+from validator.model.inventory import InputIssue
 from validator.model.rules import EnforcementPoint, Peer, Rule, SourceRef, Unknown, normalize_protocol
 from validator.model.sets import ALL_PORTS, AddressSet, PortSet
 
 UNRESOLVED = object()
+LATER = "not known until the configuration is applied"
+NOT_CANONICAL = "cidr-not-canonical"
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A value a loader evaluated as far as the configs allow: why it stops there, and the text it could not
+    evaluate (``!ImportValue shared-vpc``). It becomes an ``Unknown`` of the rule that holds it."""
+
+    reason: str
+    expression: str = ""
 
 
 def is_unresolved(value: Any) -> bool:
     """Values a loader could not resolve: Terraform unknowns, intrinsic functions left as dicts."""
-    return value is None or value is UNRESOLVED or isinstance(value, dict)
+    return value is None or value is UNRESOLVED or isinstance(value, (dict, Unresolved))
 
 
 @dataclass
@@ -40,6 +53,8 @@ class RuleSpec:
     prefix_lists: list[str] = field(default_factory=list)
     description: str = ""
     unknowns: list[Unknown] = field(default_factory=list)
+    # where CIDRs the cloud rewrites are recorded (``canonical_cidr``); None: such a CIDR is an input error
+    issues: list[InputIssue] | None = None
 
     def unknown(self, field_name: str, reason: str, expression: str = "") -> None:
         """Record a part of this rule the configs do not fix (see ``Unknown``)."""
@@ -98,7 +113,7 @@ def sg_rules(spec: RuleSpec) -> Rule:
     """Normalize one rule spec; InputError (with the spec's location) on bad values."""
     file, line = spec.source.file, spec.source.line
     if is_unresolved(spec.protocol):
-        spec.unknown("protocol", "not known until the configuration is applied", _expression(spec.protocol))
+        spec.unknown("protocol", _reason(spec.protocol), _expression(spec.protocol))
         return Rule(
             spec.direction,
             "allow",
@@ -120,12 +135,12 @@ def sg_rules(spec: RuleSpec) -> Rule:
             ports_unknown = True
             for name, value in (("from_port", spec.from_port), ("to_port", spec.to_port)):
                 if is_unresolved(value):
-                    spec.unknown(name, "not known until the configuration is applied", _expression(value))
+                    spec.unknown(name, _reason(value), _expression(value))
     else:
         from_port = port_number(spec.from_port, "from_port", spec)
         to_port = port_number(spec.to_port, "to_port", spec)
     ports = ALL_PORTS if ports_unknown else ports_for(protocol, from_port, to_port, spec)
-    addresses = rule_addresses(spec.cidrs, spec.source, spec.unknowns)
+    addresses = rule_addresses(spec.cidrs, spec.source, spec.unknowns, issues=spec.issues)
     peer = Peer(addresses=addresses, groups=tuple(spec.groups), prefix_lists=tuple(spec.prefix_lists))
     return Rule(
         spec.direction,
@@ -141,23 +156,41 @@ def sg_rules(spec: RuleSpec) -> Rule:
 
 def _expression(value: Any) -> str:
     """The text of a value a loader could not evaluate, when the parser kept it."""
+    if isinstance(value, Unresolved):
+        return value.expression
     if isinstance(value, dict):
         return str(value.get("__attribute__") or value.get("__name__") or next(iter(value), ""))
     return ""
 
 
+def _reason(value: Any) -> str:
+    return value.reason if isinstance(value, Unresolved) else LATER
+
+
+def unknown_of(field_name: str, value: Any, source: SourceRef) -> Unknown:
+    """The ``Unknown`` for an unresolved value of a rule's field."""
+    return Unknown(field_name, _reason(value), _expression(value), source)
+
+
 def rule_addresses(
-    values: Iterable[Any], source: SourceRef, unknowns: list[Unknown], field_name: str = "cidr_ipv4"
+    values: Iterable[Any],
+    source: SourceRef,
+    unknowns: list[Unknown],
+    field_name: str = "cidr_ipv4",
+    issues: list[InputIssue] | None = None,
 ) -> AddressSet:
-    """A rule's CIDRs (security group or ACL); values known only at apply time go to ``unknowns``."""
+    """A rule's CIDRs (security group or ACL); values known only at apply time go to ``unknowns``.
+
+    A CIDR with host bits set is read as the cloud stores it when ``issues`` is given (``canonical_cidr``),
+    else it is an input error."""
     texts: list[str] = []
     for value in values:
         if value == "":
             continue
         if is_unresolved(value):
-            unknowns.append(
-                Unknown(field_name, "not known until the configuration is applied", _expression(value), source)
-            )
+            unknowns.append(unknown_of(field_name, value, source))
+        elif issues is not None:
+            texts.append(canonical_cidr(str(value), source, issues))
         else:
             texts.append(str(value))
     try:
@@ -166,6 +199,31 @@ def rule_addresses(
         raise InputError(
             str(exc), file=source.file, line=source.line, hint="AWS rule CIDRs must be network addresses"
         ) from None
+
+
+def canonical_cidr(text: str, source: SourceRef, issues: list[InputIssue], what: str = "CIDR") -> str:
+    """The CIDR as EC2 stores it: host bits cleared (``192.168.1.0/0`` is ``0.0.0.0/0``, A3). A rewritten
+    value is recorded as a ``cidr-not-canonical`` issue (written and canonical form; the policies decide
+    how serious it is); text that is no CIDR at all is returned as it is, for the caller's error."""
+    text = text.strip()
+    try:
+        ipaddress.ip_network(text, strict=True)
+        return text
+    except ValueError:
+        pass
+    try:
+        canonical = str(ipaddress.ip_network(text, strict=False))
+    except ValueError:
+        return text
+    issues.append(
+        InputIssue(
+            NOT_CANONICAL,
+            f"{what} {text} has host bits set: AWS stores it as {canonical}",
+            source,
+            (("written", text), ("canonical", canonical)),
+        )
+    )
+    return canonical
 
 
 def check_family(cidrs: Iterable[Any], family: int, spec_source: SourceRef, field_name: str) -> None:
@@ -188,15 +246,17 @@ def new_group(
     )
 
 
-def default_egress(source: SourceRef) -> Rule:
-    """The allow-all egress rule AWS adds to a new group declared without egress rules (A3)."""
+def default_egress(source: SourceRef, cidr: str = "0.0.0.0/0", unknowns: tuple[Unknown, ...] = ()) -> Rule:
+    """One allow-all egress rule AWS adds to a new group declared without egress rules (A3): ``0.0.0.0/0``,
+    and ``::/0`` when the VPC has an IPv6 block (``unknowns`` holds a ``rule`` unknown when that is not known)."""
     return Rule(
         "egress",
         "allow",
         "all",
         ALL_PORTS,
-        Peer(addresses=AddressSet.parse("0.0.0.0/0", "::/0")),
+        Peer(addresses=AddressSet.parse(cidr)),
         source,
         description="default egress rule AWS adds when none is declared",
+        unknowns=unknowns,
         implicit="aws-default-egress",
     )

@@ -1,39 +1,49 @@
-"""CloudFormation templates (YAML or JSON): security groups, split ingress/egress rules, prefix lists.
+"""CloudFormation templates (YAML or JSON) as AWS deploys them: security groups and their rules, network ACLs,
+subnets, VPCs and prefix lists.
 
-Short-form tags (``!Ref``, ``!GetAtt``, ``!Sub``) parse through ``documents``. ``Ref`` to a parameter
-takes its ``Default``; ``Ref``/``GetAtt`` to a group resolves to that group; anything else CloudFormation
-only knows at deploy time (``!ImportValue``, a parameter without default) leaves the rule unresolved.
+Intrinsics are evaluated with the parameters' defaults or given values and the region (``cloudformation_stack``);
+a resource whose ``Condition`` is false is not created, and one whose condition cannot be decided is read with
+a ``rule`` unknown on everything it adds. What only deployment fixes becomes an ``Unknown`` of the rule, with the
+reason and the expression.
 
-A group with no egress rule at all (neither ``SecurityGroupEgress`` nor a standalone
-``AWS::EC2::SecurityGroupEgress``) gets the allow-all egress rule EC2 adds on creation (A3; the
-CloudFormation reference: "if you do not add egress rules, we add egress rules that allow all outbound
-IPv4 and IPv6 traffic").
+Default egress (A3, docs/semantics.md): when the group's own ``SecurityGroupEgress`` property lists no rule, AWS
+adds allow-all egress to ``0.0.0.0/0``, and to ``::/0`` when the VPC has an IPv6 block (an
+``AWS::EC2::VPCCidrBlock`` of the template's VPC); for a VPC outside the template that rule's existence is
+unknown. Standalone ``AWS::EC2::SecurityGroupEgress`` resources are added after creation and do not remove it.
+CIDRs with host bits set are read as EC2 stores them, and reported (``cidr-not-canonical``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from validator.ingest.documents import line_of
-from validator.ingest.loaders.aws_nacl import nacl_rule, new_nacl
+from validator.ingest.loaders import cloudformation_network as network
+from validator.ingest.loaders.aws_nacl import new_nacl
 from validator.ingest.loaders.aws_sg import (
-    UNRESOLVED,
     RuleSpec,
+    Unresolved,
     check_family,
     default_egress,
     is_unresolved,
     new_group,
     sg_rules,
+    unknown_of,
 )
-from validator.model.errors import InputError
-from validator.model.inventory import Inventory, LoadedFile
-from validator.model.rules import EnforcementPoint, PrefixList, SourceRef, Subnet
-from validator.model.sets import AddressSet
+from validator.ingest.loaders.cloudformation_functions import ELB, NACL, PREFIX_LIST, SG, SUBNET, VPC
+from validator.ingest.loaders.cloudformation_stack import Stack
+from validator.ingest.loaders.cloudformation_values import Choice, ResourceRef, StackInputs, render, settle
+from validator.model.inventory import InputIssue, Inventory, LoadedFile
+from validator.model.rules import EnforcementPoint, SourceRef, Unknown
 
-SG = "AWS::EC2::SecurityGroup"
 SG_IN = "AWS::EC2::SecurityGroupIngress"
 SG_OUT = "AWS::EC2::SecurityGroupEgress"
-PREFIX_LIST = "AWS::EC2::PrefixList"
+NACL_ENTRY = "AWS::EC2::NetworkAclEntry"
+NACL_ASSOCIATION = "AWS::EC2::SubnetNetworkAclAssociation"
+NOT_EXPANDED = "cfn-not-expanded"  # an input issue: macros, Fn::ForEach, modules
+# transforms that do not rewrite EC2 network resources
+HARMLESS_TRANSFORMS = frozenset({"AWS::Serverless-2016-10-31", "AWS::LanguageExtensions"})
 
 
 def is_template(doc: Any) -> bool:
@@ -47,224 +57,234 @@ def is_template(doc: Any) -> bool:
     )
 
 
+def load_cloudformation(doc: dict[str, Any], path: str, inputs: StackInputs | None = None) -> Inventory:
+    return _Template(Stack(doc, path, inputs or StackInputs()), doc).load()
+
+
 class _Template:
-    def __init__(self, doc: dict[str, Any], path: str) -> None:
-        self.path = path
-        self.resources: dict[str, Any] = doc.get("Resources") or {}
-        self.parameters: dict[str, Any] = doc.get("Parameters") or {}
-        if not isinstance(self.resources, dict):
-            raise InputError("Resources must be a mapping", file=path, line=line_of(self.resources))
+    def __init__(self, stack: Stack, doc: dict[str, Any]) -> None:
+        self.stack, self.doc, self.path = stack, doc, stack.path
+        self.inv = Inventory()
+        self.groups: dict[str, EnforcementPoint] = {}
+        self.acls: dict[str, EnforcementPoint] = {}
 
-    def line(self, logical: str) -> int | None:
-        """Where a resource is declared: the line of its logical id."""
-        key_lines = getattr(self.resources, "key_lines", {})
-        return key_lines.get(logical) or line_of(self.resources.get(logical))
+    def key(self, logical: str) -> str:
+        return f"{self.path}#{logical}"
 
-    def resolve(self, value: Any) -> Any:
-        """Intrinsics we can evaluate statically; UNRESOLVED for the rest."""
-        if not isinstance(value, dict):
-            return value
-        if "Ref" in value:
-            name = value["Ref"]
-            param = self.parameters.get(name)
-            if isinstance(param, dict):
-                return param.get("Default", UNRESOLVED)
-            if name in self.resources:
-                return f"{self.path}#{name}"
-            return UNRESOLVED
-        if "Fn::GetAtt" in value:
-            target = value["Fn::GetAtt"]
-            if isinstance(target, list) and target and target[0] in self.resources:
-                return f"{self.path}#{target[0]}"
-            return UNRESOLVED
-        if "Fn::Sub" in value and isinstance(value["Fn::Sub"], str) and "${" not in value["Fn::Sub"]:
-            return value["Fn::Sub"]
-        return UNRESOLVED
+    def source(self, logical: str, line: int | None = None) -> SourceRef:
+        return SourceRef(self.path, line or self.stack.line(logical), logical)
 
+    def vpc_key(self, vpc: Any) -> str | None:
+        """A ``VpcId`` as the inventory names VPCs: the key of the template's VPC or a literal id."""
+        return self.key(vpc.logical) if isinstance(vpc, ResourceRef) else vpc if isinstance(vpc, str) else None
 
-def load_cloudformation(doc: dict[str, Any], path: str) -> Inventory:
-    tpl = _Template(doc, path)
-    inv = Inventory()
-    groups: dict[str, EnforcementPoint] = {}
-    egress_seen: set[str] = set()
-    for logical, res in tpl.resources.items():
-        if not isinstance(res, dict):
-            continue
-        if res.get("Type") == SG:
-            props = res.get("Properties") or {}
-            key = f"{path}#{logical}"
-            name = tpl.resolve(props.get("GroupName"))
-            group = new_group(
-                key,
-                name if isinstance(name, str) else logical,
-                SourceRef(path, tpl.line(logical), logical),
-                aliases={logical, name if isinstance(name, str) else ""},
+    def load(self) -> Inventory:
+        self._transforms()
+        for rtype, read in READERS:
+            for logical in self.stack.resources:
+                if self.stack.type_of(logical) == rtype:
+                    exists = self._existence(logical)
+                    if exists is not None:
+                        read(self, logical, exists)
+        self.inv.files.append(LoadedFile(self.path, "cloudformation", len(self.groups)))
+        return self.inv
+
+    def _transforms(self) -> None:
+        """Macros rewrite the template before CloudFormation reads it: what they add is not here."""
+        declared = self.doc.get("Transform")
+        names = declared if isinstance(declared, list) else [declared] if declared else []
+        for name in names:
+            if not (isinstance(name, str) and name in HARMLESS_TRANSFORMS):
+                self._issue(NOT_EXPANDED, f"the template is rewritten by the macro {name} before it deploys")
+        for logical in self.stack.resources:
+            if str(logical).startswith("Fn::ForEach"):
+                self._issue(NOT_EXPANDED, f"{logical}: resources made by Fn::ForEach are not expanded", logical)
+        for logical in self.stack.modules:
+            rtype = render(self.stack.resources[logical].get("Type"))
+            message = (
+                f"{logical} is a module ({rtype}): the resources it adds are not expanded; package the template first"
             )
-            groups[key] = group
-            inv.add_point(group)
-            for field, direction in (("SecurityGroupIngress", "ingress"), ("SecurityGroupEgress", "egress")):
-                for perm in _items(props.get(field), path):
-                    group.rules.append(sg_rules(_spec(tpl, perm, direction, f"{logical}.{field}", res)))
-                    if direction == "egress":
-                        egress_seen.add(key)
-        elif res.get("Type") == PREFIX_LIST:
-            props = res.get("Properties") or {}
-            cidrs = [tpl.resolve(e.get("Cidr")) for e in _items(props.get("Entries"), path)]
-            if any(is_unresolved(c) for c in cidrs):
+            self._issue(NOT_EXPANDED, message, logical)
+
+    def _issue(self, kind: str, message: str, logical: str | None = None) -> None:
+        where = self.source(logical) if logical else SourceRef(self.path, line_of(self.doc), "")
+        self.inv.issues.append(InputIssue(kind, message, where))
+
+    def _existence(self, logical: str) -> tuple[Unknown, ...] | None:
+        """None when the resource is not created; else the unknowns every rule it adds carries."""
+        decided = self.stack.exists(logical)
+        if decided is True:
+            return ()
+        if decided is False:
+            return None
+        cond = self.stack.resources[logical].get("Condition")
+        reason = f"{logical} is created only when condition {cond} is true: {decided.reason}"
+        return (Unknown("rule", reason, decided.expression or f"Condition: {cond}", self.source(logical)),)
+
+    # -- security groups ----------------------------------------------------------------------------------------
+
+    def group(self, logical: str, exists: tuple[Unknown, ...]) -> None:
+        props = self.stack.properties(logical)
+        name = settle(props.get("GroupName"))
+        name = name if isinstance(name, str) else logical
+        vpc = settle(props.get("VpcId"))
+        src = self.source(logical)
+        group = new_group(
+            self.key(logical),
+            name,
+            src,
+            aliases={logical, name},
+            vpc=self.vpc_key(vpc),
+        )
+        self.groups[logical] = group
+        self.inv.add_point(group)
+        own_egress = []
+        for field, direction in (("SecurityGroupIngress", "ingress"), ("SecurityGroupEgress", "egress")):
+            for perm, choices in self.stack.items(props.get(field)):
+                unknowns = exists + self.chosen(choices, src)
+                group.rules.append(self._rule(perm, direction, logical, unknowns, line_of(perm, src.line)))
+                if direction == "egress":
+                    own_egress.append(choices)
+        if any(not choices for choices in own_egress):
+            return  # the group's own egress rules replace the default ones (A3)
+        if own_egress:  # only rules under undecided conditions: the default exists when none of them does
+            exists += (Unknown("rule", "AWS adds it only if none of the group's own egress rules is created", "", src),)
+        group.rules.append(default_egress(src, "0.0.0.0/0", exists))
+        ipv6 = self._ipv6_of(vpc, props)
+        if ipv6 is True:
+            group.rules.append(default_egress(src, "::/0", exists))
+        elif isinstance(ipv6, Unresolved):
+            group.rules.append(
+                default_egress(src, "::/0", (*exists, Unknown("rule", ipv6.reason, ipv6.expression, src)))
+            )
+
+    def chosen(self, choices: tuple[Choice, ...], src: SourceRef) -> tuple[Unknown, ...]:
+        out = []
+        for c in choices:
+            name, value = (c.condition[1:], "false") if c.condition.startswith("!") else (c.condition, "true")
+            out.append(Unknown("rule", f"written for condition {name} = {value}: {c.reason}", c.expression, src))
+        return tuple(out)
+
+    def _ipv6_of(self, vpc: Any, props: dict[str, Any]) -> bool | Unresolved:
+        """Whether the group's VPC has an IPv6 block (AWS adds the ``::/0`` default egress only then)."""
+        prefix = "AWS adds the ::/0 egress rule only in a VPC with an IPv6 CIDR block; "
+        if "VpcId" not in props:
+            return Unresolved(prefix + "no VpcId: the group is in the region's default VPC", "default VPC")
+        if isinstance(vpc, ResourceRef) and vpc.type == VPC:
+            known = self.inv.vpcs.get(self.key(vpc.logical))
+            if known is not None and known.ipv6 is not None:
+                return known.ipv6
+            return Unresolved(prefix + f"whether {vpc.logical} gets one is not known", vpc.logical)
+        if isinstance(vpc, Unresolved):
+            return Unresolved(prefix + f"the VPC is not known: {vpc.reason}", vpc.expression)
+        return Unresolved(prefix + f"VPC {vpc} is not declared in this template", str(vpc))
+
+    def _rule(self, perm: Any, direction: str, declared_by: str, unknowns: tuple[Unknown, ...], line: Any) -> Any:
+        src = SourceRef(self.path, line, declared_by)
+        if isinstance(perm, Unresolved):  # the whole rule list is not known: a rule that may be anything
+            everything = [*unknowns, unknown_of("rule", perm, src), unknown_of("cidr_ipv4", perm, src)]
+            return sg_rules(RuleSpec(direction, perm, None, None, src, unknowns=everything))
+        if not isinstance(perm, dict):
+            raise self.stack.error("expected a rule (a mapping with IpProtocol)", perm or self.stack.resources)
+        if "IpProtocol" not in perm:
+            raise self.stack.error("IpProtocol is required", perm)
+        value = {k: settle(v) for k, v in perm.items()}
+        spec = RuleSpec(
+            direction,
+            value.get("IpProtocol"),
+            value.get("FromPort"),
+            value.get("ToPort"),
+            src,
+            description=str(value.get("Description") or "") if not is_unresolved(value.get("Description")) else "",
+            unknowns=list(unknowns),
+            issues=self.inv.issues,
+        )
+        for field, family in (("CidrIp", 4), ("CidrIpv6", 6)):
+            if field not in value:
                 continue
-            try:
-                addresses = AddressSet.parse(*cidrs, strict=True)
-            except ValueError as exc:
-                raise InputError(str(exc), file=path, line=tpl.line(logical)) from None
-            key = f"{path}#{logical}"
-            plname = tpl.resolve(props.get("PrefixListName"))
-            inv.prefix_lists[key] = PrefixList(
-                key,
-                plname if isinstance(plname, str) else logical,
-                addresses,
-                SourceRef(path, tpl.line(logical), logical),
-                aliases={logical, plname if isinstance(plname, str) else ""},
-            )
-    for logical, res in tpl.resources.items():
-        if not isinstance(res, dict) or res.get("Type") not in (SG_IN, SG_OUT):
-            continue
-        props = res.get("Properties") or {}
-        direction = "ingress" if res["Type"] == SG_IN else "egress"
-        target = tpl.resolve(props.get("GroupId"))
-        src = SourceRef(path, tpl.line(logical), logical)
-        if is_unresolved(target):
-            raise InputError(
-                f"{logical}: GroupId cannot be resolved statically",
-                file=path,
-                line=src.line,
-                hint="use !Ref or !GetAtt to a group in this template, or a literal sg-… id",
-            )
-        found = groups.get(target)
-        if found is not None:
-            group = found
-        else:
-            group = new_group(str(target), str(target), src, aliases={str(target)})
-            group.unresolved = ("declared outside the scanned folder",)
-            groups[str(target)] = group
-            inv.add_point(group)
-        group.rules.append(sg_rules(_spec(tpl, props, direction, logical, res)))
-        if direction == "egress":
-            egress_seen.add(group.key)
-    for key, group in groups.items():
-        if key not in egress_seen and not group.unresolved:
-            group.rules.append(default_egress(group.source))
-    _load_network_acls(tpl, inv)
-    inv.files.append(LoadedFile(path, "cloudformation", len(groups)))
-    return inv
-
-
-def _items(value: Any, path: str) -> list[dict[str, Any]]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise InputError("expected a list of rules", file=path, line=line_of(value))
-    return [v for v in value if isinstance(v, dict)]
-
-
-def _spec(tpl: _Template, perm: dict[str, Any], direction: str, resource: str, res: Any) -> RuleSpec:
-    src = SourceRef(tpl.path, line_of(perm, line_of(res)), resource)
-    spec = RuleSpec(
-        direction,
-        tpl.resolve(perm.get("IpProtocol")),
-        tpl.resolve(perm.get("FromPort")),
-        tpl.resolve(perm.get("ToPort")),
-        src,
-        description=str(perm.get("Description") or ""),
-    )
-    if "IpProtocol" not in perm:
-        raise InputError("IpProtocol is required", file=src.file, line=src.line)
-    for field, family in (("CidrIp", 4), ("CidrIpv6", 6)):
-        if field in perm:
-            value = tpl.resolve(perm[field])
-            if is_unresolved(value):
-                spec.unknown("cidr_ipv4" if family == 4 else "cidr_ipv6", f"{field} is not known until deployment")
+            if is_unresolved(value[field]):
+                spec.unknowns.append(unknown_of(f"cidr_ipv{family}", value[field], src))
             else:
-                check_family([value], family, src, field)
-                spec.cidrs.append(value)
-    group_field = "SourceSecurityGroupId" if direction == "ingress" else "DestinationSecurityGroupId"
-    plist_field = "SourcePrefixListId" if direction == "ingress" else "DestinationPrefixListId"
-    for field, bucket, kind in ((group_field, spec.groups, "group"), (plist_field, spec.prefix_lists, "prefix_list")):
-        if field in perm:
-            value = tpl.resolve(perm[field])
-            if is_unresolved(value):
-                spec.unknown(kind, f"{field} is not known until deployment")
-            else:
-                bucket.append(str(value))
-    if "SourceSecurityGroupName" in perm:
-        value = tpl.resolve(perm["SourceSecurityGroupName"])
-        if is_unresolved(value):
-            spec.unknown("group", "SourceSecurityGroupName is not known until deployment")
-        else:
-            spec.groups.append(str(value))
-    return spec
+                check_family([str(value[field])], family, src, field)
+                spec.cidrs.append(str(value[field]))
+        peer = "Source" if direction == "ingress" else "Destination"
+        for field, bucket, kind in (
+            (f"{peer}SecurityGroupId", spec.groups, "group"),
+            ("SourceSecurityGroupName", spec.groups, "group"),
+            (f"{peer}PrefixListId", spec.prefix_lists, "prefix_list"),
+        ):
+            if field in value:
+                ref = self._reference(value[field], field, perm, SG if kind == "group" else PREFIX_LIST)
+                if isinstance(ref, Unresolved):
+                    spec.unknowns.append(unknown_of(kind, ref, src))
+                else:
+                    bucket.append(ref)
+        return sg_rules(spec)
 
-
-def _tag_name(props: dict[str, Any]) -> str:
-    for tag in props.get("Tags") or []:
-        if isinstance(tag, dict) and tag.get("Key") == "Name" and isinstance(tag.get("Value"), str):
-            return str(tag["Value"])
-    return ""
-
-
-def _load_network_acls(tpl: _Template, inv: Inventory) -> None:
-    """Subnets, NetworkAcl + NetworkAclEntry resources and subnet associations (N1–N2)."""
-    path = tpl.path
-    acls: dict[str, EnforcementPoint] = {}
-    for logical, res in tpl.resources.items():
-        if not isinstance(res, dict):
-            continue
-        props = res.get("Properties") or {}
-        key = f"{path}#{logical}"
-        src = SourceRef(path, tpl.line(logical), logical)
-        if res.get("Type") == "AWS::EC2::Subnet":
-            cidrs = [tpl.resolve(props.get(f)) for f in ("CidrBlock", "Ipv6CidrBlock") if props.get(f)]
-            known = [str(c) for c in cidrs if not is_unresolved(c)]
-            try:
-                addresses = AddressSet.parse(*known, strict=True)
-            except ValueError as exc:
-                raise InputError(str(exc), file=path, line=src.line) from None
-            name = _tag_name(props)
-            inv.subnets[key] = Subnet(key, name or logical, addresses, src, aliases={logical, name})
-        elif res.get("Type") == "AWS::EC2::NetworkAcl":
-            name = _tag_name(props)
-            acls[key] = new_nacl(key, name or logical, src, aliases={logical, name})
-            inv.add_point(acls[key])
-    for logical, res in tpl.resources.items():
-        if not isinstance(res, dict):
-            continue
-        props = res.get("Properties") or {}
-        src = SourceRef(path, tpl.line(logical), logical)
-        if res.get("Type") == "AWS::EC2::NetworkAclEntry":
-            target = tpl.resolve(props.get("NetworkAclId"))
-            if is_unresolved(target):
-                raise InputError(f"{logical}: NetworkAclId cannot be resolved statically", file=path, line=src.line)
-            acl = acls.get(str(target))
-            if acl is None:
-                acl = new_nacl(str(target), str(target), src, aliases={str(target)})
-                acl.unresolved = ("declared outside the scanned folder",)
-                acls[str(target)] = acl
-                inv.add_point(acl)
-            ports = props.get("PortRange") or {}
-            acl.rules.append(
-                nacl_rule(
-                    egress=tpl.resolve(props.get("Egress")) in (True, "true"),
-                    number=tpl.resolve(props.get("RuleNumber")),
-                    action=tpl.resolve(props.get("RuleAction")),
-                    protocol=tpl.resolve(props.get("Protocol")),
-                    from_port=tpl.resolve(ports.get("From")),
-                    to_port=tpl.resolve(ports.get("To")),
-                    cidr=tpl.resolve(props.get("CidrBlock")),
-                    ipv6_cidr=tpl.resolve(props.get("Ipv6CidrBlock")),
-                    source=src,
-                )
+    def _reference(self, value: Any, field: str, where: Any, rtype: str) -> str | Unresolved:
+        """A group or prefix-list reference: the key of a resource of this template, an id, or unresolved."""
+        if isinstance(value, Unresolved) or is_unresolved(value):
+            return (
+                value
+                if isinstance(value, Unresolved)
+                else Unresolved("an intrinsic that is not evaluated", render(value))
             )
-        elif res.get("Type") == "AWS::EC2::SubnetNetworkAclAssociation":
-            subnet = tpl.resolve(props.get("SubnetId"))
-            target = tpl.resolve(props.get("NetworkAclId"))
-            if not is_unresolved(subnet) and not is_unresolved(target):
-                inv.nacl_associations[str(subnet)] = (str(target), src)
+        if isinstance(value, ResourceRef):
+            if value.type == rtype:
+                return self.key(value.logical)
+            if value.type == ELB and rtype == SG:  # the group Elastic Load Balancing creates for a classic ELB
+                return self.key(value.logical) + ".SourceSecurityGroup"
+            raise self.stack.error(f"{field} names {value.logical}, a {value.type}", where)
+        return str(value)
+
+    def standalone(self, logical: str, exists: tuple[Unknown, ...]) -> None:
+        """``AWS::EC2::SecurityGroupIngress``/``Egress``: one rule added to a group after it is created."""
+        props = self.stack.properties(logical)
+        direction = "ingress" if self.stack.type_of(logical) == SG_IN else "egress"
+        src = self.source(logical)
+        field = "GroupId" if "GroupId" in props or direction == "egress" else "GroupName"
+        group = self.target(settle(props.get(field)), field, logical, SG, self.groups, props)
+        group.rules.append(self._rule(props, direction, logical, exists, src.line))
+
+    def target(
+        self, value: Any, field: str, logical: str, rtype: str, table: dict[str, EnforcementPoint], where: Any
+    ) -> EnforcementPoint:
+        """The group (or ACL) a standalone resource adds to; one declared elsewhere is a stand-in that says so."""
+        src = self.source(logical)
+        if isinstance(value, ResourceRef) and value.type == rtype and value.logical in table:
+            return table[value.logical]
+        if isinstance(value, ResourceRef):
+            raise self.stack.error(
+                f"{field} names {value.logical}, a {value.type} this template does not create", where
+            )
+        if value is None:
+            raise self.stack.error(f"{logical}: {field} is required", where)
+        if isinstance(value, Unresolved) or is_unresolved(value):
+            reason = value.reason if isinstance(value, Unresolved) else "an intrinsic that is not evaluated"
+            expression = value.expression if isinstance(value, Unresolved) else render(value)
+            key, name, why = f"{self.path}#{expression}", expression, f"{field} {expression} is not known: {reason}"
+        else:
+            key = name = str(value)
+            why = "declared outside the scanned folder"
+        point = table.get(key)
+        if point is None:
+            make = new_group if rtype == SG else new_nacl
+            point = make(key, name, src, aliases={key})
+            point.unresolved = (why,)
+            table[key] = point
+            self.inv.add_point(point)
+        return point
+
+
+# resource types in the order they are read: VPCs before their groups, groups before the rules added to them
+READERS: tuple[tuple[str, Callable[[_Template, str, tuple[Unknown, ...]], None]], ...] = (
+    (VPC, network.read_vpc),
+    (SG, _Template.group),
+    (PREFIX_LIST, network.read_prefix_list),
+    (SUBNET, network.read_subnet),
+    (NACL, network.read_nacl),
+    (SG_IN, _Template.standalone),
+    (SG_OUT, _Template.standalone),
+    (NACL_ENTRY, network.read_nacl_entry),
+    (NACL_ASSOCIATION, network.read_association),
+)

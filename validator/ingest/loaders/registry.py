@@ -4,148 +4,143 @@
 by name, through ``DOCUMENT_LOADERS``: the first whose ``detect`` accepts a document loads it. A document
 nobody recognises is skipped with that reason in the report, never silently.
 
-Terraform roots are parsed out of process (``terraform_roots``): tfparse's native code can crash or
-exhaust memory on hostile input, so each root runs in a worker of ``isolation.WorkerPool`` with a memory
-and a time limit, on a staged copy of the files discovery admitted (so the parser cannot read a file
-discovery refused), and sends back the compact inventory part. The documents are read meanwhile.
+Terraform root modules are evaluated out of process. ``load_root`` is plain Python, but what it evaluates
+is a program: locals that double, modules that call modules thousands of times can ask for any amount of
+memory or time. Each root runs in a worker of ``isolation.WorkerPool`` (forked: no interpreter start) with
+a memory, a CPU and a wall-clock limit; the worker reads through the one reader under the run's read scope
+and sends back the root's inventory part with the record of what it read, so evidence hashes module
+sources and variables files too. A crash or a limit ends that root only: one located error, or under
+``--keep-going`` a ``parse-failed`` input issue. Meanwhile the main process reads the documents and the
+Squid configurations.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
+import re
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from validator.ingest.discover import Discovery
+from validator.ingest.discover import DEFAULT_IGNORES, Discovery
 from validator.ingest.documents import load_documents
-from validator.ingest.isolation import ChildLimits, TaskFailed, WorkerPool
+from validator.ingest.isolation import ChildLimits, TaskFailed, WorkerPool, cores
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders import aws_describe, cloudformation, firewall, proxy_rules, squid, tfplan
-from validator.ingest.reader import current_scope, is_inside, read_bytes, read_text
+from validator.ingest.loaders.cloudformation_values import StackInputs
+from validator.ingest.loaders.terraform import TerraformRoot, VariableOptions, load_root
+from validator.ingest.reader import ReadRecord, ReadScope, current_scope, read_text, reading
 from validator.model.errors import InputError
 from validator.model.inventory import InputIssue, Inventory, LoadedFile, SkippedFile
 from validator.model.rules import SourceRef
 
-TERRAFORM_SUFFIXES = (".tf", ".tf.json")
-WORK_PER_WORKER = 1024 * 1024  # bytes of HCL (about a second of parsing) that make one more worker worth its start
+# bytes of Terraform that make one more worker worth its start (a fork and its first page faults, a few
+# milliseconds, against about 0.1 s of evaluation); below it the roots share one worker
+WORK_PER_WORKER = 128 * 1024
 
 
-def _stage(found: Discovery, stage: Path, limits: Limits) -> int:
-    """Copy what the Terraform parser may read into ``stage``, each file at its real path below it: the
-    admitted .tf files of the scanned folder, and those of the ``--allow-outside`` folders (module sources
-    outside the repository). Read through the one reader, so limits apply and evidence hashes them; returns
-    the bytes staged."""
-    files = [(path, found.display(path), found.root) for path in found.terraform_files]
-    for folder in current_scope().allowed:
-        for base, dirs, names in os.walk(folder):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            files += [
-                (Path(base, n), str(Path(base, n)), folder) for n in sorted(names) if n.endswith(TERRAFORM_SUFFIXES)
-            ]
-    total = 0
-    for path, shown, root in files:
-        data = read_bytes(path, shown, max_bytes=limits.max_file_bytes, root=root)
-        target = stage / os.path.realpath(path.parent).lstrip(os.sep) / path.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        total += len(data)
-    return total
+# --- Terraform ---------------------------------------------------------------------------------------
+_LOCAL_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.\.?(?:/[^"]*)?)"', re.MULTILINE)
 
 
-def parse_root(staged: str, display_dir: str, stage: str, permitted: tuple[str, ...]) -> tuple[Inventory, set[str]]:
-    """In a worker: parse one staged root, check its local module sources, return the compact inventory.
-
-    ``stage``: the staging folder (what follows it in a path is the real path); ``permitted``: the real
-    folders module sources may point into (the scanned folder and the ``--allow-outside`` ones)."""
-    from validator.ingest.loaders.terraform import load_terraform, parse_directory
-
-    try:
-        parsed = parse_directory(Path(staged), display_dir)
-        issues = _module_sources(parsed, staged, display_dir, stage, permitted)
-        done: Future[dict[str, Any]] = Future()
-        done.set_result(parsed)
-        inv, covered = load_terraform(Path(staged), display_dir, done)
-    except InputError as exc:  # name real paths, never the staging folder
-        exc.message = exc.message.replace(stage, "")
-        exc.file = exc.file.replace(stage, "") if exc.file else exc.file
-        raise
-    inv.issues.extend(issues)
-    return inv, covered
+def terraform_roots(found: Discovery) -> list[Path]:
+    """The folders Terraform would run in: every folder with .tf files, except those another folder uses
+    as a local module source (a module repository's own folder is not applied by itself)."""
+    used: set[Path] = set()
+    for directory, files in found.terraform_files.items():
+        for path in files:
+            if path.name.endswith(".tf"):
+                text = read_text(path, found.display(path), root=found.root)
+                targets = {(directory / m.group(1)).resolve() for m in _LOCAL_SOURCE.finditer(text)}
+                used |= targets - {directory.resolve()}  # a folder calling itself is still a root
+    return [d for d in found.terraform_dirs if d.resolve() not in used]
 
 
-def _module_sources(
-    parsed: dict[str, Any], staged: str, display_dir: str, stage: str, permitted: tuple[str, ...]
-) -> list[InputIssue]:
-    """Local module sources must stay inside the permitted folders (else an error); one the parser could not
-    read (missing, ignored, an absolute path) is an input issue: its resources are not checked."""
-    issues = []
-    items = parsed.get("module") or []
-    for item in items if isinstance(items, list) else [items]:
-        source, meta = (item.get("source"), item.get("__tfmeta") or {}) if isinstance(item, dict) else (None, {})
-        if not isinstance(source, str) or not (source.startswith(("./", "../", "/")) or source in (".", "..")):
-            continue  # a registry or remote module: not a local folder
-        filename = str(meta.get("filename", ""))
-        shown = os.path.normpath(os.path.join(display_dir, filename)) if display_dir not in ("", ".") else filename
-        where = SourceRef(shown, meta.get("line_start"), str(meta.get("path", "module")))
-        folder = os.path.dirname(os.path.normpath(os.path.join(staged, filename)))
-        target = stage + source if os.path.isabs(source) else os.path.normpath(os.path.join(folder, source))
-        real = target[len(stage) :] if is_inside(target, stage) else target
-        if not any(is_inside(real, p) for p in permitted):
-            raise InputError(
-                f"module source {source!r} is outside the scanned folder (at {real}); not read",
-                file=where.file,
-                line=where.line,
-                hint="copy the module into the repository, or pass --allow-outside PATH",
-            )
-        if os.path.isabs(source) or not os.path.isdir(target):
-            issues.append(
-                InputIssue(
-                    "module-not-read",
-                    f"module {where.resource}: source {source!r} is not among the files read "
-                    "(missing, ignored or an absolute path); its resources are not checked",
-                    where,
-                    (("source", source),),
-                )
-            )
-    return issues
+def not_admitted(found: Discovery) -> frozenset[str]:
+    """What the scan did not admit, as display paths (folders end with ``/``): a local module's files there
+    are not read. Not among them: the folders ignored by default (``.terraform`` is where ``terraform init``
+    installs modules, read through its manifest) and links to folders (the reader keeps what the loader
+    reads through them inside the scanned folder)."""
+    user = {i for i in found.ignored if i.rstrip("/").rsplit("/", 1)[-1] not in DEFAULT_IGNORES}
+    refused = {s.path for s in found.skipped if s.path.endswith((".tf", ".tf.json"))}
+    return frozenset(user | refused)
+
+
+def evaluate_root(
+    directory: Path,
+    display: str,
+    names: list[str],
+    variables: VariableOptions | None,
+    excluded: frozenset[str],
+    rules: ReadScope,
+) -> tuple[TerraformRoot, list[ReadRecord]]:
+    """In a worker: one root module evaluated under the run's read rules, with the record of what it read."""
+    with reading(ReadScope(rules.root, rules.allowed, rules.max_bytes)) as scope:
+        loaded = load_root(directory, display, names, variables, excluded)
+    return loaded, list(scope.log.values())
 
 
 @contextmanager
-def terraform_roots(found: Discovery, limits: Limits) -> Iterator[Iterator[Any]]:
-    """Every Terraform root of ``found`` parsed in the worker pool; yields their outcomes in discovery order
-    (an inventory part and the files it covered, an ``InputError`` or a ``TaskFailed``)."""
-    if not found.terraform_dirs:
+def evaluating(
+    found: Discovery, roots: list[Path], limits: Limits, variables: VariableOptions | None
+) -> Iterator[Iterator[Any]]:
+    """The root modules evaluated in the worker pool (started at once, so the caller works meanwhile);
+    yields their outcomes in the order of ``roots``: ``evaluate_root``'s value, an ``InputError`` or a
+    ``TaskFailed``. One worker per core, but one more only per ``WORK_PER_WORKER`` bytes of Terraform."""
+    if not roots:
         yield iter(())
         return
-    stage = Path(tempfile.mkdtemp(prefix="palette-policy-stage-"))
-    pool: WorkerPool | None = None
     scope = current_scope()
-    permitted = tuple(str(p) for p in ([scope.root] if scope.root else [Path(os.path.realpath(found.root))]))
-    permitted += tuple(str(p) for p in scope.allowed)
-    child = ChildLimits(limits.parser_memory_bytes, limits.parser_seconds)
-    try:
-        size = _stage(found, stage, limits)
-        # one worker per core, but not more than the work needs: each one loads the parser (~0.1 s of CPU)
-        workers = min(len(found.terraform_dirs), len(os.sched_getaffinity(0)), 1 + size // WORK_PER_WORKER)
-        pool = WorkerPool(workers, child)
-        tasks = [
-            (str(stage / os.path.realpath(d).lstrip(os.sep)), found.display(d), str(stage), permitted)
-            for d in found.terraform_dirs
-        ]
-        yield pool.map(parse_root, tasks)
-    finally:
-        if pool is not None:
-            pool.close()
-        shutil.rmtree(stage, ignore_errors=True)
+    rules = ReadScope(scope.root or Path(os.path.realpath(found.root)), scope.allowed, limits.max_file_bytes)
+    excluded = not_admitted(found)
+    tasks = [
+        (d, found.display(d), [p.name for p in found.terraform_files[d]], variables, excluded, rules) for d in roots
+    ]
+    size = sum(p.stat().st_size for d in roots for p in found.terraform_files[d])
+    workers = min(len(tasks), cores(), 1 + size // WORK_PER_WORKER)
+    with WorkerPool(workers, ChildLimits(limits.parser_memory_bytes, limits.parser_seconds)) as pool:
+        yield pool.map(evaluate_root, tasks)
 
 
+def _merge_terraform(
+    found: Discovery, roots: list[Path], outcomes: Iterator[Any], inv: Inventory, limits: Limits, keep_going: bool
+) -> None:
+    log = current_scope().log
+    for directory, outcome in zip(roots, outcomes, strict=True):
+        shown = found.display(directory)
+        shown = str(found.root) if shown == "." else shown  # name the folder, not "."
+        if isinstance(outcome, TaskFailed):
+            why = outcome.text(ChildLimits(limits.parser_memory_bytes, limits.parser_seconds))
+            outcome = InputError(
+                f"cannot read this Terraform root: {why}",
+                file=shown,
+                hint="run 'terraform validate' on it; raise --parser-memory / --parser-timeout if it is just big",
+            )
+        if isinstance(outcome, InputError):
+            if not keep_going:
+                raise outcome
+            inv.issues.append(_failed(outcome, shown))
+            continue
+        loaded, records = outcome
+        log.update((r.real, r) for r in records)
+        inv.merge(loaded.inventory)
+
+
+def _failed(error: InputError, where: str) -> InputIssue:
+    """An input that could not be read, under --keep-going: a finding on it instead of the run's end."""
+    return InputIssue(
+        "parse-failed",
+        f"not read: {error}",
+        SourceRef(error.file or where, error.line, where),
+        (("error", error.message),),
+    )
+
+
+# --- documents -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DocumentLoader:
     name: str
@@ -191,20 +186,39 @@ DOCUMENT_LOADERS: list[DocumentLoader] = [
 ]
 
 
-def load_all(found: Discovery, limits: Limits = DEFAULT_LIMITS, keep_going: bool = False) -> Inventory:
-    """Load every discovered file into one inventory (InputError on the first bad file).
+def document_loaders(stack: StackInputs | None = None) -> list[DocumentLoader]:
+    """The document loaders, CloudFormation's evaluating templates with these parameters and region."""
+    if stack is None:
+        return DOCUMENT_LOADERS
+    return [
+        DocumentLoader(d.name, d.detect, partial(cloudformation.load_cloudformation, inputs=stack))
+        if d.name == "cloudformation"
+        else d
+        for d in DOCUMENT_LOADERS
+    ]
 
-    ``keep_going``: a Terraform root or a file that cannot be read becomes an input issue (``parse-failed``,
-    a finding) and the rest is still checked."""
+
+def load_all(
+    found: Discovery,
+    limits: Limits = DEFAULT_LIMITS,
+    variables: VariableOptions | None = None,
+    stack: StackInputs | None = None,
+    keep_going: bool = False,
+) -> Inventory:
+    """Load every discovered file into one inventory (InputError on the first bad file). ``variables``: the
+    Terraform variable options; ``stack``: the CloudFormation parameter values and region; ``keep_going``:
+    a Terraform root or a file that cannot be read becomes an input issue (``parse-failed``, a finding) and
+    the rest is still checked."""
     inv = Inventory()
-    with terraform_roots(found, limits) as outcomes:
+    roots = terraform_roots(found)
+    with evaluating(found, roots, limits, variables) as outcomes:
         docs = Inventory()
         held: InputError | None = None
-        try:  # documents and Squid configs are read while the workers parse Terraform
-            _load_documents(found, limits, docs, keep_going)
+        try:  # documents and Squid configs are read while the workers evaluate Terraform
+            _load_documents(found, limits, docs, document_loaders(stack), keep_going)
         except InputError as exc:
             held = exc  # raised after the Terraform roots, as the sequential order would
-        _merge_terraform(found, outcomes, inv, limits, keep_going)
+        _merge_terraform(found, roots, outcomes, inv, limits, keep_going)
     if held is not None:
         raise held
     inv.merge(docs)
@@ -212,61 +226,25 @@ def load_all(found: Discovery, limits: Limits = DEFAULT_LIMITS, keep_going: bool
     return inv
 
 
-def _merge_terraform(
-    found: Discovery, outcomes: Iterator[Any], inv: Inventory, limits: Limits, keep_going: bool
+def _load_documents(
+    found: Discovery, limits: Limits, inv: Inventory, loaders: list[DocumentLoader], keep_going: bool
 ) -> None:
-    covered: set[str] = set()
-    by_folder: dict[Path, set[str]] = {}
-    for path in found.terraform_files:
-        by_folder.setdefault(path.parent, set()).add(found.display(path))
-    for directory, outcome in zip(found.terraform_dirs, outcomes, strict=True):
-        files = by_folder.get(directory, set())
-        if files and files <= covered:
-            continue  # already read as a local module of a parent root
-        shown = found.display(directory)
-        shown = str(found.root) if shown == "." else shown  # name the folder, not "."
-        if isinstance(outcome, TaskFailed):
-            why = outcome.text(ChildLimits(limits.parser_memory_bytes, limits.parser_seconds))
-            outcome = InputError(
-                f"cannot read this Terraform root: {why}",
-                file=shown,
-                hint="run 'terraform validate' on it; raise --parser-memory / --parser-timeout if it is just big",
-            )
-        if isinstance(outcome, InputError):
-            if not keep_going:
-                raise outcome
-            inv.issues.append(_failed(outcome, shown))
-            continue
-        part, seen = outcome
-        covered |= seen
-        inv.merge(part)
-
-
-def _failed(error: InputError, where: str) -> InputIssue:
-    """An input that could not be read, under --keep-going: a finding on it instead of the run's end."""
-    return InputIssue(
-        "parse-failed",
-        f"not read: {error}",
-        SourceRef(error.file or where, error.line, where),
-        (("error", error.message),),
-    )
-
-
-def _load_documents(found: Discovery, limits: Limits, inv: Inventory, keep_going: bool) -> None:
     for path in [*found.documents, *found.squid]:
         rel = found.display(path)
         try:
             if path in found.squid:
                 _load_squid(found, path, rel, limits, inv)
             else:
-                _load_document_file(path, rel, limits, inv, found.root)
+                _load_document_file(path, rel, limits, inv, found.root, loaders)
         except InputError as exc:
             if not keep_going:
                 raise
             inv.issues.append(_failed(exc, rel))
 
 
-def _load_document_file(path: Path, rel: str, limits: Limits, inv: Inventory, root: Path) -> None:
+def _load_document_file(
+    path: Path, rel: str, limits: Limits, inv: Inventory, root: Path, loaders: list[DocumentLoader]
+) -> None:
     text = read_text(path, rel, max_bytes=limits.max_file_bytes, root=root)
     try:
         docs = load_documents(text, rel, limits)
@@ -277,7 +255,7 @@ def _load_document_file(path: Path, rel: str, limits: Limits, inv: Inventory, ro
         raise
     used = False
     for doc in docs:
-        for loader in DOCUMENT_LOADERS:
+        for loader in loaders:
             if loader.detect(doc):
                 if loader.name == "kubernetes" and rel in inv.kubernetes_files:
                     inv.kubernetes_files[rel].append(doc)  # another document of the same file

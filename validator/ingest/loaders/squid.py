@@ -66,7 +66,7 @@ def _new_config(path: str) -> SquidConfig:
 
 
 def _read(path: str, ref_file: str | None = None, ref_line: int | None = None) -> str:
-    """An included file or ACL list, through the one reader: inside the scanned folder, a regular file,
+    """An included file or ACL list, through the one reader: inside the repository, a regular file,
     within the size limit (``include /dev/zero`` or a FIFO is refused, not read)."""
     try:
         return read_text(Path(path), path, root=current_scope().root)

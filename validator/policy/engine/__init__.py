@@ -9,6 +9,7 @@ checks a policy bundle once for every backend; ``collect_findings`` turns ``data
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 from typing import Any, Protocol
 
 from validator.model.errors import InputError
@@ -54,6 +55,9 @@ class PolicyEngine(Protocol):
 
         ``input_doc`` None means no input document at all (as ``opa test`` runs tests)."""
 
+    def close(self) -> None:
+        """Release what ``load`` left behind (the OPA backend removes its uploads); safe to call twice."""
+
 
 def available_engines() -> list[str]:
     """Local backends installed here (the OPA server backend needs a URL, so it is not listed)."""
@@ -68,15 +72,18 @@ def get_engine(
     *,
     opa_url: str | None = None,
     opa_token: str | None = None,
+    opa_ca_file: Path | None = None,
+    opa_timeout: float = 30.0,
     timeout: float | None = None,
     memory_mib: int | None = None,
 ) -> PolicyEngine:
     """Build the named backend; InputError when it is unknown, not installed or misconfigured.
 
-    ``opa_url`` selects the OPA server backend (``name`` may then be "embedded", the default, or "opa").
+    ``opa_url`` selects the OPA server backend (``name`` may then be "embedded", the default, or "opa");
+    ``opa_timeout`` bounds each HTTP request to it and ``opa_ca_file`` verifies its certificate.
     ``timeout`` (seconds, default ``limits.DEFAULT_TIMEOUT``) bounds each evaluation of a local engine, and
-    each HTTP request to OPA; ``memory_mib`` (default ``limits.DEFAULT_MEMORY_MIB``) what a local
-    evaluation may add to the process's memory.
+    ``memory_mib`` (default ``limits.DEFAULT_MEMORY_MIB``) what a local evaluation may add to the process's
+    memory.
     """
     from validator.policy.engine.limits import DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT
 
@@ -89,7 +96,7 @@ def get_engine(
             raise InputError("the opa engine needs the server's address", hint="pass --opa-url http://HOST:8181")
         from validator.policy.engine.opa_engine import OpaServerEngine
 
-        return OpaServerEngine(opa_url, token=opa_token, timeout=timeout or 30.0)
+        return OpaServerEngine(opa_url, token=opa_token, timeout=opa_timeout, ca_file=opa_ca_file)
     seconds, memory = timeout or DEFAULT_TIMEOUT, memory_mib or DEFAULT_MEMORY_MIB
     if name in ("embedded", "regorus"):
         from validator.policy.engine.regorus_engine import RegorusEngine

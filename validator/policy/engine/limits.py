@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Callable
 from typing import Any
 
+from validator.ingest.isolation import frozen_heap
 from validator.model.errors import InputError
 
 DEFAULT_TIMEOUT = 120.0  # seconds for one policy evaluation (--policy-timeout)
@@ -77,7 +78,8 @@ def run_limited(
     memory = (memory_mib or 0) * 1024 * 1024
     process = context.Process(target=_child, args=(func, args, memory, log, child), daemon=True)
     try:
-        process.start()
+        with frozen_heap():
+            process.start()
         child.close()
         if not parent.poll(timeout):
             raise InputError(

@@ -133,6 +133,9 @@ class RegopyEngine:
             engine="rego-cpp",
         )
 
+    def close(self) -> None:
+        """Nothing to release: the engine lives in this process."""
+
     def _evaluate_here(self, query: str, input_doc: Any) -> Any:
         if input_doc is None:
             if self._no_input is None:

@@ -162,6 +162,9 @@ class RegorusEngine:
             self._engine.set_input_json(json.dumps(input_doc))
         return [self._evaluate_here(query, input_doc, input_set=True) for query in queries]
 
+    def close(self) -> None:
+        """Nothing to release: the engine lives in this process."""
+
     def _evaluate_here(self, query: str, input_doc: Any, input_set: bool = False) -> Any:
         if input_doc is None:
             engine = (self._pristine or self._engine).clone()

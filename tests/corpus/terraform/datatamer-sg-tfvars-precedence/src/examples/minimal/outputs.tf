@@ -1,0 +1,3 @@
+output "security-groups" {
+  value = module.security-groups
+}
