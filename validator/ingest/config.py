@@ -84,9 +84,23 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+CONFIG_HINT = "give --config (or PALETTE_POLICY_CONFIG) a readable .palette-policy.yaml or pyproject.toml"
+
+
+def _read(path: Path, name: str, root: Path | None = None) -> str:
+    """The config file's text through the one reader; a file that cannot be read says it is the config."""
+    try:
+        return read_text(path, name, root=root)
+    except InputError as exc:
+        if not exc.message.startswith("cannot read file:"):
+            raise
+        reason = exc.message.removeprefix("cannot read file:").strip()
+        raise InputError(f"cannot read the config file: {reason}", file=exc.file, hint=CONFIG_HINT) from None
+
+
 def _pyproject_tool(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(read_text(path, _shown(path)))
+        data = tomllib.loads(_read(path, _shown(path)))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"invalid TOML: {exc}", file=str(path)) from None
     tool = data.get("tool", {})
@@ -122,7 +136,7 @@ def load_config(path: Path, given: bool = True) -> Config:
             raise exc.located(name, line) from None
     else:
         line = None
-        doc = load_document(read_text(path, name, root=None if given else _repository(path.parent)), name)
+        doc = load_document(_read(path, name, root=None if given else _repository(path.parent)), name)
         doc = LineDict() if doc is None else doc
         validate(doc, "config.schema.json", name)
     lines = dict(getattr(doc, "key_lines", {}))
