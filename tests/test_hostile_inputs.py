@@ -356,6 +356,32 @@ def test_the_parser_sees_only_admitted_files(cli, tmp_path: Path) -> None:
     assert verdicts["saas-agent-nats"] == "reachable", result.stderr
 
 
+def test_a_local_module_the_scan_does_not_admit_is_not_read_and_says_so(cli, tmp_path: Path) -> None:
+    """A module whose files are all ignored would open the NATS port if read: it is not read, and the
+    module call is a PP-INPUT-INCOMPLETE finding (module-not-read), as is a source that is no folder."""
+    net = network(tmp_path, "saas-nats-blocked")
+    saas_ok = (FIXTURES / "saas-ok" / "security_groups.tf").read_text()
+    rule = saas_ok[saas_ok.index('resource "aws_security_group_rule" "workers_nats"') :]
+    (net / "mods" / "nats").mkdir(parents=True)
+    (net / "mods" / "nats" / "main.tf").write_text(
+        rule[: rule.index("}\n") + 2].replace("aws_security_group.workers.id", "var.group") + 'variable "group" {}\n'
+    )
+    (net / "calls.tf").write_text(
+        'module "nats" {\n  source = "./mods/nats"\n  group  = aws_security_group.workers.id\n}\n'
+        'module "gone" {\n  source = "./nowhere"\n}\n'
+    )
+    (net / ".palette-policy-ignore").write_text("mods/\n")
+    result = cli("validate", net, "--format", "json")
+    report = json.loads(result.stdout)
+    assert {r["requirement"]: r["verdict"] for r in report["results"]}["saas-agent-nats"] == "blocked", result.stderr
+    messages = sorted(f["message"] for f in report["findings"] if f["id"] == "PP-INPUT-INCOMPLETE")
+    assert any("module.nats is not expanded" in m and "files the scan does not read" in m for m in messages), messages
+    assert any("module.gone is not expanded" in m and "not a folder" in m for m in messages), messages
+    (net / ".palette-policy-ignore").write_text("# nothing ignored\n")
+    report = json.loads(cli("validate", net, "--format", "json").stdout)  # admitted: now it is read
+    assert {r["requirement"]: r["verdict"] for r in report["results"]}["saas-agent-nats"] == "reachable"
+
+
 # --- Squid regular expressions in linear time ---------------------------------------------------------------
 
 
