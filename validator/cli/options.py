@@ -5,7 +5,7 @@ Terraform's variables (T1) for the commands that load a network (validate, input
 line, after each root's own tfvars files), ``--workspace NAME`` (``terraform.workspace``), and the
 ``TF_VAR_*`` environment variables.
 
-How the repository is read (the same commands): ``--allow-outside DIR`` (folders outside PATH that module
+How the repository is read (the same commands): ``--allow-outside DIR`` (folders outside the repository that module
 sources, Squid includes and links may reach), ``--keep-going`` (what cannot be read becomes a finding) and
 the Terraform evaluation's limits, ``--parser-memory`` and ``--parser-timeout``.
 
@@ -193,7 +193,8 @@ def reading_options() -> dict[str, Any]:
             [],
             "--allow-outside",
             metavar="DIR",
-            help="Folder outside PATH that module sources, Squid includes and links may read (repeatable).",
+            help="Folder outside the repository (PATH's git top level, else PATH) that module sources, Squid includes "
+            "and links may read (repeatable).",
         ),
         "parser_memory": typer.Option(
             DEFAULT_LIMITS.parser_memory_bytes // MiB,
