@@ -75,3 +75,22 @@ def test_what_is_neither_is_one_clear_line(cli) -> None:
 def test_roles_and_names_still_work(cli) -> None:
     result = explain(cli, "saas-nats-blocked", "--from", "workload", "--to", "management", "--port", "4222")
     assert result.exit_code == 1 and "note:" not in result.stdout and "BLOCKED" in result.stdout
+
+
+def test_two_named_clusters_are_explained_and_roles_pair_each_cluster_with_its_own(cli, tmp_path) -> None:
+    import shutil
+
+    net = tmp_path / "n"
+    shutil.copytree(FIXTURES / "saas-nats-blocked", net)
+    topology = net / "palette-network.yaml"
+    topology.write_text(
+        topology.read_text()
+        + "  - name: stage\n    nodes: [10.30.1.0/24]\n"
+        + "    security_groups: [palette-workers]\n    api: 10.30.1.10:6443\n"
+    )
+    across = cli("explain", net, "--from", "prod", "--to", "stage", "--port", "22")
+    assert across.exit_code == 1, across.stdout  # the workers' egress allows only 443
+    assert "prod -> stage tcp/22: BLOCKED" in across.stdout
+    own = cli("explain", net, "--from", "workload", "--to", "workload-api", "--port", "6443", "--format", "json")
+    pairs = {(p["source"], p["destination"]) for p in json.loads(own.stdout)}
+    assert pairs == {("prod", "prod/api"), ("stage", "stage/api")}

@@ -215,3 +215,23 @@ def test_fixture_nacl_without_return_range_is_partial_and_names_the_entry(cli) -
     assert layer["blocked_by"][0]["rule"].startswith("* (implicit final rule) deny")
     assert "1024-32767,61001-65535" in layer["message"]
     assert json_report(cli, FIXTURES / "self-hosted-nacl-ok")[0] == 0
+
+
+def test_a_blocking_acl_message_says_which_way_it_is_crossed(cli, tmp_path: Path) -> None:
+    """Both subnets may share one ACL: its message names the side (inbound of the destination) it blocks on."""
+    entries = [
+        ("egress", 100, "allow", "-1", 0, 0, "0.0.0.0/0"),
+        ("ingress", 100, "allow", "tcp", 1024, 65535, "0.0.0.0/0"),
+    ]
+    write_files(
+        tmp_path,
+        {
+            "palette-network.yaml": TOPOLOGY.format(mgmt_subnet="aws_subnet.mgmt", workers_subnet="aws_subnet.workers"),
+            "main.tf": SUBNETS + acl("mgmt", "mgmt", entries),
+        },
+    )
+    pdir = profile(tmp_path, "t", [("agent", "workload", "management", "tcp", "443")])
+    _, report = json_report(cli, str(tmp_path), "--profiles-dir", str(pdir))
+    layer = next(x for x in report["results"][0]["hops"][0]["layers"] if x["decision"] == "deny")
+    assert layer["layer"] == "inbound ACL of management (aws_network_acl.mgmt)"
+    assert layer["message"].startswith("inbound ACL of management (aws_network_acl.mgmt) has no rule allowing tcp/443")

@@ -135,6 +135,19 @@ def test_explicit_config_file_from_option_or_environment(cli, tmp_path: Path, mo
     assert cli("validate", net).exit_code == 0
 
 
+def test_a_config_file_that_cannot_be_read_is_one_line(cli, tmp_path: Path, monkeypatch) -> None:
+    missing = tmp_path / "nope.yaml"
+    for args in (["--config", str(missing)], []):
+        if not args:
+            monkeypatch.setenv("PALETTE_POLICY_CONFIG", str(missing))
+        result = cli("validate", FIXTURES / "saas-ok", *args)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip() == (
+            f"error: {missing}: cannot read the config file: No such file or directory (hint: give --config "
+            "(or PALETTE_POLICY_CONFIG) a readable .palette-policy.yaml or pyproject.toml)"
+        )
+
+
 def test_pyproject_sections_and_dashed_keys(cli, tmp_path: Path) -> None:
     net = _repo(tmp_path)
     (net.parent / "pyproject.toml").write_text(

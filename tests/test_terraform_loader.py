@@ -278,6 +278,21 @@ def test_a_topology_names_a_module_instance_group(cli, tmp_path: Path) -> None:
     assert "not declared" not in result.stdout
 
 
+def test_a_group_without_a_name_is_named_in_the_topology_as_reports_show_it(cli, tmp_path: Path) -> None:
+    """A group with no ``name`` (AWS then makes one up) is shown by its resource name: that name binds it."""
+    folder = write(tmp_path / "net", {
+        "main.tf": 'resource "aws_security_group" "scanner_sg" {\n  tags = { Name = "Scanners" }\n  egress {\n'
+                   '    from_port = 443\n    to_port = 443\n    protocol = "tcp"\n'
+                   '    cidr_blocks = ["0.0.0.0/0"]\n  }\n}\n',
+        "palette-network.yaml": TOPOLOGY.format(group="scanner_sg"),
+    })  # fmt: skip
+    result = cli("validate", folder, "--format", "json")
+    assert result.exit_code in (0, 1), result.stderr
+    agent = next(r for r in json.loads(result.stdout)["results"] if r["requirement"] == "saas-agent-https")
+    assert agent["verdict"] == "reachable"
+    assert agent["hops"][0]["layers"][0]["layer"] == "egress of prod (scanner_sg)"
+
+
 def test_what_cannot_be_expanded_is_an_input_issue_and_a_deny(cli, tmp_path: Path) -> None:
     folder = write(tmp_path / "net", {
         "main.tf": """

@@ -242,3 +242,38 @@ def test_terraform_values_without_a_value_through_the_real_loader(tmp_path: Path
     assert nats["verdict"] == "unknown" and code == 1
     egress = next(x for x in nats["hops"][0]["layers"] if x["kind"] == "security-group")
     assert any(f": {field}" in u for u in egress["unknown_because"]), egress["unknown_because"]
+
+
+def _workers_acl_entries(net: Path, entries: str) -> dict:
+    with (net / "network.tf").open("a") as tf:
+        tf.write('\nvariable "cidr" {\n  type = string\n}\n' + entries)
+    code, report = json_report(_cli(), net)
+    return {r["requirement"]: r for r in report["results"]}
+
+
+def _acl_entry(name: str, number: int, action: str, cidr: str, port: int) -> str:
+    return (
+        f'resource "aws_network_acl_rule" "{name}" {{\n  network_acl_id = aws_network_acl.workers.id\n'
+        f'  rule_number = {number}\n  egress = true\n  protocol = "tcp"\n  rule_action = "{action}"\n'
+        f"  cidr_block = {cidr}\n  from_port = {port}\n  to_port = {port}\n}}\n"
+    )
+
+
+def test_network_acl_entry_with_an_unknown_cidr_through_the_real_loader(tmp_path: Path) -> None:
+    """An entry whose CIDR is not known may match or not (N2): an allow from it ahead of a deny leaves the
+    flow unknown (not reachable), a deny from it ahead of an allow leaves it unknown (not blocked)."""
+    allow_then_deny = tmp_path / "allow"
+    shutil.copytree(FIXTURES / "self-hosted-nacl-ok", allow_then_deny)
+    found = _workers_acl_entries(
+        allow_then_deny,
+        _acl_entry("maybe", 40, "allow", "var.cidr", 4222) + _acl_entry("no_nats", 45, "deny", '"0.0.0.0/0"', 4222),
+    )
+    nats = found["sh-agent-nats"]
+    assert nats["verdict"] == "unknown"
+    acl = next(x for x in nats["hops"][0]["layers"] if x["layer"].startswith("outbound ACL of prod"))
+    assert acl["decision"] == "unknown" and any("cidr_ipv4 var.cidr" in u for u in acl["unknown_because"])
+    deny_then_allow = tmp_path / "deny"
+    shutil.copytree(FIXTURES / "self-hosted-nacl-ok", deny_then_allow)
+    found = _workers_acl_entries(deny_then_allow, _acl_entry("maybe", 40, "deny", "var.cidr", 4222))
+    assert found["sh-agent-nats"]["verdict"] == "unknown"
+    assert found["sh-agent-https"]["verdict"] == "reachable"  # another port: the entry does not apply

@@ -208,8 +208,9 @@ def _decision(
     by_rule: bool,
 ) -> tuple[str, str]:
     names = ", ".join(p.name for p in layer.points)
-    what = {"network-acl": "ACL of", "firewall": "firewall"}.get(layer.kind, f"{layer.direction} of")
-    verb = layer.name if layer.reverse else f"{what} {names}"
+    what = "firewall" if layer.kind == "firewall" else f"{layer.direction} of"
+    # a network ACL's layer name says which way it is crossed (inbound / outbound ACL of an endpoint)
+    verb = layer.name if layer.reverse or layer.kind == "network-acl" else f"{what} {names}"
     if maybe:
         return "unknown", f"{verb} may allow it, depending on values not fixed in the configs"
     if not denied:

@@ -134,30 +134,32 @@ def explain(
         network = load_network(
             Options(path=path, topology=topology, stack=stack, variables=variables, amend_topology=resolver)
         )
+        froms, tos = resolver.endpoints(network.topology, "from"), resolver.endpoints(network.topology, "to")
+        pairs = [(src, dst) for src in froms for dst in tos]
+        if len(froms) > 1 and len(tos) > 1:  # role to role (workload -> workload-api): each cluster to its own
+            own = [(s, d) for s, d in pairs if not (s.cluster and d.cluster and s.cluster != d.cluster)]
+            pairs = own or pairs
         results = []
-        for src in resolver.endpoints(network.topology, "from"):
-            for dst in resolver.endpoints(network.topology, "to"):
-                if src.cluster and dst.cluster and src.cluster != dst.cluster:
-                    continue
-                req = Requirement(
-                    "explain",
-                    "explain",
-                    src.role,
-                    dst.role,
-                    protocol,
-                    PortSet.range(int(lo), int(hi or lo)),
-                    f"{protocol}/{port}",
-                    True,
-                    {},
-                    SourceRef("(command line)"),
-                    via_proxy=not direct,
-                )
-                results.append(evaluate_binding(network.graph, req, src, dst))
+        for src, dst in pairs:
+            req = Requirement(
+                "explain",
+                "explain",
+                src.role,
+                dst.role,
+                protocol,
+                PortSet.range(int(lo), int(hi or lo)),
+                f"{protocol}/{port}",
+                True,
+                {},
+                SourceRef("(command line)"),
+                via_proxy=not direct,
+            )
+            results.append(evaluate_binding(network.graph, req, src, dst))
         if output_format == "json":
             typer.echo(json.dumps([r.to_json() for r in results], indent=2))
         else:
             typer.echo("\n".join(f"note: {n}" for n in resolver.notes) + ("\n" if resolver.notes else ""), nl=False)
             typer.echo("\n\n".join(render(r) for r in results))
-        return 0 if all(r.verdict == "reachable" for r in results) else 1
+        return 0 if results and all(r.verdict == "reachable" for r in results) else 1
 
     guarded(body)

@@ -35,6 +35,7 @@ LEGACY_KEYS = {
     "data": "data_files",
     "namespace": "namespaces",
 }
+CONFIG_FIX = "give --config (or PALETTE_POLICY_CONFIG) a readable .palette-policy.yaml or pyproject.toml"
 CONFIG_HELP = (
     "Defaults file (default: .palette-policy.yaml or \\[tool.palette-policy] in pyproject.toml, "
     "from PATH up to the repository root)."
@@ -102,6 +103,9 @@ class Command(TyperCommand):
             apply_config(ctx)
         except InputError as exc:
             fail(exc)
+        except OSError as exc:  # --config / PALETTE_POLICY_CONFIG naming a file that cannot be read
+            where = exc.filename or "the config file"
+            fail(InputError(f"{where}: cannot read the config file: {exc.strerror or exc}", hint=CONFIG_FIX))
         return super().invoke(ctx)
 
 

@@ -29,7 +29,7 @@ from validator.model.rules import (
     Unknown,
     normalize_protocol,
 )
-from validator.model.sets import ALL_PORTS, AddressSet
+from validator.model.sets import ALL_PORTS
 
 
 def new_nacl(key: str, name: str, source: SourceRef, aliases: set[str], vpc: str | None = None) -> EnforcementPoint:
@@ -107,8 +107,7 @@ def nacl_rule(
     addresses = addresses | rule_addresses(
         [ipv6_cidr] if ipv6_cidr is not None else [], source, unknowns, "cidr_ipv6", issues=issues
     )
-    if unknowns and not addresses:
-        addresses = AddressSet.everything()
+    # an unknown CIDR stays out of the peer: the analysis widens it as a *maybe* match (never a definite one)
     peer = Peer(addresses=addresses)
     return Rule(
         direction,

@@ -150,13 +150,15 @@ def _ip_block(ctx: Context, value: object, parent: object) -> AddressSet:
     cidr = raw.get("cidr")
     if not cidr:
         raise ctx.error("ipBlock has no cidr", raw, fallback=line_of(parent))
+    listed = _as_list(ctx, raw.get("except"), "except", raw)
+    for what, text in (("cidr", cidr), *(("except", e) for e in listed)):
+        if "/" not in str(text):  # checked first: a placeholder such as <github-ip> is no address range either
+            raise ctx.error(f"ipBlock {what} {text!r} is not a CIDR", raw, hint="write it as a.b.c.d/n")
     try:
         block = AddressSet([parse_range(str(cidr))])
-        excepts = AddressSet([parse_range(str(e)) for e in _as_list(ctx, raw.get("except"), "except", raw)])
+        excepts = AddressSet([parse_range(str(e)) for e in listed])
     except ValueError as exc:
         raise ctx.error(f"ipBlock: {exc}", raw, fallback=line_of(parent)) from None
-    if "/" not in str(cidr):
-        raise ctx.error(f"ipBlock cidr {cidr!r} is not a CIDR", raw, hint="write it as a.b.c.d/n")
     if not block.covers(excepts):
         raise ctx.error(f"ipBlock except {excepts} is not inside cidr {cidr}", raw)
     return cast(AddressSet, block - excepts)

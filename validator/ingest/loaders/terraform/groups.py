@@ -50,11 +50,12 @@ def load_groups(root: Root, inv: Inventory) -> None:
             if not isinstance(name, str):
                 prefix = item.get("name_prefix")
                 name = prefix if isinstance(prefix, str) else "default" if rtype != GROUP_TYPES[0] else ""
+            shown = name or item.address.rsplit(".", 1)[-1]  # the name reports show is one a topology may use
             group = new_group(
                 key,
-                name or item.address.rsplit(".", 1)[-1],
+                shown,
                 item.source(),
-                aliases={short_address(item.address), name, item.address, *_unkeyed(item)},
+                aliases={short_address(item.address), shown, item.address, *_unkeyed(item)},
                 vpc=_vpc(root, item.get("vpc_id")),
             )
             inv.add_point(group)
