@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,14 @@ def load(folder: Path, files: dict[str, str]) -> dict[str, Any]:
     names = [n for n in files if "/" not in n]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         child = subprocess.Popen([sys.executable, "-c", CHILD, str(folder), *names], stdout=out, stderr=err, cwd=ROOT)
-        _, status, usage = os.wait4(child.pid, 0)
+        deadline = time.monotonic() + 60  # a runaway evaluation fails the test rather than hanging it
+        while not (waited := os.wait4(child.pid, os.WNOHANG))[0]:
+            if time.monotonic() > deadline:
+                child.kill()
+                os.wait4(child.pid, 0)
+                pytest.fail("the evaluation did not end within 60 s")
+            time.sleep(0.02)
+        _, status, usage = waited
         child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
@@ -170,6 +178,14 @@ def test_range_beyond_1024_numbers_is_terraforms_error_as_an_unknown(tmp_path: P
     assert issue["kind"] == "instances-unknown" and "more than 1024 values" in issue["message"]
 
 
+def test_a_pattern_that_backtracks_exponentially_matches_in_linear_time(tmp_path: Path) -> None:
+    """``(a+)+$`` on 10,000 a's and a b: years for a backtracking engine, nothing for RE2 (Terraform's
+    engine, and the evaluator's): the rule is read, with no issue."""
+    text = 'length(regexall("(a+)+$", "${join("", [for i in range(1000) : "aaaaaaaaaa"])}b")) + 22'
+    root = load(tmp_path, {"main.tf": group(text)})
+    assert not root["issues"] and root["rules"]["aws_security_group.a"] == [["22", []]]
+
+
 def test_length_of_doubling_locals_is_known_without_walking_them(tmp_path: Path) -> None:
     root = load(tmp_path, {"main.tf": L30 + group("length(local.l0) * 11")})
     assert not root["issues"] and root["rules"]["aws_security_group.a"] == [["22", []]]
@@ -265,7 +281,7 @@ def test_real_configurations_stay_far_below_every_budget(tmp_path: Path) -> None
     import generate as gen
 
     trees = [ROOT / "tests" / "corpus" / "terraform", ROOT / "fixtures"]
-    for shape in ("accounts", "modules"):
+    for shape in ("accounts", "modules", "flat"):
         gen.generate(gen.SIZES["M"], tmp_path / shape, shape=shape)
         trees.append(tmp_path / shape)
     with spending() as spent:

@@ -502,12 +502,15 @@ def test_unknown_names_and_provider_functions_are_unknown() -> None:
     assert ev('core::upper("a")') == "A"  # every built-in is also core::NAME
 
 
-def test_regular_expressions_python_reads_differently_are_unknown() -> None:
-    """RE2 features Python's engine does not have or reads differently: unknown, never a guess; what RE2
-    itself rejects (backreferences, look-arounds) is an error as in Terraform."""
-    for pattern in ("\\\\pL+", "\\\\p{Greek}", "(?U)a+", "a(?i)b", "[[:^alpha:]]"):
-        value = ev(f'can(regex("{pattern}", "abc"))')
-        assert isinstance(value, Pending) and "palette-policy does not evaluate it" in value.reason, pattern
+def test_regular_expressions_are_re2s() -> None:
+    """The regex page's syntax is RE2's (tests/test_terraform_regexp_go.py holds the evaluator to Go's
+    regexp on thousands of cases): Unicode classes, flags anywhere in the pattern, POSIX classes; what RE2
+    rejects (backreferences, look-arounds) is an error, as in Terraform."""
+    assert ev('regex("\\\\pL+", "12abc3")') == "abc"
+    assert ev('regex("\\\\p{Greek}+", "abc ΓΕΙΑ")') == "ΓΕΙΑ"
+    assert ev('regex("(?U)a+", "aaa")') == "a"
+    assert ev('regex("a(?i)b", "xaB")') == "aB"
+    assert ev('regex("[[:^alpha:]]+", "ab12")') == "12"
     for pattern in ("(a)\\\\1", "a(?=b)", "(?<!a)b"):
         assert ev(f'can(regex("{pattern}", "ab"))') is False, pattern
 

@@ -1,7 +1,7 @@
 """Terraform's string functions, registered in ``functions.FUNCS``, as Terraform's documentation and the Go
 functions it names define them: characters are grapheme clusters (``length``, ``substr``, ``strrev``), case
 mappings are one character to one, spaces are Go's, paths are cleaned as Go's ``filepath`` cleans them,
-patterns are RE2 (``re2``)."""
+patterns are RE2's, matched by RE2 (``regexps``)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 from validator.ingest.loaders.terraform import printf as _printf  # noqa: F401  (registers format, formatlist)
 from validator.ingest.loaders.terraform.budget import METER
 from validator.ingest.loaders.terraform.functions import _fail, _int, _list, fn
-from validator.ingest.loaders.terraform.re2 import compile_re2
-from validator.ingest.loaders.terraform.values import EvalError, to_string
+from validator.ingest.loaders.terraform.regexps import compile_re2, find_all, group_names
+from validator.ingest.loaders.terraform.values import EvalError, NotEvaluated, to_string
 
 GO_SPACES = "\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
 
@@ -183,10 +183,13 @@ def _join(sep: Any, *lists: Any) -> str:
 def _replace(s: Any, old: Any, new: Any) -> str:
     text, pattern, replacement = to_string(s), to_string(old), to_string(new)
     if len(pattern) > 1 and pattern.startswith("/") and pattern.endswith("/"):
-        compiled = compile_re2(pattern[1:-1])
-        matches = list(compiled.finditer(text))
+        matches = list(find_all(compile_re2(pattern[1:-1]), text))
         METER.spend(len(matches), len(text) + len(matches) * len(replacement) * (1 + replacement.count("$")))
-        return compiled.sub(lambda m: _expand(replacement, m), text)
+        out, done = [], 0
+        for m in matches:
+            out += [text[done : m.start()], _expand(replacement, m)]
+            done = m.end()
+        return "".join(out) + text[done:]
     METER.spend(1, len(text) + text.count(pattern) * len(replacement))
     return text.replace(pattern, replacement)
 
@@ -194,7 +197,7 @@ def _replace(s: Any, old: Any, new: Any) -> str:
 _TEMPLATE = re.compile(r"\$(?:\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))")
 
 
-def _expand(template: str, match: re.Match[str]) -> str:
+def _expand(template: str, match: Any) -> str:
     """Go's Regexp.Expand: ``$1``, ``${1}``, ``$name``, ``${name}``, ``$$``; a name that is no group is empty."""
 
     def one(m: re.Match[str]) -> str:
@@ -219,15 +222,19 @@ def _regex(pattern: Any, s: Any) -> Any:
 
 @fn("regexall")
 def _regexall(pattern: Any, s: Any) -> list[Any]:
-    return [_captures(m) for m in compile_re2(to_string(pattern)).finditer(to_string(s))]
+    return [_captures(m) for m in find_all(compile_re2(to_string(pattern)), to_string(s))]
 
 
-def _captures(m: re.Match[str]) -> Any:
-    """The whole match, the list of groups, or the map of named groups (regex's documented result)."""
-    if m.re.groupindex and m.re.groups > len(m.re.groupindex):
+def _captures(m: Any) -> Any:
+    """The whole match, the list of groups, or the map of named groups (regex's documented result; a name
+    given twice is the later group's, as in Terraform)."""
+    names = group_names(m.re.pattern)
+    if len(names) != m.re.groups:
+        raise NotEvaluated("has groups palette-policy could not tell apart")
+    if any(names) and not all(names):
         raise EvalError("invalid regexp pattern: cannot mix both named and unnamed capture groups")
-    if m.re.groupindex:
-        return m.groupdict()
-    if m.re.groups:
+    if any(names):
+        return {name: m.group(i) for i, name in enumerate(names, start=1)}
+    if names:
         return list(m.groups())
     return m.group(0)
