@@ -221,9 +221,11 @@ def test_the_budget_issue_is_a_deny_finding(tmp_path: Path) -> None:
     findings = [
         f for f in evaluate(get_engine("embedded"), load_policies([]), doc, None) if f.id == "PP-INPUT-INCOMPLETE"
     ]
-    assert [(f.kind, f.locations[0]["file"], f.locations[0]["line"]) for f in findings] == [
-        ("deny", "hostile/main.tf", 3)
+    assert [(f.kind, f.severity, f.locations[0]["file"], f.locations[0]["line"]) for f in findings] == [
+        ("deny", "high", "hostile/main.tf", 3)
     ]
+    assert findings[0].title == "Terraform root module not evaluated within the evaluation budget"
+    assert "more than 100,000 resource, data source and module instances" in findings[0].message
 
 
 def test_python_recursion_limit_is_restored(tmp_path: Path) -> None:
