@@ -38,7 +38,7 @@ PATTERNS = [
     "(?i:A)b", "a\\", "(", ")", "[a", "*a", "\\8", "(?#c)", "(?P=n)", "\\e", "a{,}",
 ]  # fmt: skip
 TEXTS = [
-    "abc", "", "a\nb\n", "1234abcd5678efgh9", "done on", "x A12 ΓΕΙΑ σου ς", "aab Ab1 x{,3} a.b",
+    "abc", "", "a\nb\n", "1234abcd5678efgh9", "done on", "x B12 ΓΕΙΑ σου ς", "aab Ab1 x{,3} a.b",
     "é e\u0301 ☺", "ab\n", "xyx-12-34 K \u212a", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", "&-b]a\\",
 ]  # fmt: skip
 TEMPLATES = ["-", "$1", "${1}x", "$1x", "$$", "$n", "${n}", "<$0>", "$a$b", "$9", "\\1"]
