@@ -164,6 +164,15 @@ def test_modules_nested_1000_deep_stop_at_the_module_depth_budget(tmp_path: Path
     assert (issue["file"], issue["line"]) == (f"m{depth - 1}/main.tf", 1)
 
 
+def test_for_each_over_more_keys_than_the_instance_budget_stops_at_the_for_each(tmp_path: Path) -> None:
+    """131,072 keys, cheap to build (well within the steps and size budgets): the instances budget stops
+    the root at the ``for_each``."""
+    text = doubling(17, '"x"') + group("22", '  for_each = toset([for i, v in flatten(local.l0) : "${v}${i}"])\n')
+    issue = budget_issue(load(tmp_path, {"main.tf": text}))
+    assert issue["details"] == {"budget": "instances", "limit": budget.LIMITS.instances}
+    assert (issue["file"], issue["line"]) == ("main.tf", line_of(text, "for_each"))
+
+
 def test_range_beyond_1024_numbers_is_terraforms_error_as_an_unknown(tmp_path: Path) -> None:
     """range() fails on its 1,025th number in Terraform (its page says so): ``range(1e9)`` and a ``for``
     over ``range(1e7)`` are that error, an explicit unknown at the rule or an input issue on the count."""
