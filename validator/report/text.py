@@ -96,7 +96,7 @@ def render(report: Report) -> str:
                 f"{loc.get('file')}:{loc.get('line')}" if loc.get("line") else str(loc.get("file"))
                 for loc in f.locations[:3]
             )
-            suffix = f"  ({where})" if where and where not in f.message else ""
+            suffix = f" ({where})" if where and where not in f.message else ""
             kind = "WAIVED" if "waived" in f.extra else f.kind.upper()
             lines.append(f"  {kind:5} {f.id} [{f.severity}] {f.message}{suffix}")
             if "waived" in f.extra:
