@@ -80,7 +80,7 @@ def evaluate_root(
 ) -> tuple[TerraformRoot, list[ReadRecord]]:
     """In a worker: one root module evaluated under the run's read rules, with the record of what it read."""
     with reading(ReadScope(rules.root, rules.allowed, rules.max_bytes)) as scope:
-        loaded = load_root(directory, display, names, variables, excluded)
+        loaded = load_root(directory, display, names, variables, excluded=excluded)
     return loaded, list(scope.log.values())
 
 

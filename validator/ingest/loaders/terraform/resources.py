@@ -13,6 +13,7 @@ from typing import Any
 
 from validator.ingest.loaders.terraform import expr as x
 from validator.ingest.loaders.terraform.blocks import block_bodies
+from validator.ingest.loaders.terraform.budget import BudgetExceeded, nesting
 from validator.ingest.loaders.terraform.module import ModuleInstance, instance_key
 from validator.ingest.loaders.terraform.parser import Block, Body
 from validator.ingest.loaders.terraform.values import (
@@ -68,6 +69,10 @@ class Item:
             return attr.expr.ev(self.scope.at(attr))
         except EvalError as exc:
             return Pending(attr.text(), f"cannot be evaluated: {exc}", attr)
+        except BudgetExceeded as exc:
+            raise exc.at(attr) from None
+        except RecursionError:
+            raise nesting().at(attr) from None
 
     def blocks(self, block_type: str, resource: str) -> list[Item]:
         """Nested blocks of a type (``ingress``…), ``dynamic`` ones expanded."""
