@@ -485,3 +485,17 @@ def test_a_waiver_cluster_scope_is_a_glob_as_documented() -> None:
     waiver = Waiver("PP-*", "r", "o", dt.date(2999, 1, 1), "w.yaml", 1, cluster="pr*")
     assert waiver.matches(finding)
     assert not Waiver("PP-*", "r", "o", dt.date(2999, 1, 1), "w.yaml", 1, cluster="st*").matches(finding)
+
+
+@pytest.mark.parametrize("fixture", ["self-hosted-ok", "formats/saas-ok/cloudformation"])
+def test_a_temporary_folder_that_cannot_be_written_is_one_located_line(cli, monkeypatch, tmp_path: Path, fixture: str):
+    """Parser workers and policy evaluation keep their stderr in a temporary file: TMPDIR pointing nowhere is the
+    user's setting, said as such (the Terraform fixture meets the parser pool first, the CloudFormation one the
+    policy evaluation)."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+    result = cli("validate", FIXTURES / fixture)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "cannot create a file in the temporary folder" in result.stderr and "TMPDIR" in result.stderr
+    assert "internal error" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr

@@ -135,10 +135,23 @@ def _worker(conn: Connection, limits: ChildLimits, stderr_path: str) -> None:
             conn.send(("failed", ("memory", "the result did not fit in memory")))
 
 
+def scratch_file(prefix: str) -> str:
+    """An empty private file in the temporary folder, for a child's stderr; a folder we cannot write is the
+    user's setting (TMPDIR) and is said in one line, not as an internal error."""
+    try:
+        handle, path = tempfile.mkstemp(prefix=prefix, suffix=".log")
+    except OSError as exc:
+        raise InputError(
+            f"cannot create a file in the temporary folder {tempfile.gettempdir()}: {exc.strerror or exc}",
+            hint="set TMPDIR to a folder this user can write",
+        ) from None
+    os.close(handle)
+    return path
+
+
 class _Worker:
     def __init__(self, context: Any, limits: ChildLimits) -> None:
-        handle, self.stderr_path = tempfile.mkstemp(prefix="palette-policy-worker-", suffix=".log")
-        os.close(handle)
+        self.stderr_path = scratch_file("palette-policy-worker-")
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_worker, args=(child, limits, self.stderr_path), daemon=True)
         with frozen_heap():

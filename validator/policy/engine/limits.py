@@ -15,11 +15,10 @@ import multiprocessing
 import os
 import resource
 import signal
-import tempfile
 from collections.abc import Callable
 from typing import Any
 
-from validator.ingest.isolation import frozen_heap
+from validator.ingest.isolation import frozen_heap, scratch_file
 from validator.model.errors import InputError
 
 DEFAULT_TIMEOUT = 120.0  # seconds for one policy evaluation (--policy-timeout)
@@ -72,8 +71,7 @@ def run_limited(
     """``func(*args)`` in a forked child with the limits; its value, or an InputError saying which limit or
     what crash stopped it (``what`` names the evaluation in the message)."""
     context: Any = multiprocessing.get_context("fork")
-    handle, log = tempfile.mkstemp(prefix="palette-policy-eval-", suffix=".log")
-    os.close(handle)
+    log = scratch_file("palette-policy-eval-")
     parent, child = context.Pipe(duplex=False)
     memory = (memory_mib or 0) * 1024 * 1024
     process = context.Process(target=_child, args=(func, args, memory, log, child), daemon=True)
