@@ -235,3 +235,32 @@ def test_a_blocking_acl_message_says_which_way_it_is_crossed(cli, tmp_path: Path
     layer = next(x for x in report["results"][0]["hops"][0]["layers"] if x["decision"] == "deny")
     assert layer["layer"] == "inbound ACL of management (aws_network_acl.mgmt)"
     assert layer["message"].startswith("inbound ACL of management (aws_network_acl.mgmt) has no rule allowing tcp/443")
+
+
+def test_a_partial_return_leg_names_the_far_end_it_comes_from_not_another_on_the_same_addresses(
+    cli, tmp_path: Path
+) -> None:
+    """management and registries are both the internet: the replies of prod -> registries come from registries,
+    so the message names no other endpoint on those addresses (not "from management (internet)")."""
+    entries = [
+        ("egress", 100, "allow", "-1", 0, 0, "0.0.0.0/0"),
+        ("ingress", 150, "deny", "tcp", 3389, 3389, "0.0.0.0/0"),
+        ("ingress", 200, "allow", "tcp", 1024, 65535, "0.0.0.0/0"),
+    ]
+    write_files(
+        tmp_path,
+        {
+            "palette-network.yaml": (
+                "profiles: [t]\nmanagement:\n  addresses: [internet]\nregistries:\n  addresses: [internet]\n"
+                "clusters:\n  - name: prod\n    nodes: [10.20.1.0/24]\n    subnets: [aws_subnet.workers]\n"
+            ),
+            "main.tf": SUBNETS + acl("w", "workers", entries),
+        },
+    )
+    pdir = profile(tmp_path, "t", [("reg", "workload", "registry", "tcp", "443")])
+    _, report = json_report(cli, str(tmp_path), "--profiles-dir", str(pdir))
+    (result,) = report["results"]
+    assert result["verdict"] == "partial"
+    layer = next(x for x in result["hops"][0]["layers"] if x["decision"] == "partial")
+    assert layer["message"].endswith("not tcp/3389 from internet"), layer["message"]
+    assert "management" not in result["summary"]
