@@ -290,7 +290,9 @@ def test_replies_that_get_back_only_to_sources_the_request_never_leaves_from_is_
     assert verdicts(tmp_path, pdir, "t")["agent:prod->management"] == "blocked"
     # the same with the replies let in on part of the ephemeral range only: partial (N3), as before
     (tmp_path / "main.tf").write_text(
-        (tmp_path / "main.tf").read_text().replace(
+        (tmp_path / "main.tf")
+        .read_text()
+        .replace(
             '    cidr_block = "0.0.0.0/0"\n  }\n}\n',
             '    cidr_block = "0.0.0.0/0"\n  }\n  ingress {\n    rule_no = 100\n    action = "allow"\n'
             '    protocol = "tcp"\n    from_port = 32768\n    to_port = 61000\n    cidr_block = "0.0.0.0/0"\n  }\n}\n',

@@ -265,7 +265,8 @@ def _cidrs(root: Root, spec: RuleSpec, v4: Any, v6: Any, v2: bool = False) -> No
                 spec.unknowns.append(unknown_of(field, value, spec.source))
             elif isinstance(value, (list, dict)):  # ["${var.list}"]: Terraform 0.11 flattened it, 0.12+ rejects it
                 raise InputError(
-                    f"{name}: each element must be a CIDR string, not a {type_name(value)} (Terraform: string required)",
+                    f"{name}: each element must be a CIDR string, not a {type_name(value)} "
+                    "(Terraform: string required)",
                     file=spec.source.file,
                     line=spec.source.line,
                     hint='write cidr_blocks = var.list, not ["${var.list}"]',
