@@ -300,3 +300,26 @@ def test_replies_that_get_back_only_to_sources_the_request_never_leaves_from_is_
         )
     )
     assert verdicts(tmp_path, pdir, "t")["agent:prod->management"] == "partial"
+
+
+@pytest.mark.parametrize("deny_first", [True, False])
+def test_n2_one_rule_number_on_two_entries_is_unknown_whatever_their_order(tmp_path: Path, deny_first: bool) -> None:
+    """AWS keeps one entry per rule number and direction and refuses the other: which one exists depends on
+    which is created first, so neither decides (not the one written first)."""
+    entries = [
+        ("egress", 100, "deny", "tcp", 443, 443, "0.0.0.0/0"),
+        ("egress", 100, "allow", "tcp", 443, 443, "0.0.0.0/0"),
+        ("ingress", 100, "allow", "-1", 0, 0, "0.0.0.0/0"),
+    ]
+    if not deny_first:
+        entries[0], entries[1] = entries[1], entries[0]
+    assert run(tmp_path, acl("m", "mgmt", OPEN_ALL) + acl("w", "workers", entries)) == "unknown"
+
+
+def test_n2_one_rule_number_on_entries_that_match_different_traffic_still_decides(tmp_path: Path) -> None:
+    entries = [
+        ("egress", 100, "allow", "tcp", 443, 443, "0.0.0.0/0"),
+        ("egress", 100, "deny", "tcp", 443, 443, "::/0"),  # IPv6 only: no flow here meets both
+        ("ingress", 100, "allow", "-1", 0, 0, "0.0.0.0/0"),
+    ]
+    assert run(tmp_path, acl("m", "mgmt", OPEN_ALL) + acl("w", "workers", entries)) == "reachable"
