@@ -341,6 +341,21 @@ resource "aws_security_group" "workers" {
     assert cidrs(group(inv, "aws_security_group.workers").rules[0]) == ["10.0.0.0/16"]
 
 
+def test_a_network_policy_declared_in_terraform_is_an_input_issue_not_a_silent_drop(tmp_path: Path) -> None:
+    """kubernetes_network_policy(_v1) carries rules palette-policy reads from manifests only: each instance that
+    exists is an issue at its block (none for count = 0), so a default-deny written in Terraform cannot pass."""
+    policy = (
+        'resource "{t}" "{n}" {{\n  count = {c}\n  metadata {{\n    name = "deny"\n    namespace = "agents"\n  }}\n'
+        '  spec {{\n    pod_selector {{}}\n    policy_types = ["Egress"]\n  }}\n}}\n'
+    )
+    text = policy.format(t="kubernetes_network_policy_v1", n="deny", c=1) + policy.format(
+        t="kubernetes_network_policy", n="off", c=0
+    )
+    inv = load(write(tmp_path, {"main.tf": text}))
+    assert [(i.kind, i.source.line) for i in inv.issues] == [("resource-not-read", 1)]
+    assert inv.issues[0].message.startswith("kubernetes_network_policy_v1.deny: a NetworkPolicy declared in Terraform")
+
+
 def test_an_unknown_count_is_an_input_issue(tmp_path: Path) -> None:
     folder = write(tmp_path, {"main.tf": 'data "aws_vpc" "v" {}\nresource "aws_security_group" "g" {\n'
                                          "  count = data.aws_vpc.v.enable_dns_support ? 1 : 0\n}\n"})  # fmt: skip

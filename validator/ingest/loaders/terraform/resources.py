@@ -36,6 +36,14 @@ NETWORK_TYPES = (
     "aws_network_acl_association",
 )
 
+# Rules Terraform can declare that palette-policy reads from another format only: each instance is an input
+# issue (``resource-not-read``), never a silent drop of the rules it carries.
+READ_ELSEWHERE = dict.fromkeys(
+    ("kubernetes_network_policy", "kubernetes_network_policy_v1"),
+    "a NetworkPolicy declared in Terraform; NetworkPolicies are read from manifests (a cluster's kubernetes "
+    "folder), so its rules apply to no path",
+)
+
 
 @dataclass
 class Item:
@@ -123,10 +131,15 @@ def gather(top: ModuleInstance, key_prefix: str) -> Root:
         for name, block in module.config.modules.items():
             _check_call(root, module, name, block)
         for (rtype, name), block in module.config.resources.items():
-            if rtype not in NETWORK_TYPES:
+            if rtype not in NETWORK_TYPES and rtype not in READ_ELSEWHERE:
                 continue
             expansion = module.expansion("resource", rtype, name)
             label = f"{module.address}{rtype}.{name}"
+            if rtype in READ_ELSEWHERE:
+                if expansion.unknown is not None or expansion.items:
+                    where = SourceRef(block.file.path, block.line, label)
+                    root.issue("resource-not-read", f"{label}: {READ_ELSEWHERE[rtype]}", where, type=rtype)
+                continue
             if expansion.unknown is not None:
                 pending = expansion.unknown
                 root.issue(
