@@ -109,8 +109,8 @@ class Resolver:
             topology.endpoints[index] = dataclasses.replace(endpoint, subnets=tuple(s.key for s in subnets))
             lead = f"--{next(k for k, v in self.wanted.items() if v == name)} {name}: not in the topology"
             self.notes = [
-                f"{lead}; in subnet {', '.join(s.name for s in subnets)}: its network ACL, the other end's controls "
-                "and the firewalls on the way apply"
+                f"{lead}; in subnet {', '.join(sorted(s.key for s in subnets))}: its network ACL, the other end's "
+                "controls and the firewalls on the way apply"
                 if note.startswith(lead)
                 else note
                 for note in self.notes
