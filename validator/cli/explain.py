@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING
 import typer
 
 from validator.cli import app, guarded
-from validator.cli.options import STACK, VAR, VAR_FILE, WORKSPACE, stack_inputs, variable_options
+from validator.cli.options import (
+    READING,
+    STACK,
+    VAR,
+    VAR_FILE,
+    WORKSPACE,
+    reading_settings,
+    stack_inputs,
+    variable_options,
+)
 from validator.cli.outputs import format_option
 from validator.model.errors import InputError
 
@@ -145,6 +154,10 @@ def explain(
     parameter: list[str] = STACK["parameter"],
     parameter_file: list[Path] = STACK["parameter_file"],
     region: str | None = STACK["region"],
+    keep_going: bool = READING["keep_going"],
+    allow_outside: list[Path] = READING["allow_outside"],
+    parser_memory: int = READING["parser_memory"],
+    parser_timeout: float = READING["parser_timeout"],
 ) -> None:
     """Show how one flow crosses the network: every hop, every layer, the rules that decide."""
 
@@ -164,8 +177,9 @@ def explain(
         resolver = Resolver(source, destination)
         variables = variable_options(var_file, var, workspace)
         stack = stack_inputs(parameter, parameter_file, region)
+        reading = reading_settings(keep_going, allow_outside, parser_memory, parser_timeout)
         network = load_network(
-            Options(path=path, topology=topology, stack=stack, variables=variables, amend_topology=resolver)
+            Options(path=path, topology=topology, stack=stack, variables=variables, amend_topology=resolver, **reading)
         )
         network = resolver.place_in_subnets(network)
         froms, tos = resolver.endpoints(network.topology, "from"), resolver.endpoints(network.topology, "to")

@@ -13,7 +13,16 @@ from pathlib import Path
 import typer
 
 from validator.cli import app, guarded
-from validator.cli.options import STACK, VAR, VAR_FILE, WORKSPACE, stack_inputs, variable_options
+from validator.cli.options import (
+    READING,
+    STACK,
+    VAR,
+    VAR_FILE,
+    WORKSPACE,
+    reading_settings,
+    stack_inputs,
+    variable_options,
+)
 
 
 @app.command("input")
@@ -35,6 +44,10 @@ def input_command(
     var_file: list[Path] = VAR_FILE,
     var: list[str] = VAR,
     workspace: str = WORKSPACE,
+    keep_going: bool = READING["keep_going"],
+    allow_outside: list[Path] = READING["allow_outside"],
+    parser_memory: int = READING["parser_memory"],
+    parser_timeout: float = READING["parser_timeout"],
 ) -> None:
     """Print the input document your Rego policies receive, to write and test policies against it."""
 
@@ -42,10 +55,11 @@ def input_command(
         from validator.analysis.coverage import coverage
         from validator.analysis.proxy_facts import proxy_facts
         from validator.analysis.reach import evaluate_requirements
-        from validator.cli.pipeline import Options, load_network
+        from validator.cli.pipeline import Options, load_network, read_scope
         from validator.ingest.discover import TOPOLOGY_NAMES, discover
         from validator.ingest.loaders.registry import load_all
         from validator.ingest.profiles import load_profiles, profiles_for
+        from validator.ingest.reader import reading
         from validator.policy.input_doc import build_input, build_inventory_input
         from validator.report import write
 
@@ -56,12 +70,17 @@ def input_command(
             profiles_dirs=profiles_dir,
             variables=variable_options(var_file, var, workspace),
             stack=stack_inputs(parameter, parameter_file, region),
+            **reading_settings(keep_going, allow_outside, parser_memory, parser_timeout),
         )
         if options.topology is None and path.is_file():
             options.topology = next((t for n in TOPOLOGY_NAMES if (t := path.parent / n).is_file()), None)
-        found = discover(path, options.limits)
-        if options.topology is None and found.topology is None:
-            doc = build_inventory_input(load_all(found, options.limits, options.variables, options.stack))
+        inventory = None
+        with reading(read_scope(options)):
+            found = discover(path, options.limits)
+            if options.topology is None and found.topology is None:
+                inventory = load_all(found, options.limits, options.variables, options.stack, options.keep_going)
+        if inventory is not None:
+            doc = build_inventory_input(inventory)
         else:
             network = load_network(options)
             names = profiles_for(network.topology, options.profiles, options.profiles_dirs)

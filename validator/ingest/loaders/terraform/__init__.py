@@ -49,12 +49,14 @@ def load_root(
     names: list[str],
     options: VariableOptions | None = None,
     limits: Limits = LIMITS,
+    excluded: frozenset[str] = frozenset(),
 ) -> TerraformRoot:
     """Evaluate the root module in ``directory`` (``display``: its path in reports; ``names``: its admitted
     ``.tf`` / ``.tf.json`` / auto-loaded variables files) within the evaluation budget ``limits``: a root
-    that exceeds it gives one input issue and none of its resources."""
+    that exceeds it gives one input issue and none of its resources. ``excluded``: what the scan did not
+    admit, as display paths, folders ending with ``/``: a local module's files there are not read."""
     options = options or VariableOptions()
-    run = Run(directory, options.workspace, root_display=display)
+    run = Run(directory, options.workspace, root_display=display, excluded=excluded)
     config = run.config(directory, display, [n for n in names if n.endswith((".tf", ".tf.json"))])
     inv = Inventory()
     values = RootValues()

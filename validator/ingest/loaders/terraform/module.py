@@ -27,6 +27,7 @@ from validator.ingest.loaders.terraform.values import (
     REFERENCE_ATTRIBUTES,
     EvalError,
     LazyObject,
+    NotRead,
     Pending,
     RawText,
     StaticError,
@@ -317,8 +318,6 @@ class ModuleInstance:
         if is_local_source(source):
             directory = self.config.directory / source
             display = posixpath.normpath(posixpath.join(self.config.display or ".", source))
-            if not directory.is_dir():
-                return Pending(label, f"the module source {source} is not a folder in the repository", block)
         else:
             installed = self.run.installed_dir(module_key)
             if installed is None or not installed.is_dir():
@@ -328,7 +327,8 @@ class ModuleInstance:
             display = posixpath.normpath(
                 posixpath.join(self.run.root_display or ".", _relative(installed, self.run.root))
             )
-        return self.run.config(directory, display)
+        config = self.run.source(source, directory, display, block, is_local_source(source))
+        return NotRead(label, f"the module source {source} {config}", block) if isinstance(config, str) else config
 
     def module_value(self, name: str, sc: x.Scope) -> Any:
         children = self.children(name)

@@ -67,6 +67,12 @@ class Pending:
         return f"Pending({self.expression!r}: {self.reason})"
 
 
+class NotRead(Pending):
+    """A module whose source folder was not read (missing, or none of its files admitted by the scan)."""
+
+    __slots__ = ()
+
+
 def site_line(site: Any, offset: int | None = None) -> int | None:
     """The line of ``offset`` in the file of ``site`` (a parser Attribute or Block); its first line when the
     offset is not known."""
