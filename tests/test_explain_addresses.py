@@ -94,3 +94,31 @@ def test_two_named_clusters_are_explained_and_roles_pair_each_cluster_with_its_o
     own = cli("explain", net, "--from", "workload", "--to", "workload-api", "--port", "6443", "--format", "json")
     pairs = {(p["source"], p["destination"]) for p in json.loads(own.stdout)}
     assert pairs == {("prod", "prod/api"), ("stage", "stage/api")}
+
+
+def test_an_unplaced_address_inside_a_declared_subnet_is_behind_that_subnets_acl(cli, tmp_path) -> None:
+    """No role binds the db subnet, but its network ACL (custom, no entries: denies all, N1) stands in front of
+    every address in it: the flow is blocked by that ACL, not reachable for want of a binding."""
+    from tests.helpers import write_files
+
+    write_files(
+        tmp_path,
+        {
+            "palette-network.yaml": (
+                "profiles: [saas]\nmanagement:\n  hosts: [api.spectrocloud.com]\n  addresses: [internet]\n"
+                "clusters:\n  - name: prod\n    nodes: [10.20.1.0/24]\n"
+            ),
+            "main.tf": (
+                'resource "aws_subnet" "db" {\n  vpc_id = "vpc-1"\n  cidr_block = "10.30.1.0/24"\n}\n'
+                'resource "aws_network_acl" "db" {\n  vpc_id = "vpc-1"\n  subnet_ids = [aws_subnet.db.id]\n}\n'
+            ),
+        },
+    )
+    result = cli("explain", tmp_path, "--from", "prod", "--to", "10.30.1.5", "--port", "5432")
+    assert result.exit_code == 1, result.stdout
+    assert "prod -> 10.30.1.5 tcp/5432: BLOCKED" in result.stdout
+    assert "note: --to 10.30.1.5: not in the topology; in subnet aws_subnet.db" in result.stdout
+    assert "[BLOCK] inbound ACL of 10.30.1.5 (aws_network_acl.db)" in result.stdout
+    # an address in no declared subnet still meets only the other end's controls
+    other = cli("explain", tmp_path, "--from", "prod", "--to", "10.40.1.5", "--port", "5432")
+    assert other.exit_code == 0 and "only the other end's controls" in other.stdout

@@ -156,6 +156,12 @@ def test_every_workload_kind_and_list_and_json(tmp_path: Path) -> None:
             "apiVersion",
         ),
         ("a: [1, 2\n", 2, "invalid YAML"),
+        (  # IntOrString: a quoted number is a port name, which the API server rejects (a name needs a letter)
+            "kind: NetworkPolicy\napiVersion: networking.k8s.io/v1\nmetadata: {name: p}\nspec:\n  podSelector: {}\n"
+            "  policyTypes: [Egress]\n  egress:\n  - ports:\n    - port: '443'\n",
+            9,
+            "Kubernetes takes it as a port name and rejects it",
+        ),
     ],
 )
 def test_bad_manifests_raise_located_input_errors(tmp_path: Path, text: str, line: int, needle: str) -> None:

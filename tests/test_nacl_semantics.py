@@ -235,3 +235,91 @@ def test_a_blocking_acl_message_says_which_way_it_is_crossed(cli, tmp_path: Path
     layer = next(x for x in report["results"][0]["hops"][0]["layers"] if x["decision"] == "deny")
     assert layer["layer"] == "inbound ACL of management (aws_network_acl.mgmt)"
     assert layer["message"].startswith("inbound ACL of management (aws_network_acl.mgmt) has no rule allowing tcp/443")
+
+
+def test_a_partial_return_leg_names_the_far_end_it_comes_from_not_another_on_the_same_addresses(
+    cli, tmp_path: Path
+) -> None:
+    """management and registries are both the internet: the replies of prod -> registries come from registries,
+    so the message names no other endpoint on those addresses (not "from management (internet)")."""
+    entries = [
+        ("egress", 100, "allow", "-1", 0, 0, "0.0.0.0/0"),
+        ("ingress", 150, "deny", "tcp", 3389, 3389, "0.0.0.0/0"),
+        ("ingress", 200, "allow", "tcp", 1024, 65535, "0.0.0.0/0"),
+    ]
+    write_files(
+        tmp_path,
+        {
+            "palette-network.yaml": (
+                "profiles: [t]\nmanagement:\n  addresses: [internet]\nregistries:\n  addresses: [internet]\n"
+                "clusters:\n  - name: prod\n    nodes: [10.20.1.0/24]\n    subnets: [aws_subnet.workers]\n"
+            ),
+            "main.tf": SUBNETS + acl("w", "workers", entries),
+        },
+    )
+    pdir = profile(tmp_path, "t", [("reg", "workload", "registry", "tcp", "443")])
+    _, report = json_report(cli, str(tmp_path), "--profiles-dir", str(pdir))
+    (result,) = report["results"]
+    assert result["verdict"] == "partial"
+    layer = next(x for x in result["hops"][0]["layers"] if x["decision"] == "partial")
+    assert layer["message"].endswith("not tcp/3389 from internet"), layer["message"]
+    assert "management" not in result["summary"]
+
+
+def test_replies_that_get_back_only_to_sources_the_request_never_leaves_from_is_blocked(tmp_path: Path) -> None:
+    """The management group admits only the lower half of the nodes; the lower half's ACL lets no reply in
+    (N3), the upper half has the default ACL. No source both gets its request in and its replies back: blocked,
+    not partial (partial needs a part that gets through, N3 'less is partial' is about the ports of one flow)."""
+    write_files(
+        tmp_path,
+        {
+            "palette-network.yaml": (
+                "profiles: [t]\nmanagement:\n  addresses: [10.10.1.0/24]\n  security_groups: [aws_security_group.m]\n"
+                "clusters:\n  - name: prod\n    nodes: [10.20.1.0/24]\n    subnets: [aws_subnet.low, aws_subnet.high]\n"
+            ),
+            "main.tf": (
+                'resource "aws_subnet" "low" {\n  vpc_id = "vpc-1"\n  cidr_block = "10.20.1.0/25"\n}\n'
+                'resource "aws_subnet" "high" {\n  vpc_id = "vpc-1"\n  cidr_block = "10.20.1.128/25"\n}\n'
+                + acl("low", "low", [("egress", 100, "allow", "-1", 0, 0, "0.0.0.0/0")])
+                + 'resource "aws_security_group" "m" {\n  name = "m"\n  ingress {\n    from_port = 443\n'
+                '    to_port = 443\n    protocol = "tcp"\n    cidr_blocks = ["10.20.1.0/25"]\n  }\n}\n'
+            ),
+        },
+    )
+    pdir = profile(tmp_path, "t", [("agent", "workload", "management", "tcp", "443")])
+    assert verdicts(tmp_path, pdir, "t")["agent:prod->management"] == "blocked"
+    # the same with the replies let in on part of the ephemeral range only: partial (N3), as before
+    (tmp_path / "main.tf").write_text(
+        (tmp_path / "main.tf")
+        .read_text()
+        .replace(
+            '    cidr_block = "0.0.0.0/0"\n  }\n}\n',
+            '    cidr_block = "0.0.0.0/0"\n  }\n  ingress {\n    rule_no = 100\n    action = "allow"\n'
+            '    protocol = "tcp"\n    from_port = 32768\n    to_port = 61000\n    cidr_block = "0.0.0.0/0"\n  }\n}\n',
+            1,
+        )
+    )
+    assert verdicts(tmp_path, pdir, "t")["agent:prod->management"] == "partial"
+
+
+@pytest.mark.parametrize("deny_first", [True, False])
+def test_n2_one_rule_number_on_two_entries_is_unknown_whatever_their_order(tmp_path: Path, deny_first: bool) -> None:
+    """AWS keeps one entry per rule number and direction and refuses the other: which one exists depends on
+    which is created first, so neither decides (not the one written first)."""
+    entries = [
+        ("egress", 100, "deny", "tcp", 443, 443, "0.0.0.0/0"),
+        ("egress", 100, "allow", "tcp", 443, 443, "0.0.0.0/0"),
+        ("ingress", 100, "allow", "-1", 0, 0, "0.0.0.0/0"),
+    ]
+    if not deny_first:
+        entries[0], entries[1] = entries[1], entries[0]
+    assert run(tmp_path, acl("m", "mgmt", OPEN_ALL) + acl("w", "workers", entries)) == "unknown"
+
+
+def test_n2_one_rule_number_on_entries_that_match_different_traffic_still_decides(tmp_path: Path) -> None:
+    entries = [
+        ("egress", 100, "allow", "tcp", 443, 443, "0.0.0.0/0"),
+        ("egress", 100, "deny", "tcp", 443, 443, "::/0"),  # IPv6 only: no flow here meets both
+        ("ingress", 100, "allow", "-1", 0, 0, "0.0.0.0/0"),
+    ]
+    assert run(tmp_path, acl("m", "mgmt", OPEN_ALL) + acl("w", "workers", entries)) == "reachable"

@@ -179,6 +179,11 @@ def test_type_conversions() -> None:
     with pytest.raises(EvalError):
         conv("maybe", "bool")
     assert conv(["b", "a", "b"], "set(string)") == ["a", "b"]
+    # bare `list` and `map` are Terraform's shorthand for list(any) and map(any) (configs/named_values.go)
+    assert parse_type(parse_expression("map", "t")[0]) == ("map", ("any",))
+    assert conv([1, "a"], "list") == ["1", "a"]
+    with pytest.raises(EvalError):
+        conv("x", "map")
 
 
 def test_parse_errors_are_located() -> None:

@@ -71,3 +71,19 @@ def test_a_module_sourcing_itself_is_an_input_issue(tmp_path: Path) -> None:
     root = load(tmp_path, b'module "me" {\n  source = "./"\n}\n')
     issues = root.inventory.issues  # type: ignore[attr-defined]
     assert [i.kind for i in issues] == ["module-not-expanded"]
+
+
+def test_a_list_inside_cidr_blocks_is_one_located_error_in_terraforms_words(tmp_path: Path) -> None:
+    """`cidr_blocks = ["${var.list}"]` (Terraform 0.11 style) is a list of a list since 0.12, which Terraform
+    rejects (string required): the error says so at the rule, not in Python's notation of the value."""
+    text = (
+        'variable "ssh" {\n  default = ["10.0.0.0/24", "10.0.1.0/24"]\n}\n'
+        'resource "aws_security_group" "bastion" {\n  name = "b"\n'
+        '  ingress {\n    from_port = 22\n    to_port = 22\n    protocol = "tcp"\n'
+        '    cidr_blocks = ["${var.ssh}"]\n  }\n}\n'
+    )
+    with pytest.raises(InputError) as info:
+        load(tmp_path, text.encode())
+    assert (info.value.file, info.value.line) == ("main.tf", 6)
+    assert "cidr_blocks: each element must be a CIDR string, not a list" in str(info.value)
+    assert "[[" not in str(info.value) and "'" not in str(info.value)

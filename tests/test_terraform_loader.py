@@ -341,6 +341,78 @@ resource "aws_security_group" "workers" {
     assert cidrs(group(inv, "aws_security_group.workers").rules[0]) == ["10.0.0.0/16"]
 
 
+ATTRIBUTE_FORM = """
+variable "dst" {}
+resource "aws_security_group" "x" {
+  name = "x"
+  ingress = [{
+    from_port = 443, to_port = 443, protocol = "tcp", cidr_blocks = ["10.0.0.0/8"], description = "",
+    ipv6_cidr_blocks = [], prefix_list_ids = [], security_groups = [], self = false
+  }]
+  egress = [for p in [22, 80] : {
+    from_port = p, to_port = p, protocol = "tcp", cidr_blocks = [var.dst], description = "",
+    ipv6_cidr_blocks = [], prefix_list_ids = [], security_groups = [], self = false
+  }]
+}
+resource "aws_security_group" "none" {
+  name   = "none"
+  egress = []
+}
+resource "aws_security_group" "later" {
+  name    = "later"
+  ingress = var.dst == "" ? [] : null
+}
+resource "aws_network_acl" "n" {
+  vpc_id = "vpc-1"
+  egress = [
+    { rule_no = 100, action = "deny", protocol = "tcp", from_port = 443, to_port = 443, cidr_block = "0.0.0.0/0" },
+    { rule_no = 200, action = "allow", protocol = "-1", from_port = 0, to_port = 0, cidr_block = "0.0.0.0/0" },
+  ]
+  ingress = var.dst == "" ? [] : null
+}
+"""
+
+
+def test_rules_written_as_attributes_are_read_like_blocks(tmp_path: Path) -> None:
+    """The provider reads ingress/egress in attributes-as-blocks mode: `ingress = [{…}]` are rules as much as
+    `ingress {…}` blocks (they were dropped without a word), `egress = []` is none."""
+    inv = load(write(tmp_path, {"main.tf": ATTRIBUTE_FORM}))
+    x = group(inv, "aws_security_group.x")
+    assert [(r.direction, str(r.ports), cidrs(r), r.source.line) for r in x.rules if not r.unknowns] == [
+        ("ingress", "443", ["10.0.0.0/8"], 5)
+    ]
+    assert [(r.direction, str(r.ports), [u.expression for u in r.unknowns]) for r in x.rules if r.unknowns] == [
+        ("egress", "22", ["var.dst"]),
+        ("egress", "80", ["var.dst"]),
+    ]
+    assert group(inv, "aws_security_group.none").rules == []
+    acl = group(inv, "aws_network_acl.n")
+    assert [(r.order, r.action, r.direction, str(r.ports)) for r in acl.rules] == [
+        (100, "deny", "egress", "443"),
+        (200, "allow", "egress", "all"),
+    ]
+    # the whole list unknown: a rule that may exist with every part unknown, never no rule; an ACL entry whose
+    # number is unknown cannot be placed: an input issue, as for a block
+    (maybe,) = group(inv, "aws_security_group.later").rules
+    assert {u.field for u in maybe.unknowns} >= {"rule", "from_port", "cidr_ipv4"}
+    assert [(i.kind, i.source.line) for i in inv.issues] == [("rule-unknown", 28)]
+
+
+def test_a_network_policy_declared_in_terraform_is_an_input_issue_not_a_silent_drop(tmp_path: Path) -> None:
+    """kubernetes_network_policy(_v1) carries rules palette-policy reads from manifests only: each instance that
+    exists is an issue at its block (none for count = 0), so a default-deny written in Terraform cannot pass."""
+    policy = (
+        'resource "{t}" "{n}" {{\n  count = {c}\n  metadata {{\n    name = "deny"\n    namespace = "agents"\n  }}\n'
+        '  spec {{\n    pod_selector {{}}\n    policy_types = ["Egress"]\n  }}\n}}\n'
+    )
+    text = policy.format(t="kubernetes_network_policy_v1", n="deny", c=1) + policy.format(
+        t="kubernetes_network_policy", n="off", c=0
+    )
+    inv = load(write(tmp_path, {"main.tf": text}))
+    assert [(i.kind, i.source.line) for i in inv.issues] == [("resource-not-read", 1)]
+    assert inv.issues[0].message.startswith("kubernetes_network_policy_v1.deny: a NetworkPolicy declared in Terraform")
+
+
 def test_an_unknown_count_is_an_input_issue(tmp_path: Path) -> None:
     folder = write(tmp_path, {"main.tf": 'data "aws_vpc" "v" {}\nresource "aws_security_group" "g" {\n'
                                          "  count = data.aws_vpc.v.enable_dns_support ? 1 : 0\n}\n"})  # fmt: skip

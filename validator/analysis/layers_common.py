@@ -69,10 +69,15 @@ def unique_evidence(evidence: list[RuleEvidence]) -> list[RuleEvidence]:
 
 
 def describe_addresses(graph: NetworkGraph, addresses: AddressSet, limit: int = 4) -> str:
-    """An address set as people read it: an endpoint's name when it is exactly one, else a few ranges."""
-    for endpoint in sorted(graph.topology.endpoints, key=lambda e: e.name):
-        if endpoint.addresses == addresses:
-            return f"{endpoint.name} ({'internet' if endpoint.external else ', '.join(addresses.ranges()[:limit])})"
+    """An address set as people read it: an endpoint's name when exactly one endpoint has these addresses (two
+    on the same addresses, such as management and registries on the internet, are not told apart by them),
+    else a few ranges."""
+    same = [endpoint for endpoint in graph.topology.endpoints if endpoint.addresses == addresses]
+    if len(same) == 1:
+        endpoint = same[0]
+        return f"{endpoint.name} ({'internet' if endpoint.external else ', '.join(addresses.ranges()[:limit])})"
+    if same and all(endpoint.external for endpoint in same):
+        return "internet"
     ranges = addresses.ranges()
     if len(ranges) <= limit:
         return ", ".join(ranges)

@@ -90,6 +90,36 @@ def _scope_box(layer: Layer) -> Box | None:
     return Box(EVERYWHERE, layer.scope, ALL_PORTS)
 
 
+def _numbers_used_twice(graph: NetworkGraph, point: EnforcementPoint, rules: list[Rule]) -> dict[int, str]:
+    """Rule numbers two different entries of one direction of a network ACL share on overlapping traffic. AWS
+    keeps one entry per number and refuses the other (N2), and which one is created first decides: each may
+    or may not exist. The reason, by number."""
+    by_number: dict[int, list[Rule]] = {}
+    for rule in rules:
+        if rule.order is not None:
+            by_number.setdefault(rule.order, []).append(rule)
+    twice: dict[int, str] = {}
+    for number, same in sorted(by_number.items()):
+        boxes = []
+        for rule in same:
+            addresses, unknowns = graph.peer_addresses(rule)
+            boxes.append((rule, _rule_box(rule, rule.direction, EVERYWHERE if unknowns else addresses)))
+        clash = any(
+            _place(a)[3:] != _place(b)[3:]
+            and protocol_matches(a.protocol, b.protocol) | protocol_matches(b.protocol, a.protocol)
+            and not x.intersect(y).is_empty()
+            for i, (a, x) in enumerate(boxes)
+            for b, y in boxes[i + 1 :]
+        )
+        if clash:
+            where = ", ".join(sorted(r.source.location() for r in same))
+            twice[number] = (
+                f"{point.name}: rule number {number} is used by more than one entry ({where}); AWS creates one"
+            )
+            twice[number] += " and refuses the others, whichever comes first"
+    return twice
+
+
 def _compile(graph: NetworkGraph, layer: Layer, first_match: bool) -> list[_Entry]:
     """A layer's rules as one ordered list for ``ordered.evaluate`` (rule order for first-match layers).
 
@@ -100,8 +130,14 @@ def _compile(graph: NetworkGraph, layer: Layer, first_match: bool) -> list[_Entr
     entries: list[_Entry] = []
     for point in sorted(layer.points, key=lambda p: p.key):  # canonical: no answer depends on input order
         rules = [r for r in point.rules if r.direction in (layer.direction, "forward")]
+        twice = _numbers_used_twice(graph, point, rules) if first_match and point.kind == "network-acl" else {}
         for rule in sorted(rules, key=lambda r: (r.order or 0 if first_match else 0, *_place(r))):
             addresses, unknowns = graph.peer_addresses(rule)
+            if rule.order in twice:
+                box = _rule_box(rule, layer.direction, EVERYWHERE if unknowns else addresses)
+                ordered = OrderedRule(rule.action, box.src, box.dst, rule.protocol, box.ports, rule.source, maybe=True)
+                entries.append(_Entry(ordered, rule, point, (twice[rule.order],)))
+                continue
             if not unknowns:
                 box = _rule_box(rule, layer.direction, addresses)
                 ordered = OrderedRule(rule.action, box.src, box.dst, rule.protocol, box.ports, rule.source)

@@ -51,6 +51,12 @@ def _without_pairs(boxes: list[Box], replies_missing: list[Box]) -> list[Box]:
     return [x for box in boxes for x in minus(box, pairs)]
 
 
+def _replies_meet(forward: list[Box], replies: list[Box]) -> bool:
+    """Whether some (source, destination) pair the request gets through for has at least part of its replies
+    let back (N3: then less than the whole ephemeral range is partial; no reply at all is no flow)."""
+    return any(not Box(b.dst, b.src, x.ports).intersect(x).is_empty() for x in forward for b in replies)
+
+
 def evaluate_hop(
     graph: NetworkGraph, hop: Hop, protocol: str, ports: PortSet, route_number: int = 1
 ) -> tuple[HopResult, list[Box], Box]:
@@ -71,7 +77,7 @@ def evaluate_hop(
         else:
             definite = _meet(definite, outcome.allowed)
             possible = _meet(possible, outcome.allowed + outcome.maybe)
-    replies_partly = bool(back_definite) and bool(definite)
+    replies_partly = _replies_meet(definite, back_definite)
     if back_definite != [reply]:
         definite = _without_pairs(definite, minus(reply, back_definite))
     if back_possible != [reply]:

@@ -3,7 +3,8 @@
 X and Y are endpoint names (prod, prod/api, management), roles (workload, registry, …), addresses
 (10.20.1.5) or host names (api.spectrocloud.com). An address is explained as the part of the topology that
 holds it, narrowed to that address; a host name as the endpoint that lists it. One the topology does not
-place is explained on its own: only the other end's controls and the firewalls on the way apply to it.
+place is explained on its own: the network ACLs of the declared subnets that hold it, the other end's
+controls and the firewalls on the way apply to it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from validator.cli.outputs import format_option
 from validator.model.errors import InputError
 
 if TYPE_CHECKING:  # imported lazily below: the CLI starts fast whatever the command
+    from validator.cli.pipeline import Network
     from validator.model.sets import AddressSet
     from validator.model.topology import Endpoint, Topology
 
@@ -51,6 +53,7 @@ class Resolver:
         self.wanted = {"from": source, "to": destination}
         self.names: dict[str, list[str]] = {}
         self.notes: list[str] = []
+        self.unplaced: list[str] = []  # addresses the topology does not place, each its own endpoint
 
     def __call__(self, topology: Topology) -> None:
         for side, text in self.wanted.items():
@@ -98,7 +101,37 @@ class Resolver:
             + (" (taken as a service on the internet)" if endpoint.role == "host" else "")
         )
         topology.endpoints.append(endpoint)
+        self.unplaced.append(endpoint.name)
         return [endpoint]
+
+    def place_in_subnets(self, network: Network) -> Network:
+        """An unplaced address inside subnets the scanned files declare is behind their network ACLs whoever
+        binds it (N1, N4): it is given those subnets, and the graph is built again with them."""
+        from validator.analysis.graph import build_graph
+
+        topology, changed = network.topology, False
+        for name in self.unplaced:
+            index, endpoint = next((i, e) for i, e in enumerate(topology.endpoints) if e.name == name)
+            subnets = [s for s in network.inventory.subnets.values() if s.addresses & endpoint.addresses]
+            if endpoint.role != "address" or not subnets:
+                continue
+            topology.endpoints[index] = dataclasses.replace(endpoint, subnets=tuple(s.key for s in subnets))
+            lead = f"--{next(k for k, v in self.wanted.items() if v == name)} {name}: not in the topology"
+            self.notes = [
+                f"{lead}; in subnet {', '.join(sorted(s.key for s in subnets))}: its network ACL, the other end's "
+                "controls and the firewalls on the way apply"
+                if note.startswith(lead)
+                else note
+                for note in self.notes
+            ]
+            changed = True
+        if not changed:
+            return network
+        pods = {
+            name: (model, list(workloads), folder) for name, (model, workloads, folder) in network.graph.pods.items()
+        }
+        graph = build_graph(network.inventory, topology, pods)
+        return dataclasses.replace(network, graph=graph)
 
 
 @app.command()
@@ -148,6 +181,7 @@ def explain(
         network = load_network(
             Options(path=path, topology=topology, stack=stack, variables=variables, amend_topology=resolver, **reading)
         )
+        network = resolver.place_in_subnets(network)
         froms, tos = resolver.endpoints(network.topology, "from"), resolver.endpoints(network.topology, "to")
         pairs = [(src, dst) for src in froms for dst in tos]
         if len(froms) > 1 and len(tos) > 1:  # role to role (workload -> workload-api): each cluster to its own

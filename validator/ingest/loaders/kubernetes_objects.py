@@ -135,13 +135,19 @@ def _policy_port(ctx: Context, item: object, parent: object) -> PolicyPort:
         if end is not None:
             raise ctx.error("endPort needs a numeric port", raw)
         return PolicyPort(proto, None, None, ref)
-    if isinstance(port, str) and not (port.isascii() and port.isdigit() and len(port) <= 5):
+    if isinstance(port, str) and port.isdigit():  # IntOrString: a string is a port name, and a name needs a letter
+        raise ctx.error(
+            f"port {port!r} is a string: Kubernetes takes it as a port name and rejects it (a name needs a letter)",
+            raw,
+            hint=f"write port: {port} without quotes",
+        )
+    if isinstance(port, str):
         if end is not None:
             raise ctx.error(
                 f"endPort cannot be used with the named port {port!r}", raw, hint="use a numeric port with endPort"
             )
         return PolicyPort(proto, None, port, ref)
-    first = _port_number(ctx, int(port) if isinstance(port, str) else port, raw, "port")
+    first = _port_number(ctx, port, raw, "port")
     last = first
     if end is not None:
         last = _port_number(ctx, end, raw, "endPort")

@@ -27,7 +27,7 @@ from validator.ingest.loaders.terraform.resources import (
     existence_unknown,
     unknown_of,
 )
-from validator.ingest.loaders.terraform.values import Pending
+from validator.ingest.loaders.terraform.values import Pending, type_name
 from validator.model.errors import InputError
 from validator.model.inventory import Inventory
 from validator.model.rules import EnforcementPoint, PrefixList, SourceRef
@@ -266,6 +266,14 @@ def _cidrs(root: Root, spec: RuleSpec, v4: Any, v6: Any, v2: bool = False) -> No
         for value in as_list(values):
             if isinstance(value, Pending):
                 spec.unknowns.append(unknown_of(field, value, spec.source))
+            elif isinstance(value, (list, dict)):  # ["${var.list}"]: Terraform 0.11 flattened it, 0.12+ rejects it
+                raise InputError(
+                    f"{name}: each element must be a CIDR string, not a {type_name(value)} "
+                    "(Terraform: string required)",
+                    file=spec.source.file,
+                    line=spec.source.line,
+                    hint='write cidr_blocks = var.list, not ["${var.list}"]',
+                )
             elif value not in (None, ""):
                 known.append(canonical(root, str(value), spec.source))
         check_family(known, family, spec.source, name)

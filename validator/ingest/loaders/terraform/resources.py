@@ -25,6 +25,7 @@ from validator.ingest.loaders.terraform.values import (
     to_number,
     to_string,
 )
+from validator.model.errors import InputError
 from validator.model.inventory import InputIssue
 from validator.model.rules import SourceRef, Unknown
 
@@ -42,6 +43,14 @@ NETWORK_TYPES = (
     "aws_default_network_acl",
     "aws_network_acl_rule",
     "aws_network_acl_association",
+)
+
+# Rules Terraform can declare that palette-policy reads from another format only: each instance is an input
+# issue (``resource-not-read``), never a silent drop of the rules it carries.
+READ_ELSEWHERE = dict.fromkeys(
+    ("kubernetes_network_policy", "kubernetes_network_policy_v1"),
+    "a NetworkPolicy declared in Terraform; NetworkPolicies are read from manifests (a cluster's kubernetes "
+    "folder), so its rules apply to no path",
 )
 
 
@@ -75,11 +84,53 @@ class Item:
             raise nesting().at(attr) from None
 
     def blocks(self, block_type: str, resource: str) -> list[Item]:
-        """Nested blocks of a type (``ingress``…), ``dynamic`` ones expanded."""
-        return [
+        """Nested blocks of a type (``ingress``…), ``dynamic`` ones expanded; or, when the argument is written
+        as an attribute (``ingress = [{…}]``: the provider reads these arguments in attributes-as-blocks
+        mode), one item per object of its list."""
+        found: list[Item] = [
             Item(resource, block.body, scope, block, key, unknown or self.unknown)
             for block, key, scope, unknown in block_bodies(self.body, block_type, self.scope)
         ]
+        attr = self.body.attributes.get(block_type)
+        if found or attr is None:
+            return found
+        value = self.get(block_type)
+        site = Block(block_type, [], Body(), attr.file, attr.start, attr.fixed_line)
+        if isinstance(value, Pending):  # the whole list is unknown: rules that may exist, every part unknown
+            return [ValueItem(resource, site.body, self.scope, site, None, value)]
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, (dict, Pending)) for v in value):
+            raise InputError(
+                f"{block_type} must be a list of objects (blocks written as an attribute)",
+                file=site.file.path,
+                line=attr.line,
+            )
+        return [
+            ValueItem(
+                resource,
+                site.body,
+                self.scope,
+                site,
+                i,
+                v if isinstance(v, Pending) else self.unknown,
+                v if isinstance(v, dict) else {},
+            )
+            for i, v in enumerate(value)
+        ]
+
+
+@dataclass
+class ValueItem(Item):
+    """A nested block written as an object in an attribute's list: its values are already evaluated; when
+    the object itself is unknown, so is each of its values."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> Any:
+        if not self.values and self.unknown is not None:
+            return self.unknown
+        return self.values.get(name)
 
 
 def unknown_of(field: str, value: Pending, fallback: SourceRef) -> Unknown:
@@ -131,10 +182,15 @@ def gather(top: ModuleInstance, key_prefix: str) -> Root:
         for name, block in module.config.modules.items():
             _check_call(root, module, name, block)
         for (rtype, name), block in module.config.resources.items():
-            if rtype not in NETWORK_TYPES:
+            if rtype not in NETWORK_TYPES and rtype not in READ_ELSEWHERE:
                 continue
             expansion = module.expansion("resource", rtype, name)
             label = f"{module.address}{rtype}.{name}"
+            if rtype in READ_ELSEWHERE:
+                if expansion.unknown is not None or expansion.items:
+                    where = SourceRef(block.file.path, block.line, label)
+                    root.issue("resource-not-read", f"{label}: {READ_ELSEWHERE[rtype]}", where, type=rtype)
+                continue
             if expansion.unknown is not None:
                 pending = expansion.unknown
                 root.issue(

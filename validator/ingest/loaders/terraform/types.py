@@ -38,6 +38,8 @@ def parse_type(node: x.Expr | None) -> Type:
         return ANY
     if isinstance(node, x.Traversal) and not node.steps and node.root in _PRIMITIVES:
         return (node.root,)
+    if isinstance(node, x.Traversal) and not node.steps and node.root in ("list", "map"):
+        return _LEGACY[node.root]  # Terraform's shorthand for list(any) / map(any), kept from before 0.12
     if isinstance(node, x.Literal) and isinstance(node.value, str) and node.value in _LEGACY:
         return _LEGACY[node.value]
     if isinstance(node, x.Call):
