@@ -462,3 +462,18 @@ def test_an_evidence_bundle_records_the_parameters_so_a_rerun_confirms_the_verdi
     assert manifest["options"]["cloudformation"] == {"parameters": {"Mgmt": "10.10.0.0/16"}, "region": "eu-west-1"}
     confirmed = cli("evidence", "verify", tmp_path / "ev", "--rerun")
     assert confirmed.exit_code == 0 and "verdicts confirmed" in confirmed.stdout
+
+
+def test_a_tcp_rule_without_its_port_range_is_unknown_saying_ec2_requires_it(cli, tmp_path: Path) -> None:
+    """AWS::EC2::SecurityGroup Ingress: FromPort/ToPort are the port range for tcp and udp; EC2 refuses such a
+    permission without them, so the rule is not read as all ports, and the reason says what is missing."""
+    template = tmp_path / "t.yaml"
+    template.write_text(
+        "Resources:\n  G:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: x\n"
+        "      SecurityGroupIngress:\n        - IpProtocol: tcp\n          CidrIp: 10.0.0.0/8\n"
+        "        - IpProtocol: icmp\n          CidrIp: 10.0.0.0/8\n"
+    )
+    tcp, icmp = [r for r in _rules(_inventory(cli, template), "G") if r["direction"] == "ingress"]
+    assert {u["field"] for u in tcp["unknown"]} == {"from_port", "to_port"}
+    assert all("EC2 requires it for tcp and udp" in u["reason"] for u in tcp["unknown"])
+    assert icmp["unknown"] == []  # ICMP has no port range to miss

@@ -629,3 +629,43 @@ resource "aws_security_group" "g" {
     (rule,) = group(load(folder), "aws_security_group.g").rules
     assert sorted((u.field, u.expression) for u in rule.unknowns) == [("group", "7"), ("prefix_list", "443")]
     assert all("not a" in u.reason for u in rule.unknowns)
+
+
+def test_vpcs_are_in_the_inventory_with_their_blocks_and_ipv6(tmp_path: Path) -> None:
+    """aws_vpc arguments per the AWS provider's documentation: cidr_block, assign_generated_ipv6_cidr_block,
+    ipv6_cidr_block / ipv6_ipam_pool_id, and the separate aws_vpc_ipv6_cidr_block_association."""
+    folder = write(
+        tmp_path / "net",
+        {
+            "main.tf": """
+variable "pool" {}
+resource "aws_vpc" "plain" {
+  cidr_block = "10.0.0.0/16"
+  tags       = { Name = "core" }
+}
+resource "aws_vpc" "dual" {
+  cidr_block                       = "10.1.0.0/16"
+  assign_generated_ipv6_cidr_block = true
+}
+resource "aws_vpc" "later" {
+  cidr_block        = var.pool
+  ipv6_ipam_pool_id = var.pool
+}
+resource "aws_vpc" "assoc" {
+  cidr_block = "10.2.0.0/16"
+}
+resource "aws_vpc_ipv6_cidr_block_association" "six" {
+  vpc_id            = aws_vpc.assoc.id
+  ipv6_ipam_pool_id = "ipam-pool-0123"
+}
+""",
+        },
+    )
+    vpcs = load(folder).vpcs
+    assert vpcs["aws_vpc.plain"].addresses.cidrs() == ["10.0.0.0/16"] and vpcs["aws_vpc.plain"].name == "core"
+    assert vpcs["aws_vpc.plain"].ipv6 is False
+    assert vpcs["aws_vpc.dual"].ipv6 is True
+    later = vpcs["aws_vpc.later"]
+    assert later.ipv6 is None and later.addresses.cidrs() == []
+    assert [u.field for u in later.unknowns] == ["cidr_block"] and "pool" in later.unknowns[0].reason
+    assert vpcs["aws_vpc.assoc"].ipv6 is True

@@ -189,6 +189,9 @@ class _Template:
         if "IpProtocol" not in perm:
             raise self.stack.error("IpProtocol is required", perm)
         value = {k: settle(v) for k, v in perm.items()}
+        if str(value.get("IpProtocol")).lower() in ("tcp", "udp", "6", "17"):
+            for field in ("FromPort", "ToPort"):  # EC2 refuses a tcp/udp permission without its port range
+                value.setdefault(field, Unresolved(f"{field} is missing: EC2 requires it for tcp and udp rules"))
         spec = RuleSpec(
             direction,
             value.get("IpProtocol"),

@@ -1,4 +1,4 @@
-"""Subnets, network ACLs (inline entries and ``aws_network_acl_rule``) and their subnet associations
+"""VPCs, subnets, network ACLs (inline entries and ``aws_network_acl_rule``) and their subnet associations
 (N1–N2), from evaluated instances.
 
 A subnet is associated with the ACL that lists it (``subnet_ids``, ``aws_network_acl_association``); a
@@ -18,7 +18,7 @@ from validator.ingest.loaders.terraform.resources import Item, Root, as_bool, as
 from validator.ingest.loaders.terraform.values import Pending, id_address
 from validator.model.errors import InputError
 from validator.model.inventory import Inventory
-from validator.model.rules import EnforcementPoint, Rule, SourceRef, Subnet, Unknown
+from validator.model.rules import EnforcementPoint, Rule, SourceRef, Subnet, Unknown, Vpc
 from validator.model.sets import AddressSet
 
 
@@ -28,6 +28,7 @@ def _name_tag(item: Item) -> str:
 
 
 def load_acls(root: Root, inv: Inventory) -> None:
+    _vpcs(root, inv)
     vpc_of: dict[str, str | None] = {}
     for rtype in ("aws_subnet", "aws_default_subnet"):
         for item in root.items.get(rtype, []):
@@ -99,6 +100,46 @@ def _acl_key(root: Root, value: Any) -> str | None:
     if vpc is not None:  # aws_vpc.x.default_network_acl_id: that VPC's default ACL, if managed here
         return None
     return root.ref(value)
+
+
+def _vpcs(root: Root, inv: Inventory) -> None:
+    """The inventory's VPCs: their CIDR blocks, and whether they have IPv6 (``None`` when that is decided at
+    apply: an IPAM pool, or a flag known only then)."""
+    six_of: dict[str, bool | None] = {}
+    for item in root.items.get("aws_vpc_ipv6_cidr_block_association", []):
+        vpc = root.ref(item.get("vpc_id")) if isinstance(item.get("vpc_id"), str) else None
+        if vpc:
+            six_of[vpc] = True if item.unknown is None else six_of.get(vpc)
+    for rtype in ("aws_vpc", "aws_default_vpc"):
+        for item in root.items.get(rtype, []):
+            if item.unknown is not None:
+                continue
+            src = item.source()
+            unknowns: list[Unknown] = []
+            cidrs = []
+            for field in ("cidr_block", "ipv6_cidr_block"):
+                value = item.get(field)
+                if isinstance(value, Pending):
+                    unknowns.append(unknown_of(field, value, src))
+                elif isinstance(value, str) and value:
+                    cidrs.append(canonical(root, value, src))
+            try:
+                addresses = AddressSet.parse(*cidrs, strict=True)
+            except ValueError as exc:
+                raise InputError(str(exc), file=src.file, line=src.line) from None
+            generated = as_bool(item.get("assign_generated_ipv6_cidr_block"))
+            pool = item.get("ipv6_ipam_pool_id")
+            six: bool | None = None if isinstance(generated, Pending) else generated is True
+            if isinstance(item.get("ipv6_cidr_block"), str) or (pool is not None and not isinstance(pool, Pending)):
+                six = True
+            elif isinstance(pool, Pending) and six is False:
+                six = None
+            key = root.key(item.address)
+            if six is not True and key in six_of:
+                six = six_of[key]
+            name = _name_tag(item) or item.address
+            aliases = {name, item.address, short_address(item.address)}
+            inv.vpcs[key] = Vpc(key, name, addresses, src, six, aliases, tuple(unknowns))
 
 
 def _subnet(root: Root, inv: Inventory, item: Item) -> str | None:
