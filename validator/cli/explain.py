@@ -16,7 +16,17 @@ from typing import TYPE_CHECKING
 import typer
 
 from validator.cli import app, guarded
-from validator.cli.options import STACK, VAR, VAR_FILE, WORKSPACE, stack_inputs, variable_options
+from validator.cli.options import (
+    CACHE_DIR,
+    NO_CACHE,
+    STACK,
+    VAR,
+    VAR_FILE,
+    WORKSPACE,
+    stack_inputs,
+    use_cache,
+    variable_options,
+)
 from validator.cli.outputs import format_option
 from validator.model.errors import InputError
 
@@ -109,6 +119,8 @@ def explain(
     var_file: list[Path] = VAR_FILE,
     var: list[str] = VAR,
     workspace: str = WORKSPACE,
+    cache_dir: Path | None = CACHE_DIR,
+    no_cache: bool = NO_CACHE,
     parameter: list[str] = STACK["parameter"],
     parameter_file: list[Path] = STACK["parameter_file"],
     region: str | None = STACK["region"],
@@ -116,6 +128,7 @@ def explain(
     """Show how one flow crosses the network: every hop, every layer, the rules that decide."""
 
     def body() -> int:
+        use_cache(cache_dir, no_cache)
         from validator.analysis.reach import evaluate_binding
         from validator.cli.pipeline import Options, load_network
         from validator.model.requirements import Requirement

@@ -13,7 +13,17 @@ from pathlib import Path
 import typer
 
 from validator.cli import app, guarded
-from validator.cli.options import STACK, VAR, VAR_FILE, WORKSPACE, stack_inputs, variable_options
+from validator.cli.options import (
+    CACHE_DIR,
+    NO_CACHE,
+    STACK,
+    VAR,
+    VAR_FILE,
+    WORKSPACE,
+    stack_inputs,
+    use_cache,
+    variable_options,
+)
 
 
 @app.command("input")
@@ -35,10 +45,13 @@ def input_command(
     var_file: list[Path] = VAR_FILE,
     var: list[str] = VAR,
     workspace: str = WORKSPACE,
+    cache_dir: Path | None = CACHE_DIR,
+    no_cache: bool = NO_CACHE,
 ) -> None:
     """Print the input document your Rego policies receive, to write and test policies against it."""
 
     def body() -> int:
+        use_cache(cache_dir, no_cache)
         from validator.analysis.coverage import coverage
         from validator.analysis.proxy_facts import proxy_facts
         from validator.analysis.reach import evaluate_requirements

@@ -169,6 +169,27 @@ def _command_line_order(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return normalized if sorted(normalized) == sorted(items) else items
 
 
+# --- the parse cache -------------------------------------------------------------------------------
+CACHE_DIR = typer.Option(
+    None,
+    "--cache-dir",
+    metavar="DIR",
+    file_okay=False,
+    help="Folder of the parse cache (default: $XDG_CACHE_HOME/palette-policy, else ~/.cache/palette-policy).",
+)
+NO_CACHE = typer.Option(False, "--no-cache", help="Evaluate every Terraform root afresh; read and write no cache.")
+
+
+def use_cache(cache_dir: Path | None, no_cache: bool) -> None:
+    """Turn the parse cache on (the default) or off for this run; a folder that cannot be used is a note on
+    stderr and a run without the cache, never a failure."""
+    from validator.ingest import cache
+
+    why = cache.use(None if no_cache else (cache_dir or cache.default_dir()))
+    if why:
+        print(f"palette-policy: note: the parse cache is off for this run: {why}", file=sys.stderr)
+
+
 # --- CloudFormation parameters -------------------------------------------------------------------
 def stack_options() -> dict[str, Any]:
     """What CloudFormation templates leave to deployment: parameter values and the region, as typer defaults

@@ -18,12 +18,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from validator.ingest.cache import cached, load_root_cached
 from validator.ingest.discover import Discovery, read_text
 from validator.ingest.documents import load_documents
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders import aws_describe, cloudformation, firewall, proxy_rules, squid, tfplan
 from validator.ingest.loaders.cloudformation_values import StackInputs
-from validator.ingest.loaders.terraform import TerraformRoot, VariableOptions, load_root
+from validator.ingest.loaders.terraform import TerraformRoot, VariableOptions
 from validator.model.errors import InputError
 from validator.model.inventory import Inventory, LoadedFile, SkippedFile
 
@@ -96,20 +97,23 @@ def _terraform_parts(found: Discovery, variables: VariableOptions | None) -> Ite
     """Every root module, evaluated; in two worker processes when there is enough Terraform to share (perf:
     evaluation is Python, so threads would not overlap it). Results come back in discovery order and an
     error surfaces when its root is reached, as in the sequential loop."""
-    jobs = [
+    every = [
         (d, found.display(d), [p.name for p in found.terraform_files[d]], variables) for d in terraform_roots(found)
     ]
+    stored = [cached(*job) for job in every]  # the parse cache: roots whose files did not change
+    jobs = [job for job, hit in zip(every, stored, strict=True) if hit is None]
     size = sum(p.stat().st_size for d, *_ in jobs for p in found.terraform_files[d])
     if len(jobs) < 2 or size < PARALLEL_BYTES or (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
-        for job in jobs:
-            yield load_root(*job)
+        done: Iterator[TerraformRoot] = (load_root_cached(*job) for job in jobs)
+        yield from (hit if hit is not None else next(done) for hit in stored)
         return
     with ProcessPoolExecutor(max_workers=2, mp_context=mp.get_context("fork")) as pool:
-        yield from pool.map(_load_job, jobs, chunksize=max(1, len(jobs) // 16))
+        done = pool.map(_load_job, jobs, chunksize=max(1, len(jobs) // 16))
+        yield from (hit if hit is not None else next(done) for hit in stored)
 
 
 def _load_job(job: tuple[Path, str, list[str], VariableOptions | None]) -> TerraformRoot:
-    return load_root(*job)
+    return load_root_cached(*job)
 
 
 def document_loaders(stack: StackInputs | None = None) -> list[DocumentLoader]:
