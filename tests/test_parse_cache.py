@@ -338,3 +338,27 @@ def test_a_killed_run_leaves_nothing_that_is_trusted(big_tree: Path, tmp_path: P
         out, err = again.communicate(timeout=300)
         assert again.returncode == 0, err
         assert out == expected
+
+
+def test_yaml_documents_come_back_with_their_lines_and_never_stale(tmp_path: Path, monkeypatch) -> None:
+    from validator.ingest.documents import child_line, load_documents
+
+    built: list[str] = []
+
+    def spy(text: str, filename: str, *args: object) -> object:
+        built.append(filename)
+        return load_documents(text, filename, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cache, "load_documents", spy)
+    assert cache.use(tmp_path / "cache") is None
+    first = "kind: A\nspec:\n  ports:\n    - 80\n"
+    docs = cache.load_documents_cached(first, "k8s/a.yaml")
+    assert cache.load_documents_cached(first, "k8s/a.yaml") == docs == load_documents(first, "k8s/a.yaml")
+    assert built == ["k8s/a.yaml"]  # the second read came from the cache
+    again = cache.load_documents_cached(first, "k8s/a.yaml")
+    fresh = load_documents(first, "k8s/a.yaml")
+    assert again[0].key_lines == fresh[0].key_lines and again[0]["spec"]["ports"].item_lines == [4]
+    assert child_line(again[0]["spec"], "ports") == child_line(fresh[0]["spec"], "ports") == 4
+    edited = "kind: A\nspec:\n  ports:\n    - 8080\n"
+    assert cache.load_documents_cached(edited, "k8s/a.yaml") == load_documents(edited, "k8s/a.yaml")
+    assert cache.load_documents_cached(first, "k8s/b.yaml")[0].line == 1  # another file: its own entry

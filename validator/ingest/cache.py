@@ -1,5 +1,5 @@
-"""The parse cache: an evaluated Terraform root is read back instead of evaluated again when nothing it
-depends on changed.
+"""The parse cache: an evaluated Terraform root (and a parsed YAML/JSON file) is read back instead of
+evaluated again when nothing it depends on changed.
 
 Content-addressed: an entry's key is the digest of every input of ``load_root`` — the bytes of every file
 the root read (its own files, module sources, variables files, ``.terraform/modules/modules.json``), the
@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from validator.ingest.documents import load_documents
+from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders.terraform import TerraformRoot, VariableOptions, load_root
 
 FORMAT = b"palette-policy parse cache 1\n"
@@ -267,15 +269,19 @@ def _store(
     inputs, record = _inputs(directory, display, names, options, extra)
     key = _digest(inputs, [(dep, _state(dep)) for dep in deps])
     try:
-        payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-        _write_atomic(_entry_path(cache, key), FORMAT + hmac.new(cache.secret, payload, "sha256").digest() + payload)
+        _write_entry(cache, key, result)
         _write_atomic(cache.directory / "roots" / record, json.dumps([list(d) for d in deps]).encode())
     except OSError:
         pass  # a full disk or a read-only cache costs the next run time, never this run's result
 
 
-def _entry_path(cache: Cache, key: str) -> Path:
-    return cache.directory / "terraform" / key[:2] / key
+def _entry_path(cache: Cache, key: str, kind: str = "terraform") -> Path:
+    return cache.directory / kind / key[:2] / key
+
+
+def _write_entry(cache: Cache, key: str, value: object, kind: str = "terraform") -> None:
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    _write_atomic(_entry_path(cache, key, kind), FORMAT + hmac.new(cache.secret, payload, "sha256").digest() + payload)
 
 
 def _read_record(path: Path) -> list[Dependency] | None:
@@ -286,10 +292,10 @@ def _read_record(path: Path) -> list[Dependency] | None:
         return None
 
 
-def _read_entry(cache: Cache, key: str) -> TerraformRoot | None:
+def _read_entry(cache: Cache, key: str, kind: str = "terraform") -> Any:
     """The entry of ``key`` when it is there, whole and signed by this cache's key; else None."""
     try:
-        blob = _entry_path(cache, key).read_bytes()
+        blob = _entry_path(cache, key, kind).read_bytes()
     except OSError:
         return None
     head = len(FORMAT) + 32
@@ -302,4 +308,21 @@ def _read_entry(cache: Cache, key: str) -> TerraformRoot | None:
         found = pickle.loads(payload)
     except Exception:  # signed by us yet unreadable (written by another Python): a miss
         return None
-    return found if isinstance(found, TerraformRoot) else None
+    return found if isinstance(found, TerraformRoot if kind == "terraform" else list) else None
+
+
+# --- YAML and JSON documents ------------------------------------------------------------------------
+def load_documents_cached(text: str, filename: str, limits: Limits = DEFAULT_LIMITS) -> list[Any]:
+    """``load_documents`` through the cache when it is on: keyed by the file's text and name (its
+    locations), the limits and the tool. A text that is not a valid document is not stored."""
+    cache = _ACTIVE
+    if cache is None:
+        return load_documents(text, filename, limits)
+    key = _digest(FORMAT.decode(), fingerprint(), filename, limits, hashlib.sha256(text.encode()).hexdigest())
+    found = _read_entry(cache, key, "documents")
+    if found is not None:
+        return found
+    docs = load_documents(text, filename, limits)
+    with contextlib.suppress(OSError):
+        _write_entry(cache, key, docs, "documents")
+    return docs

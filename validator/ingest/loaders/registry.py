@@ -18,9 +18,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from validator.ingest.cache import cached, load_root_cached
+from validator.ingest.cache import cached, load_documents_cached, load_root_cached
 from validator.ingest.discover import Discovery, read_text
-from validator.ingest.documents import load_documents
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders import aws_describe, cloudformation, firewall, proxy_rules, squid, tfplan
 from validator.ingest.loaders.cloudformation_values import StackInputs
@@ -144,7 +143,7 @@ def load_all(
         rel = found.display(path)
         text = read_text(path, rel)
         try:
-            docs = load_documents(text, rel, limits)
+            docs = load_documents_cached(text, rel, limits)
         except InputError:
             if "{{" in text:  # a Helm/Go template renders to configs; it is not one itself
                 inv.skipped.append(SkippedFile(rel, "a template (contains {{ }}), not a configuration"))

@@ -109,6 +109,7 @@ class RegorusEngine:
         self._data: list[dict[str, Any]] = []
         self._infos: dict[str, ModuleInfo] = {}
         self._shimmed = False
+        self._input: Any = None  # the document the engine holds as its input (set once per document)
 
     @property
     def description(self) -> str:
@@ -151,7 +152,9 @@ class RegorusEngine:
             engine = (self._pristine or self._engine).clone()
         else:
             engine = self._engine
-            engine.set_input_json(json.dumps(input_doc))
+            if input_doc is not self._input:  # perf: every package reads the same (read-only) document
+                engine.set_input_json(json.dumps(input_doc))
+                self._input = input_doc
         try:
             raw = json.loads(engine.eval_query_as_json(query))
         except RuntimeError as exc:
