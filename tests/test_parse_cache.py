@@ -362,3 +362,38 @@ def test_yaml_documents_come_back_with_their_lines_and_never_stale(tmp_path: Pat
     edited = "kind: A\nspec:\n  ports:\n    - 8080\n"
     assert cache.load_documents_cached(edited, "k8s/a.yaml") == load_documents(edited, "k8s/a.yaml")
     assert cache.load_documents_cached(first, "k8s/b.yaml")[0].line == 1  # another file: its own entry
+
+
+def test_a_topology_passes_its_schema_once_and_a_change_is_checked_again(cli: Cli, tmp_path: Path, monkeypatch) -> None:
+    import shutil
+
+    from tests.helpers import FIXTURES
+    from validator.ingest import schemas
+
+    net = tmp_path / "net"
+    shutil.copytree(FIXTURES / "self-hosted-ok", net)
+    checked: list[str] = []
+    real = schemas._validate
+
+    def spy(doc: object, schema_name: str, filename: str) -> None:
+        checked.append(schema_name)
+        real(doc, schema_name, filename)
+
+    monkeypatch.setattr(schemas, "_validate", spy)
+    store = str(tmp_path / "cache")
+    assert cli("validate", net, "--cache-dir", store).exit_code == 0
+    assert "topology.schema.json" in checked
+    checked.clear()
+    assert cli("validate", net, "--cache-dir", store).exit_code == 0
+    assert checked == []  # every document passed before: no validator
+    topology = net / "palette-network.yaml"
+    topology.write_text(topology.read_text().replace("profiles: [self-hosted]", "profiles: 42"))
+    result = cli("validate", net, "--cache-dir", store)
+    assert result.exit_code == 2 and "palette-network.yaml:2" in result.output and "profiles" in result.output
+    for mark in (Path(store) / "valid").rglob("*"):  # marks another key signed do not count
+        if mark.is_file():
+            mark.write_bytes(b"\0" * 32)
+    topology.write_text(topology.read_text().replace("profiles: 42", "profiles: [self-hosted]"))
+    checked.clear()
+    assert cli("validate", net, "--cache-dir", store).exit_code == 0
+    assert "topology.schema.json" in checked

@@ -326,3 +326,33 @@ def load_documents_cached(text: str, filename: str, limits: Limits = DEFAULT_LIM
     with contextlib.suppress(OSError):
         _write_entry(cache, key, docs, "documents")
     return docs
+
+
+# --- documents that passed their schema ------------------------------------------------------------
+Mark = tuple[Path, bytes]  # where the mark of a (document, schema) pair is, and what it holds
+
+
+def schema_mark(doc: Any, schema: dict[str, Any]) -> Mark | None:
+    """The mark that ``doc`` passed ``schema``, when the cache is on: an HMAC of the pair's digest, so
+    only this cache's marks count (None: the cache is off, or the document has keys JSON cannot order)."""
+    cache = _ACTIVE
+    if cache is None:
+        return None
+    try:
+        text = json.dumps([FORMAT.decode(), fingerprint(), schema, doc], sort_keys=True, default=repr)
+    except (TypeError, ValueError):
+        return None
+    key = hashlib.sha256(text.encode()).hexdigest()
+    return _entry_path(cache, key, "valid"), hmac.new(cache.secret, key.encode(), "sha256").digest()
+
+
+def has_mark(mark: Mark) -> bool:
+    try:
+        return hmac.compare_digest(mark[0].read_bytes(), mark[1])
+    except OSError:
+        return False
+
+
+def write_mark(mark: Mark) -> None:
+    with contextlib.suppress(OSError):
+        _write_atomic(*mark)
