@@ -397,3 +397,31 @@ def test_a_topology_passes_its_schema_once_and_a_change_is_checked_again(cli: Cl
     checked.clear()
     assert cli("validate", net, "--cache-dir", store).exit_code == 0
     assert "topology.schema.json" in checked
+
+
+def test_the_cache_keeps_the_recently_used_entries_within_its_size(
+    cli: Cli, tree: Path, tmp_path: Path, evaluated: list[str]
+) -> None:
+    store = tmp_path / "cache"
+    first = resources(cli, tree, "--cache-dir", str(store))
+    entries = _entries(store)
+    old = time.time() - 3600
+    for path in entries:
+        os.utime(path, (old, old))
+    evaluated.clear()
+    assert resources(cli, tree, "--cache-dir", str(store)) == first and evaluated == []
+    assert all(p.stat().st_mtime > old + 10 for p in entries)  # hits refresh them
+    for path in entries:
+        os.utime(path, (old, old))
+    (tree / "other/main.tf").write_text(SG.format(name="app", port=2200, cidr='"192.168.0.0/16"'))
+    settle(tree)
+    resources(cli, tree, "--cache-dir", str(store))  # "live" is a hit; "other" a new entry, its old one unused
+    stale = [p for p in entries if p.stat().st_mtime < old + 10]
+    assert len(stale) == 1
+    newest = max(_entries(store), key=lambda p: p.stat().st_mtime)
+    kinds = ("terraform", "valid", "documents")
+    everything = [p for p in store.rglob("*") if p.is_file() and p.parent.parent.name in kinds]
+    cache.prune(store, limit=sum(p.stat().st_size for p in everything) - 1)
+    left = set(_entries(store))
+    assert stale[0] not in left and newest in left  # the least recently used went first
+    assert check(cli, tree, store)  # and what is left is read back right

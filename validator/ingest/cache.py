@@ -208,7 +208,8 @@ def _digest(*parts: object) -> str:
 
 
 def _scan_root(directory: Path, display: str) -> Path:
-    """The scanned folder, from a root's folder and its path as reports show it (relative to that folder)."""
+    """The scanned folder (absolute), from a root's folder and its path as reports show it (relative to it)."""
+    directory = Path(os.path.abspath(directory))
     if display in ("", ".") or os.path.isabs(display):
         return directory
     depth = len(Path(display).parts)
@@ -249,7 +250,7 @@ def _inputs(
 ) -> tuple[tuple[Any, ...], str]:
     """What keys a root besides its files, and the name of its record of dependencies."""
     scan_root = _scan_root(directory, display)
-    record = f"{_digest(str(scan_root.resolve()), display, fingerprint())}.json"
+    record = f"{_digest(str(scan_root), display, fingerprint())}.json"
     return (FORMAT.decode(), fingerprint(), display, sorted(names), options, extra), record
 
 
@@ -263,7 +264,7 @@ def _store(
     options: VariableOptions,
     extra: Any,
 ) -> None:
-    deps = dependencies(result, _scan_root(directory, display), directory, options)
+    deps = dependencies(result, _scan_root(directory, display), Path(os.path.abspath(directory)), options)
     if any(_changed_since(dep, start) for dep in deps):
         return  # a file changed around the run: its bytes may not be what was read
     inputs, record = _inputs(directory, display, names, options, extra)
@@ -282,6 +283,35 @@ def _entry_path(cache: Cache, key: str, kind: str = "terraform") -> Path:
 def _write_entry(cache: Cache, key: str, value: object, kind: str = "terraform") -> None:
     payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     _write_atomic(_entry_path(cache, key, kind), FORMAT + hmac.new(cache.secret, payload, "sha256").digest() + payload)
+    global _PRUNED
+    if not _PRUNED:
+        _PRUNED = True
+        prune(cache.directory)
+
+
+MAX_BYTES = 1 << 30  # the cache keeps the most recently used entries within this size
+_PRUNED = False  # once per process, when it first writes
+
+
+def prune(directory: Path, limit: int = MAX_BYTES) -> None:
+    """Delete the least recently used entries (a hit refreshes an entry's time) until the cache holds at most
+    ``limit``·0.8 bytes, when it holds more than ``limit``."""
+    entries = []
+    for kind in ("terraform", "documents", "valid"):
+        for base, _, names in os.walk(directory / kind):
+            for name in names:
+                with contextlib.suppress(OSError):
+                    st = os.stat(os.path.join(base, name))
+                    entries.append((st.st_mtime, st.st_size, os.path.join(base, name)))
+    total = sum(size for _, size, _ in entries)
+    if total <= limit:
+        return
+    for _, size, path in sorted(entries):
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        total -= size
+        if total <= limit * 0.8:
+            break
 
 
 def _read_record(path: Path) -> list[Dependency] | None:
@@ -294,8 +324,10 @@ def _read_record(path: Path) -> list[Dependency] | None:
 
 def _read_entry(cache: Cache, key: str, kind: str = "terraform") -> Any:
     """The entry of ``key`` when it is there, whole and signed by this cache's key; else None."""
+    path = _entry_path(cache, key, kind)
     try:
-        blob = _entry_path(cache, key, kind).read_bytes()
+        blob = path.read_bytes()
+        os.utime(path)  # recently used: the last to be pruned
     except OSError:
         return None
     head = len(FORMAT) + 32
