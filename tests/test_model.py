@@ -122,3 +122,24 @@ def test_ipv4_integer_parse_agrees_with_ipaddress(octets: list[str], length: str
                 with_ipaddress = str(plain)
             assert str(exc) == with_ipaddress  # the same words as the plain path
         assert got == expected, text
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=5) | st.integers() | st.booleans() | st.none(), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@given(json_values)
+def test_report_json_text_is_exactly_what_json_dumps_writes(value: object) -> None:
+    """The report's encoder against the standard library's (the oracle), byte for byte."""
+    import json
+
+    from validator.report.jsontext import dumps
+
+    assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
+    assert dumps((1, [()], {"a": (2.5, -0.0, float("inf"))})) == json.dumps(
+        (1, [()], {"a": (2.5, -0.0, float("inf"))}), indent=2, ensure_ascii=False
+    )
