@@ -360,6 +360,8 @@ def render(rows: list[Row]) -> str:
         out += ["Scaling (time ratio per input ratio, SG rules):", ""]
         for a, b in zip(rows, rows[1:], strict=False):
             grow = b.counts["sg_rules"] / a.counts["sg_rules"]
+            if a.size.partition("/")[2] != b.size.partition("/")[2] or grow < 1.05:
+                continue  # another shape, or not a bigger input: no scaling to read
             t = b.ours.wall / a.ours.wall
             out.append(
                 f"- {a.size} → {b.size}: input ×{grow:.1f}, time ×{t:.2f} "
