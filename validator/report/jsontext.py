@@ -67,11 +67,18 @@ def _dump(value: Any, newline: str) -> str:
         if not value:
             return "[]"
         inner = newline + "  "
-        return "[" + inner + ("," + inner).join([_dump(item, inner) for item in value]) + newline + "]"
+        parts = ["[", inner]
+        for item in value:
+            parts += (_dump(item, inner), "," + inner)
+        parts[-1] = newline + "]"
+        return "".join(parts)  # one copy of the items (memory: a report holds tens of MB)
     if isinstance(value, dict):
         if not value:
             return "{}"
         inner = newline + "  "
-        items = [_key(k) + ": " + _dump(v, inner) for k, v in value.items()]
-        return "{" + inner + ("," + inner).join(items) + newline + "}"
+        parts = ["{", inner]
+        for k, v in value.items():
+            parts += (_key(k), ": ", _dump(v, inner), "," + inner)
+        parts[-1] = newline + "}"
+        return "".join(parts)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
