@@ -171,8 +171,11 @@ def _changed_since(dep: Dependency, start: float) -> bool:
         return False  # missing: its state says so
 
 
-def dependencies(root: TerraformRoot, scan_root: Path, directory: Path, options: VariableOptions) -> list[Dependency]:
-    """Every file and folder whose content the evaluation of this root read or looked for."""
+def dependencies(
+    root: TerraformRoot, scan_root: Path, directory: Path, options: VariableOptions, seen: dict[str, str] | None = None
+) -> list[Dependency]:
+    """Every file and folder whose content the evaluation of this root read or looked for (``seen``: filled
+    with the digests of the files read on the way, by path)."""
     given = {item for kind, item in options.command_line if kind == "var-file"}
     files = [os.path.join(scan_root, p) for p in root.files_read]
     files += [os.path.join(scan_root, p) for p in root.variable_files if p not in given]
@@ -188,6 +191,8 @@ def dependencies(root: TerraformRoot, scan_root: Path, directory: Path, options:
                 text = fh.read()
         except OSError:
             continue
+        if seen is not None:
+            seen[os.path.normpath(full)] = hashlib.sha256(text).hexdigest()
         dirs += [os.path.join(os.path.dirname(full), m.group(1).decode()) for m in _SOURCE.finditer(text)]
     deps = [("file", os.path.normpath(p)) for p in files] + [("dir", os.path.normpath(d)) for d in dirs]
     return sorted(set(deps))
@@ -264,11 +269,14 @@ def _store(
     options: VariableOptions,
     extra: Any,
 ) -> None:
-    deps = dependencies(result, _scan_root(directory, display), Path(os.path.abspath(directory)), options)
+    seen: dict[str, str] = {}
+    deps = dependencies(result, _scan_root(directory, display), Path(os.path.abspath(directory)), options, seen)
+    states = [(dep, seen[dep[1]] if dep[0] == "file" and dep[1] in seen else _state(dep)) for dep in deps]
+    # after reading them: a file modified since the run started may have been read with other bytes
     if any(_changed_since(dep, start) for dep in deps):
-        return  # a file changed around the run: its bytes may not be what was read
+        return
     inputs, record = _inputs(directory, display, names, options, extra)
-    key = _digest(inputs, [(dep, _state(dep)) for dep in deps])
+    key = _digest(inputs, states)
     try:
         _write_entry(cache, key, result)
         _write_atomic(cache.directory / "roots" / record, json.dumps([list(d) for d in deps]).encode())
