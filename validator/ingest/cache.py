@@ -6,10 +6,9 @@ the root read (its own files, module sources, variables files, ``.terraform/modu
 ``.tf`` listing of every module folder it used or looked for (a module folder created or emptied changes
 the key), the options that change evaluation (variables, ``TF_VAR_*``, workspace, limits) and the
 fingerprint of this program (its version and the size and time of every one of its source files, the
-Python version). Which files a root reads is known only after reading it, so a small record per root
-(``roots/``) lists them; on the next run the record's files are hashed again and the entry of that key is
-read — a missing, changed or corrupt entry is a miss, and the root is evaluated again. Nothing can go
-stale: if anything the root read changes, the key changes.
+Python version). Which files a root reads is known only after reading it: a record per root (``roots/``)
+lists them, and the next run hashes them again to find the entry. If anything the root read changes, the
+key changes; a missing or corrupt entry is a miss.
 
 Safe to share between concurrent runs and to kill: entries and records are written to a temporary file and
 renamed into place (readers see a whole file or none), and an entry is checked with an HMAC (a key of 32
@@ -231,8 +230,7 @@ def load_root_cached(
         return found
     start = time.time()
     result = load_root(directory, display, names, options)
-    if _ACTIVE is not None:
-        _store(_ACTIVE, result, start, directory, display, names, options or VariableOptions(), extra)
+    remember(result, start, directory, display, names, options, extra)
     return result
 
 
@@ -259,16 +257,20 @@ def _inputs(
     return (FORMAT.decode(), fingerprint(), display, sorted(names), options, extra), record
 
 
-def _store(
-    cache: Cache,
+def remember(
     result: TerraformRoot,
     start: float,
     directory: Path,
     display: str,
     names: list[str],
-    options: VariableOptions,
-    extra: Any,
+    options: VariableOptions | None = None,
+    extra: Any = None,
 ) -> None:
+    """Store ``result``, the evaluation of this root begun at ``start`` (``time.time()``), when the cache is
+    on. ``directory`` is the real folder (the files are hashed there), wherever the evaluation ran."""
+    cache, options = _ACTIVE, options or VariableOptions()
+    if cache is None:
+        return
     seen: dict[str, str] = {}
     deps = dependencies(result, _scan_root(directory, display), Path(os.path.abspath(directory)), options, seen)
     states = [(dep, seen[dep[1]] if dep[0] == "file" and dep[1] in seen else _state(dep)) for dep in deps]
