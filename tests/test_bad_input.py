@@ -74,6 +74,26 @@ def test_bad_usage_is_exit_2(cli) -> None:
     assert cli("validate", FIXTURES / "saas-ok", "--fail-on", "sometimes").exit_code == 2
 
 
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["validate", "--no-such-option"], "palette-policy validate: No such option: --no-such-option"),
+        (["validate", ".", "--fail-on", "sometimes"], "palette-policy validate: Invalid value for '--fail-on'"),
+        (["no-such-command"], "palette-policy: No such command 'no-such-command'"),
+        (["explain"], "palette-policy explain: Missing argument 'path'"),
+    ],
+)
+def test_a_usage_mistake_is_one_line_naming_the_command(argv: list[str], said: str) -> None:
+    """The installed entry point, not the test runner: what a user at a terminal or a CI log sees."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "validator", *argv], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("error: " + said), proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "╭" not in proc.stderr, proc.stderr
+
+
 def test_symlink_loop_and_special_files_are_skipped_with_reasons(cli, tmp_path: Path) -> None:
     import json
     import os

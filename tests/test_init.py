@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import jsonschema
@@ -121,6 +122,14 @@ def test_eks_module_instances_become_clusters(cli, tmp_path: Path) -> None:
     src = tmp_path / "src"
     shutil.copytree(EKS, src)
     net = src / "examples" / "eks-auto-mode"
+    # the modules are the repository's own root ("../.."): read when the repository holds both (a checkout),
+    # else only with --allow-outside
+    refused = cli("init", net)
+    assert refused.exit_code == 2 and "module source '../..' is outside the repository" in refused.stderr
+    assert not (net / "palette-network.yaml").exists()
+    allowed = cli("init", net, "--allow-outside", src, "--output", "-")
+    assert allowed.exit_code == 0 and "module.eks.aws_security_group.node[0]" in allowed.stdout, allowed.stderr
+    subprocess.run(["git", "init", "-q", str(src)], check=True)
     doc = init(cli, net)
     clusters = {c["name"]: c for c in doc["clusters"]}
     assert set(clusters) == {"eks", "eks-auto-custom-node-pools"}

@@ -2,7 +2,8 @@
 
 The oracle is a fresh evaluation: after every edit, what a cached run reports equals what ``--no-cache``
 reports on the same files, and differs from what was reported before the edit (so each test would fail if
-the cache served the old result). Which roots were evaluated is observed at ``load_root`` itself.
+the cache served the old result). Which roots were evaluated is observed at the cache's lookup: a miss is
+an evaluation.
 """
 
 from __future__ import annotations
@@ -73,15 +74,17 @@ def tree(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def evaluated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The roots ``load_root`` evaluates (by display path), in order."""
+    """The roots evaluated afresh (the cache had nothing for them), by display path, in order."""
     seen: list[str] = []
-    real = cache.load_root
+    real = cache.cached
 
     def spy(directory: Path, display: str, *args: object) -> object:
-        seen.append(display)
-        return real(directory, display, *args)  # type: ignore[arg-type]
+        found = real(directory, display, *args)  # type: ignore[arg-type]
+        if found is None:
+            seen.append(display)
+        return found
 
-    monkeypatch.setattr(cache, "load_root", spy)
+    monkeypatch.setattr(cache, "cached", spy)
     return seen
 
 

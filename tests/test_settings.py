@@ -143,7 +143,7 @@ def test_a_config_file_that_cannot_be_read_is_one_line(cli, tmp_path: Path, monk
         result = cli("validate", FIXTURES / "saas-ok", *args)
         assert result.exit_code == 2, result.output
         assert result.stderr.strip() == (
-            f"error: {missing}: cannot read the config file: No such file or directory (hint: give --config "
+            f"error: {missing}: cannot read the config file: does not exist (hint: give --config "
             "(or PALETTE_POLICY_CONFIG) a readable .palette-policy.yaml or pyproject.toml)"
         )
 

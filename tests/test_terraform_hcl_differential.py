@@ -38,6 +38,7 @@ REAL_FILES = sorted(
         *ROOT.glob("tests/**/*.tfvars"),
         *ROOT.glob("fixtures/**/*.tf"),
     }
+    - set(ROOT.glob("tests/bad_inputs/**/*.tf"))  # hostile on purpose (test_bad_input.py checks each)
 )
 
 

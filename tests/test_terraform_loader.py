@@ -537,3 +537,23 @@ def test_a_module_calling_itself_and_absurd_nesting_are_reported_not_crashes(cli
     (folder / "deep.tf").write_text("locals {\n  x = " + "(" * 500 + "1" + ")" * 500 + "\n}\n")
     result = cli("validate", folder)
     assert result.exit_code == 2 and "deep.tf:2" in result.stderr and "nested" in result.stderr
+
+
+def test_a_reference_that_is_no_string_is_an_unknown_on_the_rule(tmp_path: Path) -> None:
+    """``prefix_list_ids = 443`` names no prefix list: Terraform refuses it, the loader keeps the rule with an
+    unknown peer (never an internal error, never a rule quietly read without that peer)."""
+    folder = write(tmp_path, {"main.tf": """
+resource "aws_security_group" "g" {
+  name = "g"
+  ingress {
+    protocol        = "tcp"
+    from_port       = 443
+    to_port         = 443
+    prefix_list_ids = 443
+    security_groups = [7]
+  }
+}
+"""})  # fmt: skip
+    (rule,) = group(load(folder), "aws_security_group.g").rules
+    assert sorted((u.field, u.expression) for u in rule.unknowns) == [("group", "7"), ("prefix_list", "443")]
+    assert all("not a" in u.reason for u in rule.unknowns)

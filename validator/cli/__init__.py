@@ -106,15 +106,32 @@ def _register(argv: list[str]) -> None:
 
 
 def main() -> None:
+    # the click that typer runs on (typer may vendor its own copy): its exceptions module, found publicly
+    click = sys.modules[typer.BadParameter.__module__]
     _register(sys.argv[1:])
     try:
-        app(prog_name="palette-policy")
+        code = app(prog_name="palette-policy", standalone_mode=False)
+    except click.NoArgsIsHelpError as exc:  # a bare command group: its help, as a usage error
+        exc.show()
+        sys.exit(EXIT_INPUT)
+    except click.ClickException as exc:  # a usage mistake: one line, like every other error
+        sys.exit(usage_error(exc))
     except SystemExit:
         raise
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, click.Abort):
         sys.exit(130)
     except BrokenPipeError:
         closed_stdout()
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_error(exc: Any) -> int:
+    """Print a command-line mistake as one line naming the command, and return its exit code (2)."""
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "palette-policy"
+    hint = f" (see '{where} --help')" if ctx is not None else ""
+    typer.echo(f"error: {where}: {exc.format_message()}{hint}", err=True)
+    return EXIT_INPUT if exc.exit_code in (1, 2) else int(exc.exit_code)
 
 
 def closed_stdout() -> NoReturn:

@@ -11,11 +11,13 @@ from validator.cli import app, guarded
 from validator.cli.options import (
     CACHE_DIR,
     NO_CACHE,
+    READING,
     STACK,
     VAR,
     VAR_FILE,
     WORKSPACE,
     fail_on_option,
+    reading_settings,
     stack_inputs,
     use_cache,
     variable_options,
@@ -63,6 +65,10 @@ def diff_command(
     parameter: list[str] = STACK["parameter"],
     parameter_file: list[Path] = STACK["parameter_file"],
     region: str | None = STACK["region"],
+    keep_going: bool = READING["keep_going"],
+    allow_outside: list[Path] = READING["allow_outside"],
+    parser_memory: int = READING["parser_memory"],
+    parser_timeout: float = READING["parser_timeout"],
 ) -> None:
     """Compare two versions of a network; exit 1 when the change breaks a required path (or, with
     --fail-on, adds a finding at or above that level)."""
@@ -84,6 +90,7 @@ def diff_command(
             use_waivers=not no_waivers,
             variables=variable_options(var_file, var, workspace),
             stack=stack_inputs(parameter, parameter_file, region),
+            **reading_settings(keep_going, allow_outside, parser_memory, parser_timeout),
         )
         if git_base:
             folder = head or base

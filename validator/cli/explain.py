@@ -19,10 +19,12 @@ from validator.cli import app, guarded
 from validator.cli.options import (
     CACHE_DIR,
     NO_CACHE,
+    READING,
     STACK,
     VAR,
     VAR_FILE,
     WORKSPACE,
+    reading_settings,
     stack_inputs,
     use_cache,
     variable_options,
@@ -124,6 +126,10 @@ def explain(
     parameter: list[str] = STACK["parameter"],
     parameter_file: list[Path] = STACK["parameter_file"],
     region: str | None = STACK["region"],
+    keep_going: bool = READING["keep_going"],
+    allow_outside: list[Path] = READING["allow_outside"],
+    parser_memory: int = READING["parser_memory"],
+    parser_timeout: float = READING["parser_timeout"],
 ) -> None:
     """Show how one flow crosses the network: every hop, every layer, the rules that decide."""
 
@@ -144,8 +150,9 @@ def explain(
         resolver = Resolver(source, destination)
         variables = variable_options(var_file, var, workspace)
         stack = stack_inputs(parameter, parameter_file, region)
+        reading = reading_settings(keep_going, allow_outside, parser_memory, parser_timeout)
         network = load_network(
-            Options(path=path, topology=topology, stack=stack, variables=variables, amend_topology=resolver)
+            Options(path=path, topology=topology, stack=stack, variables=variables, amend_topology=resolver, **reading)
         )
         froms, tos = resolver.endpoints(network.topology, "from"), resolver.endpoints(network.topology, "to")
         pairs = [(src, dst) for src in froms for dst in tos]

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from validator.cli import app, guarded
-from validator.cli.options import choice_option
+from validator.cli.options import READING, choice_option, reading_settings
 from validator.cli.outputs import emit, format_option, output_option, plan
 from validator.cli.settings import source
 from validator.model.errors import InputError
@@ -35,6 +35,10 @@ def export(
     ),
     profile: list[str] = typer.Option([], "--profile", "-p", help="Requirement profile(s); overrides the topology's."),
     profiles_dir: list[Path] = typer.Option([], "--profiles-dir", help="Extra folder of profile YAML files."),
+    keep_going: bool = READING["keep_going"],
+    allow_outside: list[Path] = READING["allow_outside"],
+    parser_memory: int = READING["parser_memory"],
+    parser_timeout: float = READING["parser_timeout"],
 ) -> None:
     """Write probes for every required flow, per place it starts (each workload and Edge cluster, the
     self-hosted management cluster, each PCG), to confirm live what validate checks statically."""
@@ -45,7 +49,10 @@ def export(
         from validator.report import network_validator, probe_script
 
         outputs = plan(output, output_format, source(ctx, "output_format") == "command line", FORMATS)
-        report = run(Options(path=path, topology=topology, profiles=profile or None, profiles_dirs=profiles_dir))
+        reading = reading_settings(keep_going, allow_outside, parser_memory, parser_timeout)
+        report = run(
+            Options(path=path, topology=topology, profiles=profile or None, profiles_dirs=profiles_dir, **reading)
+        )
         if report.topology is None:
             raise InputError(
                 f"no palette-network.yaml in {path}: probes start where the topology says", hint=NO_TOPOLOGY_HINT

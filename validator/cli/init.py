@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from validator.cli import app, guarded
+from validator.cli.options import READING, reading_settings
 from validator.cli.outputs import output_option, plan
 from validator.model.errors import InputError
 
@@ -22,6 +23,10 @@ def init(
     palette_version: str | None = typer.Option(
         None, "--palette-version", help="The Palette version you run (chooses the profiles), e.g. 4.5."
     ),
+    keep_going: bool = READING["keep_going"],
+    allow_outside: list[Path] = READING["allow_outside"],
+    parser_memory: int = READING["parser_memory"],
+    parser_timeout: float = READING["parser_timeout"],
 ) -> None:
     """Write a first topology: roles guessed from the names of groups, subnets and namespaces, each guess
     commented, a TODO where nothing says; never over an existing file without --force."""
@@ -31,7 +36,7 @@ def init(
         from validator.cli.pipeline import Options, load
         from validator.ingest.documents import load_document
         from validator.ingest.topology import parse_topology
-        from validator.report import atomic_write
+        from validator.report import write_output
         from validator.report.topology_draft import render
 
         if palette_version is not None and not re.fullmatch(r"[0-9]+(\.[0-9]+){0,2}", palette_version):
@@ -45,7 +50,8 @@ def init(
             target = outputs[0].path
         if target is not None and target.exists() and not force:
             raise InputError(f"{target} exists", hint="pass --force to overwrite it, or --output FILE")
-        loaded = load(Options(path=path, use_topology=False))
+        reading = reading_settings(keep_going, allow_outside, parser_memory, parser_timeout)
+        loaded = load(Options(path=path, use_topology=False, **reading))
         if not loaded.inventory.files:
             raise InputError(
                 f"nothing to start from in {path}: no configuration file was read",
@@ -58,7 +64,7 @@ def init(
         if target is None:
             typer.echo(text, nl=False)
         else:
-            atomic_write(target, text)
+            write_output(target, text)
         where = "standard output" if target is None else str(target)
         typer.echo(
             f"wrote {where}: {len(todo_lines)} TODO(s)"

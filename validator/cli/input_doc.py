@@ -16,10 +16,12 @@ from validator.cli import app, guarded
 from validator.cli.options import (
     CACHE_DIR,
     NO_CACHE,
+    READING,
     STACK,
     VAR,
     VAR_FILE,
     WORKSPACE,
+    reading_settings,
     stack_inputs,
     use_cache,
     variable_options,
@@ -47,6 +49,10 @@ def input_command(
     workspace: str = WORKSPACE,
     cache_dir: Path | None = CACHE_DIR,
     no_cache: bool = NO_CACHE,
+    keep_going: bool = READING["keep_going"],
+    allow_outside: list[Path] = READING["allow_outside"],
+    parser_memory: int = READING["parser_memory"],
+    parser_timeout: float = READING["parser_timeout"],
 ) -> None:
     """Print the input document your Rego policies receive, to write and test policies against it."""
 
@@ -55,10 +61,11 @@ def input_command(
         from validator.analysis.coverage import coverage
         from validator.analysis.proxy_facts import proxy_facts
         from validator.analysis.reach import evaluate_requirements
-        from validator.cli.pipeline import Options, load_network
+        from validator.cli.pipeline import Options, load_network, read_scope
         from validator.ingest.discover import TOPOLOGY_NAMES, discover
         from validator.ingest.loaders.registry import load_all
         from validator.ingest.profiles import load_profiles, profiles_for
+        from validator.ingest.reader import reading
         from validator.policy.input_doc import build_input, build_inventory_input
         from validator.report import write
 
@@ -69,12 +76,17 @@ def input_command(
             profiles_dirs=profiles_dir,
             variables=variable_options(var_file, var, workspace),
             stack=stack_inputs(parameter, parameter_file, region),
+            **reading_settings(keep_going, allow_outside, parser_memory, parser_timeout),
         )
         if options.topology is None and path.is_file():
             options.topology = next((t for n in TOPOLOGY_NAMES if (t := path.parent / n).is_file()), None)
-        found = discover(path, options.limits)
-        if options.topology is None and found.topology is None:
-            doc = build_inventory_input(load_all(found, options.limits, options.variables, options.stack))
+        inventory = None
+        with reading(read_scope(options)):
+            found = discover(path, options.limits)
+            if options.topology is None and found.topology is None:
+                inventory = load_all(found, options.limits, options.variables, options.stack, options.keep_going)
+        if inventory is not None:
+            doc = build_inventory_input(inventory)
         else:
             network = load_network(options)
             names = profiles_for(network.topology, options.profiles, options.profiles_dirs)

@@ -5,6 +5,10 @@ Terraform's variables (T1) for the commands that load a network (validate, input
 line, after each root's own tfvars files), ``--workspace NAME`` (``terraform.workspace``), and the
 ``TF_VAR_*`` environment variables.
 
+How the repository is read (the same commands): ``--allow-outside DIR`` (folders outside the repository that module
+sources, Squid includes and links may reach), ``--keep-going`` (what cannot be read becomes a finding) and
+the Terraform evaluation's limits, ``--parser-memory`` and ``--parser-timeout``.
+
 Every option also reads ``PALETTE_POLICY_<OPTION>`` and the config file (``settings.py``); the OPA token is
 the exception that proves the rule: never on the command line (it would show in ``ps``), only from
 ``PALETTE_POLICY_OPA_TOKEN`` or ``--opa-token-file``.
@@ -12,6 +16,7 @@ the exception that proves the rule: never on the command line (it would show in 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -20,6 +25,7 @@ from typing import Any
 
 import typer
 
+from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders.terraform.variables import VariableOptions
 from validator.model.errors import InputError
 
@@ -188,6 +194,60 @@ def use_cache(cache_dir: Path | None, no_cache: bool) -> None:
     why = cache.use(None if no_cache else (cache_dir or cache.default_dir()))
     if why:
         print(f"palette-policy: note: the parse cache is off for this run: {why}", file=sys.stderr)
+
+
+# --- reading the repository ----------------------------------------------------------------------
+MiB = 1024 * 1024
+
+
+def reading_options() -> dict[str, Any]:
+    """How the repository is read: folders outside it, what to do with what cannot be read, the limits of
+    one Terraform root's evaluation (as typer defaults keyed by parameter name)."""
+    return {
+        "keep_going": typer.Option(
+            False,
+            "--keep-going",
+            help="A Terraform root or file that cannot be read becomes a PP-INPUT-INCOMPLETE finding; "
+            "the rest is checked.",
+        ),
+        "allow_outside": typer.Option(
+            [],
+            "--allow-outside",
+            metavar="DIR",
+            help="Folder outside the repository (PATH's git top level, else PATH) that module sources, Squid includes "
+            "and links may read (repeatable).",
+        ),
+        "parser_memory": typer.Option(
+            DEFAULT_LIMITS.parser_memory_bytes // MiB,
+            "--parser-memory",
+            min=64,
+            help="Memory (MiB) the evaluation of one Terraform root may use.",
+        ),
+        "parser_timeout": typer.Option(
+            DEFAULT_LIMITS.parser_seconds,
+            "--parser-timeout",
+            min=0.1,
+            help="Seconds the evaluation of one Terraform root may take.",
+        ),
+    }
+
+
+def reading_settings(
+    keep_going: bool,
+    allow_outside: list[Path],
+    parser_memory: int,
+    parser_timeout: float,
+    limits: Limits = DEFAULT_LIMITS,
+) -> dict[str, Any]:
+    """``pipeline.Options`` keyword arguments from the reading options (on top of ``limits``)."""
+    return {
+        "keep_going": keep_going,
+        "allow_outside": allow_outside,
+        "limits": dataclasses.replace(limits, parser_memory_bytes=parser_memory * MiB, parser_seconds=parser_timeout),
+    }
+
+
+READING = reading_options()
 
 
 # --- CloudFormation parameters -------------------------------------------------------------------

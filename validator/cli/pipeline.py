@@ -19,11 +19,13 @@ from validator.analysis.graph import NetworkGraph, build_graph
 from validator.analysis.proxy_facts import proxy_facts
 from validator.analysis.reach import evaluate_requirements
 from validator.ingest.discover import Discovery, discover
+from validator.ingest.git import git_root
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders.cloudformation_values import StackInputs
 from validator.ingest.loaders.registry import load_all
 from validator.ingest.loaders.terraform.variables import VariableOptions
 from validator.ingest.profiles import load_profiles, profiles_for
+from validator.ingest.reader import ReadScope, reading
 from validator.ingest.topology import load_topology
 from validator.ingest.waivers import find_waivers_file, load_waivers
 from validator.model.errors import InputError
@@ -53,6 +55,8 @@ class Options:
     strict: bool = False  # files that would be skipped are errors instead
     waivers_file: Path | None = None  # default: PATH/.palette-policy-waivers.yaml when present
     use_waivers: bool = True
+    allow_outside: list[Path] = field(default_factory=list)  # folders outside PATH the repository may reach
+    keep_going: bool = False  # a root or file that fails to parse becomes a finding; the rest is checked
     progress: Callable[[str], None] | None = None  # told each stage's name as it starts (terminal only)
     variables: VariableOptions | None = None  # Terraform: --var-file, --var, --workspace, TF_VAR_*
     stack: StackInputs | None = None  # CloudFormation parameter values and region (--parameter, --region)
@@ -89,12 +93,28 @@ class Network:
     graph: NetworkGraph
 
 
+def read_scope(options: Options) -> ReadScope:
+    """The rules of every read of this run (see ``ingest/reader.py``): the repository that holds the scanned
+    folder (its git top level, else the folder), the folders ``--allow-outside`` adds, the size limit."""
+    base = options.path if options.path.is_dir() else options.path.parent
+    return ReadScope(
+        root=Path(os.path.realpath(git_root(base) or base)),
+        allowed=tuple(Path(os.path.realpath(p)) for p in options.allow_outside),
+        max_bytes=options.limits.max_file_bytes,
+    )
+
+
 NO_TOPOLOGY_HINT = "run `palette-policy init PATH` to write a first one, or pass --topology FILE"
 
 
 def load(options: Options, timings: dict[str, float] | None = None, require_topology: bool = False) -> Loaded:
     """discover → load → graph: everything up to reachability; without a topology, no graph (or, with
-    ``require_topology``, an input error before anything is parsed)."""
+    ``require_topology``, an input error before anything is parsed). Every read follows ``read_scope``."""
+    with reading(read_scope(options)):
+        return _load(options, timings, require_topology)
+
+
+def _load(options: Options, timings: dict[str, float] | None = None, require_topology: bool = False) -> Loaded:
     timings = {} if timings is None else timings
     tell = options.progress or (lambda stage: None)
     tell("discover")
@@ -108,9 +128,12 @@ def load(options: Options, timings: dict[str, float] | None = None, require_topo
         topology = None
         if topo_path is not None:
             topology = load_topology(
-                topo_path, found.display(topo_path) if options.topology is None else str(topo_path), options.limits
+                topo_path,
+                found.display(topo_path) if options.topology is None else str(topo_path),
+                options.limits,
+                root=found.root if options.topology is None else None,
             )
-        inventory = load_all(found, options.limits, options.variables, options.stack)
+        inventory = load_all(found, options.limits, options.variables, options.stack, keep_going=options.keep_going)
     tell("graph")
     graph = None
     with _timed(timings, "graph"):
@@ -153,10 +176,19 @@ def load_network(options: Options, timings: dict[str, float] | None = None) -> N
 
 
 def run(options: Options) -> Report:
-    """Every stage, in order; the report every reporter formats."""
+    """Every stage, in order; the report every reporter formats, with the digest of every file read."""
+    with reading(read_scope(options)) as scope:
+        report = _run(options)
+    report.inputs_read = [
+        {"path": r.path, "real": r.real, "sha256": r.sha256} for r in sorted(scope.log.values(), key=lambda r: r.real)
+    ]
+    return report
+
+
+def _run(options: Options) -> Report:
     timings: dict[str, float] = {}
     tell = options.progress or (lambda stage: None)
-    loaded = load(options, timings)
+    loaded = _load(options, timings)
     found, topology, inventory, graph = loaded.found, loaded.topology, loaded.inventory, loaded.graph
     if topology is None and not inventory.files:
         raise InputError(
@@ -200,7 +232,9 @@ def run(options: Options) -> Report:
     if waivers_path is not None:
         tell("waivers")
         shown = found.display(waivers_path) if options.waivers_file is None else str(waivers_path)
-    waivers = apply_waivers(findings, load_waivers(waivers_path, shown) if waivers_path else [], file=shown)
+    inside = found.root if options.waivers_file is None else None  # found in the repository: no link out
+    entries = load_waivers(waivers_path, shown, root=inside) if waivers_path else []
+    waivers = apply_waivers(findings, entries, file=shown)
     return Report(
         root=str(options.path),
         topology=topology,
@@ -265,5 +299,7 @@ def rerun(opts: dict[str, Any], root: Path) -> Report:
             stack=StackInputs(cfn.get("parameters") or None, cfn.get("region"))
             if (cfn := opts.get("cloudformation"))
             else None,
+            allow_outside=[Path(p) for p in opts.get("allow_outside", [])],
+            keep_going=opts.get("keep_going", False),
         )
     )

@@ -28,6 +28,9 @@ COMMAND_LINE_ONLY = frozenset(
     | {"rerun", "run", "force"}
     | {"var"}  # Terraform variable values: they may be secrets, so never from a file in the repository
     | {"cache_dir"}  # the cache holds pickles: never a folder a repository names
+    # trust the repository cannot grant itself: folders outside it to read, the signing key, the key that
+    # verifies a bundle (the auditor's own)
+    | {"allow_outside", "sign", "key"}
 )
 # keys the file accepted before settings were named after options
 LEGACY_KEYS = {
@@ -69,7 +72,7 @@ def _config_option() -> Any:
 
     @probe.command("probe")
     def _probe(
-        config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP, dir_okay=False),
+        config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),  # a folder: the reader says so
     ) -> None:  # pragma: no cover - never run
         pass
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import time
 from collections import Counter
@@ -19,6 +20,7 @@ from validator.cli.options import (
     CACHE_DIR,
     NO_CACHE,
     OPA,
+    READING,
     STACK,
     VAR,
     VAR_FILE,
@@ -26,6 +28,7 @@ from validator.cli.options import (
     engine_option,
     engine_settings,
     fail_on_option,
+    reading_settings,
     stack_inputs,
     use_cache,
     variable_options,
@@ -33,6 +36,7 @@ from validator.cli.options import (
 from validator.cli.outputs import emit, format_option, output_option, plan
 from validator.cli.settings import CONFIG_META, source
 from validator.ingest.limits import Limits
+from validator.model.errors import InputError
 from validator.report import FORMATS, renderers
 
 if TYPE_CHECKING:
@@ -75,7 +79,13 @@ def validate(
     opa_ca_file: Path | None = OPA["opa_ca_file"],
     opa_timeout: float = OPA["opa_timeout"],
     policy_timeout: float | None = typer.Option(
-        None, "--policy-timeout", help="Seconds one policy evaluation may take."
+        None, "--policy-timeout", help="Seconds one policy evaluation may take (default 120).", min=0.1
+    ),
+    policy_memory: int | None = typer.Option(
+        None,
+        "--policy-memory",
+        help="Memory (MiB) one policy evaluation may add to the process (default 2048).",
+        min=64,
     ),
     policy: list[Path] = typer.Option([], "--policy", help="Extra folder of Rego policies (repeatable)."),
     data: list[Path] = typer.Option([], "--data", help="Extra data file (YAML/JSON) for the policies."),
@@ -86,6 +96,10 @@ def validate(
     ),
     max_depth: int = typer.Option(200, "--max-depth", help="Deepest YAML/JSON nesting accepted."),
     strict: bool = typer.Option(False, "--strict", help="Treat files that would be skipped as errors."),
+    keep_going: bool = READING["keep_going"],
+    allow_outside: list[Path] = READING["allow_outside"],
+    parser_memory: int = READING["parser_memory"],
+    parser_timeout: float = READING["parser_timeout"],
     waivers: Path | None = typer.Option(
         None, "--waivers", help="Waivers file (default: PATH/.palette-policy-waivers.yaml when present)."
     ),
@@ -94,6 +108,9 @@ def validate(
         None,
         "--evidence",
         help="Also write an evidence bundle (report.json, report.html, manifest.json) to this folder.",
+    ),
+    sign: Path | None = typer.Option(
+        None, "--sign", help="Sign the evidence manifest with this minisign secret key (needs --evidence)."
     ),
     sarif_root: Path | None = typer.Option(
         None,
@@ -119,6 +136,12 @@ def validate(
         outputs = plan(output, output_format, source(ctx, "output_format") == "command line", FORMATS)
         on_stdout = [o.format for o in outputs if o.path is None]
         interactive = bool(on_stdout) and set(on_stdout) <= {"table"} and sys.stderr.isatty()
+        if sign is not None and evidence is None:
+            raise InputError("--sign signs an evidence bundle", hint="add --evidence DIR")
+        if evidence is not None:  # refuse a folder that is not ours before the run, not after
+            from validator.report.evidence import check_target
+
+            check_target(evidence)
         options = Options(
             path=path,
             topology=topology,
@@ -129,11 +152,18 @@ def validate(
             data_files=data,
             namespaces=namespace,
             fail_on=fail_on or "deny",
-            engine_options=engine_settings(
-                opa_url, opa_token, opa_token_file, opa_ca_file, opa_timeout, policy_timeout
-            ),
+            engine_options={
+                **engine_settings(opa_url, opa_token, opa_token_file, opa_ca_file, opa_timeout, policy_timeout),
+                "memory_mib": policy_memory,
+            },
             strict=strict,
-            limits=Limits(max_file_size * 1024 * 1024, max_yaml_nodes, max_depth),
+            **reading_settings(
+                keep_going,
+                allow_outside,
+                parser_memory,
+                parser_timeout,
+                Limits(max_file_size * 1024 * 1024, max_yaml_nodes, max_depth),
+            ),
             waivers_file=None if no_waivers else waivers,
             use_waivers=not no_waivers,
             variables=variable_options(var_file, var, workspace),
@@ -144,17 +174,27 @@ def validate(
             report = run(options)
             options.progress = None
         formats = renderers()
+        # the table takes the terminal's width only when it is shown on one; files and pipes get a fixed
+        # width, so the same inputs give the same bytes
+        tables = [o for o in outputs if o.format == "table"]
+        width = (
+            shutil.get_terminal_size().columns
+            if tables and sys.stdout.isatty() and all(o.path is None for o in tables)
+            else None
+        )
 
         def render(fmt: str) -> str:
             renderer: Callable[..., str] = formats[fmt]
             if fmt in ROOT_AWARE and sarif_root is not None:
                 return renderer(report, root=sarif_root)
+            if fmt == "table" and width is not None:
+                return renderer(report, width=width)
             return renderer(report)
 
         if evidence is not None:
             from validator.report.evidence import write_bundle
 
-            write_bundle(report, options, evidence, ["palette-policy", *sys.argv[1:]], config=cfg.file)
+            write_bundle(report, options, evidence, ["palette-policy", *sys.argv[1:]], config=cfg.file, sign=sign)
         start = time.perf_counter()
         emit(outputs, render)
         report.timings["report"] = time.perf_counter() - start

@@ -29,14 +29,13 @@ import pickle
 import re
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from validator.ingest.documents import load_documents
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
-from validator.ingest.loaders.terraform import TerraformRoot, VariableOptions, load_root
+from validator.ingest.loaders.terraform import TerraformRoot, VariableOptions
 
 FORMAT = b"palette-policy parse cache 1\n"
 SETTLE = 2.0  # seconds: a file modified this recently may be changing while it is read (coarse clocks)
@@ -220,23 +219,9 @@ def _scan_root(directory: Path, display: str) -> Path:
     return directory.parents[depth - 1] if depth <= len(directory.parents) else directory
 
 
-def load_root_cached(
-    directory: Path, display: str, names: list[str], options: VariableOptions | None = None, extra: Any = None
-) -> TerraformRoot:
-    """``load_root`` through the cache when it is on: the stored result when nothing it read changed, else
-    evaluated and stored (``extra``: anything else that changes the result, e.g. limits)."""
-    found = cached(directory, display, names, options, extra)
-    if found is not None:
-        return found
-    start = time.time()
-    result = load_root(directory, display, names, options)
-    remember(result, start, directory, display, names, options, extra)
-    return result
-
-
 def cached(
     directory: Path, display: str, names: list[str], options: VariableOptions | None = None, extra: Any = None
-) -> TerraformRoot | None:
+) -> Any:
     """The stored evaluation of this root when the cache is on and nothing the root read changed."""
     cache = _ACTIVE
     if cache is None:
@@ -265,9 +250,10 @@ def remember(
     names: list[str],
     options: VariableOptions | None = None,
     extra: Any = None,
+    value: Any = None,
 ) -> None:
-    """Store ``result``, the evaluation of this root begun at ``start`` (``time.time()``), when the cache is
-    on. ``directory`` is the real folder (the files are hashed there), wherever the evaluation ran."""
+    """Store ``result`` (or ``value``, a tuple led by it), the evaluation of this root begun at ``start``, when
+    the cache is on. ``directory`` is the real folder (the files are hashed there), wherever it ran."""
     cache, options = _ACTIVE, options or VariableOptions()
     if cache is None:
         return
@@ -280,7 +266,7 @@ def remember(
     inputs, record = _inputs(directory, display, names, options, extra)
     key = _digest(inputs, states)
     try:
-        _write_entry(cache, key, result)
+        _write_entry(cache, key, result if value is None else value)
         _write_atomic(cache.directory / "roots" / record, json.dumps([list(d) for d in deps]).encode())
     except OSError:
         pass  # a full disk or a read-only cache costs the next run time, never this run's result
@@ -350,7 +336,9 @@ def _read_entry(cache: Cache, key: str, kind: str = "terraform") -> Any:
         found = pickle.loads(payload)
     except Exception:  # signed by us yet unreadable (written by another Python): a miss
         return None
-    return found if isinstance(found, TerraformRoot if kind == "terraform" else list) else None
+    if kind == "terraform":
+        return found if isinstance(found if not isinstance(found, tuple) else found[0], TerraformRoot) else None
+    return found if isinstance(found, list) else None
 
 
 # --- YAML and JSON documents ------------------------------------------------------------------------

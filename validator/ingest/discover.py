@@ -1,24 +1,32 @@
 """Find the files of a scanned folder and say, for each, how it will be read — or why not.
 
 Nothing is silent: every file below the root is a candidate for a loader, skipped with a reason that the
-report lists, or ignored by an explicit rule (``.git``, ``.terraform``, ``node_modules`` and the patterns of
-``.palette-policy-ignore``, read with gitignore's rules). Symbolic links are not followed, so a link loop
-cannot hang the scan.
+report lists, or ignored by an explicit rule (``.git``, ``.terraform``, ``node_modules``, evidence bundles and
+the patterns of ``.palette-policy-ignore``, read with gitignore's rules). Folder links are not followed, so a
+link loop cannot hang the scan; a link to a file is read only when it stays inside the repository (or an
+``--allow-outside`` folder), and pipes, sockets and devices are skipped before any parser sees them. Files
+are read by ``reader``.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pathspec import GitIgnoreSpec
 
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
+from validator.ingest.reader import current_scope, is_inside, read_bytes, read_text
 from validator.model.errors import InputError
 from validator.model.inventory import SkippedFile
 
+__all__ = ["Discovery", "discover", "is_evidence_bundle", "read_text"]
+
 DEFAULT_IGNORES = (".git", ".terraform", "node_modules", ".venv", "__pycache__", ".palette-policy-evidence")
+BUNDLE_TEMP_PREFIX = ".palette-policy-evidence-"  # evidence bundles being written (report/evidence.py)
 IGNORE_FILE = ".palette-policy-ignore"
 TOPOLOGY_NAMES = ("palette-network.yaml", "palette-network.yml")
 CONFIG_NAMES = (".palette-policy.yaml", ".palette-policy-waivers.yaml", IGNORE_FILE)
@@ -48,13 +56,25 @@ class Discovery:
 
 def _ignore_globs(root: Path) -> list[str]:
     path = root / IGNORE_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
         return []
     return [
         ln.strip()
-        for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()
+        for ln in read_text(path, IGNORE_FILE, root=root).splitlines()
         if ln.strip() and not ln.lstrip().startswith("#")
     ]
+
+
+def is_evidence_bundle(folder: Path) -> bool:
+    """A folder written by ``validate --evidence``: its manifest.json names palette-policy as the tool."""
+    manifest = folder / "manifest.json"
+    try:
+        if not stat.S_ISREG(os.lstat(manifest).st_mode):
+            return False
+        doc = json.loads(read_bytes(manifest, str(manifest), max_bytes=64 * 1048576, record=False))
+    except (OSError, InputError, ValueError):
+        return False
+    return isinstance(doc, dict) and isinstance(doc.get("tool"), dict) and doc["tool"].get("name") == "palette-policy"
 
 
 def ignore_spec(patterns: list[str]) -> GitIgnoreSpec:
@@ -84,6 +104,7 @@ def discover(root: Path, limits: Limits = DEFAULT_LIMITS) -> Discovery:
         return found
     found = Discovery(root)
     spec = ignore_spec(_ignore_globs(root))
+    real_root = os.path.realpath(root)
     tf_dirs: set[Path] = set()
     tfvars: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=_walk_error):
@@ -91,10 +112,12 @@ def discover(root: Path, limits: Limits = DEFAULT_LIMITS) -> Discovery:
         keep = []
         for d in sorted(dirnames):
             rel = found.display(base / d)
-            if d in DEFAULT_IGNORES or _ignored(rel, spec, folder=True):
+            if d in DEFAULT_IGNORES or d.startswith(BUNDLE_TEMP_PREFIX) or _ignored(rel, spec, folder=True):
                 found.ignored.append(rel + "/")
             elif (base / d).is_symlink():
                 found.skipped.append(SkippedFile(rel + "/", "symbolic link to a folder (not followed)"))
+            elif is_evidence_bundle(base / d):
+                found.ignored.append(rel + "/")  # an evidence bundle is output, never input
             else:
                 keep.append(d)
         dirnames[:] = keep
@@ -104,11 +127,9 @@ def discover(root: Path, limits: Limits = DEFAULT_LIMITS) -> Discovery:
             if _ignored(rel, spec):
                 found.ignored.append(rel)
                 continue
-            if path.is_symlink() and not path.exists():
-                found.skipped.append(SkippedFile(rel, "broken symbolic link (or a link loop)"))
-                continue
-            if not path.is_file():
-                found.skipped.append(SkippedFile(rel, "not a regular file (a pipe, socket or device)"))
+            refused = _refused(path, real_root)
+            if refused:
+                found.skipped.append(SkippedFile(rel, refused))
                 continue
             if name.endswith((".tf", ".tf.json")):
                 _check_readable(path, rel, max_bytes)
@@ -122,6 +143,22 @@ def discover(root: Path, limits: Limits = DEFAULT_LIMITS) -> Discovery:
     _variables_files(found, tfvars, tf_dirs, max_bytes)
     found.terraform_dirs = sorted(tf_dirs, key=lambda p: (len(p.parts), str(p)))
     return found
+
+
+def _refused(path: Path, real_root: str) -> str | None:
+    """Why a file is not read at all (no parser ever sees it), or None for a regular file we may read."""
+    try:
+        mode = os.lstat(path).st_mode
+        if stat.S_ISLNK(mode):
+            real = os.path.realpath(path)
+            if not (is_inside(real, real_root) or current_scope().permits(real)):
+                return "symbolic link leading outside the repository (not read; see --allow-outside)"
+            mode = os.stat(path).st_mode
+    except OSError:
+        return "broken symbolic link (or a link loop)"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a pipe, socket or device)"
+    return None
 
 
 def _variables_files(found: Discovery, paths: list[Path], tf_dirs: set[Path], max_bytes: int) -> None:
@@ -149,6 +186,7 @@ def _walk_error(exc: OSError) -> None:
 
 
 def _check_readable(path: Path, rel: str, max_bytes: int) -> None:
+    """Fail early on a file too big to read (the reader checks again on the open descriptor)."""
     try:
         size = path.stat().st_size
         if not os.access(path, os.R_OK):
@@ -182,17 +220,3 @@ def _classify(found: Discovery, path: Path, max_bytes: int) -> None:
         found.squid.append(path)
     else:
         found.skipped.append(SkippedFile(rel, "not a network configuration format palette-policy reads"))
-
-
-def read_text(path: Path, rel: str) -> str:
-    """Read a config file as UTF-8; binary or other encodings are a clear error."""
-    data = path.read_bytes()
-    if b"\x00" in data[:8192]:
-        raise InputError("binary file, not a text configuration", file=rel, hint="add it to .palette-policy-ignore")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x})", file=rel, line=line, hint="save the file as UTF-8"
-        ) from None

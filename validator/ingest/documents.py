@@ -192,6 +192,14 @@ class _Builder:
                     raise InputError(
                         "a mapping key must be a plain value", file=self.filename, line=key_node.start_mark.line + 1
                     )
+                first = out.key_lines.get(key)
+                if first is not None:
+                    raise InputError(
+                        f"duplicate key {key!r} (first at line {first})",
+                        file=self.filename,
+                        line=key_node.start_mark.line + 1,
+                        hint="name each key once: readers disagree on which of two values wins",
+                    )
                 out[key] = self.build(value_node, depth + 1)
                 out.key_lines[key] = key_node.start_mark.line + 1
             return out
@@ -206,6 +214,16 @@ class _Builder:
             return self._scalar.construct_object(node, deep=False)
         except yaml.constructor.ConstructorError as exc:
             raise InputError(f"bad value: {exc.problem}", file=self.filename, line=node.start_mark.line + 1) from None
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+            # a scalar whose tag or look promises a type it does not hold: 2020-02-30, !!int abc, !!bool maybe
+            shown = node.value if len(node.value) <= 40 else node.value[:40] + "..."
+            kind = tag.rsplit(":", 1)[-1]
+            raise InputError(
+                f"bad value {shown!r}: not a valid {kind}{_reason(exc)}",
+                file=self.filename,
+                line=node.start_mark.line + 1,
+                hint="quote the value to keep it as text, or write a valid one",
+            ) from None
 
     def _cfn_tag(self, node: yaml.Node, tag: str, depth: int) -> Any:
         if isinstance(node, yaml.ScalarNode):
@@ -225,6 +243,14 @@ class _Builder:
         else:
             out[tag] = value  # unknown local tag: kept, never executed
         return out
+
+
+def _reason(exc: Exception) -> str:
+    """`` (why)`` for errors that say why in words; nothing for bare KeyErrors and the like."""
+    text = str(exc).split("\n")[0].strip()
+    if "integer string conversion" in text:  # Python's guard against huge integers
+        return " (too many digits)"
+    return f" ({text[:120]})" if text and isinstance(exc, ValueError | OverflowError) else ""
 
 
 def _untagged(node: yaml.Node) -> yaml.Node:
@@ -286,6 +312,8 @@ def _check_json(text: str, filename: str) -> None:
         raise InputError(
             "document nested too deeply", file=filename, hint="raise --max-depth if this nesting is intended"
         ) from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise InputError(f"invalid JSON{_reason(exc)}", file=filename, hint="fix the value") from None
 
 
 def load_document(text: str, filename: str, limits: Limits = DEFAULT_LIMITS) -> Any:

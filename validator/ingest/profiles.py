@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from validator.ingest.discover import read_text
 from validator.ingest.documents import child_line, load_document
+from validator.ingest.reader import read_text
 from validator.ingest.resources import resource_dir
 from validator.ingest.schemas import validate
 from validator.model.errors import InputError
@@ -28,7 +28,7 @@ def _parse_ports(text: str, where: SourceRef) -> PortSet:
 
 
 def load_profile(path: Path, display: str) -> Profile:
-    doc = load_document(read_text(path, display), display)
+    doc = load_document(read_text(path, display, root=path.parent), display)  # no link out of its folder
     validate(doc, "profile.schema.json", display)
     reqs = []
     seen: set[str] = set()

@@ -11,9 +11,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from validator.ingest.discover import read_text
 from validator.ingest.documents import line_of, load_document
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
+from validator.ingest.reader import read_text
 from validator.ingest.schemas import validate
 from validator.model.errors import InputError
 from validator.model.proxy_settings import ProxySettings
@@ -310,8 +310,9 @@ def todo_comments(text: str) -> list[tuple[int, str]]:
     return [(n, m.group(1).strip()) for n, line in enumerate(text.splitlines(), 1) if (m := _TODO.search(line))]
 
 
-def load_topology(path: Path, display: str, limits: Limits = DEFAULT_LIMITS) -> Topology:
-    text = read_text(path, display)
+def load_topology(path: Path, display: str, limits: Limits = DEFAULT_LIMITS, root: Path | None = None) -> Topology:
+    """``root``: the topology was found in the scanned folder and must not leave it through a link."""
+    text = read_text(path, display, max_bytes=limits.max_file_bytes, root=root)
     topology = parse_topology(load_document(text, display, limits), display)
     topology.todos = todo_comments(text)
     return topology

@@ -6,11 +6,12 @@ A bad waiver file is an input error with file:line.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
-from validator.ingest.discover import read_text
 from validator.ingest.documents import load_document
+from validator.ingest.reader import read_text
 from validator.ingest.schemas import validate
 from validator.model.errors import InputError
 from validator.model.waivers import Waiver
@@ -34,9 +35,10 @@ def _dates_to_text(node: Any) -> None:
                 _dates_to_text(value)
 
 
-def load_waivers(path: Path, display: str | None = None) -> list[Waiver]:
+def load_waivers(path: Path, display: str | None = None, root: Path | None = None) -> list[Waiver]:
+    """``root``: the file was found in the scanned folder and must not leave it through a link."""
     name = display or str(path)
-    doc = load_document(read_text(path, name), name)
+    doc = load_document(read_text(path, name, root=root), name)
     if doc is None:
         return []
     _dates_to_text(doc)
@@ -70,4 +72,4 @@ def load_waivers(path: Path, display: str | None = None) -> list[Waiver]:
 def find_waivers_file(root: Path) -> Path | None:
     base = root if root.is_dir() else root.parent
     candidate = base / WAIVERS_FILE
-    return candidate if candidate.is_file() else None
+    return candidate if os.path.lexists(candidate) else None

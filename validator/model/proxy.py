@@ -6,8 +6,8 @@ decides for a request is the analysis' (``analysis/squid.py``, ``analysis/proxy_
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from validator.model.rules import SourceRef
 from validator.model.sets import AddressSet, PortSet
@@ -26,6 +26,14 @@ MODELLED_TYPES = (
 )
 DOMAIN_TYPES = ("dstdomain", "ssl::server_name")
 REGEX_TYPES = ("dstdom_regex", "ssl::server_name_regex")
+
+
+class Pattern(Protocol):
+    """A compiled regular expression (``re`` or RE2): what the analysis needs of it."""
+
+    pattern: str
+
+    def search(self, text: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,7 @@ class Acl:
     ports: PortSet = field(default_factory=PortSet)
     methods: frozenset[str] = frozenset()
     domains: tuple[str, ...] = ()
-    regexes: tuple[re.Pattern[str], ...] = ()
+    regexes: tuple[Pattern, ...] = ()  # compiled by the loader with a linear-time engine (RE2)
     no_reverse_lookup: bool = False  # dstdomain -n
 
     @property

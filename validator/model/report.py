@@ -39,6 +39,8 @@ class Report:
     fail_on: str
     input_doc: dict[str, Any]
     waivers: WaiverOutcome = field(default_factory=WaiverOutcome)
+    # every file the run read: {"path": as shown, "real": resolved path, "sha256": of the bytes read}
+    inputs_read: list[dict[str, str]] = field(default_factory=list)
     # without a topology: per folder of manifests, what its NetworkPolicies allow (analysis/netpol_facts.py)
     netpol: list[dict[str, Any]] = field(default_factory=list)
 

@@ -37,8 +37,8 @@ class Waiver:
             return False
         if self.cluster:
             binding = finding.binding or {}
-            clusters = {binding.get("cluster"), binding.get("source"), binding.get("destination")}
-            if self.cluster not in clusters:
+            clusters = (binding.get("cluster"), binding.get("source"), binding.get("destination"))
+            if not any(isinstance(c, str) and fnmatchcase(c, self.cluster) for c in clusters):
                 return False
         if self.resource and not any(
             fnmatchcase(str(loc.get("resource") or ""), self.resource) for loc in finding.locations

@@ -1,29 +1,39 @@
 """The evidence bundle for auditors: report.json, a self-contained report.html and manifest.json.
 
-The manifest records the SHA-256 of every input file under the scanned folder, of every policy and
-profile, the tool, engine and Python versions, the command line, the options needed to re-run, and a UTC
-timestamp (the only field that differs between two runs on the same inputs). ``verify`` re-hashes the
-bundle and the inputs and lists every changed, missing or added file; with ``rerun`` it runs the
-validation again and compares the verdicts and findings with the recorded report.
+The manifest records the SHA-256 of every file under the scanned folder (a symbolic link by its target),
+of every file the run read outside it (topology, waivers, config, data, module sources and includes allowed
+with ``--allow-outside``: the digest of the bytes that were read), of every policy and profile, the tool,
+engine and Python versions, the command line, the options needed to re-run, a UTC timestamp (the only
+field that differs between two runs on the same inputs) and, written last, ``bundle_sha256``: a digest of
+the manifest itself, which covers the summary, the metadata and the outputs' digests.
+
+The bundle is built in a temporary folder next to the target and put in place in one step (an atomic
+exchange where the system has one), so a crash or two concurrent runs never leave a bundle that mixes runs.
+A target that is not empty and is not a previous bundle is refused. ``evidence_verify`` checks a bundle.
 """
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import hashlib
 import json
 import os
 import platform
+import shutil
+import stat
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from validator import __version__
+from validator.ingest.discover import BUNDLE_TEMP_PREFIX, is_evidence_bundle
+from validator.ingest.reader import is_inside
 from validator.ingest.resources import resource_dir
 from validator.model.errors import InputError
 from validator.model.report import Report
-from validator.report import atomic_write, html, json_report
+from validator.report import _umask, html, json_report
 
 
 class RunOptions(Protocol):
@@ -42,6 +52,8 @@ class RunOptions(Protocol):
     engine: str
     variables: Any  # Terraform variable options (validator.ingest.loaders.terraform.variables.VariableOptions)
     stack: Any  # CloudFormation parameter values and region (``StackInputs``) or None
+    allow_outside: list[Path]
+    keep_going: bool
 
 
 # a re-run for ``verify --rerun``: the recorded options (``manifest.json``'s "options") and the input folder
@@ -50,33 +62,68 @@ Rerun = Callable[[dict[str, Any], Path], Report]
 
 
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.json.minisig"
+BUNDLE_FILES = ("report.json", "report.html", MANIFEST, SIGNATURE)
 SKIP_DIRS = {".git", ".terraform", "node_modules", "__pycache__"}
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    """The digest of a regular file, streamed; opened without blocking and checked on the descriptor, so
+    a FIFO or a device put in the place of an input is an error, not a hang."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InputError("cannot read file: not a regular file (a pipe, socket or device)", file=str(path))
+        os.set_blocking(fd, True)
+        digest = hashlib.sha256()
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
 
 
-def hash_tree(root: Path, exclude: Path | None = None) -> dict[str, str]:
-    """relative POSIX path → sha256 for every regular file under root (symlinks are not followed)."""
+def _link_digest(path: Path) -> str:
+    """A symbolic link is recorded by its target's text: pointing it elsewhere is a change."""
+    return hashlib.sha256(b"symlink\0" + os.fsencode(os.readlink(path))).hexdigest()
+
+
+def hash_tree(root: Path, exclude: tuple[Path, ...] | Path | None = None) -> dict[str, str]:
+    """relative POSIX path → sha256 for every regular file and symbolic link under root (links by target).
+
+    Folders the scan ignores as output (``exclude``, evidence bundles and bundles being written) are left out."""
     root = root.resolve()
     if root.is_file():
         return {root.name: sha256_file(root)}
-    excluded = exclude.resolve() if exclude else None
+    excluded = {p.resolve() for p in ((exclude,) if isinstance(exclude, Path) else exclude or ())}
     out: dict[str, str] = {}
     for folder, dirs, files in os.walk(root, followlinks=False):
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and (excluded is None or here / d != excluded))
-        for name in sorted(files):
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in SKIP_DIRS
+            and here / d not in excluded
+            and not d.startswith(BUNDLE_TEMP_PREFIX)
+            and ((here / d).is_symlink() or not is_evidence_bundle(here / d))
+        )
+        for name in sorted([*files, *(d for d in dirs if (here / d).is_symlink())]):
             path = here / name
-            if path.is_symlink() or not path.is_file():
-                continue
-            out[path.relative_to(root).as_posix()] = sha256_file(path)
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                out[rel] = _link_digest(path)
+            elif path.is_file():
+                out[rel] = sha256_file(path)
+        dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
     return dict(sorted(out.items()))
+
+
+def bundle_digest(doc: dict[str, Any]) -> str:
+    """The manifest's own digest: canonical JSON of everything but ``bundle_sha256``."""
+    body = {k: v for k, v in doc.items() if k != "bundle_sha256"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _policy_path(name: str) -> Path:
@@ -107,6 +154,8 @@ def _options_json(options: RunOptions) -> dict[str, Any]:
             "parameters": dict(options.stack.parameters or {}) if options.stack else {},
             "region": options.stack.region if options.stack else None,
         },
+        "allow_outside": [str(p) for p in options.allow_outside],
+        "keep_going": options.keep_going,
     }
 
 
@@ -115,27 +164,12 @@ def manifest(
     options: RunOptions,
     argv: list[str],
     outputs: dict[str, str],
-    bundle_dir: Path,
+    bundle_dir: Path | tuple[Path, ...],
     now: dt.datetime | None = None,
     config: str | None = None,
 ) -> dict[str, Any]:
     root = Path(report.root)
     files = hash_tree(root, exclude=bundle_dir)
-    extra: dict[str, str] = {}
-    for label, path in (
-        ("topology", options.topology),
-        ("waivers", options.waivers_file),
-        ("config", Path(config) if config else None),
-    ):
-        if path is not None and not _inside(path, root):
-            extra[label] = str(path)
-    # Terraform files read from outside the scanned folder: --var-file files and module sources
-    for kind, var_file in options.variables.command_line if options.variables else ():
-        if kind == "var-file":
-            extra[f"var-file {var_file}"] = var_file
-    for loaded in report.inventory.files:
-        if loaded.path.startswith("../") and loaded.format == "terraform":
-            extra[f"module-source {loaded.path}"] = str(root / loaded.path)
     return {
         "schema_version": 1,
         "created_utc": (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -147,7 +181,7 @@ def manifest(
             "root": report.root,
             "root_absolute": str(root.resolve()),
             "files": [{"path": p, "sha256": h} for p, h in files.items()],
-            "outside_root": [{"role": k, "path": v, "sha256": sha256_file(Path(v))} for k, v in extra.items()],
+            "outside_root": _outside(report, options, root, config),
             **({"terraform_variables": report.inventory.variables} if report.inventory.variables else {}),
         },
         "policies": {
@@ -171,12 +205,27 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
+def _outside(report: Report, options: RunOptions, root: Path, config: str | None) -> list[dict[str, str]]:
+    """Every file the run read outside the scanned folder, with the digest of the bytes read; the topology,
+    waivers, config and Terraform variables files by their role, the rest (module sources, includes, data)
+    as ``read``. Shipped policies and profiles are in
+    ``policies`` and ``profiles``."""
+    base, shipped = os.path.realpath(root), os.path.realpath(resource_dir("policies"))
+    named = [("topology", options.topology), ("waivers", options.waivers_file), ("config", config)]
+    if options.variables:
+        named += [("var-file", v) for k, v in options.variables.command_line if k == "var-file"]
+    roles = {os.path.realpath(path): label for label, path in named if path is not None}
+    out: dict[str, dict[str, str]] = {}
+    for item in report.inputs_read:
+        real = item["real"]
+        if is_inside(real, base) or is_inside(real, shipped):
+            continue
+        role = roles.get(real, "read")
+        out[real] = {"role": role, "path": real, "sha256": item["sha256"]}
+    for real, role in roles.items():  # named but not read through the reader (e.g. an empty waivers run)
+        if real not in out and not is_inside(real, base) and os.path.isfile(real):
+            out[real] = {"role": role, "path": real, "sha256": sha256_file(Path(real))}
+    return sorted(out.values(), key=lambda e: (e["role"], e["path"]))
 
 
 def write_bundle(
@@ -186,113 +235,78 @@ def write_bundle(
     argv: list[str],
     now: dt.datetime | None = None,
     config: str | None = None,
+    sign: Path | None = None,
 ) -> dict[str, Any]:
-    texts = {"report.json": json_report.render(report) + "\n", "report.html": html.render(report) + "\n"}
-    outputs = {}
-    for name, text in texts.items():
-        atomic_write(directory / name, text)
-        outputs[name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    doc = manifest(report, options, argv, outputs, directory, now, config)
-    atomic_write(directory / MANIFEST, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    """Build the bundle next to ``directory`` and put it in place in one step; ``sign``: a minisign secret
+    key to sign the manifest with (``signing.py``)."""
+    directory = Path(os.path.abspath(directory))
+    check_target(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"{BUNDLE_TEMP_PREFIX}{directory.name}-", dir=directory.parent))
+    try:
+        os.chmod(work, 0o777 & ~_umask())
+        texts = {"report.json": json_report.render(report) + "\n", "report.html": html.render(report) + "\n"}
+        outputs = {}
+        for name, text in texts.items():
+            _write(work / name, text)
+            outputs[name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        doc = manifest(report, options, argv, outputs, (directory, work), now, config)
+        doc["bundle_sha256"] = bundle_digest(doc)
+        _write(work / MANIFEST, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")  # last
+        if sign is not None:
+            from validator.report.signing import sign_manifest
+
+            sign_manifest(work / MANIFEST, work / SIGNATURE, sign)
+        _put_in_place(work, directory)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return doc
 
 
-@dataclass
-class Verification:
-    changed: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    added: list[str] = field(default_factory=list)
-    verdicts: list[str] = field(default_factory=list)  # differences found by --rerun
-
-    @property
-    def ok(self) -> bool:
-        return not (self.changed or self.missing or self.added or self.verdicts)
-
-    def lines(self) -> list[str]:
-        return (
-            [f"changed: {p}" for p in self.changed]
-            + [f"missing: {p}" for p in self.missing]
-            + [f"added: {p}" for p in self.added]
-            + [f"verdict: {v}" for v in self.verdicts]
-        )
+def _write(path: Path, text: str) -> None:
+    with open(path, "x", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(path, 0o666 & ~_umask())
 
 
-def _compare(expected: dict[str, str], actual: dict[str, str], label: str, out: Verification) -> None:
-    for path, digest in expected.items():
-        if path not in actual:
-            out.missing.append(f"{label}{path}")
-        elif actual[path] != digest:
-            out.changed.append(f"{label}{path}")
-    out.added.extend(f"{label}{p}" for p in actual if p not in expected)
-
-
-def load_manifest(directory: Path) -> dict[str, Any]:
-    path = directory / MANIFEST
+def check_target(directory: Path) -> None:
+    """The target may be absent, empty, or a previous bundle (only bundle files in it); nothing else."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        info = os.lstat(directory)
     except FileNotFoundError:
-        raise InputError(f"no {MANIFEST} in {directory}", hint="pass the folder given to validate --evidence") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", file=str(path), line=exc.lineno, column=exc.colno) from None
-    if not isinstance(doc, dict) or doc.get("schema_version") != 1 or "inputs" not in doc:
-        raise InputError("not a palette-policy evidence manifest", file=str(path))
-    return doc
-
-
-def verify(directory: Path, inputs: Path | None = None, rerun: Rerun | None = None) -> Verification:
-    """Re-hash the bundle, the inputs, the policies and the profiles; with ``rerun`` also compare the verdicts
-    and findings of a new run with the recorded report."""
-    doc = load_manifest(directory)
-    out = Verification()
-    bundle = {p.name: sha256_file(p) for p in sorted(directory.iterdir()) if p.is_file() and p.name != MANIFEST}
-    _compare({o["path"]: o["sha256"] for o in doc["outputs"]}, bundle, "bundle: ", out)
-    root = inputs or Path(doc["inputs"]["root"])
-    if inputs is None and not root.exists() and doc["inputs"].get("root_absolute"):
-        root = Path(doc["inputs"]["root_absolute"])
-    if not root.exists():
-        raise InputError(f"input folder {root} does not exist", hint="pass --inputs PATH")
-    recorded = {f["path"]: f["sha256"] for f in doc["inputs"]["files"]}
-    _compare(recorded, hash_tree(root, exclude=directory), "input: ", out)
-    for item in doc["inputs"].get("outside_root", []):
-        _compare({item["path"]: item["sha256"]}, _hash_if(Path(item["path"])), f"{item['role']}: ", out)
-    for item in doc["policies"]["files"]:
-        _compare({item["path"]: item["sha256"]}, _hash_if(_policy_path(item["path"]), item["path"]), "policy: ", out)
-    for item in doc["profiles"]:
-        _compare({item["path"]: item["sha256"]}, _hash_if(_policy_path(item["path"]), item["path"]), "profile: ", out)
-    if rerun:
-        out.verdicts.extend(_compare_rerun(rerun(doc["options"], root), directory))
-    return out
-
-
-def _hash_if(path: Path, name: str | None = None) -> dict[str, str]:
-    return {name or str(path): sha256_file(path)} if path.is_file() else {}
-
-
-def _key(result: dict[str, Any]) -> str:
-    return f"{result['requirement']} {result['source']} -> {result['destination']}"
-
-
-def _compare_rerun(report: Report, directory: Path) -> list[str]:
-    try:
-        recorded = json.loads((directory / "report.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return ["report.json is missing or unreadable; cannot compare verdicts"]
-    before = {_key(r): r["verdict"] for r in recorded.get("results", [])}
-    after = {_key(r): r["verdict"] for r in json_report.to_json(report)["results"]}
-    out = [
-        f"{k}: recorded {before.get(k, 'absent')}, now {after.get(k, 'absent')}"
-        for k in sorted(set(before) | set(after))
-        if before.get(k) != after.get(k)
-    ]
-
-    def findings(items: list[dict[str, Any]]) -> list[str]:
-        return sorted(
-            f"{f['kind']} {f['id']} {f.get('requirement') or ''}{' (waived)' if f.get('waived') else ''}" for f in items
+        return
+    if not stat.S_ISDIR(info.st_mode):
+        raise InputError("--evidence must name a folder", file=str(directory), hint="name a new or empty folder")
+    names = sorted(os.listdir(directory))
+    if names and not (is_evidence_bundle(directory) and set(names) <= set(BUNDLE_FILES)):
+        raise InputError(
+            f"--evidence folder is not empty and holds no evidence bundle ({', '.join(names[:3])}"
+            f"{', …' if len(names) > 3 else ''}); refusing to replace it",
+            file=str(directory),
+            hint="name a new or empty folder, or the folder of a previous bundle",
         )
 
-    old, new = findings(recorded.get("findings", [])), findings(json_report.to_json(report)["findings"])
-    out += [f"finding no longer produced: {f}" for f in old if f not in new]
-    out += [f"new finding: {f}" for f in new if f not in old]
-    if recorded.get("summary", {}).get("exit_code") != report.exit_code:
-        out.append(f"exit code: recorded {recorded.get('summary', {}).get('exit_code')}, now {report.exit_code}")
-    return out
+
+_RENAME_EXCHANGE = 2
+
+
+def _put_in_place(work: Path, directory: Path) -> None:
+    """Make ``work`` the bundle at ``directory`` in one step; the previous bundle, if any, ends up in ``work``."""
+    try:
+        os.rename(work, directory)  # no bundle there yet (or an empty folder)
+        return
+    except OSError:
+        pass
+    libc = ctypes.CDLL(None, use_errno=True)
+    exchange = getattr(libc, "renameat2", None)
+    if exchange is not None and exchange(-100, os.fsencode(work), -100, os.fsencode(directory), _RENAME_EXCHANGE) == 0:
+        return  # AT_FDCWD = -100: the old bundle and the new one swapped atomically
+    old = directory.with_name(f"{BUNDLE_TEMP_PREFIX}{directory.name}-old-{os.getpid()}")
+    try:  # no exchange on this system: two renames (the folder is briefly absent, never mixed)
+        os.rename(directory, old)
+        os.rename(work, directory)
+    except OSError as exc:
+        raise InputError(f"cannot put the evidence bundle in place: {exc.strerror}", file=str(directory)) from None
+    shutil.rmtree(old, ignore_errors=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import textwrap
 from typing import TYPE_CHECKING
 
@@ -61,8 +60,12 @@ def _coverage(report: Report) -> list[str]:
     return ["", head, *lines]
 
 
-def render(report: Report) -> str:
-    width = max(100, min(shutil.get_terminal_size((140, 20)).columns, 200))
+WIDTH = 140  # the table's width when it is not shown on a terminal (files, pipes, CI logs): the same every run
+
+
+def render(report: Report, width: int | None = None) -> str:
+    """The table; ``width``: the terminal's columns when shown on one (the CLI asks), else ``WIDTH``."""
+    width = max(100, min(width or WIDTH, 200))
     rows = []
     for r in report.results:
         req = "" if r.requirement.required else " (optional)"
@@ -96,7 +99,7 @@ def render(report: Report) -> str:
                 f"{loc.get('file')}:{loc.get('line')}" if loc.get("line") else str(loc.get("file"))
                 for loc in f.locations[:3]
             )
-            suffix = f"  ({where})" if where and where not in f.message else ""
+            suffix = f" ({where})" if where and where not in f.message else ""
             kind = "WAIVED" if "waived" in f.extra else f.kind.upper()
             lines.append(f"  {kind:5} {f.id} [{f.severity}] {f.message}{suffix}")
             if "waived" in f.extra:

@@ -63,16 +63,20 @@ class RuleSpec:
 
 
 def port_number(value: Any, what: str, spec: RuleSpec) -> int | None:
+    """A port field: an integer or its decimal text. A boolean or a fraction is an error, never coerced
+    (``true`` is not port 1, ``443.5`` is not 443)."""
     if value is None or value == "":
         return None
     try:
+        if isinstance(value, bool) or not isinstance(value, int | str) or len(str(value)) > 12:
+            raise TypeError
         port = int(value)
     except (TypeError, ValueError):
         raise InputError(
             f"{what} {value!r} is not a number",
             file=spec.source.file,
             line=spec.source.line,
-            hint="write a port number from 0 to 65535",
+            hint="write a whole port number from 0 to 65535 (not true, not 443.5)",
         ) from None
     return port
 

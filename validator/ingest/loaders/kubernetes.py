@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from validator.ingest.documents import LineDict, load_documents
@@ -23,6 +24,7 @@ from validator.ingest.loaders.kubernetes_objects import (
     load_policy,
     load_workload,
 )
+from validator.ingest.reader import read_text
 from validator.model.errors import InputError
 from validator.model.inventory import Inventory
 from validator.model.kubernetes import Cluster, SkippedManifest, finish
@@ -82,14 +84,14 @@ def _json_fallback(text: str, path: str) -> list[Any] | None:
         return None
 
 
-def load_file(path: str, cluster: Cluster, display: str | None = None) -> None:
-    """Parse one file into ``cluster``; non-manifests are recorded in ``cluster.skipped``."""
+def load_file(path: str, cluster: Cluster, display: str | None = None, root: str | None = None) -> None:
+    """Parse one file into ``cluster``; non-manifests are recorded in ``cluster.skipped``. ``root``: the
+    folder the file was found in, which it must not leave through a link."""
     name = display or path
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        cluster.skipped.append(SkippedManifest(name, f"cannot read: {exc}"))
+        text = read_text(Path(path), name, root=Path(root) if root else None)
+    except InputError as exc:
+        cluster.skipped.append(SkippedManifest(name, f"cannot read: {exc.message}"))
         return
     docs: list[Any] | None
     try:
@@ -144,7 +146,7 @@ def load_cluster(root: str) -> Cluster:
         if not full.lower().endswith(MANIFEST_SUFFIXES):
             cluster.skipped.append(SkippedManifest(shown, "not a YAML/JSON file"))
             continue
-        load_file(full, cluster, shown)
+        load_file(full, cluster, shown, root if os.path.isdir(root) else None)
     finish(cluster)
     return cluster
 

@@ -76,6 +76,11 @@ def _as_list(ctx: Context, value: object, what: str, parent: object) -> list[Any
 
 def _labels(ctx: Context, value: object, what: str, parent: object) -> dict[str, str]:
     raw = _as_map(ctx, value, what, parent)
+    for key, item in raw.items():
+        if isinstance(item, dict | list):
+            kind = "list" if isinstance(item, list) else "mapping"
+            message = f"{what}.{key} is a {kind}; a label value is a string"
+            raise ctx.error(message, item, hint=f'write {key}: "value"', fallback=line_of(raw))
     return {str(k): "" if v is None else str(v) for k, v in raw.items()}
 
 
@@ -130,7 +135,7 @@ def _policy_port(ctx: Context, item: object, parent: object) -> PolicyPort:
         if end is not None:
             raise ctx.error("endPort needs a numeric port", raw)
         return PolicyPort(proto, None, None, ref)
-    if isinstance(port, str) and not port.isdigit():
+    if isinstance(port, str) and not (port.isascii() and port.isdigit() and len(port) <= 5):
         if end is not None:
             raise ctx.error(
                 f"endPort cannot be used with the named port {port!r}", raw, hint="use a numeric port with endPort"

@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from validator.ingest import schemas
-from validator.ingest.discover import read_text
 from validator.ingest.documents import load_document
+from validator.ingest.reader import current_scope, read_text
 from validator.model.errors import InputError
 
 
 def read_yaml(path: str) -> tuple[Any, Any]:
     """A rule file's document (with line numbers), twice: as data and as the node tree for ``line_of``."""
     try:
-        text = read_text(Path(path), path)
+        text = read_text(Path(path), path, root=current_scope().root)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}", file=path) from None
     return parse_yaml(text, path)

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import glob
 import os
+from pathlib import Path
 
 from validator.ingest.loaders.squid_acls import PREDEFINED, compile_values
+from validator.ingest.reader import current_scope, read_text
 from validator.model.errors import InputError
 from validator.model.proxy import AccessLine, Acl, AclLine, AclRef, Listener, SquidConfig
 from validator.model.rules import SourceRef
@@ -64,15 +66,20 @@ def _new_config(path: str) -> SquidConfig:
 
 
 def _read(path: str, ref_file: str | None = None, ref_line: int | None = None) -> str:
+    """An included file or ACL list, through the one reader: inside the repository, a regular file,
+    within the size limit (``include /dev/zero`` or a FIFO is refused, not read)."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return fh.read()
-    except OSError as exc:
+        return read_text(Path(path), path, root=current_scope().root)
+    except InputError as exc:
+        if ref_file is None:
+            raise
+        reason = exc.message.removeprefix("cannot read file: ")
         raise InputError(
-            f"cannot read {path}: {exc.strerror or exc}",
-            file=ref_file or path,
+            f"cannot read {path}: {reason}",
+            file=ref_file,
             line=ref_line,
-            hint="check the path (relative paths are resolved from the directory of the file that names them)",
+            hint=exc.hint
+            or "check the path (relative paths are resolved from the directory of the file that names them)",
         ) from None
 
 

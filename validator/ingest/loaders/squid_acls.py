@@ -8,6 +8,9 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
+from typing import Any
+
+import re2
 
 from validator.model.errors import InputError
 from validator.model.proxy import ADDRESS_TYPES, DOMAIN_TYPES, REGEX_TYPES, Acl
@@ -46,6 +49,25 @@ def _parse_address(text: str) -> tuple[int, int] | None:
         host_bits = net.num_addresses - 1
         lo, hi = lo & ~host_bits, hi | host_bits
     return lo, hi
+
+
+def linear_regex(pattern: str, ignore_case: bool, what: str, ref: SourceRef) -> Any:
+    """A regular expression matched in linear time (RE2): a pattern such as ``^(a|aa)+$`` cannot make a
+    hostile host name take exponential time, as it could with a backtracking engine."""
+    options = re2.Options()
+    options.log_errors = False  # errors become the InputError below, not lines on stderr
+    options.case_sensitive = not ignore_case
+    options.max_mem = 8 << 20
+    try:
+        return re2.compile(pattern, options=options)
+    except re2.error as exc:
+        reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise InputError(
+            f"{what}: bad regular expression {pattern!r}: {reason}",
+            file=ref.file,
+            line=ref.line,
+            hint="Squid's regular expressions are POSIX extended ones; back-references are not supported",
+        ) from None
 
 
 def compile_values(acl: Acl, values: Sequence[str], flags: tuple[str, ...], ref: SourceRef) -> None:
@@ -108,12 +130,7 @@ def compile_values(acl: Acl, values: Sequence[str], flags: tuple[str, ...], ref:
             if v in ("-i", "+i"):
                 ci = v == "-i"
                 continue
-            try:
-                compiled.append(re.compile(v, re.IGNORECASE if ci else 0))
-            except re.error as exc:
-                raise InputError(
-                    f"acl {acl.name} dstdom_regex: bad regular expression {v!r}: {exc}", file=ref.file, line=ref.line
-                ) from None
+            compiled.append(linear_regex(v, ci, f"acl {acl.name} {typ}", ref))
         acl.regexes = tuple(compiled)
         if "-n" in flags:
             acl.no_reverse_lookup = True

@@ -75,13 +75,18 @@ def get_engine(
     opa_ca_file: Path | None = None,
     opa_timeout: float = 30.0,
     timeout: float | None = None,
+    memory_mib: int | None = None,
 ) -> PolicyEngine:
     """Build the named backend; InputError when it is unknown, not installed or misconfigured.
 
     ``opa_url`` selects the OPA server backend (``name`` may then be "embedded", the default, or "opa");
     ``opa_timeout`` bounds each HTTP request to it and ``opa_ca_file`` verifies its certificate.
-    ``timeout`` (seconds) bounds each evaluation of the embedded engine.
+    ``timeout`` (seconds, default ``limits.DEFAULT_TIMEOUT``) bounds each evaluation of a local engine, and
+    ``memory_mib`` (default ``limits.DEFAULT_MEMORY_MIB``) what a local evaluation may add to the process's
+    memory.
     """
+    from validator.policy.engine.limits import DEFAULT_MEMORY_MIB, DEFAULT_TIMEOUT
+
     if opa_url or name == "opa":
         if name not in ("embedded", "opa"):
             raise InputError(
@@ -92,16 +97,15 @@ def get_engine(
         from validator.policy.engine.opa_engine import OpaServerEngine
 
         return OpaServerEngine(opa_url, token=opa_token, timeout=opa_timeout, ca_file=opa_ca_file)
+    seconds, memory = timeout or DEFAULT_TIMEOUT, memory_mib or DEFAULT_MEMORY_MIB
     if name in ("embedded", "regorus"):
         from validator.policy.engine.regorus_engine import RegorusEngine
 
-        return RegorusEngine(timeout=timeout)
+        return RegorusEngine(timeout=seconds, memory_mib=memory)
     if name == "regopy":
         from validator.policy.engine.regopy_engine import RegopyEngine
 
-        if timeout is not None:
-            raise InputError("the regopy engine has no time limit", hint="drop the time limit or use --engine embedded")
-        return RegopyEngine()
+        return RegopyEngine(timeout=seconds, memory_mib=memory)
     raise InputError(
         f"unknown policy engine {name!r}", hint=f"choose one of: {', '.join(ENGINES)} (opa needs --opa-url)"
     )
@@ -118,8 +122,10 @@ def evaluate_findings(
 
     document: dict[str, Any] = {}
     packages = [p for p in bundle.packages if selected(p, namespaces)]
-    for package in packages:
-        value = engine.evaluate(f"data.{package}", input_doc)
+    queries = [f"data.{package}" for package in packages]
+    many = getattr(engine, "evaluate_many", None)  # one child and one input for every package, when it can
+    values = many(queries, input_doc) if many else [engine.evaluate(q, input_doc) for q in queries]
+    for package, value in zip(packages, values, strict=True):
         if value is None:
             continue
         node = document
@@ -127,7 +133,12 @@ def evaluate_findings(
         for part in parents:
             node = node.setdefault(part, {})
         node[last] = value
-    return collect_findings(document, packages=packages, modules=bundle.modules)
+    try:
+        return collect_findings(document, packages=packages, modules=bundle.modules)
+    except InputError as exc:  # a finding the policy shaped wrongly: name the policy's file
+        rule = exc.message.split("data.", 1)[-1].split(" ", 1)[0]
+        files = [i.file for i in bundle.infos.values() if rule.startswith(i.package + ".")]
+        raise exc.located(files[0] if files else None) from None
 
 
 def provenance(engine: PolicyEngine, bundle: Bundle) -> dict[str, Any]:

@@ -10,14 +10,13 @@ The digest covers every module and data file in a stable order, for the report's
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from validator.ingest.documents import load_documents
+from validator.ingest.reader import read_bytes
 from validator.model.errors import InputError
 from validator.policy.engine.rego_ast import ModuleInfo, check_sandbox, parse_module
 
@@ -37,13 +36,10 @@ class Bundle:
     infos: dict[str, ModuleInfo] = field(default_factory=dict, repr=False)
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(
-            f"cannot read {path}: {exc.strerror or exc}", file=str(path), hint="check the path and its permissions"
-        ) from None
+def _read(path: Path, root: Path | None = None) -> bytes:
+    """Through the one reader (limits, no FIFO or device); ``root``: a file found in a policy folder, which
+    must not lead out of it through a link."""
+    return read_bytes(path, str(path), root=root)
 
 
 def _text(path: Path, raw: bytes) -> str:
@@ -58,25 +54,7 @@ def parse_data(path: Path, raw: bytes, shown: str | None = None) -> Any:
     """A JSON or YAML data document; InputError (naming ``shown``) with the line on a syntax error."""
     name = shown or str(path)
     text = _text(Path(name), raw)
-    if path.suffix == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"invalid JSON: {exc.msg}", file=name, line=exc.lineno, column=exc.colno, hint="fix the JSON syntax"
-            ) from None
-    try:
-        docs = [doc for doc in yaml.safe_load_all(text) if doc is not None]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(
-            f"invalid YAML: {problem}",
-            file=name,
-            line=mark.line + 1 if mark is not None else None,
-            column=mark.column + 1 if mark is not None else None,
-            hint="fix the YAML syntax",
-        ) from None
+    docs = [doc for doc in load_documents(text, name) if doc is not None]  # duplicate keys, bad scalars: errors
     if len(docs) > 1:
         raise InputError(
             "a data file must hold one YAML document", file=name, hint="split it into one file per document"
@@ -167,10 +145,11 @@ def load_bundle(
     entries: list[tuple[int, str, Path, bytes]] = []
     for directory in dirs:
         rego_files, data_in_dir = _scan(Path(directory), skip_dirs)
+        inside = None if Path(directory).is_file() else Path(directory)
         for path in rego_files:
-            entries.append((0, _digest_name(Path(directory), path), path, _read(path)))
+            entries.append((0, _digest_name(Path(directory), path), path, _read(path, inside)))
         for path in data_in_dir:
-            entries.append((1, _digest_name(Path(directory), path), path, _read(path)))
+            entries.append((1, _digest_name(Path(directory), path), path, _read(path, inside)))
     for index, path in enumerate(data_files or []):
         entries.append((2 + index, f"data/{Path(path).name}", Path(path), _read(Path(path))))
 

@@ -295,6 +295,18 @@ SANDBOXED: dict[str, tuple[int, str]] = {
 }
 
 
+# Builtins whose answer depends on when, where or how often the policy runs (OPA marks them
+# nondeterministic); refused on every engine, so a report and its evidence can be reproduced.
+NONDETERMINISTIC: dict[str, str] = {
+    "time.now_ns": "it returns the current time",
+    "rand.intn": "it returns a random number",
+    "uuid.rfc4122": "it returns a new random UUID",
+    "io.jwt.decode_verify": "it checks token expiry against the current time",
+    "crypto.x509.parse_and_verify_certificates": "it checks validity against the current time",
+    "crypto.x509.parse_and_verify_certificates_with_options": "it checks validity against the current time",
+}
+
+
 def sandbox_stub(name: str) -> Callable[..., Any]:
     """An extension that refuses to run, so a call slipping past the load-time check still fails."""
     reason = SANDBOXED[name][1]

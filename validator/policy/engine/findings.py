@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from validator.model.errors import InputError
 from validator.policy.engine.annotations import Annotation, parse_annotations
 
 KINDS = ("deny", "warn", "violation")
@@ -152,6 +153,27 @@ def collect_findings(
     return sorted(findings, key=RawFinding.sort_key)
 
 
+def _location(loc: Any, rule: str) -> Any:
+    """A finding's location with ``line``/``column`` as positive integers (every format prints them)."""
+    if not isinstance(loc, dict):
+        return loc
+    out = dict(loc)
+    for key in ("line", "column"):
+        value = out.get(key)
+        if value is None:
+            continue
+        number = value if isinstance(value, int) and not isinstance(value, bool) else None
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10:
+            number = int(value)
+        if number is None or number < 1:
+            raise InputError(
+                f"a finding of data.{rule} gives {key} {value!r} in its locations; a {key} is a whole number from 1",
+                hint=f"fix the policy's locations ({key}: a number, or leave it out)",
+            )
+        out[key] = number
+    return out
+
+
 def _finding(package: str, kind: str, key: str | None, item: Any, defaults: dict[str, Any]) -> RawFinding:
     fields: dict[str, Any] = {}
     if isinstance(item, dict):
@@ -168,6 +190,7 @@ def _finding(package: str, kind: str, key: str | None, item: Any, defaults: dict
         locations = []
     elif not isinstance(locations, list):
         locations = [locations]
+    locations = [_location(loc, f"{package}.{kind}") for loc in locations]
     msg = _text(fields.get("msg", fields.get("message")))
     return RawFinding(
         package=package,

@@ -111,7 +111,13 @@ class OpaServerEngine:
     def __init__(self, url: str, token: str | None = None, timeout: float = 30.0, ca_file: Path | None = None) -> None:
         from opa_client import OpaClient
 
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - parsed lazily: a bad port or bracket is found here
+        except ValueError as exc:
+            raise InputError(
+                f"--opa-url {url!r} is not a valid URL ({exc})", hint="e.g. --opa-url http://localhost:8181"
+            ) from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InputError(f"--opa-url {url!r} is not an http(s) URL", hint="e.g. --opa-url http://localhost:8181")
         if parts.path not in ("", "/") or parts.query:
@@ -127,10 +133,11 @@ class OpaServerEngine:
             raise InputError("--opa-ca-file needs an https --opa-url")
         if ca_file is not None and not Path(ca_file).is_file():
             raise InputError(f"--opa-ca-file {ca_file}: no such file")
-        self.url = f"{parts.scheme}://{parts.hostname}:{port}"
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname  # an IPv6 address
+        self.url = f"{parts.scheme}://{host}:{port}"
         self.run = new_run_id()
         self._client = OpaClient(
-            host=parts.hostname, port=port, ssl=parts.scheme == "https", token=token, timeout=timeout, retries=1
+            host=host, port=port, ssl=parts.scheme == "https", token=token, timeout=timeout, retries=1
         )
         if ca_file is not None:
             _verify_with(self._client._session, str(ca_file))

@@ -43,6 +43,8 @@ class ModuleInfo:
     package: str  # "palette.ports" (without "data.")
     rules: list[RuleInfo] = field(default_factory=list)
     calls: list[CallInfo] = field(default_factory=list)
+    imports: dict[str, str] = field(default_factory=dict)  # alias → data path
+    deps: dict[str, set[str]] = field(default_factory=dict)  # rule name → dotted names it refers to
 
     def rule_at(self, line: int) -> RuleInfo | None:
         """The rule whose text spans ``line`` (for naming the rule behind an evaluation error)."""
@@ -97,6 +99,42 @@ def _line_of(source_bytes: bytes, offset: int) -> int:
     return source_bytes.count(b"\n", 0, offset) + 1
 
 
+MAX_NESTING = 12  # of [ ] and { }: regorus's parser takes about twice as long for each level more
+
+
+def check_nesting(file: str, source: str) -> None:
+    """Refuse, before any parser sees it, a module nesting ``[``/``{`` deeper than ``MAX_NESTING`` (outside
+    strings and comments): regorus's parser is exponential in that depth (18 levels take half a minute)."""
+    depth, line, i, n = 0, 1, 0, len(source)
+    while i < n:
+        c = source[i]
+        if c == "\n":
+            line += 1
+        elif c == "#":
+            end = source.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif c in '"`':
+            end = i + 1
+            while end < n and source[end] != c and not (c == '"' and source[end] == "\n"):
+                end += 2 if c == '"' and source[end] == "\\" else 1
+            line += source.count("\n", i, min(end, n))
+            i = end + 1
+            continue
+        elif c in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise InputError(
+                    f"brackets nested deeper than {MAX_NESTING} levels",
+                    file=file,
+                    line=line,
+                    hint="the Rego parser slows down exponentially with nesting; flatten the value or the rule",
+                )
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+
+
 def parse_module(file: str, source: str) -> ModuleInfo:
     """Parse one module; InputError with file:line:column on a syntax error. Once per (file, text) and
     process (perf: the bundle check and each engine's load read the same modules; the info is read-only)."""
@@ -113,6 +151,7 @@ _PARSED: dict[tuple[str, str], ModuleInfo] = {}
 def _parse_module(file: str, source: str) -> ModuleInfo:
     from validator.policy.engine.regorus_engine import rego_error
 
+    check_nesting(file, source)
     engine = regorus.Engine()
     try:
         engine.add_policy(file, source)
@@ -123,9 +162,12 @@ def _parse_module(file: str, source: str) -> ModuleInfo:
 
 
 def module_info(file: str, source: str, tree: dict[str, Any]) -> ModuleInfo:
+    from validator.policy.engine.rego_deps import rule_references
+
     package = ref_name(tree["package"]["refr"]) or ""
     info = ModuleInfo(file=file, package=package)
     raw = source.encode()
+    info.imports, info.deps = rule_references(tree, raw)
     for rule in tree.get("rules", []):
         kind, body = next(iter(rule.items()))
         span = body.get("span", {})
@@ -189,8 +231,11 @@ def located(info: ModuleInfo, call: CallInfo, message: str, hint: str | None = N
 
 
 def check_sandbox(infos: list[ModuleInfo]) -> None:
-    """Refuse calls to builtins that would reach the network or the host, at the call's location."""
-    from validator.policy.engine.extensions import SANDBOXED
+    """What every engine refuses before it runs a policy, each at its location: builtins that would reach
+    the network or the host, builtins whose answer changes from run to run (reports and evidence must be
+    reproducible), and recursion (``rego_recursion_error``, as OPA's compiler)."""
+    from validator.policy.engine.extensions import NONDETERMINISTIC, SANDBOXED
+    from validator.policy.engine.rego_deps import check_recursion
 
     for info in infos:
         for call in info.calls:
@@ -201,6 +246,15 @@ def check_sandbox(infos: list[ModuleInfo]) -> None:
                     f"{call.name} is not available: {SANDBOXED[call.name][1]} (palette-policy runs policies sandboxed)",
                     hint="put what the policy needs into the input or a --data file",
                 )
+            if call.name in NONDETERMINISTIC:
+                raise located(
+                    info,
+                    call,
+                    f"{call.name} is not available: {NONDETERMINISTIC[call.name]}, and palette-policy's reports "
+                    "and evidence must be the same on every run",
+                    hint="put the value the policy needs (a date, an id) into a --data file",
+                )
+    check_recursion(infos)
 
 
 def check_supported(infos: list[ModuleInfo], missing: dict[str, str], engine: str) -> None:

@@ -10,18 +10,20 @@ Built-in errors are raised (``strict_built_in_errors``), as regorus does.
 
 from __future__ import annotations
 
-import faulthandler
 import json
-import multiprocessing
 import re
 from functools import lru_cache
 from typing import Any
 
 from validator.model.errors import InputError
 from validator.policy.engine.extensions import EXTENSIONS, SANDBOXED
+from validator.policy.engine.limits import forking, run_limited
 from validator.policy.engine.rego_ast import ModuleInfo, check_sandbox, check_supported, parse_module
 
 _LOCATION = re.compile(r"--\s*(?P<file>[^\s:]+):(?P<line>\d+):(?P<col>\d+)")
+# builtins rego-cpp has but whose use breaks the Python binding (regopy 1.5.2 cannot parse the output
+# once a trace note is in it, and raises a JSON error instead of answering)
+_BREAKS_BINDING = {"trace": "prints notes into rego-cpp's output, which the regopy binding then cannot read"}
 _KNOWN_WRONG = {
     "object.union": "does not deep-merge nested objects in rego-cpp",
 }
@@ -78,8 +80,10 @@ class RegopyEngine:
 
     name = "regopy"
 
-    def __init__(self) -> None:
+    def __init__(self, timeout: float | None = None, memory_mib: int | None = None) -> None:
         regopy = _import()
+        self.timeout = timeout
+        self.memory_mib = memory_mib
         self._regopy = regopy
         self.version = str(regopy.__version__)
         self._modules: dict[str, str] = {}
@@ -95,7 +99,7 @@ class RegopyEngine:
     def load(self, modules: dict[str, str], data: dict[str, Any]) -> None:
         infos = [parse_module(name, source) for name, source in modules.items()]
         check_sandbox(infos)
-        check_supported(infos, missing_builtins(), self.name)
+        check_supported(infos, {**missing_builtins(), **_BREAKS_BINDING}, self.name)
         self._infos.update({info.file: info for info in infos})
         self._modules.update(modules)
         if data:
@@ -116,29 +120,18 @@ class RegopyEngine:
         return interpreter
 
     def evaluate(self, query: str, input_doc: Any = None) -> Any:
-        """Evaluate in a forked child where possible: rego-cpp 1.5.2 can crash the process (SIGSEGV)."""
-        if "fork" not in multiprocessing.get_all_start_methods():
+        """Evaluate in a forked child with the time and memory limits: rego-cpp 1.5.2 can also crash the
+        process (SIGSEGV), which then ends only the child."""
+        if not forking():
             return self._evaluate_here(query, input_doc)
-        context: Any = multiprocessing.get_context("fork")
-        parent, child = context.Pipe(duplex=False)
-        process = context.Process(target=_child, args=(self, query, input_doc, child), daemon=True)
-        process.start()
-        child.close()
-        try:
-            status, payload = parent.recv()
-        except EOFError:
-            process.join()
-            raise InputError(
-                f"rego-cpp crashed (exit {process.exitcode}) while evaluating {query}",
-                hint="a rego-cpp defect (seen with `with input as` around partial set rules); use --engine embedded",
-            ) from None
-        finally:
-            parent.close()
-        process.join()
-        if status == "ok":
-            return payload
-        message, file, line, column, hint = payload
-        raise InputError(message, file=file, line=line, column=column, hint=hint)
+        return run_limited(
+            self._evaluate_here,
+            (query, input_doc),
+            what=query,
+            timeout=self.timeout,
+            memory_mib=self.memory_mib,
+            engine="rego-cpp",
+        )
 
     def close(self) -> None:
         """Nothing to release: the engine lives in this process."""
@@ -157,6 +150,11 @@ class RegopyEngine:
             output = interpreter.query(f"__palette_x = {query}")
         except self._regopy.RegoError as exc:
             raise _error(str(exc), f"cannot evaluate {query}") from None
+        except ValueError as exc:  # the binding could not read rego-cpp's answer
+            raise InputError(
+                f"evaluation of {query} with regopy failed: its answer could not be read ({type(exc).__name__})",
+                hint="use --engine embedded (the default)",
+            ) from None
         text = str(output)
         if not output.ok():  # rego-cpp's error node carries no readable message through regopy
             raise InputError(
@@ -169,13 +167,3 @@ class RegopyEngine:
         if isinstance(doc, list):
             doc = doc[0] if doc else {}
         return doc.get("bindings", {}).get("__palette_x")
-
-
-def _child(engine: RegopyEngine, query: str, input_doc: Any, conn: Any) -> None:
-    faulthandler.disable()  # a rego-cpp crash ends only this child; the parent reports it
-    try:
-        conn.send(("ok", engine._evaluate_here(query, input_doc)))
-    except InputError as exc:
-        conn.send(("input-error", (exc.message, exc.file, exc.line, exc.column, exc.hint)))
-    finally:
-        conn.close()

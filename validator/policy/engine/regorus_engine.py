@@ -4,15 +4,14 @@ Chosen by measurement (see docs/engines.md): fastest in-process engine here and 
 OPA on the conformance cases it supports. Results go through ``eval_query_as_json`` because the dict API
 crashes on sets of arrays/objects. OPA builtins regorus lacks are registered as Python extensions
 (``extensions.py``); builtins that reach the network or the host are replaced by stubs that refuse.
-regorus has no instruction or time limit, so ``timeout`` runs each evaluation in a child process that is
-killed when the limit passes.
+regorus has no instruction, time or memory limit, so each evaluation runs in a forked child with both
+(``limits.run_limited``).
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import json
-import multiprocessing
 import re
 from typing import Any
 
@@ -28,6 +27,7 @@ from validator.policy.engine.extensions import (
     SHIM_PACKAGE,
     sandbox_stub,
 )
+from validator.policy.engine.limits import forking, run_limited
 from validator.policy.engine.rego_ast import ModuleInfo, check_sandbox, parse_module
 
 _LOCATION = re.compile(r"-->\s*(?P<file>.+?):(?P<line>\d+):(?P<col>\d+)\s*$", re.MULTILINE)
@@ -96,20 +96,20 @@ def shim_source(source: str, info: ModuleInfo) -> str:
 
 
 class RegorusEngine:
-    """Embedded regorus; ``timeout`` (seconds) bounds each evaluation (None: no limit)."""
+    """Embedded regorus; ``timeout`` (seconds) and ``memory_mib`` bound each evaluation (None: no limit)."""
 
     name = "regorus"
 
-    def __init__(self, timeout: float | None = None) -> None:
+    def __init__(self, timeout: float | None = None, memory_mib: int | None = None) -> None:
         self.version = importlib.metadata.version("gordon-to-regorus")
         self.timeout = timeout
+        self.memory_mib = memory_mib
         self._engine = new_regorus_engine()
         self._pristine: regorus.Engine | None = None
         self._modules: dict[str, str] = {}
         self._data: list[dict[str, Any]] = []
         self._infos: dict[str, ModuleInfo] = {}
         self._shimmed = False
-        self._input: Any = None  # the document the engine holds as its input (set once per document)
 
     @property
     def description(self) -> str:
@@ -140,21 +140,38 @@ class RegorusEngine:
 
     def evaluate(self, query: str, input_doc: Any = None) -> Any:
         """Value of ``query`` (first result), None when undefined; ``input_doc`` None = no input."""
-        if self.timeout is not None:
-            return _evaluate_in_child(self, query, input_doc)
-        return self._evaluate_here(query, input_doc)
+        return self.evaluate_many([query], input_doc)[0]
+
+    def evaluate_many(self, queries: list[str], input_doc: Any = None) -> list[Any]:
+        """The values of several queries on one input (set once), within the limits, in one child."""
+        if forking() and (self.timeout is not None or self.memory_mib is not None):
+            what = queries[0] if len(queries) == 1 else "the policies"
+            return list(
+                run_limited(
+                    self._evaluate_all,
+                    (queries, input_doc),
+                    what=what,
+                    timeout=self.timeout,
+                    memory_mib=self.memory_mib,
+                )
+            )
+        return self._evaluate_all(queries, input_doc)
+
+    def _evaluate_all(self, queries: list[str], input_doc: Any) -> list[Any]:
+        if input_doc is not None:
+            self._engine.set_input_json(json.dumps(input_doc))
+        return [self._evaluate_here(query, input_doc, input_set=True) for query in queries]
 
     def close(self) -> None:
         """Nothing to release: the engine lives in this process."""
 
-    def _evaluate_here(self, query: str, input_doc: Any) -> Any:
+    def _evaluate_here(self, query: str, input_doc: Any, input_set: bool = False) -> Any:
         if input_doc is None:
             engine = (self._pristine or self._engine).clone()
         else:
             engine = self._engine
-            if input_doc is not self._input:  # perf: every package reads the same (read-only) document
+            if not input_set:
                 engine.set_input_json(json.dumps(input_doc))
-                self._input = input_doc
         try:
             raw = json.loads(engine.eval_query_as_json(query))
         except RuntimeError as exc:
@@ -180,47 +197,3 @@ class RegorusEngine:
 def _strip_shim(query: str, value: Any) -> None:
     if query.strip() == "data" and isinstance(value, dict):
         value.pop(SHIM_PACKAGE, None)
-
-
-def _child(modules: dict[str, str], data: list[dict[str, Any]], query: str, input_doc: Any, conn: Any) -> None:
-    try:
-        engine = RegorusEngine()
-        for index, part in enumerate(data or [{}]):
-            engine.load(modules if index == 0 else {}, part)
-        conn.send(("ok", engine._evaluate_here(query, input_doc)))
-    except InputError as exc:
-        conn.send(("input-error", (exc.message, exc.file, exc.line, exc.column, exc.hint)))
-    except Exception as exc:  # pragma: no cover - reported to the parent as one line
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
-    finally:
-        conn.close()
-
-
-def _evaluate_in_child(engine: RegorusEngine, query: str, input_doc: Any) -> Any:
-    """Evaluate in a child process and kill it when ``engine.timeout`` passes."""
-    methods = multiprocessing.get_all_start_methods()
-    context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    parent, child = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(engine._modules, engine._data, query, input_doc, child), daemon=True)
-    process.start()
-    child.close()
-    try:
-        if not parent.poll(engine.timeout):
-            raise InputError(
-                f"policy evaluation of {query} exceeded the time limit of {engine.timeout:g} s",
-                hint="raise the policy time limit or simplify the policy",
-            )
-        status, payload = parent.recv()
-    except EOFError:
-        raise InputError(f"policy evaluation of {query} ended without an answer") from None
-    finally:
-        if process.is_alive():
-            process.kill()
-        process.join()
-        parent.close()
-    if status == "ok":
-        return payload
-    if status == "input-error":
-        message, file, line, column, hint = payload
-        raise InputError(message, file=file, line=line, column=column, hint=hint)
-    raise InputError(f"policy evaluation of {query} failed: {payload}")

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from validator.ingest.loaders.terraform.values import EvalError
 
+_DOTTED = re.compile(r"(\d+)\.(\d+)\.(\d+)\.(\d+)(/\d+)?")
+
 
 def _network(prefix: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    dotted = _DOTTED.fullmatch(prefix)
+    if dotted:  # Terraform reads IPv4 octets with leading zeros as decimal (its documented "historical accident")
+        prefix = ".".join(str(int(o)) for o in dotted.groups()[:4]) + (dotted.group(5) or "")
     try:
         return ipaddress.ip_network(prefix, strict=False)
     except ValueError as exc:

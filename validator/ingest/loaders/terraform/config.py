@@ -5,11 +5,16 @@ Each folder is parsed once per run and shared by every instance of the module (`
 Module sources resolve as ``terraform init`` installs them: a local path (``./``, ``../``) is read from
 the repository; any other source is read from ``.terraform/modules`` when ``terraform init`` was run
 (``modules.json`` maps module keys to folders), else the module cannot be expanded.
+
+Every file is read through the one reader (``ingest/reader.py``), under the run's read scope: a module
+folder must stay inside the repository or an ``--allow-outside`` folder (else a located error), a local
+module's files must be ones the scan admitted (not ignored, not skipped), and evidence hashes what was read.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +23,7 @@ from typing import Any
 from validator.ingest.loaders.terraform import expr as x
 from validator.ingest.loaders.terraform.lexer import decode
 from validator.ingest.loaders.terraform.parser import Attribute, Block, Body, SourceFile, parse_expression, parse_hcl
+from validator.ingest.reader import current_scope, read_bytes
 from validator.model.errors import InputError
 
 JSON_BLOCKS = {"ingress", "egress", "entry", "dynamic", "content", "lifecycle", "filter", "timeouts", "validation"}
@@ -57,10 +63,7 @@ def read_config(directory: Path, display: str, names: list[str] | None = None) -
     overrides: list[Body] = []
     for name in sorted(names):
         path = display_path(display, name)
-        try:
-            data = (directory / name).read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read file: {exc.strerror}", file=path) from None
+        data = read_bytes(directory / name, path, root=current_scope().root)
         text = decode(data, path, hcl=not name.endswith(".json"))
         body = parse_json_config(text, path) if name.endswith(".json") else parse_hcl(text, path)
         config.files.append(path)
@@ -224,12 +227,13 @@ def is_local_source(source: str) -> bool:
     return source.startswith(("./", "../")) or source in (".", "..")
 
 
-def installed_modules(root: Path) -> dict[str, Path]:
+def installed_modules(root: Path, display: str) -> dict[str, Path]:
     """``terraform init``'s record of where each non-local module was installed (key → folder)."""
     manifest = root / ".terraform" / "modules" / "modules.json"
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(read_bytes(manifest, display_path(display, ".terraform/modules/modules.json"),
+                                     root=current_scope().root))  # fmt: skip
+    except (InputError, ValueError):
         return {}
     out: dict[str, Path] = {}
     for entry in data.get("Modules") or [] if isinstance(data, dict) else []:
@@ -248,6 +252,7 @@ class Run:
     installed: dict[str, Path] | None = None
     files_read: list[str] = field(default_factory=list)
     root_display: str = ""
+    excluded: frozenset[str] = frozenset()  # display paths the scan did not admit (folders end with "/")
 
     def config(self, directory: Path, display: str, names: list[str] | None = None) -> ModuleConfig:
         key = directory.resolve()
@@ -257,7 +262,33 @@ class Run:
             self.files_read.extend(found.files)
         return found
 
+    def source(self, source: str, directory: Path, display: str, call: Block, local: bool) -> ModuleConfig | str:
+        """The configuration of the module folder ``source`` names, or why it is not read: missing, or (a
+        local source) none of its files admitted by the scan. A folder outside the repository and the
+        ``--allow-outside`` ones is an error located at the call."""
+        real = os.path.realpath(directory)
+        if current_scope().root is not None and not current_scope().permits(real):
+            raise InputError(
+                f"module source {source!r} is outside the repository (at {real}); not read",
+                file=call.file.path,
+                line=call.line,
+                hint="copy the module into the repository, or pass --allow-outside PATH",
+            )
+        if not directory.is_dir():
+            return "is not a folder in the repository"
+        names = sorted(p.name for p in directory.iterdir() if p.name.endswith((".tf", ".tf.json")) and p.is_file())
+        admitted = [n for n in names if not local or self.admits(display_path(display, n))]
+        if names and not admitted:
+            return "holds only files the scan does not read (ignored or skipped)"
+        return self.config(directory, display, admitted)
+
+    def admits(self, display: str) -> bool:
+        """Whether the scan admitted this file: neither it nor a folder above it ignored or skipped."""
+        parts = display.split("/")
+        folders = ("/".join(parts[:i]) + "/" for i in range(1, len(parts)))
+        return display not in self.excluded and not any(f in self.excluded for f in folders)
+
     def installed_dir(self, key: str) -> Path | None:
         if self.installed is None:
-            self.installed = installed_modules(self.root)
+            self.installed = installed_modules(self.root, self.root_display)
         return self.installed.get(key)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from validator.ingest.loaders.terraform.budget import METER, BudgetExceeded
 from validator.ingest.loaders.terraform.values import (
     EvalError,
     LazyObject,
@@ -210,6 +211,10 @@ class Splat(Expr):
         if value is None:
             return []
         items = value if isinstance(value, list) else [value]
+        try:
+            METER.spend(len(items), len(items))
+        except BudgetExceeded as exc:
+            raise exc.at(sc.site, self.start) from None
         return [self.each.ev(sc.bind(**{"\x00splat": item})) for item in items]
 
 

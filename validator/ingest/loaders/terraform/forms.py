@@ -3,8 +3,10 @@ conditionals and operators — with Terraform's rules for unknowns (see ``expr``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from validator.ingest.loaders.terraform.budget import METER, BudgetExceeded
 from validator.ingest.loaders.terraform.expr import Expr, Scope
 from validator.ingest.loaders.terraform.values import (
     EvalError,
@@ -42,7 +44,12 @@ class Template(Expr):
             if value is None:
                 raise EvalError("a template interpolates a null value")
             out.append(to_string(value))
-        return "".join(out)
+        text = "".join(out)
+        try:
+            METER.spend(1, len(text))
+        except BudgetExceeded as exc:
+            raise exc.at(sc.site, self.start) from None
+        return text
 
 
 class TemplateJoin(Expr):
@@ -63,13 +70,23 @@ class TemplateJoin(Expr):
             branch = self.body if to_bool(value) else self.otherwise
             return "" if branch is None else to_string(branch.ev(sc))
         out = []
-        for key, item in _iterate(value):
+        pairs = _iterate(value)
+        charge(len(pairs), 0, sc, self)
+        for key, item in pairs:
             bound = sc.bind(**dict(zip(self.names, (key, item) if len(self.names) == 2 else (item,), strict=True)))
             text = self.body.ev(bound)
             if isinstance(text, Pending):
                 return text
             out.append(to_string(text))
         return "".join(out)
+
+
+def charge(steps: int, size: int, sc: Scope, node: Expr) -> None:
+    """Spend budget for an expression's work, located at the expression when it runs out."""
+    try:
+        METER.spend(steps, size)
+    except BudgetExceeded as exc:
+        raise exc.at(sc.site, node.start) from None
 
 
 def _iterate(value: Any) -> list[tuple[Any, Any]]:
@@ -99,7 +116,9 @@ class For(Expr):
             return coll
         items: list[Any] = []
         pairs: dict[str, Any] = {}
-        for k, v in _iterate(coll):
+        elements = _iterate(coll)
+        charge(len(elements), len(elements), sc, self)
+        for k, v in elements:
             names = {self.value_var: v}
             if self.key_var is not None:
                 names[self.key_var] = k
@@ -167,10 +186,62 @@ def equal(a: Any, b: Any) -> bool:
     if isinstance(a, dict):
         a = a.materialize() if isinstance(a, LazyObject) else a
         b = b.materialize() if isinstance(b, LazyObject) else b
+        METER.spend(len(a))
         return a.keys() == b.keys() and all(equal(a[k], b[k]) for k in a)
     if isinstance(a, list):
+        METER.spend(len(a))
         return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
+
+
+def _key(value: Any) -> tuple[str, Any] | None:
+    """A primitive's identity under ``equal`` (1 and 1.0 alike, true and 1 not); None for a collection."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if is_number(value):
+        return ("number", value)
+    if isinstance(value, str):
+        return ("string", value)
+    if value is None:
+        return ("null", None)
+    return None
+
+
+def unique(values: list[Any]) -> list[Any]:
+    """The values without repeats (``equal``), first occurrences in order: primitives by hash, so a set of
+    100,000 strings is not compared pairwise."""
+    METER.spend(len(values))
+    out: list[Any] = []
+    seen: set[tuple[str, Any]] = set()
+    collections: list[Any] = []
+    for item in values:
+        key = _key(item)
+        if key is not None:
+            if key not in seen:
+                seen.add(key)
+                out.append(item)
+        elif not any(equal(item, other) for other in collections):
+            collections.append(item)
+            out.append(item)
+    return out
+
+
+def member(value: Any, values: list[Any]) -> bool:
+    """Whether ``values`` holds an element ``equal`` to ``value``."""
+    return members(values)(value)
+
+
+def members(values: list[Any]) -> Callable[[Any], bool]:
+    """A test of membership in ``values`` under ``equal``, primitives by hash (for repeated tests)."""
+    METER.spend(len(values))
+    keys = {k for k in map(_key, values) if k is not None}
+    collections = [v for v in values if _key(v) is None]
+
+    def test(value: Any) -> bool:
+        key = _key(value)
+        return key in keys if key is not None else any(equal(value, item) for item in collections)
+
+    return test
 
 
 class Binary(Expr):

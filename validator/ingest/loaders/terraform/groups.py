@@ -11,6 +11,7 @@ a group or prefix list the repository declares (by id or name) resolves to it.
 from __future__ import annotations
 
 import ipaddress
+import json
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -241,6 +242,8 @@ def _refs(root: Root, spec: RuleSpec, values: Any, kind: str, plists: dict[str, 
             continue
         key = _resolve(root, value, kind, names, plists)
         if key is None:
+            if not isinstance(value, Pending):  # a number, a list, an object: no reference to anything
+                value = Pending(json.dumps(value, default=str), f"not a {kind.replace('_', ' ')} id")
             spec.unknowns.append(unknown_of(kind, value, spec.source))
             continue
         out.append(key)

@@ -19,6 +19,7 @@ from typing import Any
 
 from validator.ingest.loaders.terraform import expr as x
 from validator.ingest.loaders.terraform.blocks import depends_on, each_pairs
+from validator.ingest.loaders.terraform.budget import METER, BudgetExceeded, instances, nested
 from validator.ingest.loaders.terraform.config import ModuleConfig, Run, is_local_source
 from validator.ingest.loaders.terraform.parser import Attribute, Block
 from validator.ingest.loaders.terraform.types import ANY, Type, convert, parse_type
@@ -26,8 +27,10 @@ from validator.ingest.loaders.terraform.values import (
     REFERENCE_ATTRIBUTES,
     EvalError,
     LazyObject,
+    NotRead,
     Pending,
     RawText,
+    StaticError,
     resource_id,
     to_string,
 )
@@ -66,6 +69,7 @@ class ModuleInstance:
     ) -> None:
         self.run, self.config, self.address, self.inputs = run, config, address, inputs
         self.module_key, self.parent = module_key, parent
+        self.depth: int = parent.depth + 1 if parent is not None else 0  # module calls above this instance
         self.scope = x.Scope(self, {})
         self._vars: dict[str, Any] = {}
         self._locals: dict[str, Any] = {}
@@ -78,7 +82,7 @@ class ModuleInstance:
     def lookup(self, node: x.Traversal, sc: x.Scope) -> tuple[Any, int]:
         root, steps = node.root, node.steps
         if root in ("each", "count"):
-            raise EvalError(f"{root} is only available in a block with {'for_each' if root == 'each' else 'count'}")
+            raise StaticError(f"{root} is only available in a block with {'for_each' if root == 'each' else 'count'}")
         if root == "path":
             return {"module": self.path_module(), "root": ".", "cwd": str(self.run.root.resolve())}, 0
         if root == "terraform":
@@ -86,7 +90,7 @@ class ModuleInstance:
         if root == "self":
             return Pending("self", "self refers to the resource being created", sc.site), 0
         if not steps or steps[0][0] != "attr":
-            raise EvalError(f"{root} must be followed by a name")
+            raise StaticError(f"{root} must be followed by a name")
         name = steps[0][1]
         if root == "var":
             return self.var(name), 1
@@ -96,24 +100,23 @@ class ModuleInstance:
             return self.module_value(name, sc), 1
         if root == "data":
             if len(steps) < 2 or steps[1][0] != "attr":
-                raise EvalError("data must be followed by a type and a name")
+                raise StaticError("data must be followed by a type and a name")
             return self.resource_value("data", name, steps[1][1], sc), 2
         return self.resource_value("resource", root, name, sc), 1
 
     def path_module(self) -> str:
         if self.parent is None:
             return "."
-        rel = posixpath.relpath(self.config.directory.resolve().as_posix(), self.run.root.resolve().as_posix())
-        return rel
+        return posixpath.relpath(self.config.directory.resolve().as_posix(), self.run.root.resolve().as_posix())
 
-    def _memo(self, table: dict[Any, Any], key: Any, compute: Callable[[], Any]) -> Any:
+    def _memo(self, table: dict[Any, Any], key: Any, site: Any, compute: Callable[[], Any]) -> Any:
         value = table.get(key, MISSING)
         if value is _BUSY:
-            raise EvalError(f"{key} refers to itself")
+            raise StaticError(f"{key} refers to itself")
         if value is MISSING:
             table[key] = _BUSY
             try:
-                value = compute()
+                value = nested(site, compute)
             except EvalError as exc:
                 table[key] = exc
                 raise
@@ -123,12 +126,12 @@ class ModuleInstance:
         return value
 
     def var(self, name: str) -> Any:
-        return self._memo(self._vars, name, lambda: self._var(name))
+        return self._memo(self._vars, name, self.config.variables.get(name), lambda: self._var(name))
 
     def _var(self, name: str) -> Any:
         decl = self.config.variables.get(name)
         if decl is None:
-            raise EvalError(f"variable {name!r} is not declared")
+            raise StaticError(f"variable {name!r} is not declared")
         attrs = decl.body.attributes
         typ = self.var_type(name)
         given = self.inputs(name)
@@ -155,17 +158,17 @@ class ModuleInstance:
     def local(self, name: str) -> Any:
         attr = self.config.locals.get(name)
         if attr is None:
-            raise EvalError(f"local.{name} is not declared")
-        return self._memo(self._locals, name, lambda: attr.expr.ev(self.scope.at(attr)))
+            raise StaticError(f"local.{name} is not declared")
+        return self._memo(self._locals, name, attr, lambda: attr.expr.ev(self.scope.at(attr)))
 
     def output(self, name: str) -> Any:
         block = self.config.outputs.get(name)
         if block is None:
-            raise EvalError(f"module {self.address or 'root'} has no output {name!r}")
+            raise StaticError(f"module {self.address or 'root'} has no output {name!r}")
         attr = block.body.attributes.get("value")
         if attr is None:
             return None
-        return self._memo(self._outputs, name, lambda: attr.expr.ev(self.scope.at(attr)))
+        return self._memo(self._outputs, name, attr, lambda: attr.expr.ev(self.scope.at(attr)))
 
     # --- counted blocks ---------------------------------------------------------------------------
     def expand(self, block: Block, what: str) -> Expansion:
@@ -183,6 +186,7 @@ class ModuleInstance:
                 )
             if isinstance(count, Pending):
                 return Expansion([], depends_on(count, f"the count of {what}"))
+            instances(max(count, 0), attrs["count"])
             return Expansion([(i, scope.bind(count={"index": i})) for i in range(max(count, 0))])
         if "for_each" in attrs:
             site = attrs["for_each"]
@@ -193,6 +197,7 @@ class ModuleInstance:
                 return Expansion([], Pending(site.text(), f"for_each cannot be evaluated: {exc}", site))
             if isinstance(pairs, Pending):
                 return Expansion([], depends_on(pairs, f"the for_each of {what}"))
+            instances(len(pairs), site)
             return Expansion([(k, scope.bind(each={"key": k, "value": v})) for k, v in pairs])
         return Expansion([(None, scope)])
 
@@ -204,8 +209,8 @@ class ModuleInstance:
             block = table.get((rtype, name))
             if block is None:
                 prefix = "data." if mode == "data" else ""
-                raise EvalError(f"{prefix}{rtype}.{name} is not declared in {self.config.display or '.'}")
-            found = self._expansions[key] = self.expand(block, f"{self.address}{rtype}.{name}")
+                raise StaticError(f"{prefix}{rtype}.{name} is not declared in {self.config.display or '.'}")
+            found = self._expansions[key] = nested(block, lambda: self.expand(block, f"{self.address}{rtype}.{name}"))
         return found
 
     def resource_value(self, mode: str, rtype: str, name: str, sc: x.Scope) -> Any:
@@ -237,7 +242,7 @@ class ModuleInstance:
 
         def get(attr: str) -> Any:
             site = attrs.get(attr)
-            return site.expr.ev(scope.at(site)) if site is not None else missing(attr)
+            return nested(site, lambda: site.expr.ev(scope.at(site))) if site is not None else missing(attr)
 
         def missing(attr: str) -> Any:
             if attr in REFERENCE_ATTRIBUTES and mode == "resource":
@@ -276,19 +281,21 @@ class ModuleInstance:
             self._children[name] = self._expand_call(name)
         found = self._children[name]
         if found is _BUSY:
-            raise EvalError(f"module.{name} refers to itself")
+            raise StaticError(f"module.{name} refers to itself")
         return found
 
     def _expand_call(self, name: str) -> list[tuple[Any, ModuleInstance]] | Pending:
         block = self.config.modules.get(name)
         if block is None:
-            raise EvalError(f"module.{name} is not declared")
+            raise StaticError(f"module.{name} is not declared")
         label = f"{self.address}module.{name}"
         source_attr = block.body.attributes.get("source")
         source = source_attr.expr.ev(self.scope) if source_attr is not None else None
         if not isinstance(source, str):
             return Pending(label, "the module's source is not a literal string", block)
         module_key = f"{self.module_key}.{name}" if self.module_key else name
+        if self.depth >= METER.limits.modules:  # before reading the source: a chain of folders is not read
+            raise BudgetExceeded("modules", METER.limits.modules).at(block)
         config = self.source_config(source, module_key, block)
         if isinstance(config, Pending):
             return config
@@ -311,8 +318,6 @@ class ModuleInstance:
         if is_local_source(source):
             directory = self.config.directory / source
             display = posixpath.normpath(posixpath.join(self.config.display or ".", source))
-            if not directory.is_dir():
-                return Pending(label, f"the module source {source} is not a folder in the repository", block)
         else:
             installed = self.run.installed_dir(module_key)
             if installed is None or not installed.is_dir():
@@ -322,7 +327,8 @@ class ModuleInstance:
             display = posixpath.normpath(
                 posixpath.join(self.run.root_display or ".", _relative(installed, self.run.root))
             )
-        return self.run.config(directory, display)
+        config = self.run.source(source, directory, display, block, is_local_source(source))
+        return NotRead(label, f"the module source {source} {config}", block) if isinstance(config, str) else config
 
     def module_value(self, name: str, sc: x.Scope) -> Any:
         children = self.children(name)
@@ -337,16 +343,18 @@ class ModuleInstance:
         return objects[0][1]
 
     def walk(self) -> Iterator[ModuleInstance]:
-        """This instance and every instance of every module below it."""
-        yield self
-        for name in self.config.modules:
-            try:
-                children = self.children(name)
-            except EvalError:
-                continue
-            if isinstance(children, list):
-                for _, child in children:
-                    yield from child.walk()
+        """This instance and every instance of every module below it, depth first."""
+        stack: list[ModuleInstance] = [self]
+        while stack:
+            module = stack.pop()
+            yield module
+            for name in reversed(module.config.modules):  # pushed last to first, so taken in order
+                try:
+                    children = module.children(name)
+                except EvalError:
+                    continue
+                if isinstance(children, list):
+                    stack.extend(child for _, child in reversed(children))
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -383,7 +391,7 @@ def _module_object(child: ModuleInstance) -> LazyObject:
     names = list(child.config.outputs)
 
     def missing(name: str) -> Any:
-        raise EvalError(f"module {child.address.rstrip('.')} has no output {name!r}")
+        raise StaticError(f"module {child.address.rstrip('.')} has no output {name!r}")
 
     return LazyObject(names, child.output, missing)
 

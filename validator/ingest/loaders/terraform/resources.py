@@ -13,9 +13,18 @@ from typing import Any
 
 from validator.ingest.loaders.terraform import expr as x
 from validator.ingest.loaders.terraform.blocks import block_bodies
+from validator.ingest.loaders.terraform.budget import BudgetExceeded, nesting
 from validator.ingest.loaders.terraform.module import ModuleInstance, instance_key
 from validator.ingest.loaders.terraform.parser import Block, Body
-from validator.ingest.loaders.terraform.values import EvalError, Pending, id_address, to_bool, to_number, to_string
+from validator.ingest.loaders.terraform.values import (
+    EvalError,
+    NotRead,
+    Pending,
+    id_address,
+    to_bool,
+    to_number,
+    to_string,
+)
 from validator.model.inventory import InputIssue
 from validator.model.rules import SourceRef, Unknown
 
@@ -60,6 +69,10 @@ class Item:
             return attr.expr.ev(self.scope.at(attr))
         except EvalError as exc:
             return Pending(attr.text(), f"cannot be evaluated: {exc}", attr)
+        except BudgetExceeded as exc:
+            raise exc.at(attr) from None
+        except RecursionError:
+            raise nesting().at(attr) from None
 
     def blocks(self, block_type: str, resource: str) -> list[Item]:
         """Nested blocks of a type (``ingress``…), ``dynamic`` ones expanded."""
@@ -148,7 +161,7 @@ def _check_call(root: Root, module: ModuleInstance, name: str, block: Block) -> 
         children = Pending(label, f"cannot be evaluated: {exc}", block)
     if isinstance(children, Pending):
         root.issue(
-            "module-not-expanded",
+            "module-not-read" if isinstance(children, NotRead) else "module-not-expanded",
             f"{label} is not expanded: {children.reason}; the resources it declares are not read",
             SourceRef(block.file.path, block.line, label),
             expression=children.expression,

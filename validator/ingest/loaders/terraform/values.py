@@ -16,9 +16,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from validator.ingest.loaders.terraform.budget import METER
+
 
 class EvalError(Exception):
     """An expression Terraform would reject (``try`` and ``can`` catch it)."""
+
+
+class StaticError(EvalError):
+    """An error Terraform reports before evaluating anything (a reference to something not declared, a cycle):
+    ``try`` and ``can`` do not catch it."""
+
+
+class NotEvaluated(Exception):
+    """A function call palette-policy cannot evaluate faithfully (a regular expression feature Python's
+    engine reads differently…): the call is unknown, never a value that may be wrong, and ``try`` / ``can``
+    do not treat it as an error."""
 
 
 class Pending:
@@ -48,15 +61,27 @@ class Pending:
 
     def line(self) -> int | None:
         """The line the referring text is on (the site's first line when the offset is not known)."""
-        if self.site is None:
-            return None
-        lexer = getattr(self.site.file, "lexer", None)
-        if self.offset is not None and lexer is not None and not self.site.fixed_line:
-            return int(lexer.line_of(self.offset))
-        return int(self.site.line)
+        return site_line(self.site, self.offset)
 
     def __repr__(self) -> str:
         return f"Pending({self.expression!r}: {self.reason})"
+
+
+class NotRead(Pending):
+    """A module whose source folder was not read (missing, or none of its files admitted by the scan)."""
+
+    __slots__ = ()
+
+
+def site_line(site: Any, offset: int | None = None) -> int | None:
+    """The line of ``offset`` in the file of ``site`` (a parser Attribute or Block); its first line when the
+    offset is not known."""
+    if site is None:
+        return None
+    lexer = getattr(site.file, "lexer", None)
+    if offset is not None and lexer is not None and not site.fixed_line:
+        return int(lexer.line_of(offset))
+    return int(site.line)
 
 
 # computed attributes a plan knows as "that resource's …": the loader maps them back to the resource
@@ -184,19 +209,27 @@ def type_name(value: Any) -> str:
 
 
 def first_pending(value: Any) -> Pending | None:
-    """The first unknown anywhere inside a value (None when the value is wholly known)."""
+    """The first unknown anywhere inside a value (None when the value is wholly known); each element walked
+    is a step of the budget (a value shared 2**30 times is not walked 2**30 times)."""
     if isinstance(value, Pending):
         return value
-    if isinstance(value, list):
-        for item in value:
-            found = first_pending(item)
-            if found is not None:
-                return found
-    elif isinstance(value, dict):
-        for item in (value.materialize() if isinstance(value, LazyObject) else value).values():
-            found = first_pending(item)
-            if found is not None:
-                return found
+    if not isinstance(value, (list, dict)):
+        return None
+    stack, walked = [value], 0
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Pending):
+            METER.spend(walked)
+            return item
+        if isinstance(item, (list, dict)):
+            items = item if isinstance(item, list) else (item.materialize() if isinstance(item, LazyObject) else item)
+            children = items if isinstance(items, list) else list(items.values())
+            walked += len(children)
+            if walked > 4096:
+                METER.spend(walked)
+                walked = 0
+            stack.extend(reversed(children))
+    METER.spend(walked)
     return None
 
 

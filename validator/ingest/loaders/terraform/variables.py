@@ -21,6 +21,7 @@ from validator.ingest.loaders.terraform.expr import CONSTANTS
 from validator.ingest.loaders.terraform.lexer import decode
 from validator.ingest.loaders.terraform.parser import parse_hcl
 from validator.ingest.loaders.terraform.values import EvalError, RawText
+from validator.ingest.reader import current_scope, read_bytes
 from validator.model.errors import InputError
 
 AUTO_FILES = ("terraform.tfvars", "terraform.tfvars.json")
@@ -69,11 +70,11 @@ def root_values(directory: Path, display: str, names: list[str], options: Variab
         out.environment.append(key)
     for name in auto_order(names):
         shown = f"{display}/{name}" if display not in ("", ".") else name
-        out.values.update(read_variables_file(directory / name, shown))
+        out.values.update(read_variables_file(directory / name, shown, inside=True))
         out.files.append(shown)
     for kind, item in options.command_line:
         if kind == "var-file":
-            out.values.update(read_variables_file(Path(item), item))
+            out.values.update(read_variables_file(Path(item), item, inside=False))
             out.files.append(item)
         else:
             name, _, text = item.partition("=")
@@ -82,12 +83,11 @@ def root_values(directory: Path, display: str, names: list[str], options: Variab
     return out
 
 
-def read_variables_file(path: Path, shown: str) -> dict[str, Any]:
-    """One ``.tfvars`` (HCL attributes) or ``.tfvars.json`` file → values; InputError with file:line."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read variables file: {exc.strerror}", file=shown) from None
+def read_variables_file(path: Path, shown: str, inside: bool = True) -> dict[str, Any]:
+    """One ``.tfvars`` (HCL attributes) or ``.tfvars.json`` file → values; InputError with file:line.
+
+    ``inside``: a file of the repository (confined to it); else one the command line named."""
+    data = read_bytes(path, shown, root=current_scope().root if inside else None)
     text = decode(data, shown, hcl=not path.name.endswith(".json"))
     if path.name.endswith(".json"):
         try:
