@@ -251,14 +251,17 @@ def remember(
     options: VariableOptions | None = None,
     extra: Any = None,
     value: Any = None,
+    files: tuple[str, ...] = (),
 ) -> None:
     """Store ``result`` (or ``value``, a tuple led by it), the evaluation of this root begun at ``start``, when
-    the cache is on. ``directory`` is the real folder (the files are hashed there), wherever it ran."""
+    the cache is on. ``directory`` is the real folder (the files are hashed there), wherever it ran;
+    ``files``: more files the evaluation read (the reader's record), depended on too."""
     cache, options = _ACTIVE, options or VariableOptions()
     if cache is None:
         return
     seen: dict[str, str] = {}
     deps = dependencies(result, _scan_root(directory, display), Path(os.path.abspath(directory)), options, seen)
+    deps = sorted(set(deps) | {("file", os.path.normpath(f)) for f in files})
     states = [(dep, seen[dep[1]] if dep[0] == "file" and dep[1] in seen else _state(dep)) for dep in deps]
     # after reading them: a file modified since the run started may have been read with other bytes
     if any(_changed_since(dep, start) for dep in deps):

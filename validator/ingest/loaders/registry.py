@@ -122,7 +122,8 @@ def _with_stored(
         if hit is None:
             (directory, shown, names, options, *_), hit = next(done)
             if isinstance(hit, tuple):
-                cache.remember(hit[0], started, directory, shown, names, options, key, value=hit)
+                files = tuple(record.real for record in hit[1])  # everything the reader gave the worker
+                cache.remember(hit[0], started, directory, shown, names, options, key, value=hit, files=files)
         yield hit
 
 
