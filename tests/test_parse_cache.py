@@ -428,3 +428,15 @@ def test_the_cache_keeps_the_recently_used_entries_within_its_size(
     left = set(_entries(store))
     assert stale[0] not in left and newest in left  # the least recently used went first
     assert check(cli, tree, store)  # and what is left is read back right
+
+
+def test_an_unusable_default_folder_is_a_run_without_the_cache_in_silence(
+    cli: Cli, tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "xdg"
+    home.mkdir()
+    (home / "palette-policy").write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    result = cli("input", tree)
+    assert result.exit_code == 0 and result.stderr == ""
+    assert cache.active() is None

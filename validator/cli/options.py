@@ -187,12 +187,13 @@ NO_CACHE = typer.Option(False, "--no-cache", help="Evaluate every Terraform root
 
 
 def use_cache(cache_dir: Path | None, no_cache: bool) -> None:
-    """Turn the parse cache on (the default) or off for this run; a folder that cannot be used is a note on
-    stderr and a run without the cache, never a failure."""
+    """Turn the parse cache on (the default) or off for this run. A folder that cannot be used means a run
+    without the cache, never a failure: a note on stderr when the folder was asked for, silence for the
+    default one (a read-only home, another user's HOME)."""
     from validator.ingest import cache
 
     why = cache.use(None if no_cache else (cache_dir or cache.default_dir()))
-    if why:
+    if why and cache_dir is not None:
         print(f"palette-policy: note: the parse cache is off for this run: {why}", file=sys.stderr)
 
 
