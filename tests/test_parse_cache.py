@@ -293,6 +293,7 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **(env or {})},
+        start_new_session=True,  # a run and its parser workers, killed together as a job is
     )
 
 
@@ -335,8 +336,8 @@ def test_a_killed_run_leaves_nothing_that_is_trusted(big_tree: Path, tmp_path: P
     for delay in (0.3, 0.8, 1.5):
         proc = _cli("input", str(big_tree), "--cache-dir", str(store))
         time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate()
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=60)
         again = _cli("input", str(big_tree), "--cache-dir", str(store))
         out, err = again.communicate(timeout=300)
         assert again.returncode == 0, err
