@@ -448,8 +448,15 @@ def squid(w: Writer, rng: random.Random, n_acls: int = 300) -> None:
     c.squid_lines = sum(1 for ln in lines if ln.startswith("acl "))
 
 
-def generate(size: Size, out: Path, seed: int = 7, shape: str = "accounts") -> Counts:
-    """Write the network of ``size`` into ``out`` (replaced); returns what was written."""
+def scaled(groups: int) -> Size:
+    """A size between the named ones, in M's proportions (one cluster per 40 groups, 0.4 workloads per group)."""
+    name = f"{groups // 1000}k" if groups % 1000 == 0 else str(groups)
+    return Size(name, groups, max(10, groups // 40), groups * 2 // 5)
+
+
+def generate(size: Size, out: Path, seed: int = 7, shape: str = "accounts", roots: int | None = None) -> Counts:
+    """Write the network of ``size`` into ``out`` (replaced); returns what was written. ``roots``: the number
+    of account root modules of the ``accounts`` shape (default: one per 100 groups)."""
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -460,12 +467,13 @@ def generate(size: Size, out: Path, seed: int = 7, shape: str = "accounts") -> C
     if shape not in SHAPES:
         raise ValueError(f"unknown shape {shape!r}: use {', '.join(SHAPES)}")
     if shape == "accounts":
-        n_accounts = max(1, round(size.groups / GROUPS_PER_ACCOUNT))
+        n_accounts = roots or max(1, round(size.groups / GROUPS_PER_ACCOUNT))
+        per_root = GROUPS_PER_ACCOUNT if roots is None else max(1, size.groups // roots)
         per_account: dict[int, list[int]] = {a: [] for a in range(n_accounts)}
         for i in range(size.clusters):
             per_account[i % n_accounts].append(i)
         for a in range(n_accounts):
-            account(w, rng, a, GROUPS_PER_ACCOUNT, per_account[a])
+            account(w, rng, a, per_root, per_account[a])
     else:
         applications(w, rng, size, shape)
     topology(w, size)
@@ -667,8 +675,11 @@ def main() -> int:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--shape", choices=SHAPES, default="accounts")
+    ap.add_argument("--groups", type=int, help="a size of this many groups, in M's proportions (instead of --size)")
+    ap.add_argument("--roots", type=int, help="accounts shape: this many root modules (default: one per 100 groups)")
     args = ap.parse_args()
-    counts = generate(SIZES[args.size], args.out, args.seed, args.shape)
+    size = scaled(args.groups) if args.groups else SIZES[args.size]
+    counts = generate(size, args.out, args.seed, args.shape, args.roots)
     print(json.dumps(vars(counts)))
     return 0
 

@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from generate import SHAPES, SIZES, generate  # noqa: E402
+from generate import SHAPES, SIZES, generate, scaled  # noqa: E402
 
 VENVS = HERE / ".venvs"
 PEERS = {"checkov": ["checkov==3.3.30"], "nca": ["network-config-analyzer==2.1.0"]}
@@ -48,6 +49,21 @@ NCA_WORKLOADS = {"S": 200, "M": 800, "L": 1600, "XL": 3200}
 # file) through the product's HCL parser, and the YAML/JSON documents the product reads (it parses them all
 # to recognise their format) composed by libyaml (the C parser and composer under the product's YAML
 # reader, no Python objects built).
+# The product's load step alone (discover, then every file parsed and evaluated: Terraform roots, YAML, Squid),
+# no cache, no analysis: what "validate" costs above it is the analysis, the policies, the report and start-up.
+LOAD = """
+import sys, pathlib
+from validator.ingest.discover import discover
+from validator.ingest.loaders.registry import load_all
+load_all(discover(pathlib.Path(sys.argv[1])))
+"""
+# tfparse (aquasecurity, Go; a test extra of the product) on every root folder: parse and evaluate, for context.
+TFPARSE = """
+import sys, pathlib, tfparse
+root = pathlib.Path(sys.argv[1]) / "terraform"
+for d in sorted({p.parent for p in root.rglob("*.tf") if "modules" not in p.parts}):
+    tfparse.load_from_path(d)
+"""
 FLOOR = """
 import sys, pathlib, yaml
 from validator.ingest.loaders.terraform.parser import parse_hcl
@@ -85,6 +101,10 @@ class Row:
     skipped: dict[str, int]
     floor: Measure | None = None
     peers: dict[str, Measure | str] = field(default_factory=dict)
+    warm: Measure | None = None  # a re-run with the parse cache the cold run filled
+    load: Measure | None = None  # the product's own load step alone: discover + parse + evaluate, no cache
+    tfparse: Measure | None = None  # aquasecurity's tfparse on every root folder (context)
+    roots: int = 0
 
 
 def measure(cmd: list[str], timeout: float, env: dict[str, str] | None = None, cwd: Path | None = None) -> Measure:
@@ -119,6 +139,32 @@ def measure(cmd: list[str], timeout: float, env: dict[str, str] | None = None, c
         b"".join(err_chunks).decode(errors="replace")[-4000:],
         usage.ru_utime + usage.ru_stime,
     )
+
+
+def median_of(runs: list[Measure]) -> Measure:
+    """Median wall, CPU and peak RSS of interleaved runs (each figure on its own)."""
+    ok = [m for m in runs if m.code != -9] or runs
+    mid = statistics.median
+    first = ok[0]
+    return Measure(
+        mid(m.wall for m in ok), mid(m.rss_mib for m in ok), first.code, first.stderr, mid(m.cpu for m in ok)
+    )
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of a measured child: byte-code caches allowed, as in a user's install."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, **extra}
+
+
+def run_validate(tree: Path, timeout: float, cache: Path | None) -> tuple[Measure, dict[str, object]]:
+    """One ``validate`` run: with the parse cache in ``cache`` (cold when it is empty), or without it."""
+    with tempfile.TemporaryDirectory(prefix="pp-bench-") as tmp:
+        timings = Path(tmp) / "timings.json"
+        setting = {"PALETTE_POLICY_CACHE_DIR": str(cache)} if cache else {"PALETTE_POLICY_NO_CACHE": "1"}
+        cmd = [*palette_policy(), "validate", str(tree), "--format", "json", "--output", str(Path(tmp) / "r.json")]
+        m = measure(cmd, timeout, env=child_env(PALETTE_POLICY_TIMINGS=str(timings), **setting))
+        return m, (json.loads(timings.read_text()) if timings.exists() else {})
 
 
 def best_of(cmd: list[str], repeat: int, timeout: float, **kw: object) -> Measure:
@@ -273,6 +319,27 @@ def render(rows: list[Row]) -> str:
         "time, steadier than wall when other jobs share the machine.",
         "",
     ]
+    if any(r.warm or r.load for r in rows):
+        out += [
+            "| tree | roots | validate cold: wall / peak RSS (cpu) | warm re-run | load step alone² | "
+            "cold ÷ load (cpu) | tfparse² | HCL+YAML syntax² | checkov wall ÷ warm wall |",
+            "|---|---:|---|---|---|---|---|---|---|",
+        ]
+        for r in rows:
+            peer = r.peers.get("checkov")
+            versus = ratio(peer.wall, r.warm.wall) if isinstance(peer, Measure) and r.warm else "—"
+            load_ratio = ratio(r.ours.cpu, r.load.cpu) if r.load else "—"
+            out.append(
+                f"| {r.size} | {r.roots} | {r.ours.text()} | {_text(r.warm)} | {_text(r.load)} | {load_ratio} | "
+                f"{_text(r.tfparse)} | {_text(r.floor)} | {versus} |"
+            )
+        out += [
+            "",
+            "² each in a fresh interpreter, sequential: the load step = discover + every file parsed and evaluated "
+            "(the product's own HCL evaluator, YAML, Squid; no cache); tfparse = aquasecurity's Go evaluator on "
+            "each root folder; syntax = every .tf/.tfvars through the HCL parser and the YAML through libyaml.",
+            "",
+        ]
     if any(r.peers for r in rows):
         out += [
             "| size | peer | peer (wall / peak RSS) | peer ÷ validate (time) | peer ÷ validate (RSS) |",
@@ -293,10 +360,18 @@ def render(rows: list[Row]) -> str:
         out += ["Scaling (time ratio per input ratio, SG rules):", ""]
         for a, b in zip(rows, rows[1:], strict=False):
             grow = b.counts["sg_rules"] / a.counts["sg_rules"]
+            if a.size.partition("/")[2] != b.size.partition("/")[2] or grow < 1.05:
+                continue  # another shape, or not a bigger input: no scaling to read
             t = b.ours.wall / a.ours.wall
             out.append(
                 f"- {a.size} → {b.size}: input ×{grow:.1f}, time ×{t:.2f} "
                 f"(per doubling ×{2 ** (_log2(t) / _log2(grow)) if grow > 1 else 0:.2f})"
+                + (
+                    f"; cpu ×{b.ours.cpu / a.ours.cpu:.2f} (per doubling "
+                    f"×{2 ** (_log2(b.ours.cpu / a.ours.cpu) / _log2(grow)) if grow > 1 else 0:.2f})"
+                    if a.ours.cpu and b.ours.cpu
+                    else ""
+                )
             )
         out.append("")
     for r in rows:
@@ -316,10 +391,55 @@ def _log2(x: float) -> float:
     return math.log2(x) if x > 0 else 0.0
 
 
+def measure_tree(label: str, tree: Path, counts: dict[str, int], args: argparse.Namespace) -> Row | str:
+    """Every tool on ``tree``, interleaved round by round (``--repeat`` rounds), medians per tool."""
+    runs: dict[str, list[Measure]] = {}
+    info: dict[str, object] = {}
+
+    def add(name: str, m: Measure) -> None:
+        runs.setdefault(name, []).append(m)
+
+    run_validate(tree, args.timeout, None)  # not measured: writes the byte-code caches a user's install has
+    for _ in range(max(1, args.repeat)):
+        with tempfile.TemporaryDirectory(prefix="pp-cache-") as tmp:
+            cold, info = run_validate(tree, args.timeout, Path(tmp) / "cache")  # an empty cache: cold
+            if cold.code not in (0, 1):
+                return f"validate failed on {label} (exit {cold.code}):\n{cold.stderr}"
+            add("cold", cold)
+            if not args.no_warm:
+                add("warm", run_validate(tree, args.timeout, Path(tmp) / "cache")[0])
+        add("floor", measure([sys.executable, "-c", FLOOR, str(tree)], args.timeout, env=child_env()))
+        if args.floors:
+            add("load", measure([sys.executable, "-c", LOAD, str(tree)], args.timeout, env=child_env()))
+            add("tfparse", measure([sys.executable, "-c", TFPARSE, str(tree)], args.timeout, env=child_env()))
+        if "checkov" in args.vs:
+            peer = run_checkov(tree, 1, args.timeout)
+            if isinstance(peer, str):
+                return peer
+            add("checkov", peer)
+    medians = {name: median_of(ms) for name, ms in runs.items()}
+    row = Row(
+        label,
+        counts,
+        medians["cold"],
+        dict(info.get("timings", {})),  # type: ignore[call-overload]
+        dict(info.get("loaded", {})),  # type: ignore[call-overload]
+        dict(info.get("skipped", {})),  # type: ignore[call-overload]
+        medians["floor"],
+        warm=medians.get("warm"),
+        load=medians.get("load"),
+        tfparse=medians.get("tfparse"),
+        roots=counts.get("tf_roots", 0),
+    )
+    if "checkov" in medians:
+        row.peers["checkov"] = medians["checkov"]
+    return row
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", action="append", default=[], choices=sorted(SIZES))
-    ap.add_argument("--sizes", help="comma-separated, e.g. S,M,L,XL")
+    ap.add_argument("--sizes", help="comma-separated names (S,M,L,XL) or group counts (1000,2000,…: M's proportions)")
     ap.add_argument("--vs", action="append", default=[], choices=sorted(PEERS))
     ap.add_argument(
         "--setup",
@@ -334,7 +454,10 @@ def main() -> int:
         choices=SHAPES,
         help="tree shape(s) (benchmarks/generate.py): accounts (default), modules, flat",
     )
-    ap.add_argument("--repeat", type=int, default=1, help="best of N runs per tool")
+    ap.add_argument("--roots", type=int, help="accounts shape: this many root modules (default: one per 100 groups)")
+    ap.add_argument("--repeat", type=int, default=1, help="interleaved rounds; medians of them are reported")
+    ap.add_argument("--no-warm", action="store_true", help="skip the warm re-run (the parse cache filled)")
+    ap.add_argument("--floors", action="store_true", help="also the product's load step alone, and tfparse")
     ap.add_argument("--timeout", type=float, default=1800.0)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--keep", type=Path, help="write the generated trees here (default: a temporary folder)")
@@ -347,44 +470,35 @@ def main() -> int:
         if not sizes:
             return 0
     if args.smoke:
-        sizes, args.vs, args.repeat = ["S"], [], 1
+        sizes, args.vs, args.repeat, args.no_warm = ["S"], [], 1, True
     sizes = sizes or ["M"]
     for s in sizes:
-        if s not in SIZES:
-            ap.error(f"unknown size {s!r}: use {', '.join(SIZES)}")
+        if s not in SIZES and not s.isdigit():
+            ap.error(f"unknown size {s!r}: use {', '.join(SIZES)} or a number of groups")
     shapes = args.shape or ["accounts"]
-    sizes = [s if shape == "accounts" else f"{s}/{shape}" for s in sizes for shape in shapes]
 
     rows: list[Row] = []
     base = args.keep or Path(tempfile.mkdtemp(prefix="pp-nets-"))
     try:
-        for s in sizes:
-            size, _, shape = s.partition("/")
-            shape = shape or "accounts"
-            tree = base / f"net-{size}-{shape}"
-            counts = vars(generate(SIZES[size], tree, args.seed, shape))
-            ours, info = run_ours(tree, args.repeat, args.timeout)
-            if ours.code not in (0, 1):
-                print(f"validate failed on size {s} (exit {ours.code}):\n{ours.stderr}", file=sys.stderr)
-                return 1
-            floor = best_of([sys.executable, "-c", FLOOR, str(tree)], args.repeat, args.timeout)
-            row = Row(
-                s,
-                counts,
-                ours,
-                dict(info.get("timings", {})),
-                dict(info.get("loaded", {})),  # type: ignore[call-overload]
-                dict(info.get("skipped", {})),
-                floor,
-            )  # type: ignore[call-overload]
-            for peer in args.vs:
-                row.peers[peer] = (
-                    run_checkov(tree, args.repeat, args.timeout)
-                    if peer == "checkov"
-                    else run_nca(size, args.repeat, args.timeout)
-                )
-            rows.append(row)
-            print(f"[{s}] validate {ours.text()}, floor {floor.text()}", file=sys.stderr, flush=True)
+        for name in sizes:
+            size = scaled(int(name)) if name.isdigit() else SIZES[name]
+            for shape in shapes:
+                label = size.name if shape == "accounts" and not args.roots else f"{size.name}/{shape}"
+                label += f"×{args.roots}" if args.roots and shape == "accounts" else ""
+                tree = base / f"net-{size.name}-{shape}"
+                counts = vars(generate(size, tree, args.seed, shape, args.roots if shape == "accounts" else None))
+                counts["tf_roots"] = len({p.parent for p in (tree / "terraform").rglob("*.tf")} - _module_dirs(tree))
+                row = measure_tree(label, tree, counts, args)
+                if isinstance(row, str):
+                    print(row, file=sys.stderr)
+                    return 1
+                rows.append(row)
+                warm = f", warm {row.warm.text()}" if row.warm else ""
+                print(f"[{label}] validate {row.ours.text()}{warm}, floor {_text(row.floor)}", file=sys.stderr)
+        if "nca" in args.vs:
+            for name in sizes:
+                if name in NCA_WORKLOADS:
+                    run_nca(name, args.repeat, args.timeout)
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
@@ -394,6 +508,14 @@ def main() -> int:
         with args.markdown.open("a", encoding="utf-8") as fh:
             fh.write(table + "\n")
     return 0
+
+
+def _module_dirs(tree: Path) -> set[Path]:
+    return {p.parent for p in (tree / "terraform").rglob("*.tf") if "modules" in p.relative_to(tree).parts}
+
+
+def _text(m: Measure | None) -> str:
+    return m.text() if m else "—"
 
 
 if __name__ == "__main__":

@@ -93,3 +93,55 @@ def test_protocol_names() -> None:
         assert "unknown protocol" in str(exc)
     else:
         raise AssertionError
+
+
+octet = st.one_of(st.integers(0, 300).map(str), st.sampled_from(["00", "01", "010", "0x1", "", " 1", "１"]))
+prefix = st.one_of(st.none(), st.integers(0, 40).map(str), st.sampled_from(["08", "", "-1", "255.0.0.0"]))
+
+
+@given(st.lists(octet, min_size=3, max_size=5), prefix, st.booleans())
+def test_ipv4_integer_parse_agrees_with_ipaddress(octets: list[str], length: str | None, strict: bool) -> None:
+    """The integer path for dotted quads reads exactly what ``ipaddress`` reads (oracle), errors included."""
+    from validator.model.sets import _parse_any, parse_range
+
+    text = ".".join(octets) + ("" if length is None else f"/{length}")
+    try:
+        net = ipaddress.ip_network(text.strip(), strict=strict)
+        expected: tuple[int, int] | None = (int(net.network_address), int(net.broadcast_address))
+    except ValueError:
+        expected = None
+    for _ in range(2):  # the second read comes from the per-text memo
+        try:
+            got: tuple[int, int] | None = parse_range(text, strict=strict)
+        except ValueError as exc:
+            got = None
+            with_ipaddress = None
+            try:
+                _parse_any(text, strict)
+            except ValueError as plain:
+                with_ipaddress = str(plain)
+            assert str(exc) == with_ipaddress  # the same words as the plain path
+        assert got == expected, text
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=5) | st.integers() | st.booleans() | st.none(), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@given(json_values)
+def test_report_json_text_is_exactly_what_json_dumps_writes(value: object) -> None:
+    """The report's encoder against the standard library's (the oracle), byte for byte."""
+    import json
+
+    from validator.report.jsontext import dumps
+
+    assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
+    assert dumps((1, [()], {"a": (2.5, -0.0, float("inf"))})) == json.dumps(
+        (1, [()], {"a": (2.5, -0.0, float("inf"))}), indent=2, ensure_ascii=False
+    )

@@ -9,6 +9,8 @@ import typer
 
 from validator.cli import app, guarded
 from validator.cli.options import (
+    CACHE_DIR,
+    NO_CACHE,
     READING,
     STACK,
     VAR,
@@ -17,6 +19,7 @@ from validator.cli.options import (
     fail_on_option,
     reading_settings,
     stack_inputs,
+    use_cache,
     variable_options,
 )
 from validator.cli.outputs import emit, format_option, output_option, plan
@@ -57,6 +60,8 @@ def diff_command(
     var_file: list[Path] = VAR_FILE,
     var: list[str] = VAR,
     workspace: str = WORKSPACE,
+    cache_dir: Path | None = CACHE_DIR,
+    no_cache: bool = NO_CACHE,
     parameter: list[str] = STACK["parameter"],
     parameter_file: list[Path] = STACK["parameter_file"],
     region: str | None = STACK["region"],
@@ -69,6 +74,7 @@ def diff_command(
     --fail-on, adds a finding at or above that level)."""
 
     def body() -> int:
+        use_cache(cache_dir, no_cache)
         from validator.cli.pipeline import Options
         from validator.ingest.git import git_checkout
 

@@ -18,6 +18,8 @@ import typer
 
 from validator.cli import app, guarded
 from validator.cli.options import (
+    CACHE_DIR,
+    NO_CACHE,
     READING,
     STACK,
     VAR,
@@ -25,6 +27,7 @@ from validator.cli.options import (
     WORKSPACE,
     reading_settings,
     stack_inputs,
+    use_cache,
     variable_options,
 )
 from validator.cli.outputs import format_option
@@ -151,6 +154,8 @@ def explain(
     var_file: list[Path] = VAR_FILE,
     var: list[str] = VAR,
     workspace: str = WORKSPACE,
+    cache_dir: Path | None = CACHE_DIR,
+    no_cache: bool = NO_CACHE,
     parameter: list[str] = STACK["parameter"],
     parameter_file: list[Path] = STACK["parameter_file"],
     region: str | None = STACK["region"],
@@ -162,6 +167,7 @@ def explain(
     """Show how one flow crosses the network: every hop, every layer, the rules that decide."""
 
     def body() -> int:
+        use_cache(cache_dir, no_cache)
         from validator.analysis.reach import evaluate_binding
         from validator.cli.pipeline import Options, load_network
         from validator.model.requirements import Requirement

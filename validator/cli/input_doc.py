@@ -14,6 +14,8 @@ import typer
 
 from validator.cli import app, guarded
 from validator.cli.options import (
+    CACHE_DIR,
+    NO_CACHE,
     READING,
     STACK,
     VAR,
@@ -21,6 +23,7 @@ from validator.cli.options import (
     WORKSPACE,
     reading_settings,
     stack_inputs,
+    use_cache,
     variable_options,
 )
 
@@ -44,6 +47,8 @@ def input_command(
     var_file: list[Path] = VAR_FILE,
     var: list[str] = VAR,
     workspace: str = WORKSPACE,
+    cache_dir: Path | None = CACHE_DIR,
+    no_cache: bool = NO_CACHE,
     keep_going: bool = READING["keep_going"],
     allow_outside: list[Path] = READING["allow_outside"],
     parser_memory: int = READING["parser_memory"],
@@ -52,6 +57,7 @@ def input_command(
     """Print the input document your Rego policies receive, to write and test policies against it."""
 
     def body() -> int:
+        use_cache(cache_dir, no_cache)
         from validator.analysis.coverage import coverage
         from validator.analysis.proxy_facts import proxy_facts
         from validator.analysis.reach import evaluate_requirements

@@ -175,6 +175,28 @@ def _command_line_order(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return normalized if sorted(normalized) == sorted(items) else items
 
 
+# --- the parse cache -------------------------------------------------------------------------------
+CACHE_DIR = typer.Option(
+    None,
+    "--cache-dir",
+    metavar="DIR",
+    file_okay=False,
+    help="Folder of the parse cache (default: $XDG_CACHE_HOME/palette-policy, else ~/.cache/palette-policy).",
+)
+NO_CACHE = typer.Option(False, "--no-cache", help="Evaluate every Terraform root afresh; read and write no cache.")
+
+
+def use_cache(cache_dir: Path | None, no_cache: bool) -> None:
+    """Turn the parse cache on (the default) or off for this run. A folder that cannot be used means a run
+    without the cache, never a failure: a note on stderr when the folder was asked for, silence for the
+    default one (a read-only home, another user's HOME)."""
+    from validator.ingest import cache
+
+    why = cache.use(None if no_cache else (cache_dir or cache.default_dir()))
+    if why and cache_dir is not None:
+        print(f"palette-policy: note: the parse cache is off for this run: {why}", file=sys.stderr)
+
+
 # --- reading the repository ----------------------------------------------------------------------
 MiB = 1024 * 1024
 

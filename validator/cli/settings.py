@@ -27,6 +27,7 @@ COMMAND_LINE_ONLY = frozenset(
     {"help", "config", "opa_token", "output", "from", "to", "port", "protocol", "direct", "git_base", "inputs"}
     | {"rerun", "run", "force"}
     | {"var"}  # Terraform variable values: they may be secrets, so never from a file in the repository
+    | {"cache_dir"}  # the cache holds pickles: never a folder a repository names
     # trust the repository cannot grant itself: folders outside it to read, the signing key, the key that
     # verifies a bundle (the auditor's own)
     | {"allow_outside", "sign", "key"}

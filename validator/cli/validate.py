@@ -17,6 +17,8 @@ import typer
 
 from validator.cli import app, guarded
 from validator.cli.options import (
+    CACHE_DIR,
+    NO_CACHE,
     OPA,
     READING,
     STACK,
@@ -28,6 +30,7 @@ from validator.cli.options import (
     fail_on_option,
     reading_settings,
     stack_inputs,
+    use_cache,
     variable_options,
 )
 from validator.cli.outputs import emit, format_option, output_option, plan
@@ -117,6 +120,8 @@ def validate(
     var_file: list[Path] = VAR_FILE,
     var: list[str] = VAR,
     workspace: str = WORKSPACE,
+    cache_dir: Path | None = CACHE_DIR,
+    no_cache: bool = NO_CACHE,
     parameter: list[str] = STACK["parameter"],
     parameter_file: list[Path] = STACK["parameter_file"],
     region: str | None = STACK["region"],
@@ -124,6 +129,7 @@ def validate(
     """Check that every Palette port path is reachable; exit 0 ok, 1 findings, 2 bad input."""
 
     def body() -> int:
+        use_cache(cache_dir, no_cache)
         from validator.cli.pipeline import Options, run  # lazily: the CLI starts fast whatever the command
 
         cfg = ctx.meta[CONFIG_META]

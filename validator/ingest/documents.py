@@ -85,15 +85,25 @@ class _Loader(_BaseLoader):
 class LineDict(dict[Any, Any]):
     """A dict that knows the 1-based line where it starts, and the line of each key."""
 
-    line: int = 0
+    __slots__ = ("line", "key_lines")  # perf: one per mapping of every manifest
+    line: int
     key_lines: dict[Any, int]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line, self.key_lines = 0, {}
 
 
 class LineList(list[Any]):
     """A list that knows its line and the line of each item (scalars cannot carry one themselves)."""
 
-    line: int = 0
+    __slots__ = ("line", "item_lines")
+    line: int
     item_lines: list[int]
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.line, self.item_lines = 0, []
 
 
 def child_line(container: Any, step: Any) -> int | None:
@@ -166,7 +176,7 @@ class _Builder:
         if tag.startswith("!") and not tag.startswith("!!"):
             return self._cfn_tag(node, tag, depth)
         if isinstance(node, yaml.MappingNode):
-            out = LineDict()
+            out = dict.__new__(LineDict)  # perf: its fields are set right here
             out.line = node.start_mark.line + 1
             out.key_lines = {}
             for key_node, value_node in node.value:

@@ -7,6 +7,7 @@ schema error is reported as ``file:line: <where>: <what>`` instead of a JSON pat
 from __future__ import annotations
 
 import json
+import sys
 from functools import cache
 from typing import Any
 
@@ -37,7 +38,21 @@ def line_at(doc: Any, path: list[Any]) -> int | None:
 
 
 def validate(doc: Any, schema_name: str, filename: str) -> None:
-    """Raise InputError for the first (most specific) schema violation, located by line."""
+    """Raise InputError for the first (most specific) schema violation, located by line. A document the
+    parse cache saw pass this schema before passes without the validator (perf: its import alone costs
+    more than the rest of a small run's start)."""
+    cache = sys.modules.get("validator.ingest.cache")  # on only when a command turned it on (and imported it)
+    if cache is None:
+        _validate(doc, schema_name, filename)
+        return
+    mark = cache.schema_mark(doc, load_schema(schema_name))
+    if mark is None or not cache.has_mark(mark):
+        _validate(doc, schema_name, filename)
+        if mark is not None:
+            cache.write_mark(mark)
+
+
+def _validate(doc: Any, schema_name: str, filename: str) -> None:
     import jsonschema  # only when a document is validated: keeps the CLI's start fast
 
     validator = jsonschema.Draft202012Validator(load_schema(schema_name))

@@ -48,7 +48,7 @@ def protocol_matches(rule_protocol: Protocol, flow_protocol: Protocol) -> bool:
     return rule_protocol == "all" or rule_protocol == flow_protocol
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)  # slots (perf): one per rule, peer and location
 class SourceRef:
     """Where a rule or resource is declared: the evidence an auditor follows."""
 
@@ -71,7 +71,7 @@ class SourceRef:
 UNKNOWN_FIELDS = ("cidr_ipv4", "cidr_ipv6", "group", "prefix_list", "from_port", "to_port", "protocol", "rule")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unknown:
     """A part of a rule the configs do not fix: known only when applied or deployed.
 
@@ -99,7 +99,7 @@ class Unknown:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Peer:
     """The other side of a rule: addresses, and references resolved later by the graph.
 
@@ -120,7 +120,7 @@ class Peer:
         return ", ".join(parts) if parts else "(nothing)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rule:
     """One normalized rule of an enforcement point.
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from validator import __version__
 from validator.model.waivers import is_waived
+from validator.report.jsontext import dumps
 from validator.report.paths import repo_path, repo_prefix
 
 if TYPE_CHECKING:
@@ -168,4 +169,4 @@ def build(report: Report, root: Path | None = None) -> dict[str, Any]:
 
 
 def render(report: Report, root: Path | None = None) -> str:
-    return json.dumps(build(report, root), indent=2, ensure_ascii=False)
+    return dumps(build(report, root))

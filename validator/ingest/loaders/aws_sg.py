@@ -10,6 +10,7 @@ is kept as a reference for the graph to resolve.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 from validator.model.errors import InputError
 from validator.model.inventory import InputIssue
 from validator.model.rules import EnforcementPoint, Peer, Rule, SourceRef, Unknown, normalize_protocol
-from validator.model.sets import ALL_PORTS, AddressSet, PortSet
+from validator.model.sets import ALL_PORTS, AddressSet, PortSet, parse_range
 
 UNRESOLVED = object()
 LATER = "not known until the configuration is applied"
@@ -206,14 +207,8 @@ def canonical_cidr(text: str, source: SourceRef, issues: list[InputIssue], what:
     value is recorded as a ``cidr-not-canonical`` issue (written and canonical form; the policies decide
     how serious it is); text that is no CIDR at all is returned as it is, for the caller's error."""
     text = text.strip()
-    try:
-        ipaddress.ip_network(text, strict=True)
-        return text
-    except ValueError:
-        pass
-    try:
-        canonical = str(ipaddress.ip_network(text, strict=False))
-    except ValueError:
+    canonical = _canonical(text)
+    if canonical == text:
         return text
     issues.append(
         InputIssue(
@@ -224,6 +219,20 @@ def canonical_cidr(text: str, source: SourceRef, issues: list[InputIssue], what:
         )
     )
     return canonical
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _canonical(text: str) -> str:
+    """``text`` when it is a network address or no CIDR at all, else its network (once per text: perf)."""
+    try:
+        parse_range(text, strict=True)
+        return text
+    except ValueError:
+        pass
+    try:
+        return str(ipaddress.ip_network(text, strict=False))
+    except ValueError:
+        return text
 
 
 def check_family(cidrs: Iterable[Any], family: int, spec_source: SourceRef, field_name: str) -> None:

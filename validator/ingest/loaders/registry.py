@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,8 +27,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from validator.ingest import cache
 from validator.ingest.discover import DEFAULT_IGNORES, Discovery
-from validator.ingest.documents import load_documents
 from validator.ingest.isolation import ChildLimits, TaskFailed, WorkerPool, cores
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders import aws_describe, cloudformation, firewall, proxy_rules, squid, tfplan
@@ -100,10 +101,30 @@ def evaluating(
     tasks = [
         (d, found.display(d), [p.name for p in found.terraform_files[d]], variables, excluded, rules) for d in roots
     ]
-    size = sum(p.stat().st_size for d in roots for p in found.terraform_files[d])
+    started, key = time.time(), (sorted(excluded), str(rules.root), [str(a) for a in rules.allowed], rules.max_bytes)
+    stored = [cache.cached(d, shown, names, options, key) for d, shown, names, options, *_ in tasks]
+    tasks = [task for task, hit in zip(tasks, stored, strict=True) if hit is None]  # the parse cache's misses
+    size = sum(p.stat().st_size for d, *_ in tasks for p in found.terraform_files[d])
     workers = min(len(tasks), cores(), 1 + size // WORK_PER_WORKER)
+    if not tasks:
+        yield iter(stored)
+        return
     with WorkerPool(workers, ChildLimits(limits.parser_memory_bytes, limits.parser_seconds)) as pool:
-        yield pool.map(evaluate_root, tasks)
+        yield _with_stored(stored, tasks, pool.map(evaluate_root, tasks), started, key)
+
+
+def _with_stored(
+    stored: list[Any], tasks: list[Any], outcomes: Iterator[Any], started: float, key: Any
+) -> Iterator[Any]:
+    """The outcomes in the order of the roots: the cache's, and the workers' (those kept for the next run)."""
+    done = zip(tasks, outcomes, strict=True)
+    for hit in stored:
+        if hit is None:
+            (directory, shown, names, options, *_), hit = next(done)
+            if isinstance(hit, tuple):
+                files = tuple(record.real for record in hit[1])  # everything the reader gave the worker
+                cache.remember(hit[0], started, directory, shown, names, options, key, value=hit, files=files)
+        yield hit
 
 
 def _merge_terraform(
@@ -247,7 +268,7 @@ def _load_document_file(
 ) -> None:
     text = read_text(path, rel, max_bytes=limits.max_file_bytes, root=root)
     try:
-        docs = load_documents(text, rel, limits)
+        docs = cache.load_documents_cached(text, rel, limits)
     except InputError:
         if "{{" in text:  # a Helm/Go template renders to configs; it is not one itself
             inv.skipped.append(SkippedFile(rel, "a template (contains {{ }}), not a configuration"))

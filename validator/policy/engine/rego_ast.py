@@ -136,7 +136,19 @@ def check_nesting(file: str, source: str) -> None:
 
 
 def parse_module(file: str, source: str) -> ModuleInfo:
-    """Parse one module; InputError with file:line:column on a syntax error."""
+    """Parse one module; InputError with file:line:column on a syntax error. Once per (file, text) and
+    process (perf: the bundle check and each engine's load read the same modules; the info is read-only)."""
+    key = (file, source)
+    info = _PARSED.get(key)
+    if info is None:
+        info = _PARSED[key] = _parse_module(file, source)
+    return info
+
+
+_PARSED: dict[tuple[str, str], ModuleInfo] = {}
+
+
+def _parse_module(file: str, source: str) -> ModuleInfo:
     from validator.policy.engine.regorus_engine import rego_error
 
     check_nesting(file, source)

@@ -398,7 +398,9 @@ def parse_hcl(text: str, path: str, fold: bool = True) -> Body:
     file = SourceFile(path, text, lexer)
     parser = _Parser(tokens, file)
     parser.fold = fold
-    return parser.body(None)
+    body = parser.body(None)
+    lexer.tokens = []  # perf: the file keeps its lexer for line numbers; the tokens outweigh the tree
+    return body
 
 
 def parse_expression(text: str, path: str) -> tuple[x.Expr, SourceFile]:
@@ -412,6 +414,7 @@ def parse_expression(text: str, path: str) -> tuple[x.Expr, SourceFile]:
         parser.i += 1
     if parser.tokens[parser.i][0] != "eof":
         raise parser.error("expected one expression", parser.tokens[parser.i][2])
+    lexer.tokens = []
     return node, file
 
 

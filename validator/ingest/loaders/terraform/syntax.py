@@ -21,7 +21,7 @@ class SourceFile:
         return self.lexer.line_of(offset)
 
 
-@dataclass
+@dataclass(slots=True)  # perf: one per attribute, block and body of every file
 class Attribute:
     name: str
     expr: x.Expr
@@ -37,7 +37,7 @@ class Attribute:
         return self.expr.text(self.file.text)
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     type: str
     labels: list[str]
@@ -51,7 +51,7 @@ class Block:
         return self.fixed_line or self.file.line(self.start)
 
 
-@dataclass
+@dataclass(slots=True)
 class Body:
     attributes: dict[str, Attribute] = field(default_factory=dict)
     blocks: list[Block] = field(default_factory=list)
