@@ -499,3 +499,46 @@ def test_a_temporary_folder_that_cannot_be_written_is_one_located_line(cli, monk
     assert result.exit_code == 2, result.stdout + result.stderr
     assert "cannot create a file in the temporary folder" in result.stderr and "TMPDIR" in result.stderr
     assert "internal error" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_children_die_with_a_killed_run_and_leave_its_output(tmp_path: Path) -> None:
+    """``kill -9`` of the run alone (a CI step cancelled): the parser worker busy with a large root must not
+    keep the step's output pipe open until it finishes, nor live on."""
+    net = tmp_path / "net"
+    net.mkdir()
+    groups = "".join(
+        f'resource "aws_security_group" "g{i}" {{\n  name = "g{i}"\n'
+        f'  ingress {{\n    from_port = {i % 60000}\n    to_port = {i % 60000}\n    protocol = "tcp"\n'
+        f'    cidr_blocks = ["10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}/32"]\n  }}\n}}\n'
+        for i in range(60000)
+    )
+    (net / "main.tf").write_text(groups)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "validator", "validate", str(net), "--no-cache"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    time.sleep(3)  # the worker is parsing the 60,000 groups by now
+    children = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert len(children) >= 2, "no worker was running: the test did not test anything"
+    proc.kill()
+    start = time.monotonic()
+    proc.stdout.read()  # returns at EOF: when no process holds the pipe any more
+    assert time.monotonic() - start < 5, "a child held the run's output open after the run was killed"
+    proc.wait()
+
+    def alive() -> list[str]:  # a dead child not yet reaped by its new parent is a zombie, not alive
+        pids = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        states = {
+            pid: subprocess.run(["ps", "-o", "stat=", "-p", pid], capture_output=True, text=True).stdout for pid in pids
+        }
+        return [pid for pid, state in states.items() if state.strip() and not state.startswith("Z")]
+
+    deadline = time.monotonic() + 5
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert alive() == [], f"children outlived the run: {alive()}"

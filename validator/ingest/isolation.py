@@ -96,12 +96,27 @@ def _address_space() -> int:
         return 0
 
 
-def _worker(conn: Connection, limits: ChildLimits, stderr_path: str) -> None:
-    """A worker's life: limits set once, standard error to a file, then tasks until told to stop."""
-    faulthandler.disable()  # a parser's crash is reported by the parent, in one line
+def detach(parent: int, stderr_path: str) -> None:
+    """In a child: standard error to its own file, standard output away from the caller's pipe, and death with
+    the parent (a ``kill -9`` of the run must not leave children holding a CI step's output open)."""
+    faulthandler.disable()  # a crash ends only this child; the parent reports it in one line
     fd = os.open(stderr_path, os.O_WRONLY | os.O_APPEND)
     os.dup2(fd, 2)
     os.close(fd)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.close(null)
+    with contextlib.suppress(OSError, AttributeError):  # Linux: PR_SET_PDEATHSIG; elsewhere the pipe's EOF
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+
+def _worker(conn: Connection, limits: ChildLimits, stderr_path: str, parent: int) -> None:
+    """A worker's life: limits set once, detached from the caller's streams, then tasks until told to stop."""
+    detach(parent, stderr_path)
     ceiling = _address_space() + limits.memory_bytes  # what the parser may add to what the worker holds
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
@@ -153,7 +168,7 @@ class _Worker:
     def __init__(self, context: Any, limits: ChildLimits) -> None:
         self.stderr_path = scratch_file("palette-policy-worker-")
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, limits, self.stderr_path), daemon=True)
+        self.process = context.Process(target=_worker, args=(child, limits, self.stderr_path, os.getpid()), daemon=True)
         with frozen_heap():
             self.process.start()
         child.close()

@@ -10,7 +10,6 @@ reaches the user; the answer is one located line.
 
 from __future__ import annotations
 
-import faulthandler
 import multiprocessing
 import os
 import resource
@@ -18,7 +17,7 @@ import signal
 from collections.abc import Callable
 from typing import Any
 
-from validator.ingest.isolation import frozen_heap, scratch_file
+from validator.ingest.isolation import detach, frozen_heap, scratch_file
 from validator.model.errors import InputError
 
 DEFAULT_TIMEOUT = 120.0  # seconds for one policy evaluation (--policy-timeout)
@@ -39,11 +38,8 @@ def _address_space() -> int:
         return 0
 
 
-def _child(func: Callable[..., Any], args: tuple[Any, ...], memory: int, log: str, conn: Any) -> None:
-    faulthandler.disable()  # a crash ends only this child; the parent reports it
-    fd = os.open(log, os.O_WRONLY | os.O_APPEND)
-    os.dup2(fd, 2)
-    os.close(fd)
+def _child(func: Callable[..., Any], args: tuple[Any, ...], memory: int, log: str, conn: Any, parent: int) -> None:
+    detach(parent, log)
     if memory > 0:
         limit = _address_space() + memory
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -74,7 +70,7 @@ def run_limited(
     log = scratch_file("palette-policy-eval-")
     parent, child = context.Pipe(duplex=False)
     memory = (memory_mib or 0) * 1024 * 1024
-    process = context.Process(target=_child, args=(func, args, memory, log, child), daemon=True)
+    process = context.Process(target=_child, args=(func, args, memory, log, child, os.getpid()), daemon=True)
     try:
         with frozen_heap():
             process.start()
