@@ -1,4 +1,4 @@
-# Unit tests for policies/palette/exposure.rego (written against main at e9efe8f).
+# Unit tests for policies/palette/exposure.rego.
 package palette.exposure_test
 
 import rego.v1
