@@ -244,3 +244,18 @@ def test_head_sees_the_first_line_and_the_pipeline_ends(tmp_path: Path) -> None:
     )
     assert proc.stdout.startswith("saas") or proc.stdout.strip(), proc.stdout
     assert "Error" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_help_into_a_closed_pipe_ends_with_sigpipe_status_too() -> None:
+    """`palette-policy validate --help | head -1`: like the commands, 141 and nothing on stderr (the help
+    printer's own broken-pipe exit is 1); with its reader open the help still exits 0."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "validator", "validate", "--help"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141, err
+    assert err == ""
+    whole = subprocess.run([sys.executable, "-m", "validator", "validate", "--help"], capture_output=True, timeout=60)
+    assert whole.returncode == 0 and b"--fail-on" in whole.stdout

@@ -109,6 +109,7 @@ def main() -> None:
     # the click that typer runs on (typer may vendor its own copy): its exceptions module, found publicly
     click = sys.modules[typer.BadParameter.__module__]
     _register(sys.argv[1:])
+    stdout_at_start = _identity(1)
     try:
         code = app(prog_name="palette-policy", standalone_mode=False)
     except click.NoArgsIsHelpError as exc:  # a bare command group: its help, as a usage error
@@ -116,13 +117,24 @@ def main() -> None:
         sys.exit(EXIT_INPUT)
     except click.ClickException as exc:  # a usage mistake: one line, like every other error
         sys.exit(usage_error(exc))
-    except SystemExit:
+    except SystemExit as exc:
+        # the help printer ends a closed pipe with exit 1 after pointing stdout at /dev/null: SIGPIPE's status
+        if exc.code == 1 and stdout_at_start != _identity(1) and _identity(1) == os.stat(os.devnull)[1:3]:
+            sys.exit(EXIT_PIPE)
         raise
     except (KeyboardInterrupt, click.Abort):
         sys.exit(130)
     except BrokenPipeError:
         closed_stdout()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _identity(fd: int) -> tuple[int, int] | None:
+    """What a descriptor is open on (inode, device), to notice that it was swapped for /dev/null."""
+    try:
+        return tuple(os.fstat(fd)[1:3])  # type: ignore[return-value]
+    except OSError:
+        return None
 
 
 def usage_error(exc: Any) -> int:
