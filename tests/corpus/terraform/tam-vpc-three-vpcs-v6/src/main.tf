@@ -1456,7 +1456,7 @@ resource "aws_default_network_acl" "this" {
   default_network_acl_id = aws_vpc.this[0].default_network_acl_id
 
   # subnet_ids is using lifecycle ignore_changes, so it is not necessary to list
-  # any explicitly. See https://github.com/terraform-aws-modules/terraform-aws-vpc/issues/736
+  # any explicitly.
   subnet_ids = null
 
   dynamic "ingress" {

@@ -17,11 +17,8 @@ locals {
   }
 }
 
-################################################################################
-# Issue 44 - https://github.com/terraform-aws-modules/terraform-aws-vpc/issues/44
-################################################################################
 
-module "vpc_issue_44" {
+module "vpc_one" {
   source = "../../"
 
   name = "asymmetrical"
@@ -36,16 +33,12 @@ module "vpc_issue_44" {
   enable_nat_gateway           = true
 
   tags = merge({
-    Issue = "44"
     Name  = "asymmetrical"
   }, local.tags)
 }
 
-################################################################################
-# Issue 46 - https://github.com/terraform-aws-modules/terraform-aws-vpc/issues/46
-################################################################################
 
-module "vpc_issue_46" {
+module "vpc_two" {
   source = "../../"
 
   name = "no-private-subnets"
@@ -62,16 +55,12 @@ module "vpc_issue_46" {
   enable_nat_gateway   = false
 
   tags = merge({
-    Issue = "46"
     Name  = "no-private-subnets"
   }, local.tags)
 }
 
-################################################################################
-# Issue 108 - https://github.com/terraform-aws-modules/terraform-aws-vpc/issues/108
-################################################################################
 
-module "vpc_issue_108" {
+module "vpc_three" {
   source = "../../"
 
   name = "route-already-exists"
@@ -85,7 +74,6 @@ module "vpc_issue_108" {
   enable_nat_gateway = true
 
   tags = merge({
-    Issue = "108"
     Name  = "route-already-exists"
   }, local.tags)
 }
