@@ -23,7 +23,7 @@ _INF = float("inf")
 
 
 class TemplateParser:
-    """The token cursor and the template rules; ``parser._Parser`` adds bodies and expressions.
+    """The token cursor and the template rules; ``expressions.ExpressionParser`` adds expressions, ``parser`` bodies.
 
     ``skip_nl``: whether newlines are ignored here (inside ``( )``, ``[ ]``, calls, ``for`` expressions and
     template sequences) or end things (bodies, object constructors), HCL's include-newlines stack."""
