@@ -99,3 +99,11 @@ def schema_validator(name: str) -> Any:
         [(d["$id"], Resource.from_contents(d)) for d in schemas.values() if "$id" in d]
     )
     return jsonschema.Draft202012Validator(schemas[name], registry=registry)
+
+
+TERRAFORM_CORPUS = ROOT / "tests" / "corpus" / "terraform"
+
+
+def terraform_case_src(case: str, expected: dict[str, Any]) -> Path:
+    """A Terraform corpus case's copied files: its own ``src/``, or the repository copy it shares (``repo:``)."""
+    return TERRAFORM_CORPUS / expected["repo"] if "repo" in expected else TERRAFORM_CORPUS / case / "src"

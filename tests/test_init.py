@@ -20,7 +20,7 @@ SCHEMA = json.loads((ROOT / "schemas" / "topology.schema.json").read_text())
 FIXTURE_DIRS = sorted(p.parent for p in FIXTURES.glob("*/palette-network.yaml")) + sorted(
     p.parent for p in FIXTURES.glob("formats/*/*/palette-network.yaml")
 )
-EKS = ROOT / "tests" / "corpus" / "terraform" / "tam-eks-auto-mode" / "src"  # SOURCE.md, LICENSE beside it
+EKS = ROOT / "tests" / "corpus" / "terraform" / "_repos" / "terraform-aws-eks"  # SOURCE.md, LICENSE in it
 
 
 def without_topology(tmp_path: Path, fixture: Path) -> Path:

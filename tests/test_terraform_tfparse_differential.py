@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.helpers import terraform_case_src
 from tests.tfparse_oracle import compare
 
 CORPUS = Path(__file__).parent / "corpus" / "terraform"
@@ -24,7 +25,8 @@ ROOTS = int(os.environ.get("PALETTE_POLICY_TF_ROOTS", "6"))
 
 @pytest.mark.parametrize("case", CASES)
 def test_corpus_case(case: str) -> None:
-    root = CORPUS / case / "src" / yaml.safe_load((CORPUS / case / "expected.yaml").read_text())["root"]
+    expected = yaml.safe_load((CORPUS / case / "expected.yaml").read_text())
+    root = terraform_case_src(case, expected) / expected["root"]
     problems, _ = compare(root)
     assert not problems, "\n".join(problems[:40])
 
@@ -33,7 +35,7 @@ def test_the_module_cap_is_the_only_reason_instances_are_missing() -> None:
     """sg-for-each-40 calls a module 40 times: tfparse stops at 32, ours has all 40 (and it is compared)."""
     from tests.tfparse_oracle import ours, tfparse_root, theirs
 
-    root = CORPUS / "sg-for-each-40" / "src" / "examples" / "for-each-40"
+    root = CORPUS / "_repos" / "terraform-aws-security-group" / "examples" / "for-each-40"
     mine, their = ours(root), theirs(root, tfparse_root(root))
     groups = [a for a in mine if a.endswith("aws_security_group.this_name_prefix[0]")]
     assert len(groups) == 40
