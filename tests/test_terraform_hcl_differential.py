@@ -82,10 +82,11 @@ def test_real_files(path: Path) -> None:
 
 
 def test_the_real_files_are_many_and_read() -> None:
-    """The comparison above is not vacuous: the corpus is there and HCL reads nearly all of it."""
+    """The comparison above is not vacuous: the corpus is there and HCL reads nearly all of it. Counted by
+    distinct content, so that a file copied into several cases counts once."""
     read = [agree(p.read_bytes()) for p in REAL_FILES]
-    assert len(read) >= 200
-    assert sum(1 for kind, _ in read if kind == "ok") >= 190
+    assert len({p.read_bytes() for p in REAL_FILES}) >= 120
+    assert sum(1 for kind, _ in read if kind == "ok") >= 0.95 * len(read)
     assert sum(count_values(v) for kind, v in read if kind == "ok") > 10_000
 
 
