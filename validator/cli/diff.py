@@ -8,20 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from validator.cli import app, guarded
-from validator.cli.options import (
-    CACHE_DIR,
-    NO_CACHE,
-    READING,
-    STACK,
-    VAR,
-    VAR_FILE,
-    WORKSPACE,
-    fail_on_option,
-    reading_settings,
-    stack_inputs,
-    use_cache,
-    variable_options,
-)
+from validator.cli.options import NetworkReading, fail_on_option, reads_network
 from validator.cli.outputs import emit, format_option, output_option, plan
 from validator.cli.settings import source
 from validator.model.errors import InputError
@@ -35,6 +22,7 @@ FORMATS = ("table", "json", "markdown")
 
 
 @app.command("diff")
+@reads_network
 def diff_command(
     ctx: typer.Context,
     base: Path | None = typer.Argument(None, help="The folder before the change (omit with --git-base)."),
@@ -57,24 +45,13 @@ def diff_command(
     fail_on: str | None = fail_on_option(),
     output_format: str = format_option(FORMATS, "table", "Format of stdout, or of the one plain --output FILE."),
     output: list[str] = output_option(),
-    var_file: list[Path] = VAR_FILE,
-    var: list[str] = VAR,
-    workspace: str = WORKSPACE,
-    cache_dir: Path | None = CACHE_DIR,
-    no_cache: bool = NO_CACHE,
-    parameter: list[str] = STACK["parameter"],
-    parameter_file: list[Path] = STACK["parameter_file"],
-    region: str | None = STACK["region"],
-    keep_going: bool = READING["keep_going"],
-    allow_outside: list[Path] = READING["allow_outside"],
-    parser_memory: int = READING["parser_memory"],
-    parser_timeout: float = READING["parser_timeout"],
+    *,
+    reading_options: NetworkReading,
 ) -> None:
     """Compare two versions of a network; exit 1 when the change breaks a required path (or, with
     --fail-on, adds a finding at or above that level)."""
 
     def body() -> int:
-        use_cache(cache_dir, no_cache)
         from validator.cli.pipeline import Options
         from validator.ingest.git import git_checkout
 
@@ -88,9 +65,7 @@ def diff_command(
             namespaces=namespace,
             waivers_file=None if no_waivers else waivers,
             use_waivers=not no_waivers,
-            variables=variable_options(var_file, var, workspace),
-            stack=stack_inputs(parameter, parameter_file, region),
-            **reading_settings(keep_going, allow_outside, parser_memory, parser_timeout),
+            **reading_options.settings(),
         )
         if git_base:
             folder = head or base

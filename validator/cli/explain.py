@@ -17,19 +17,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from validator.cli import app, guarded
-from validator.cli.options import (
-    CACHE_DIR,
-    NO_CACHE,
-    READING,
-    STACK,
-    VAR,
-    VAR_FILE,
-    WORKSPACE,
-    reading_settings,
-    stack_inputs,
-    use_cache,
-    variable_options,
-)
+from validator.cli.options import NetworkReading, reads_network
 from validator.cli.outputs import format_option
 from validator.model.errors import InputError
 
@@ -138,6 +126,7 @@ class Resolver:
 
 
 @app.command()
+@reads_network
 def explain(
     path: Path = typer.Argument(..., help="Folder with the network configs (as for validate)."),
     source: str = typer.Option(
@@ -151,23 +140,12 @@ def explain(
     direct: bool = typer.Option(False, "--direct", help="Ignore the clients' proxy settings."),
     topology: Path | None = typer.Option(None, "--topology", "-t", help="Topology file."),
     output_format: str = format_option(("table", "json"), "table", "Output format (table: hop by hop)."),
-    var_file: list[Path] = VAR_FILE,
-    var: list[str] = VAR,
-    workspace: str = WORKSPACE,
-    cache_dir: Path | None = CACHE_DIR,
-    no_cache: bool = NO_CACHE,
-    parameter: list[str] = STACK["parameter"],
-    parameter_file: list[Path] = STACK["parameter_file"],
-    region: str | None = STACK["region"],
-    keep_going: bool = READING["keep_going"],
-    allow_outside: list[Path] = READING["allow_outside"],
-    parser_memory: int = READING["parser_memory"],
-    parser_timeout: float = READING["parser_timeout"],
+    *,
+    reading_options: NetworkReading,
 ) -> None:
     """Show how one flow crosses the network: every hop, every layer, the rules that decide."""
 
     def body() -> int:
-        use_cache(cache_dir, no_cache)
         from validator.analysis.reach import evaluate_binding
         from validator.cli.pipeline import Options, load_network
         from validator.model.requirements import Requirement
@@ -181,11 +159,8 @@ def explain(
         if not (lo.isdigit() and (not hi or hi.isdigit())) or not 0 <= int(lo) <= int(hi or lo) <= 65535:
             raise InputError(f"--port {port!r} is not a port or a range such as 30000-32767")
         resolver = Resolver(source, destination)
-        variables = variable_options(var_file, var, workspace)
-        stack = stack_inputs(parameter, parameter_file, region)
-        reading = reading_settings(keep_going, allow_outside, parser_memory, parser_timeout)
         network = load_network(
-            Options(path=path, topology=topology, stack=stack, variables=variables, amend_topology=resolver, **reading)
+            Options(path=path, topology=topology, amend_topology=resolver, **reading_options.settings())
         )
         network = resolver.place_in_subnets(network)
         froms, tos = resolver.endpoints(network.topology, "from"), resolver.endpoints(network.topology, "to")

@@ -13,22 +13,11 @@ from pathlib import Path
 import typer
 
 from validator.cli import app, guarded
-from validator.cli.options import (
-    CACHE_DIR,
-    NO_CACHE,
-    READING,
-    STACK,
-    VAR,
-    VAR_FILE,
-    WORKSPACE,
-    reading_settings,
-    stack_inputs,
-    use_cache,
-    variable_options,
-)
+from validator.cli.options import NetworkReading, reads_network
 
 
 @app.command("input")
+@reads_network
 def input_command(
     path: Path = typer.Argument(..., help="Folder or file with the network configs (as for validate)."),
     topology: Path | None = typer.Option(
@@ -40,24 +29,13 @@ def input_command(
     ),
     profile: list[str] = typer.Option([], "--profile", "-p", help="Requirement profile(s)."),
     profiles_dir: list[Path] = typer.Option([], "--profiles-dir", help="Extra folder of profile YAML files."),
-    parameter: list[str] = STACK["parameter"],
-    parameter_file: list[Path] = STACK["parameter_file"],
-    region: str | None = STACK["region"],
     output: Path | None = typer.Option(None, "--output", "-o", help="Write it here (atomically)."),
-    var_file: list[Path] = VAR_FILE,
-    var: list[str] = VAR,
-    workspace: str = WORKSPACE,
-    cache_dir: Path | None = CACHE_DIR,
-    no_cache: bool = NO_CACHE,
-    keep_going: bool = READING["keep_going"],
-    allow_outside: list[Path] = READING["allow_outside"],
-    parser_memory: int = READING["parser_memory"],
-    parser_timeout: float = READING["parser_timeout"],
+    *,
+    reading_options: NetworkReading,
 ) -> None:
     """Print the input document your Rego policies receive, to write and test policies against it."""
 
     def body() -> int:
-        use_cache(cache_dir, no_cache)
         from validator.analysis.coverage import coverage
         from validator.analysis.proxy_facts import proxy_facts
         from validator.analysis.reach import evaluate_requirements
@@ -74,9 +52,7 @@ def input_command(
             topology=topology,
             profiles=profile or None,
             profiles_dirs=profiles_dir,
-            variables=variable_options(var_file, var, workspace),
-            stack=stack_inputs(parameter, parameter_file, region),
-            **reading_settings(keep_going, allow_outside, parser_memory, parser_timeout),
+            **reading_options.settings(),
         )
         if options.topology is None and path.is_file():
             options.topology = next((t for n in TOPOLOGY_NAMES if (t := path.parent / n).is_file()), None)

@@ -17,9 +17,11 @@ the exception that proves the rule: never on the command line (it would show in 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -284,3 +286,67 @@ def stack_inputs(parameters: list[str], parameter_files: list[Path], region: str
 
 
 STACK = stack_options()
+
+
+# --- the options every command that reads a network shares -----------------------------------------
+@dataclasses.dataclass(frozen=True)
+class NetworkReading:
+    """How a command reads the repository: Terraform variables, CloudFormation parameters, the parse cache and
+    the reading limits, as the command line, the environment and the config file gave them."""
+
+    var_file: list[Path]
+    var: list[str]
+    workspace: str
+    parameter: list[str]
+    parameter_file: list[Path]
+    region: str | None
+    cache_dir: Path | None
+    no_cache: bool
+    keep_going: bool
+    allow_outside: list[Path]
+    parser_memory: int
+    parser_timeout: float
+
+    def settings(self, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+        """``pipeline.Options`` keyword arguments; turns the parse cache on or off for this run."""
+        use_cache(self.cache_dir, self.no_cache)
+        return {
+            "variables": variable_options(self.var_file, self.var, self.workspace),
+            "stack": stack_inputs(self.parameter, self.parameter_file, self.region),
+            **reading_settings(self.keep_going, self.allow_outside, self.parser_memory, self.parser_timeout, limits),
+        }
+
+
+_NETWORK_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "var_file": (list[Path], VAR_FILE),
+    "var": (list[str], VAR),
+    "workspace": (str, WORKSPACE),
+    "parameter": (list[str], STACK["parameter"]),
+    "parameter_file": (list[Path], STACK["parameter_file"]),
+    "region": (str | None, STACK["region"]),
+    "cache_dir": (Path | None, CACHE_DIR),
+    "no_cache": (bool, NO_CACHE),
+    "keep_going": (bool, READING["keep_going"]),
+    "allow_outside": (list[Path], READING["allow_outside"]),
+    "parser_memory": (int, READING["parser_memory"]),
+    "parser_timeout": (float, READING["parser_timeout"]),
+}
+
+
+def reads_network(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command the shared reading options: they are added to its signature (so typer, --help, the
+    environment and the config file see each of them) and reach it as one ``reading_options: NetworkReading``."""
+    signature = inspect.signature(command)
+    own = [p for p in signature.parameters.values() if p.name != "reading_options"]
+    shared = [
+        inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a)
+        for n, (a, d) in _NETWORK_OPTIONS.items()
+    ]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        options = NetworkReading(**{name: kwargs.pop(name) for name in _NETWORK_OPTIONS})
+        return command(*args, reading_options=options, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=[*own, *shared])  # type: ignore[attr-defined]
+    return wrapper

@@ -16,23 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from validator.cli import app, guarded
-from validator.cli.options import (
-    CACHE_DIR,
-    NO_CACHE,
-    OPA,
-    READING,
-    STACK,
-    VAR,
-    VAR_FILE,
-    WORKSPACE,
-    engine_option,
-    engine_settings,
-    fail_on_option,
-    reading_settings,
-    stack_inputs,
-    use_cache,
-    variable_options,
-)
+from validator.cli.options import OPA, NetworkReading, engine_option, engine_settings, fail_on_option, reads_network
 from validator.cli.outputs import emit, format_option, output_option, plan
 from validator.cli.settings import CONFIG_META, source
 from validator.ingest.limits import Limits
@@ -59,6 +43,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[str], None] | None]:
 
 
 @app.command()
+@reads_network
 def validate(
     ctx: typer.Context,
     path: Path = typer.Argument(..., help="Folder (or file) with the network configs to check."),
@@ -96,10 +81,6 @@ def validate(
     ),
     max_depth: int = typer.Option(200, "--max-depth", help="Deepest YAML/JSON nesting accepted."),
     strict: bool = typer.Option(False, "--strict", help="Treat files that would be skipped as errors."),
-    keep_going: bool = READING["keep_going"],
-    allow_outside: list[Path] = READING["allow_outside"],
-    parser_memory: int = READING["parser_memory"],
-    parser_timeout: float = READING["parser_timeout"],
     waivers: Path | None = typer.Option(
         None, "--waivers", help="Waivers file (default: PATH/.palette-policy-waivers.yaml when present)."
     ),
@@ -117,19 +98,12 @@ def validate(
         "--sarif-root",
         help="SARIF/GitHub paths are relative to this folder (default: the git top-level above PATH, else the cwd).",
     ),
-    var_file: list[Path] = VAR_FILE,
-    var: list[str] = VAR,
-    workspace: str = WORKSPACE,
-    cache_dir: Path | None = CACHE_DIR,
-    no_cache: bool = NO_CACHE,
-    parameter: list[str] = STACK["parameter"],
-    parameter_file: list[Path] = STACK["parameter_file"],
-    region: str | None = STACK["region"],
+    *,
+    reading_options: NetworkReading,
 ) -> None:
     """Check that every Palette port path is reachable; exit 0 ok, 1 findings, 2 bad input."""
 
     def body() -> int:
-        use_cache(cache_dir, no_cache)
         from validator.cli.pipeline import Options, run  # lazily: the CLI starts fast whatever the command
 
         cfg = ctx.meta[CONFIG_META]
@@ -157,17 +131,9 @@ def validate(
                 "memory_mib": policy_memory,
             },
             strict=strict,
-            **reading_settings(
-                keep_going,
-                allow_outside,
-                parser_memory,
-                parser_timeout,
-                Limits(max_file_size * 1024 * 1024, max_yaml_nodes, max_depth),
-            ),
+            **reading_options.settings(Limits(max_file_size * 1024 * 1024, max_yaml_nodes, max_depth)),
             waivers_file=None if no_waivers else waivers,
             use_waivers=not no_waivers,
-            variables=variable_options(var_file, var, workspace),
-            stack=stack_inputs(parameter, parameter_file, region),
         )
         with _progress(interactive) as tell:
             options.progress = tell
