@@ -658,6 +658,10 @@ resource "aws_vpc_ipv6_cidr_block_association" "six" {
   vpc_id            = aws_vpc.assoc.id
   ipv6_ipam_pool_id = "ipam-pool-0123"
 }
+resource "aws_subnet" "later" {
+  vpc_id     = aws_vpc.plain.id
+  cidr_block = var.pool
+}
 """,
         },
     )
@@ -669,3 +673,5 @@ resource "aws_vpc_ipv6_cidr_block_association" "six" {
     assert later.ipv6 is None and later.addresses.cidrs() == []
     assert [u.field for u in later.unknowns] == ["cidr_block"] and "pool" in later.unknowns[0].reason
     assert vpcs["aws_vpc.assoc"].ipv6 is True
+    subnet = load(folder).subnets["aws_subnet.later"]  # a block known at apply only is said, not dropped
+    assert subnet.addresses.cidrs() == [] and [u.field for u in subnet.unknowns] == ["cidr_block"]

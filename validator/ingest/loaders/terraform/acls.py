@@ -115,18 +115,7 @@ def _vpcs(root: Root, inv: Inventory) -> None:
             if item.unknown is not None:
                 continue
             src = item.source()
-            unknowns: list[Unknown] = []
-            cidrs = []
-            for field in ("cidr_block", "ipv6_cidr_block"):
-                value = item.get(field)
-                if isinstance(value, Pending):
-                    unknowns.append(unknown_of(field, value, src))
-                elif isinstance(value, str) and value:
-                    cidrs.append(canonical(root, value, src))
-            try:
-                addresses = AddressSet.parse(*cidrs, strict=True)
-            except ValueError as exc:
-                raise InputError(str(exc), file=src.file, line=src.line) from None
+            addresses, unknowns = _blocks(root, item, src)
             generated = as_bool(item.get("assign_generated_ipv6_cidr_block"))
             pool = item.get("ipv6_ipam_pool_id")
             six: bool | None = None if isinstance(generated, Pending) else generated is True
@@ -139,20 +128,28 @@ def _vpcs(root: Root, inv: Inventory) -> None:
                 six = six_of[key]
             name = _name_tag(item) or item.address
             aliases = {name, item.address, short_address(item.address)}
-            inv.vpcs[key] = Vpc(key, name, addresses, src, six, aliases, tuple(unknowns))
+            inv.vpcs[key] = Vpc(key, name, addresses, src, six, aliases, unknowns)
+
+
+def _blocks(root: Root, item: Item, src: SourceRef) -> tuple[AddressSet, tuple[Unknown, ...]]:
+    """A VPC's or subnet's CIDR blocks as AWS stores them, and those not known until apply."""
+    unknowns: list[Unknown] = []
+    cidrs = []
+    for field in ("cidr_block", "ipv6_cidr_block"):
+        value = item.get(field)
+        if isinstance(value, Pending):
+            unknowns.append(unknown_of(field, value, src))
+        elif isinstance(value, str) and value:
+            cidrs.append(canonical(root, value, src))
+    try:
+        return AddressSet.parse(*cidrs, strict=True), tuple(unknowns)
+    except ValueError as exc:
+        raise InputError(str(exc), file=src.file, line=src.line) from None
 
 
 def _subnet(root: Root, inv: Inventory, item: Item) -> str | None:
     src = item.source()
-    cidrs = []
-    for field in ("cidr_block", "ipv6_cidr_block"):
-        value = item.get(field)
-        if isinstance(value, str) and value:
-            cidrs.append(canonical(root, value, src))
-    try:
-        addresses = AddressSet.parse(*cidrs, strict=True)
-    except ValueError as exc:
-        raise InputError(str(exc), file=src.file, line=src.line) from None
+    addresses, unknowns = _blocks(root, item, src)
     name = _name_tag(item)
     key = root.key(item.address)
     vpc_id = item.get("vpc_id")
@@ -164,6 +161,7 @@ def _subnet(root: Root, inv: Inventory, item: Item) -> str | None:
         src,
         aliases={name, item.address, short_address(item.address), *([item.address[:-3]] if item.key == 0 else [])},
         vpc=vpc,
+        unknowns=unknowns,
     )
     return vpc
 
