@@ -87,7 +87,7 @@ def cores() -> int:
     return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
-def _address_space() -> int:
+def address_space() -> int:
     """This process's virtual size in bytes (what RLIMIT_AS counts; a forked worker starts with its parent's)."""
     try:
         with open("/proc/self/statm", encoding="ascii") as handle:
@@ -117,7 +117,7 @@ def detach(parent: int, stderr_path: str) -> None:
 def _worker(conn: Connection, limits: ChildLimits, stderr_path: str, parent: int) -> None:
     """A worker's life: limits set once, detached from the caller's streams, then tasks until told to stop."""
     detach(parent, stderr_path)
-    ceiling = _address_space() + limits.memory_bytes  # what the parser may add to what the worker holds
+    ceiling = address_space() + limits.memory_bytes  # what the parser may add to what the worker holds
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     while True:

@@ -17,7 +17,7 @@ import signal
 from collections.abc import Callable
 from typing import Any
 
-from validator.ingest.isolation import detach, frozen_heap, scratch_file
+from validator.ingest.isolation import address_space, detach, frozen_heap, scratch_file
 from validator.model.errors import InputError
 
 DEFAULT_TIMEOUT = 120.0  # seconds for one policy evaluation (--policy-timeout)
@@ -29,19 +29,10 @@ def forking() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _address_space() -> int:
-    """This process's current virtual size in bytes (what RLIMIT_AS counts)."""
-    try:
-        with open("/proc/self/statm", encoding="ascii") as handle:
-            return int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
-        return 0
-
-
 def _child(func: Callable[..., Any], args: tuple[Any, ...], memory: int, log: str, conn: Any, parent: int) -> None:
     detach(parent, log)
     if memory > 0:
-        limit = _address_space() + memory
+        limit = address_space() + memory
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         conn.send(("ok", func(*args)))
