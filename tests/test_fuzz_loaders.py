@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import pickle
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -412,6 +413,7 @@ def test_terraform_out_of_process(texts: list[str]) -> None:
     from validator.ingest.isolation import ChildLimits, TaskFailed, WorkerPool
     from validator.ingest.loaders.registry import evaluate_root
     from validator.ingest.reader import ReadScope
+    from validator.model.inventory import Inventory
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp).resolve()
@@ -422,7 +424,10 @@ def test_terraform_out_of_process(texts: list[str]) -> None:
         task = (root, ".", [f"f{i}.tf" for i in range(len(texts))], None, frozenset(), ReadScope(root))
         with WorkerPool(1, ChildLimits(1024 * 1024 * 1024, 30.0)) as pool:
             (outcome,) = list(pool.map(evaluate_root, [task]))
-    assert isinstance(outcome, tuple | InputError | TaskFailed)
+    assert isinstance(outcome, bytes | InputError | TaskFailed)
+    if isinstance(outcome, bytes):  # the root and its read records, pickled by the worker
+        loaded, records = pickle.loads(outcome)
+        assert isinstance(loaded.inventory, Inventory) and all(r.real for r in records)
     if isinstance(outcome, TaskFailed):
         assert outcome.kind in ("crash", "memory", "timeout") and outcome.text(ChildLimits())
 

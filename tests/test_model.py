@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+import pickle
+from dataclasses import dataclass, field, fields
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from validator.model.compact import by_fields
 from validator.model.flows import Box
-from validator.model.rules import normalize_protocol
+from validator.model.rules import UNKNOWN_FIELDS, Peer, Rule, SourceRef, Unknown, normalize_protocol
 from validator.model.sets import V6_OFFSET, AddressSet, IntervalSet, PortSet
 
 small = st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60)).map(lambda t: (min(t), max(t))), max_size=6)
@@ -145,3 +149,56 @@ def test_report_json_text_is_exactly_what_json_dumps_writes(value: object) -> No
     assert dumps((1, [()], {"a": (2.5, -0.0, float("inf"))})) == json.dumps(
         (1, [()], {"a": (2.5, -0.0, float("inf"))}), indent=2, ensure_ascii=False
     )
+
+
+# --- pickling: what the parse cache and the parser workers send and store ---------------------------------------
+cidrs = st.sampled_from(["10.0.0.0/8", "0.0.0.0/0", "192.168.1.7/32", "::/0", "2001:db8::/32"])
+refs = st.builds(
+    SourceRef, st.text(max_size=8), st.none() | st.integers(1, 9), st.text(max_size=5), st.none() | st.integers(1, 9)
+)
+rules = st.builds(
+    Rule,
+    st.sampled_from(["ingress", "egress", "forward"]),
+    st.sampled_from(["allow", "deny"]),
+    st.sampled_from(["tcp", "udp", "all", "47"]),
+    st.lists(st.tuples(st.integers(0, 65535), st.integers(0, 65535)), max_size=3).map(
+        lambda pairs: PortSet([(min(p), max(p)) for p in pairs])
+    ),
+    st.builds(
+        Peer,
+        st.lists(cidrs, max_size=3).map(lambda c: AddressSet.parse(*c)),
+        st.lists(st.text(max_size=4), max_size=2).map(tuple),
+        st.lists(st.text(max_size=4), max_size=2).map(tuple),
+    ),
+    refs,
+    st.none() | st.integers(1, 32766),
+    st.text(max_size=6),
+    st.none() | st.lists(cidrs, max_size=2).map(lambda c: AddressSet.parse(*c)),
+    st.lists(
+        st.builds(Unknown, st.sampled_from(UNKNOWN_FIELDS), st.text(max_size=6), st.text(max_size=6), st.none() | refs),
+        max_size=2,
+    ).map(tuple),
+    st.sampled_from(["", "aws-default-egress"]),
+)
+
+
+@given(st.lists(rules, max_size=4))
+def test_rules_come_back_from_a_pickle_field_for_field(items: list[Rule]) -> None:
+    """Rules, peers, locations and unknowns pickle as their constructor and field values (``by_fields``): a
+    field out of order or missing would come back as a different rule."""
+    again = pickle.loads(pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL))
+    assert again == items and [hash(r) for r in again] == [hash(r) for r in items]
+    for before, after in zip(items, again, strict=True):
+        assert type(after.peer.addresses) is AddressSet and type(after.ports) is PortSet
+        assert [getattr(after, f.name) for f in fields(Rule)] == [getattr(before, f.name) for f in fields(Rule)]
+    assert all(Rule.__reduce__(r)[0] is Rule for r in items)
+
+
+def test_by_fields_refuses_a_class_its_constructor_cannot_rebuild() -> None:
+    @dataclass(frozen=True)
+    class Derived:
+        a: int
+        b: int = field(init=False, default=0)
+
+    with pytest.raises(TypeError, match="outside __init__"):
+        by_fields(Derived)

@@ -250,12 +250,13 @@ def remember(
     names: list[str],
     options: VariableOptions | None = None,
     extra: Any = None,
-    value: Any = None,
+    payload: bytes | None = None,
     files: tuple[str, ...] = (),
 ) -> None:
-    """Store ``result`` (or ``value``, a tuple led by it), the evaluation of this root begun at ``start``, when
-    the cache is on. ``directory`` is the real folder (the files are hashed there), wherever it ran;
-    ``files``: more files the evaluation read (the reader's record), depended on too."""
+    """Store the evaluation of this root begun at ``start``, when the cache is on: ``result``, or ``payload``
+    when given (the pickled entry, a tuple led by ``result``). ``directory`` is the real folder (the files are
+    hashed there), wherever it ran; ``files``: more files the evaluation read (the reader's record), depended
+    on too."""
     cache, options = _ACTIVE, options or VariableOptions()
     if cache is None:
         return
@@ -269,7 +270,7 @@ def remember(
     inputs, record = _inputs(directory, display, names, options, extra)
     key = _digest(inputs, states)
     try:
-        _write_entry(cache, key, result if value is None else value)
+        _write_entry(cache, key, result, payload=payload)
         _write_atomic(cache.directory / "roots" / record, json.dumps([list(d) for d in deps]).encode())
     except OSError:
         pass  # a full disk or a read-only cache costs the next run time, never this run's result
@@ -279,8 +280,10 @@ def _entry_path(cache: Cache, key: str, kind: str = "terraform") -> Path:
     return cache.directory / kind / key[:2] / key
 
 
-def _write_entry(cache: Cache, key: str, value: object, kind: str = "terraform") -> None:
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+def _write_entry(cache: Cache, key: str, value: object, kind: str = "terraform", payload: bytes | None = None) -> None:
+    """Store ``value`` under ``key`` (``payload``: ``value`` already pickled)."""
+    if payload is None:
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     _write_atomic(_entry_path(cache, key, kind), FORMAT + hmac.new(cache.secret, payload, "sha256").digest() + payload)
     global _PRUNED
     if not _PRUNED:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from validator.model.compact import by_fields
 from validator.model.sets import NO_ADDRESSES, AddressSet, PortSet
 
 Protocol = str  # "tcp" | "udp" | "icmp" | "icmpv6" | "sctp" | "all" | an IP protocol number as text
@@ -48,6 +49,7 @@ def protocol_matches(rule_protocol: Protocol, flow_protocol: Protocol) -> bool:
     return rule_protocol == "all" or rule_protocol == flow_protocol
 
 
+@by_fields
 @dataclass(frozen=True, order=True, slots=True)  # slots (perf): one per rule, peer and location
 class SourceRef:
     """Where a rule or resource is declared: the evidence an auditor follows."""
@@ -71,6 +73,7 @@ class SourceRef:
 UNKNOWN_FIELDS = ("cidr_ipv4", "cidr_ipv6", "group", "prefix_list", "from_port", "to_port", "protocol", "rule")
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Unknown:
     """A part of a rule the configs do not fix: known only when applied or deployed.
@@ -99,6 +102,7 @@ class Unknown:
         return out
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Peer:
     """The other side of a rule: addresses, and references resolved later by the graph.
@@ -120,6 +124,7 @@ class Peer:
         return ", ".join(parts) if parts else "(nothing)"
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One normalized rule of an enforcement point.

@@ -38,6 +38,10 @@ def _normalize(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
     return tuple(out)
 
 
+def _rebuilt(cls: type[IntervalSet], intervals: tuple[Interval, ...]) -> IntervalSet:
+    return cls(intervals, normalized=True)
+
+
 class IntervalSet:
     """An immutable set of integers stored as sorted, disjoint, inclusive intervals."""
 
@@ -52,6 +56,10 @@ class IntervalSet:
         obj = self.__class__.__new__(self.__class__)
         IntervalSet.__init__(obj, intervals, normalized=normalized)
         return obj
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Pickled as its intervals, already normalized (no per-slot state to restore)."""
+        return _rebuilt, (self.__class__, self.intervals)
 
     # -- algebra --------------------------------------------------------------
     def union(self, other: IntervalSet) -> Self:

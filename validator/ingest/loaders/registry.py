@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -33,8 +34,8 @@ from validator.ingest.isolation import ChildLimits, TaskFailed, WorkerPool, core
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders import aws_describe, cloudformation, firewall, proxy_rules, squid, tfplan
 from validator.ingest.loaders.cloudformation_values import StackInputs
-from validator.ingest.loaders.terraform import TerraformRoot, VariableOptions, load_root
-from validator.ingest.reader import ReadRecord, ReadScope, current_scope, read_text, reading
+from validator.ingest.loaders.terraform import VariableOptions, load_root
+from validator.ingest.reader import ReadScope, current_scope, read_text, reading
 from validator.model.errors import InputError
 from validator.model.inventory import InputIssue, Inventory, LoadedFile, SkippedFile
 from validator.model.rules import SourceRef
@@ -78,11 +79,13 @@ def evaluate_root(
     variables: VariableOptions | None,
     excluded: frozenset[str],
     rules: ReadScope,
-) -> tuple[TerraformRoot, list[ReadRecord]]:
-    """In a worker: one root module evaluated under the run's read rules, with the record of what it read."""
+) -> bytes:
+    """In a worker: one root module evaluated under the run's read rules, with the record of what it read,
+    pickled here: the parent unpickles these bytes and stores the same bytes in the parse cache, instead of
+    pickling the root a second time."""
     with reading(ReadScope(rules.root, rules.allowed, rules.max_bytes)) as scope:
         loaded = load_root(directory, display, names, variables, excluded=excluded)
-    return loaded, list(scope.log.values())
+    return pickle.dumps((loaded, list(scope.log.values())), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 @contextmanager
@@ -121,9 +124,10 @@ def _with_stored(
     for hit in stored:
         if hit is None:
             (directory, shown, names, options, *_), hit = next(done)
-            if isinstance(hit, tuple):
+            if isinstance(hit, bytes):  # evaluated: (root, read records), pickled by the worker
+                payload, hit = hit, pickle.loads(hit)
                 files = tuple(record.real for record in hit[1])  # everything the reader gave the worker
-                cache.remember(hit[0], started, directory, shown, names, options, key, value=hit, files=files)
+                cache.remember(hit[0], started, directory, shown, names, options, key, payload, files)
         yield hit
 
 

@@ -18,6 +18,7 @@ from validator.ingest.loaders.terraform.values import is_number
 
 _BINARY = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
 _KEYWORDS = {"true": True, "false": False, "null": None}
+_ENDS = frozenset({",", "]", "}", ")", ":", "=>", "=", "eof", "tclose"})  # tokens no expression continues with
 MAX_DEPTH = 100  # nested expressions; deeper is no real configuration (and would exhaust Python's stack)
 
 
@@ -28,6 +29,8 @@ class ExpressionParser(TemplateParser):
     fold = True  # constant lists, objects and negated numbers become literals (``parse_hcl(fold=False)``: not)
 
     def expression(self) -> x.Expr:
+        if self._lone_primary():  # perf: most values are one string, number or name
+            return self.primary()
         start = self.peek()[2]
         self.depth += 1
         if self.depth > MAX_DEPTH:
@@ -36,6 +39,22 @@ class ExpressionParser(TemplateParser):
             return self._conditional(start)
         finally:
             self.depth -= 1
+
+    def _lone_primary(self) -> bool:
+        """Whether the next expression is one string without interpolation, one number or one name, with
+        nothing after it that could continue it (no operator, access, call or ``?``): then it is what
+        ``primary`` reads, without the descent through every precedence level."""
+        tokens, i = self.tokens, self.i
+        kind = tokens[i][0]
+        if kind == "oquote":
+            i += 1 if tokens[i + 1][0] == "cquote" else 2 if tokens[i + 1][0] == "lit" else len(tokens)
+            if i >= len(tokens) or tokens[i][0] != "cquote":
+                return False
+        elif kind != "number" and kind != "ident":
+            return False
+        after = tokens[i + 1][0]
+        ends = after in _ENDS or (after == "nl" and not self.skip_nl)
+        return ends and self.depth < MAX_DEPTH
 
     def _conditional(self, start: int) -> x.Expr:
         cond = self.binary(1)
