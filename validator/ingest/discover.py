@@ -15,13 +15,15 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from pathspec import GitIgnoreSpec
+from typing import TYPE_CHECKING
 
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.reader import current_scope, is_inside, read_bytes, read_text
 from validator.model.errors import InputError
 from validator.model.inventory import SkippedFile
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 __all__ = ["Discovery", "discover", "is_evidence_bundle", "read_text"]
 
@@ -77,15 +79,20 @@ def is_evidence_bundle(folder: Path) -> bool:
     return isinstance(doc, dict) and isinstance(doc.get("tool"), dict) and doc["tool"].get("name") == "palette-policy"
 
 
-def ignore_spec(patterns: list[str]) -> GitIgnoreSpec:
+def ignore_spec(patterns: list[str]) -> GitIgnoreSpec | None:
     """The ignore file's patterns with gitignore's rules: ``!`` re-includes, a leading or inner ``/``
     anchors to the scanned folder, a trailing ``/`` matches folders only, ``**`` spans folders, and a
-    file inside an ignored folder cannot be re-included (the folder is never entered)."""
+    file inside an ignored folder cannot be re-included (the folder is never entered). None without
+    patterns (pathspec is imported only for a repository that has some)."""
+    if not patterns:
+        return None
+    from pathspec import GitIgnoreSpec
+
     return GitIgnoreSpec.from_lines(patterns)
 
 
-def _ignored(rel: str, spec: GitIgnoreSpec, folder: bool = False) -> bool:
-    return bool(spec.match_file(rel + "/" if folder else rel))
+def _ignored(rel: str, spec: GitIgnoreSpec | None, folder: bool = False) -> bool:
+    return spec is not None and bool(spec.match_file(rel + "/" if folder else rel))
 
 
 def discover(root: Path, limits: Limits = DEFAULT_LIMITS) -> Discovery:
