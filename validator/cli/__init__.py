@@ -108,6 +108,9 @@ def _register(argv: list[str]) -> None:
 def main() -> None:
     # the click that typer runs on (typer may vendor its own copy): its exceptions module, found publicly
     click = sys.modules[typer.BadParameter.__module__]
+    from validator.ingest.isolation import collect_less
+
+    collect_less()
     _register(sys.argv[1:])
     stdout_at_start = _identity(1)
     try:

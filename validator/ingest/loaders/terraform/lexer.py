@@ -30,17 +30,17 @@ from validator.model.errors import InputError
 
 Token = tuple[str, object, int]  # kind, value, start offset
 
-_EXPR = re.compile(
+_EXPR = re.compile(  # perf: possessive (no backtracking into blanks and string bodies), frequent kinds first
     r"""
-    (?:[ \t]+|\#[^\n]*|//[^\n]*|/\*.*?\*/)*  # blanks and comments before the token
+    (?:[ \t]++|\#[^\n]*+|//[^\n]*+|/\*.*?\*/)*+  # blanks and comments before the token
     (?:
-    (?P<nl>\r?\n)
-  | (?P<ident>[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\-\x80-\U0010ffff]*)
-  | (?P<number>[0-9](?:(?:[0-9.]|[eE][+-]?[0-9])*(?:[0-9]|[eE][+-]?[0-9]))?)
-  | (?P<str>"(?:[^"\\$%\n\r]|\\[^\n\r]|\$(?!\{)|%(?!\{))*")
-  | (?P<oquote>")
+    (?P<ident>[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\-\x80-\U0010ffff]*)
+  | (?P<nl>\r?\n)
   | (?P<heredoc><<(?P<strip>-?)(?P<marker>[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\-\x80-\U0010ffff]*)\r?\n)
   | (?P<punct>\.\.\.|==|!=|<=|>=|&&|\|\||=>|::|[{}\[\]().,:?=!<>+\-*/%~])
+  | (?P<str>"(?:[^"\\$%\n\r]++|\\[^\n\r]|\$(?!\{)|%(?!\{))*+")
+  | (?P<oquote>")
+  | (?P<number>[0-9](?:(?:[0-9.]|[eE][+-]?[0-9])*(?:[0-9]|[eE][+-]?[0-9]))?)
   | (?P<end>$)
     )
     """,
@@ -143,7 +143,7 @@ class _Lexer:
         pos, end = 0, len(text)
         # mode stack: ["expr", depth] or ["quoted", None] or ["heredoc", marker, at line start]
         stack: list[list[object]] = [["expr", 0]]
-        match = _EXPR.match
+        match, broken = _EXPR.match, self.broken
         while pos < end:
             mode = stack[-1]
             if mode[0] != "expr":
@@ -155,7 +155,18 @@ class _Lexer:
                 raise self.error(f"unexpected character {text[at]!r}", at)
             kind = m.lastgroup
             at = m.start(kind)  # type: ignore[arg-type]
-            if kind == "punct":
+            if kind == "ident":
+                name = m.group(kind)
+                if not name.isascii():
+                    name = self._unicode_ident(name, at)
+                    append((kind, name, at))
+                    pos = at + len(name)
+                    continue
+                append((kind, name, at))
+            elif kind == "nl":
+                if tokens and tokens[-1][0] != "nl":
+                    append(("nl", None, at))
+            elif kind == "punct":
                 value = m.group(kind)
                 if value == "{":
                     mode[1] += 1  # type: ignore[operator]
@@ -172,24 +183,14 @@ class _Lexer:
                 append((value, value, at))
             elif kind == "str":
                 raw = m.group(kind)[1:-1]
-                self.not_utf8(raw, at + 1)
+                if broken:
+                    self.not_utf8(raw, at + 1)
                 append(("oquote", None, at))
                 if raw:
                     append(("lit", _unescape(raw, at + 1, self), at + 1))
                 append(("cquote", None, m.end() - 1))
-            elif kind == "ident":
-                name = m.group(kind)
-                if not name.isascii():
-                    name = self._unicode_ident(name, at)
-                    append((kind, name, at))
-                    pos = at + len(name)
-                    continue
-                append((kind, name, at))
             elif kind == "number":
                 append((kind, m.group(kind), at))  # read by the parser (``number_value``)
-            elif kind == "nl":
-                if tokens and tokens[-1][0] != "nl":
-                    append(("nl", None, at))
             elif kind == "oquote":
                 append(("oquote", None, at))
                 stack.append(["quoted", None])
