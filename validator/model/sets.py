@@ -53,8 +53,9 @@ class IntervalSet:
 
     # -- construction helpers -------------------------------------------------
     def _new(self, intervals: Iterable[Interval], normalized: bool = True) -> Self:
-        obj = self.__class__.__new__(self.__class__)
-        IntervalSet.__init__(obj, intervals, normalized=normalized)
+        obj = object.__new__(self.__class__)  # perf: the slots set here, no __init__ call
+        obj.intervals = tuple(intervals) if normalized else _normalize(intervals)
+        obj._hash = None
         return obj
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
