@@ -36,7 +36,9 @@ def test_benchmark_script_smoke(tmp_path: Path) -> None:
     assert out.read_text().startswith("# Benchmark")
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed (apt-get install shellcheck)")
+@pytest.mark.skipif(
+    shutil.which("shellcheck") is None, reason="shellcheck is not installed (apt-get install shellcheck)"
+)
 def test_the_one_run_script_passes_shellcheck() -> None:
     proc = subprocess.run(
         ["shellcheck", "--severity=style", str(REPO / "benchmarks" / "all.sh")], capture_output=True, text=True
