@@ -287,8 +287,8 @@ def account(w: Writer, rng: random.Random, a: int, n_groups: int, clusters: list
         w.tf(f"{root}/clusters.tf", blocks)
 
     n_apps = max(0, n_groups - 1 - len(clusters))
-    # Resource names are unique across roots: main keys Terraform groups by address alone, so two roots
-    # that both declare aws_security_group.app000 would merge into one group (reported in docs/benchmarks.md).
+    # Resource names are unique across roots, so that a name in the topology or a report points at one group
+    # (groups are keyed by root folder and address; a bare address two roots share is ambiguous).
     names = [f"a{a:03d}_app{g:03d}" for g in range(n_apps)]
     for f0 in range(0, n_apps, GROUPS_PER_FILE):
         groups: list[str] = []

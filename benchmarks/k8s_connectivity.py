@@ -9,7 +9,7 @@ measured, best of ``--repeat`` runs.
 NCA comes from ``<repo>/.cache/nca-venv`` (created by the differential tests) or ``--nca PATH``.
 
     python benchmarks/k8s_connectivity.py [--sizes 200,800,3200] [--repeat 3] \
-        [--markdown docs/benchmarks-k8s.md]
+        [--markdown FILE]        # sh benchmarks/all.sh puts its tables in docs/benchmark-results.md
 """
 
 from __future__ import annotations
