@@ -18,7 +18,7 @@ import pytest
 from tests.helpers import FIXTURES, Cli
 from validator.model.errors import InputError
 from validator.policy import parse_cache
-from validator.policy.engine import load_bundle, rego_ast
+from validator.policy.engine import load_bundle, rego_ast, regorus_engine
 from validator.policy.engine.rego_ast import ModuleInfo
 from validator.policy.engine.regorus_engine import RegorusEngine
 
@@ -148,7 +148,7 @@ def test_another_tool_or_regorus_or_no_cache_parses_afresh(
     load_bundle([policy])
     assert parsed == ["user.rego", "user.rego"]
 
-    monkeypatch.setattr(parse_cache.importlib.metadata, "version", lambda name: "0.0.0-other")
+    monkeypatch.setattr(regorus_engine, "regorus_version", lambda: "0.0.0-other")
     parse_cache.use(store, lambda: "tool-2")
     _new_process(monkeypatch)
     load_bundle([policy])

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import importlib.metadata
 import json
 import os
 import pickle
@@ -48,7 +47,9 @@ class _Store:
 
     def path(self, file: str, source: str) -> Path:
         if self.prefix is None:
-            self.prefix = [FORMAT.decode(), self.fingerprint(), importlib.metadata.version("gordon-to-regorus")]
+            from validator.policy.engine.regorus_engine import regorus_version
+
+            self.prefix = [FORMAT.decode(), self.fingerprint(), regorus_version()]
         parts = [*self.prefix, file, hashlib.sha256(source.encode()).hexdigest()]
         key = hashlib.sha256(json.dumps(parts).encode()).hexdigest()
         return self.directory / KIND / key[:2] / key

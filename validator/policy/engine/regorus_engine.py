@@ -10,6 +10,7 @@ regorus has no instruction, time or memory limit, so each evaluation runs in a f
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import json
 import re
@@ -52,6 +53,13 @@ def rego_error(exc: Exception, default_file: str | None = None) -> InputError:
             f"Rego error: {message}", file=match["file"], line=int(match["line"]), column=int(match["col"])
         )
     return InputError(f"Rego error: {message}", file=default_file)
+
+
+@functools.cache
+def regorus_version() -> str:
+    """The installed regorus build's version, asked once per process (perf: the package metadata lookup
+    scans the installed distributions)."""
+    return importlib.metadata.version("gordon-to-regorus")
 
 
 def new_regorus_engine() -> regorus.Engine:
@@ -106,7 +114,7 @@ class RegorusEngine:
     name = "regorus"
 
     def __init__(self, timeout: float | None = None, memory_mib: int | None = None) -> None:
-        self.version = importlib.metadata.version("gordon-to-regorus")
+        self.version = regorus_version()
         self.timeout = timeout
         self.memory_mib = memory_mib
         self._engine = new_regorus_engine()
