@@ -8,6 +8,7 @@ import pytest
 
 from tests.helpers import Cli
 from validator.ingest import cache
+from validator.policy import parse_cache
 
 
 @pytest.fixture
@@ -31,3 +32,4 @@ def _cache_off_after_each_test() -> Iterator[None]:
     """A command turns the cache on for its process; in-process tests start each without it."""
     yield
     cache.use(None)
+    parse_cache.use(None)

@@ -202,3 +202,30 @@ def test_by_fields_refuses_a_class_its_constructor_cannot_rebuild() -> None:
 
     with pytest.raises(TypeError, match="outside __init__"):
         by_fields(Derived)
+
+
+def test_report_json_text_of_subclasses_and_odd_keys_is_what_json_dumps_writes() -> None:
+    """Values that are not exactly str, dict or list take the standard library's path through the checks."""
+    import enum
+    import json
+    from collections import OrderedDict
+
+    from validator.report.jsontext import dumps
+
+    class Text(str):
+        pass
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    class Mapping(dict):  # type: ignore[type-arg]
+        pass
+
+    value = {
+        "a": [Text('x\u2028"y'), Level.HIGH, True, None, 1.5, float("nan"), -0.0, 10**30],
+        Text("k"): OrderedDict([(1, Mapping(b=[])), (2.5, ()), (None, {}), (False, [[]])]),
+        "t": (Mapping(), [Text("")]),
+    }
+    assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
+    with pytest.raises(TypeError, match="Object of type object is not JSON serializable"):
+        dumps([{"x": object()}])

@@ -63,5 +63,14 @@ def test_policy_input_is_compact_only_without_user_policies(network: Path, tmp_p
     total = sum(len(p.rules) for p in full.inventory.points.values())
     assert full.input_doc["resources"]["rules"] == "all"
     assert any(f.message == f"{total} rules" for f in full.findings)
+    # every rule the shipped policies read is kept: the open ingress allows of the full document, one for one
+    every = [r for p in full.input_doc["resources"]["enforcement_points"] for r in p["rules"]]
+    read = [
+        r
+        for r in every
+        if r["direction"] == "ingress" and r["action"] == "allow" and (r["open_to_all_ipv4"] or r["open_to_all_ipv6"])
+    ]
+    assert len(read) < len(every)
+    assert sorted(json.dumps(r, sort_keys=True) for r in rules) == sorted(json.dumps(r, sort_keys=True) for r in read)
     # the shipped findings are the same either way
     assert [f.to_json() for f in shipped.findings] == [f.to_json() for f in full.findings if f.package != "mine"]

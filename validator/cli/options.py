@@ -193,8 +193,10 @@ def use_cache(cache_dir: Path | None, no_cache: bool) -> None:
     without the cache, never a failure: a note on stderr when the folder was asked for, silence for the
     default one (a read-only home, another user's HOME)."""
     from validator.ingest import cache
+    from validator.policy import parse_cache
 
     why = cache.use(None if no_cache else (cache_dir or cache.default_dir()))
+    parse_cache.use(cache.active(), cache.fingerprint)  # the policy stage's parsed Rego, in the same folder
     if why and cache_dir is not None:
         print(f"palette-policy: note: the parse cache is off for this run: {why}", file=sys.stderr)
 

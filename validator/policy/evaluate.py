@@ -17,10 +17,11 @@ from validator.policy.engine import Bundle, PolicyEngine, RawFinding, evaluate_f
 def load_policies(dirs: list[Path], data_files: list[Path] | None = None) -> Bundle:
     """The shipped bundle plus the user's directories and data files (see ``engine.load_bundle``)."""
     shipped = resource_dir("policies")
+    real = shipped.resolve()
 
     def display(path: Path) -> str:
         try:
-            return f"policies/{path.resolve().relative_to(shipped.resolve()).as_posix()}"
+            return f"policies/{path.resolve().relative_to(real).as_posix()}"
         except ValueError:
             return str(path)
 

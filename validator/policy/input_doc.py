@@ -55,14 +55,18 @@ def _rule_json(rule: Any, point: Any, shared: dict[tuple[Any, ...], dict[str, An
     return out
 
 
-def _shipped_policies_read(rule: Any) -> bool:
+def _shipped_policies_read(rule: Any, open_to_all: dict[int, bool]) -> bool:
     """The rules the shipped policies read from ``input.resources``: ingress allows open to the whole
-    internet (policies/palette/exposure.rego). A shipped policy that reads other rules must widen this."""
-    return (
-        rule.direction == "ingress"
-        and rule.action == "allow"
-        and (rule.peer.addresses.covers(ALL_V4) or rule.peer.addresses.covers(ALL_V6))
-    )
+    internet (policies/palette/exposure.rego). A shipped policy that reads other rules must widen this.
+    ``open_to_all``: the answer per address set (perf: thousands of rules share a few dozen sets; by
+    identity, within one build, while every set is alive)."""
+    if rule.direction != "ingress" or rule.action != "allow":
+        return False
+    addresses = rule.peer.addresses
+    found = open_to_all.get(id(addresses))
+    if found is None:
+        found = open_to_all[id(addresses)] = addresses.covers(ALL_V4) or addresses.covers(ALL_V6)
+    return found
 
 
 def build_input(
@@ -123,8 +127,9 @@ def _issues(inventory: Inventory) -> list[dict[str, Any]]:
 def _resources(inventory: Inventory, all_rules: bool, proxies: list[Any]) -> dict[str, Any]:
     points = []
     shared: dict[tuple[Any, ...], dict[str, Any]] = {}
+    open_to_all: dict[int, bool] = {}
     for point in sorted(inventory.points.values(), key=lambda p: p.key):
-        rules = point.rules if all_rules else [r for r in point.rules if _shipped_policies_read(r)]
+        rules = point.rules if all_rules else [r for r in point.rules if _shipped_policies_read(r, open_to_all)]
         points.append(
             {
                 "kind": point.kind,

@@ -15,6 +15,7 @@ from typing import Any
 import regorus
 
 from validator.model.errors import InputError
+from validator.policy import parse_cache
 
 
 @dataclass(frozen=True)
@@ -137,11 +138,16 @@ def check_nesting(file: str, source: str) -> None:
 
 def parse_module(file: str, source: str) -> ModuleInfo:
     """Parse one module; InputError with file:line:column on a syntax error. Once per (file, text) and
-    process (perf: the bundle check and each engine's load read the same modules; the info is read-only)."""
+    process (perf: the bundle check and each engine's load read the same modules; the info is read-only),
+    and read back from the parse cache when it is on (``parse_cache``; the checks still run on it)."""
     key = (file, source)
     info = _PARSED.get(key)
     if info is None:
-        info = _PARSED[key] = _parse_module(file, source)
+        info = parse_cache.recall(file, source, ModuleInfo)
+        if info is None:
+            info = _parse_module(file, source)
+            parse_cache.remember(file, source, info)
+        _PARSED[key] = info
     return info
 
 

@@ -122,11 +122,12 @@ class RegopyEngine:
     def evaluate(self, query: str, input_doc: Any = None) -> Any:
         """Evaluate in a forked child with the time and memory limits: rego-cpp 1.5.2 can also crash the
         process (SIGSEGV), which then ends only the child."""
+        input_json = None if input_doc is None else json.dumps(input_doc)  # before the fork (copy-on-write)
         if not forking():
-            return self._evaluate_here(query, input_doc)
+            return self._evaluate_here(query, input_json)
         return run_limited(
             self._evaluate_here,
-            (query, input_doc),
+            (query, input_json),
             what=query,
             timeout=self.timeout,
             memory_mib=self.memory_mib,
@@ -136,8 +137,8 @@ class RegopyEngine:
     def close(self) -> None:
         """Nothing to release: the engine lives in this process."""
 
-    def _evaluate_here(self, query: str, input_doc: Any) -> Any:
-        if input_doc is None:
+    def _evaluate_here(self, query: str, input_json: str | None) -> Any:
+        if input_json is None:
             if self._no_input is None:
                 self._no_input = self._interpreter()
             interpreter = self._no_input
@@ -145,7 +146,7 @@ class RegopyEngine:
             if self._with_input is None:
                 self._with_input = self._interpreter()
             interpreter = self._with_input
-            interpreter.set_input_term(json.dumps(input_doc))
+            interpreter.set_input_term(input_json)
         try:
             output = interpreter.query(f"__palette_x = {query}")
         except self._regopy.RegoError as exc:

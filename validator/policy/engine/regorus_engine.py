@@ -10,6 +10,7 @@ regorus has no instruction, time or memory limit, so each evaluation runs in a f
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import json
 import re
@@ -54,6 +55,13 @@ def rego_error(exc: Exception, default_file: str | None = None) -> InputError:
     return InputError(f"Rego error: {message}", file=default_file)
 
 
+@functools.cache
+def regorus_version() -> str:
+    """The installed regorus build's version, asked once per process (perf: the package metadata lookup
+    scans the installed distributions)."""
+    return importlib.metadata.version("gordon-to-regorus")
+
+
 def new_regorus_engine() -> regorus.Engine:
     """A regorus engine with the missing OPA builtins registered and the sandboxed ones stubbed out."""
     engine = regorus.Engine()
@@ -95,13 +103,18 @@ def shim_source(source: str, info: ModuleInfo) -> str:
     return raw.decode() if changed else source
 
 
+# The last bundle compiled in this process (its modules and data text → the compiled engine, never evaluated
+# on, and whether it holds the shim): perf, the bundle's compile check and the evaluating engine load the same.
+_COMPILED: dict[tuple[Any, ...], tuple[regorus.Engine, bool]] = {}
+
+
 class RegorusEngine:
     """Embedded regorus; ``timeout`` (seconds) and ``memory_mib`` bound each evaluation (None: no limit)."""
 
     name = "regorus"
 
     def __init__(self, timeout: float | None = None, memory_mib: int | None = None) -> None:
-        self.version = importlib.metadata.version("gordon-to-regorus")
+        self.version = regorus_version()
         self.timeout = timeout
         self.memory_mib = memory_mib
         self._engine = new_regorus_engine()
@@ -118,6 +131,17 @@ class RegorusEngine:
     def load(self, modules: dict[str, str], data: dict[str, Any]) -> None:
         infos = [parse_module(name, source) for name, source in modules.items()]
         check_sandbox(infos)
+        data_json = json.dumps(data) if data else ""
+        key = (tuple(modules.items()), data_json)
+        fresh = not self._modules and not self._data and not self._shimmed
+        if fresh and key in _COMPILED:  # compiled already in this process (the bundle's check): a copy
+            self._pristine, self._shimmed = _COMPILED[key]
+            self._engine = self._pristine.clone()
+            self._infos.update({info.file: info for info in infos})
+            self._modules.update(modules)
+            if data:
+                self._data.append(data)
+            return
         for info in infos:
             self._infos[info.file] = info
             source = shim_source(modules[info.file], info)
@@ -130,48 +154,52 @@ class RegorusEngine:
                 raise rego_error(exc, info.file) from None
         self._modules.update(modules)
         if data:
-            self._engine.add_data_json(json.dumps(data))
+            self._engine.add_data_json(data_json)
             self._data.append(data)
         try:  # regorus compiles lazily: force it now so unsafe variables, conflicts... fail at load
             self._engine.eval_query_as_json("true")
         except RuntimeError as exc:
             raise rego_error(exc) from None
-        self._pristine = self._engine.clone()
+        self._pristine = self._engine.clone()  # never evaluated on: copied for each use
+        if fresh:
+            _COMPILED.clear()
+            _COMPILED[key] = (self._pristine, self._shimmed)
 
     def evaluate(self, query: str, input_doc: Any = None) -> Any:
         """Value of ``query`` (first result), None when undefined; ``input_doc`` None = no input."""
         return self.evaluate_many([query], input_doc)[0]
 
     def evaluate_many(self, queries: list[str], input_doc: Any = None) -> list[Any]:
-        """The values of several queries on one input (set once), within the limits, in one child."""
+        """The values of several queries on one input (set once), within the limits, in one child.
+
+        The input is encoded here, before the fork (perf: encoding it in the child touches, and so copies,
+        every page of the inherited document)."""
+        input_json = None if input_doc is None else json.dumps(input_doc)
         if forking() and (self.timeout is not None or self.memory_mib is not None):
             what = queries[0] if len(queries) == 1 else "the policies"
             return list(
                 run_limited(
                     self._evaluate_all,
-                    (queries, input_doc),
+                    (queries, input_json),
                     what=what,
                     timeout=self.timeout,
                     memory_mib=self.memory_mib,
                 )
             )
-        return self._evaluate_all(queries, input_doc)
+        return self._evaluate_all(queries, input_json)
 
-    def _evaluate_all(self, queries: list[str], input_doc: Any) -> list[Any]:
-        if input_doc is not None:
-            self._engine.set_input_json(json.dumps(input_doc))
-        return [self._evaluate_here(query, input_doc, input_set=True) for query in queries]
+    def _evaluate_all(self, queries: list[str], input_json: str | None) -> list[Any]:
+        if input_json is not None:
+            self._engine.set_input_json(input_json)
+        return [self._evaluate_here(query, with_input=input_json is not None) for query in queries]
 
     def close(self) -> None:
         """Nothing to release: the engine lives in this process."""
 
-    def _evaluate_here(self, query: str, input_doc: Any, input_set: bool = False) -> Any:
-        if input_doc is None:
-            engine = (self._pristine or self._engine).clone()
-        else:
-            engine = self._engine
-            if not input_set:
-                engine.set_input_json(json.dumps(input_doc))
+    def _evaluate_here(self, query: str, with_input: bool) -> Any:
+        """``query`` on the engine holding the input, or (``with_input`` False) on a copy of the engine as
+        loaded, which has never held one."""
+        engine = self._engine if with_input else (self._pristine or self._engine).clone()
         try:
             raw = json.loads(engine.eval_query_as_json(query))
         except RuntimeError as exc:

@@ -1,0 +1,109 @@
+"""Parsed Rego modules remembered between runs, in the run's cache folder (off with ``--no-cache``).
+
+Reading a module's facts (rules, calls, references) from regorus's syntax tree costs more than the rest of
+loading a bundle, and the shipped modules are the same on every run. A parse is stored under the digest of
+the module's name and text, this program's fingerprint and the regorus version, signed with the cache's
+HMAC key and checked before it is unpickled; a missing, foreign or corrupt entry is parsed again. Only the
+parse is remembered: every check on the modules (sandbox, recursion, compilation) runs on every load.
+
+The command line turns it on with the parse cache (``use``): the policy stage does not reach into the
+readers' cache (``validator.ingest.cache`` imports the loaders).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+FORMAT = b"palette-policy rego parse 1\n"
+KIND = "documents"  # the cache's folder of parsed documents (pruned with them)
+
+
+class CacheFolder(Protocol):
+    """The parse cache's folder and its HMAC key (``validator.ingest.cache.Cache``)."""
+
+    @property
+    def directory(self) -> Path: ...
+
+    @property
+    def secret(self) -> bytes: ...
+
+
+@dataclass
+class _Store:
+    directory: Path
+    secret: bytes
+    fingerprint: Callable[[], str]
+    prefix: list[str] | None = None  # what every key starts with, once per process
+
+    def path(self, file: str, source: str) -> Path:
+        if self.prefix is None:
+            from validator.policy.engine.regorus_engine import regorus_version
+
+            self.prefix = [FORMAT.decode(), self.fingerprint(), regorus_version()]
+        parts = [*self.prefix, file, hashlib.sha256(source.encode()).hexdigest()]
+        key = hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+        return self.directory / KIND / key[:2] / key
+
+
+_STORE: _Store | None = None
+
+
+def use(folder: CacheFolder | None, fingerprint: Callable[[], str] | None = None) -> None:
+    """Remember parses in ``folder`` for this process (None: off); ``fingerprint`` names this program (the
+    parse cache's, ``validator.ingest.cache.fingerprint``)."""
+    global _STORE
+    if folder is None or fingerprint is None:
+        _STORE = None
+    else:
+        _STORE = _Store(Path(folder.directory), bytes(folder.secret), fingerprint)
+
+
+def recall(file: str, source: str, kind: type) -> Any:
+    """The stored parse of ``source`` (named ``file``) when there is one, whole, signed by this cache and a
+    ``kind``; else None."""
+    store = _STORE
+    if store is None:
+        return None
+    try:
+        blob = store.path(file, source).read_bytes()
+    except OSError:
+        return None
+    mac, payload = blob[len(FORMAT) : len(FORMAT) + 32], blob[len(FORMAT) + 32 :]
+    if not blob.startswith(FORMAT) or not hmac.compare_digest(mac, hmac.new(store.secret, payload, "sha256").digest()):
+        return None
+    try:
+        found = pickle.loads(payload)
+    except Exception:  # signed by us yet unreadable (another Python): parsed again
+        return None
+    return found if isinstance(found, kind) else None
+
+
+def remember(file: str, source: str, parsed: object) -> None:
+    """Store ``parsed`` for ``source``; written to a private temporary file and renamed into place, so a
+    reader sees a whole entry or none. A folder that cannot be written leaves the run as it is."""
+    store = _STORE
+    if store is None:
+        return
+    path = store.path(file, source)
+    payload = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
+    with contextlib.suppress(OSError):
+        for folder in (path.parent.parent, path.parent):
+            folder.mkdir(mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(FORMAT + hmac.new(store.secret, payload, "sha256").digest() + payload)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
