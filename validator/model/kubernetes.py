@@ -20,22 +20,33 @@ PROTOCOLS = ("TCP", "UDP", "SCTP")
 
 # ---------------------------------------------------------------------------------------------------------
 # the model
-@dataclass(frozen=True)
-class Namespace:
+class _Fields:
+    """Pickled as ``(class, field values)`` (perf): a warm run unpickles thousands of these from the parse
+    cache, and the dataclasses' generic state is several times slower to restore."""
+
+    __slots__ = ()
+    __match_args__: tuple[str, ...]
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return type(self), tuple([getattr(self, name) for name in self.__match_args__])
+
+
+@dataclass(frozen=True, slots=True)
+class Namespace(_Fields):
     name: str
     labels: Mapping[str, str]
     source: SourceRef | None = None
 
 
-@dataclass(frozen=True)
-class NamedPort:
+@dataclass(frozen=True, slots=True)
+class NamedPort(_Fields):
     name: str
     protocol: str
     port: int
 
 
-@dataclass
-class Workload:
+@dataclass(slots=True)
+class Workload(_Fields):
     """A group of pods shown as one line: a controller (by its owner) or a bare Pod."""
 
     namespace: str
@@ -56,15 +67,15 @@ class Workload:
         return None
 
 
-@dataclass(frozen=True)
-class SelectorRequirement:
+@dataclass(frozen=True, slots=True)
+class SelectorRequirement(_Fields):
     key: str
     operator: str  # In | NotIn | Exists | DoesNotExist
     values: frozenset[str]
 
 
-@dataclass(frozen=True)
-class LabelSelector:
+@dataclass(frozen=True, slots=True)
+class LabelSelector(_Fields):
     """matchLabels AND matchExpressions; the empty selector matches everything."""
 
     match_labels: tuple[tuple[str, str], ...] = ()
@@ -94,8 +105,8 @@ class LabelSelector:
         return not self.match_labels and not self.expressions
 
 
-@dataclass(frozen=True)
-class PolicyPort:
+@dataclass(frozen=True, slots=True)
+class PolicyPort(_Fields):
     """One ``ports`` item: protocol, numeric range or a named port (resolved on the destination pod)."""
 
     protocol: str
@@ -104,8 +115,8 @@ class PolicyPort:
     source: SourceRef
 
 
-@dataclass(frozen=True)
-class PolicyPeer:
+@dataclass(frozen=True, slots=True)
+class PolicyPeer(_Fields):
     """One ``from``/``to`` item. Pod/namespace selectors AND together; ipBlock stands alone."""
 
     pod_selector: LabelSelector | None
@@ -114,8 +125,8 @@ class PolicyPeer:
     source: SourceRef
 
 
-@dataclass(frozen=True)
-class PolicyRule:
+@dataclass(frozen=True, slots=True)
+class PolicyRule(_Fields):
     """One ingress/egress rule. ``peers`` None: any peer (K6); ``ports`` empty: any port/protocol."""
 
     peers: tuple[PolicyPeer, ...] | None
@@ -123,8 +134,8 @@ class PolicyRule:
     source: SourceRef
 
 
-@dataclass
-class NetworkPolicy:
+@dataclass(slots=True)
+class NetworkPolicy(_Fields):
     namespace: str
     name: str
     pod_selector: LabelSelector
