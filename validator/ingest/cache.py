@@ -21,6 +21,7 @@ not stored, so an edit racing a run cannot leave the old result under the new by
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import hmac
 import json
@@ -29,6 +30,7 @@ import pickle
 import re
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -347,18 +349,39 @@ def _read_entry(cache: Cache, key: str, kind: str = "terraform") -> Any:
 # --- YAML and JSON documents ------------------------------------------------------------------------
 def load_documents_cached(text: str, filename: str, limits: Limits = DEFAULT_LIMITS) -> list[Any]:
     """``load_documents`` through the cache when it is on: keyed by the file's text and name (its
-    locations), the limits and the tool. A text that is not a valid document is not stored."""
+    locations), the limits and the tool. A text that is not a valid document is not stored. A Kubernetes
+    manifest is stored with the objects built from it (``Document.derived``), a function of the same key."""
     cache = _ACTIVE
     if cache is None:
         return load_documents(text, filename, limits)
     key = _digest(FORMAT.decode(), fingerprint(), filename, limits, hashlib.sha256(text.encode()).hexdigest())
-    found = _read_entry(cache, key, "documents")
-    if found is not None:
-        return found
-    docs = load_documents(text, filename, limits)
-    with contextlib.suppress(OSError):
-        _write_entry(cache, key, docs, "documents")
+    with _collector_paused():
+        found = _read_entry(cache, key, "documents")
+        if found is not None:
+            return found
+        docs = load_documents(text, filename, limits)
+        if any(isinstance(doc, dict) and "kind" in doc and "apiVersion" in doc for doc in docs):
+            from validator.ingest.loaders.kubernetes import built_objects  # imported only then
+
+            for doc in docs:  # stored with them: a warm run does not build them again
+                built_objects(doc, filename)
+        with contextlib.suppress(OSError):
+            _write_entry(cache, key, docs, "documents")
     return docs
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector held off (perf): reading a file back builds tens of thousands of containers
+    that hold no cycles, and the collector, run every 700 new ones, would walk them again and again."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 # --- documents that passed their schema ------------------------------------------------------------

@@ -15,7 +15,6 @@ from validator.model.kubernetes import (
     DEFAULT_NAMESPACE,
     NAME_LABEL,
     PROTOCOLS,
-    Cluster,
     LabelSelector,
     NamedPort,
     Namespace,
@@ -47,9 +46,12 @@ def line_of(obj: object, fallback: int | None = None) -> int | None:
 
 
 class Context:
-    def __init__(self, file: str, cluster: Cluster) -> None:
+    """The file being read: where every object and error is located."""
+
+    __slots__ = ("file",)
+
+    def __init__(self, file: str) -> None:
         self.file = file
-        self.cluster = cluster
 
     def ref(self, obj: object, resource: str = "", fallback: int | None = None) -> SourceRef:
         return SourceRef(self.file, line_of(obj, fallback), resource)
