@@ -21,7 +21,6 @@ not stored, so an edit racing a run cannot leave the old result under the new by
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import hmac
 import json
@@ -30,12 +29,11 @@ import pickle
 import re
 import sys
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from validator.ingest.documents import load_documents
+from validator.ingest.documents import collector_paused, load_documents
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders.terraform import TerraformRoot, VariableOptions
 
@@ -355,7 +353,7 @@ def load_documents_cached(text: str, filename: str, limits: Limits = DEFAULT_LIM
     if cache is None:
         return load_documents(text, filename, limits)
     key = _digest(FORMAT.decode(), fingerprint(), filename, limits, hashlib.sha256(text.encode()).hexdigest())
-    with _collector_paused():
+    with collector_paused():
         found = _read_entry(cache, key, "documents")
         if found is not None:
             return found
@@ -368,20 +366,6 @@ def load_documents_cached(text: str, filename: str, limits: Limits = DEFAULT_LIM
         with contextlib.suppress(OSError):
             _write_entry(cache, key, docs, "documents")
     return docs
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector held off (perf): reading a file back builds tens of thousands of containers
-    that hold no cycles, and the collector, run every 700 new ones, would walk them again and again."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 # --- documents that passed their schema ------------------------------------------------------------

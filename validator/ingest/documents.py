@@ -10,7 +10,10 @@ pathologically deep document is an InputError, not a hang. CloudFormation's shor
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -302,6 +305,21 @@ def _untagged(node: yaml.Node) -> yaml.Node:
     return yaml.SequenceNode("tag:yaml.org,2002:seq", node.value, node.start_mark, node.end_mark)
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector held off (perf): reading a file builds thousands of containers that hold no
+    cycles (documents, and the objects built from them), and the collector, run every 700 new containers,
+    would walk them, and now and then the whole heap, again and again."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def load_documents(text: str, filename: str, limits: Limits = DEFAULT_LIMITS) -> list[Any]:
     """All documents of a YAML/JSON text, with line numbers; InputError on bad syntax.
 
@@ -317,10 +335,11 @@ def load_documents(text: str, filename: str, limits: Limits = DEFAULT_LIMITS) ->
     builder = _Builder(filename, limits)
     docs: list[Any] = []
     try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is not None:
-                docs.append(builder.build(node))
+        with collector_paused():
+            while loader.check_node():
+                node = loader.get_node()
+                if node is not None:
+                    docs.append(builder.build(node))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "bad syntax"

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from validator.ingest.documents import Document, LineDict, load_documents
+from validator.ingest.documents import Document, LineDict, collector_paused, load_documents
 from validator.ingest.loaders.kubernetes_objects import (
     WORKLOAD_TEMPLATE,
     Context,
@@ -143,11 +143,12 @@ def add_documents(docs: list[Any], cluster: Cluster, name: str) -> None:
     """Add a file's parsed documents (from ``documents.load_documents``) to ``cluster``."""
     ignored: dict[str, int] = {}
     manifests = 0
-    for doc in docs:
-        built = built_objects(doc, name)
-        if built is not None:
-            _add(cluster, built, ignored)
-            manifests += 1
+    with collector_paused():
+        for doc in docs:
+            built = built_objects(doc, name)
+            if built is not None:
+                _add(cluster, built, ignored)
+                manifests += 1
     if not manifests:
         cluster.skipped.append(SkippedManifest(name, "not a Kubernetes manifest"))
         return
