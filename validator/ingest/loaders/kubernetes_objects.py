@@ -61,6 +61,8 @@ class Context:
 
 
 def _as_map(ctx: Context, value: object, what: str, parent: object) -> Mapping[str, Any]:
+    if isinstance(value, dict):  # perf: what the reader builds; the ABC check below is slow
+        return value
     if value is None:
         return {}
     if not isinstance(value, Mapping):
@@ -86,8 +88,13 @@ def _labels(ctx: Context, value: object, what: str, parent: object) -> dict[str,
     return {str(k): "" if v is None else str(v) for k, v in raw.items()}
 
 
+_ANY = LabelSelector()  # ``{}``: shared (perf: one per default-deny policy and namespace-wide peer)
+
+
 def _selector(ctx: Context, value: object, what: str, parent: object) -> LabelSelector:
     raw = _as_map(ctx, value, what, parent)
+    if not raw:
+        return _ANY
     labels = tuple(sorted(_labels(ctx, raw.get("matchLabels"), f"{what}.matchLabels", raw).items()))
     reqs: list[SelectorRequirement] = []
     for expr in _as_list(ctx, raw.get("matchExpressions"), f"{what}.matchExpressions", raw):
