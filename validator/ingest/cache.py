@@ -358,7 +358,7 @@ def load_documents_cached(text: str, filename: str, limits: Limits = DEFAULT_LIM
         if found is not None:
             return found
         docs = load_documents(text, filename, limits)
-        if any(isinstance(doc, dict) and "kind" in doc and "apiVersion" in doc for doc in docs):
+        if any(isinstance(doc, dict) and isinstance(doc.get("kind"), str) and "apiVersion" in doc for doc in docs):
             from validator.ingest.loaders.kubernetes import built_objects  # imported only then
 
             for doc in docs:  # stored with them: a warm run does not build them again
