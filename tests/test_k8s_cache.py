@@ -193,3 +193,35 @@ def test_a_bad_manifest_is_the_same_located_error_cold_and_warm(tmp_path: Path, 
             _cluster(docs, "k8s/bad.yaml")
         errors.append(str(caught.value))
     assert errors[0] == errors[1] and errors[0].startswith(expected)
+
+
+def test_a_warm_validate_reports_the_same_bytes_and_an_edited_policy_is_read(cli, tmp_path: Path) -> None:
+    import shutil
+
+    net = tmp_path / "net"
+    shutil.copytree(FIXTURES / "saas-agent-netpol-ok", net)
+    store, reports = str(tmp_path / "cache"), []
+    for run in range(2):
+        out = tmp_path / f"report{run}.json"
+        assert cli("validate", net, "--cache-dir", store, "-o", f"json={out}").exit_code == 0
+        reports.append(out.read_bytes())
+    assert reports[0] == reports[1] and list((tmp_path / "cache" / "documents").rglob("*"))
+    policy = net / "k8s" / "prod" / "allow-palette.yaml"
+    policy.write_text(policy.read_text().replace("port: 4222", "port: 4223"))
+    edited = cli("validate", net, "--cache-dir", store)
+    assert edited.exit_code == 1 and "4222" in edited.output  # the agent's NATS port is now cut off
+
+
+def test_the_collector_runs_again_after_a_file_is_read_or_rejected(tmp_path: Path) -> None:
+    import gc
+
+    assert cache.use(tmp_path / "cache") is None
+    for _ in range(2):
+        cache.load_documents_cached(POLICY, "k8s/web.yaml")
+        assert gc.isenabled()
+    with pytest.raises(InputError):
+        cache.load_documents_cached("a: [1,\n", "k8s/broken.yaml")
+    assert gc.isenabled()
+    with pytest.raises(InputError):
+        _cluster(load_documents(POLICY.replace("10.0.0.0/8", "ten"), "k8s/bad.yaml"), "k8s/bad.yaml")
+    assert gc.isenabled()
