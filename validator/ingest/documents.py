@@ -93,6 +93,27 @@ class LineDict(dict[Any, Any]):
         super().__init__(*args, **kwargs)
         self.line, self.key_lines = 0, {}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # perf: the parse cache pickles every mapping of every manifest; the generic way pickles a state
+        # dict per mapping and restores it attribute by attribute
+        return _line_dict, (self.line, self.key_lines), None, None, iter(self.items())
+
+
+class Document(LineDict):
+    """A top-level mapping of a file, which also carries what a loader built from it (``derived``: e.g. the
+    Kubernetes objects of a manifest, for the name the file is shown by). The parse cache pickles it with the
+    document, so a warm run reads those objects back instead of building them again."""
+
+    __slots__ = ("derived",)
+    derived: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.derived = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _document, (self.line, self.key_lines, self.derived), None, None, iter(self.items())
+
 
 class LineList(list[Any]):
     """A list that knows its line and the line of each item (scalars cannot carry one themselves)."""
@@ -104,6 +125,28 @@ class LineList(list[Any]):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.line, self.item_lines = 0, []
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _line_list, (self.line, self.item_lines), None, iter(self)
+
+
+def _line_dict(line: int, key_lines: dict[Any, int]) -> LineDict:
+    """An empty ``LineDict`` with its lines, which unpickling then fills."""
+    out = dict.__new__(LineDict)
+    out.line, out.key_lines = line, key_lines
+    return out
+
+
+def _document(line: int, key_lines: dict[Any, int], derived: Any) -> Document:
+    out = dict.__new__(Document)
+    out.line, out.key_lines, out.derived = line, key_lines, derived
+    return out
+
+
+def _line_list(line: int, item_lines: list[int]) -> LineList:
+    out = list.__new__(LineList)
+    out.line, out.item_lines = line, item_lines
+    return out
 
 
 def child_line(container: Any, step: Any) -> int | None:
@@ -176,7 +219,7 @@ class _Builder:
         if tag.startswith("!") and not tag.startswith("!!"):
             return self._cfn_tag(node, tag, depth)
         if isinstance(node, yaml.MappingNode):
-            out = dict.__new__(LineDict)  # perf: its fields are set right here
+            out = dict.__new__(LineDict) if depth else _document(0, {}, None)  # perf: fields set right here
             out.line = node.start_mark.line + 1
             out.key_lines = {}
             for key_node, value_node in node.value:

@@ -1,4 +1,5 @@
-"""Pickling by field values, for the model classes a cached Terraform root holds by the ten thousand.
+"""Pickling by field values, for the model classes the parse cache holds by the ten thousand (the rules of a
+Terraform root, the NetworkPolicies of a manifest).
 
 A frozen dataclass with slots pickles through dataclasses' generic ``__getstate__``/``__setstate__``: a list
 of every field out, and on the way back one ``object.__setattr__`` per field from a Python loop that looks

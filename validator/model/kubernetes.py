@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from validator.model.compact import by_fields
 from validator.model.rules import SourceRef
 from validator.model.sets import AddressSet, PortSet
 
@@ -20,21 +21,24 @@ PROTOCOLS = ("TCP", "UDP", "SCTP")
 
 # ---------------------------------------------------------------------------------------------------------
 # the model
-@dataclass(frozen=True)
+@by_fields
+@dataclass(frozen=True, slots=True)
 class Namespace:
     name: str
     labels: Mapping[str, str]
     source: SourceRef | None = None
 
 
-@dataclass(frozen=True)
+@by_fields
+@dataclass(frozen=True, slots=True)
 class NamedPort:
     name: str
     protocol: str
     port: int
 
 
-@dataclass
+@by_fields
+@dataclass(slots=True)
 class Workload:
     """A group of pods shown as one line: a controller (by its owner) or a bare Pod."""
 
@@ -56,14 +60,16 @@ class Workload:
         return None
 
 
-@dataclass(frozen=True)
+@by_fields
+@dataclass(frozen=True, slots=True)
 class SelectorRequirement:
     key: str
     operator: str  # In | NotIn | Exists | DoesNotExist
     values: frozenset[str]
 
 
-@dataclass(frozen=True)
+@by_fields
+@dataclass(frozen=True, slots=True)
 class LabelSelector:
     """matchLabels AND matchExpressions; the empty selector matches everything."""
 
@@ -94,7 +100,8 @@ class LabelSelector:
         return not self.match_labels and not self.expressions
 
 
-@dataclass(frozen=True)
+@by_fields
+@dataclass(frozen=True, slots=True)
 class PolicyPort:
     """One ``ports`` item: protocol, numeric range or a named port (resolved on the destination pod)."""
 
@@ -104,7 +111,8 @@ class PolicyPort:
     source: SourceRef
 
 
-@dataclass(frozen=True)
+@by_fields
+@dataclass(frozen=True, slots=True)
 class PolicyPeer:
     """One ``from``/``to`` item. Pod/namespace selectors AND together; ipBlock stands alone."""
 
@@ -114,7 +122,8 @@ class PolicyPeer:
     source: SourceRef
 
 
-@dataclass(frozen=True)
+@by_fields
+@dataclass(frozen=True, slots=True)
 class PolicyRule:
     """One ingress/egress rule. ``peers`` None: any peer (K6); ``ports`` empty: any port/protocol."""
 
@@ -123,7 +132,8 @@ class PolicyRule:
     source: SourceRef
 
 
-@dataclass
+@by_fields
+@dataclass(slots=True)
 class NetworkPolicy:
     namespace: str
     name: str

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from validator.ingest.documents import LineDict, load_documents
+from validator.ingest.documents import Document, LineDict, load_documents
 from validator.ingest.loaders.kubernetes_objects import (
     WORKLOAD_TEMPLATE,
     Context,
@@ -27,14 +27,18 @@ from validator.ingest.loaders.kubernetes_objects import (
 from validator.ingest.reader import read_text
 from validator.model.errors import InputError
 from validator.model.inventory import Inventory
-from validator.model.kubernetes import Cluster, SkippedManifest, finish
+from validator.model.kubernetes import Cluster, Namespace, NetworkPolicy, SkippedManifest, Workload, finish
 from validator.model.topology import Topology
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def _add_document(ctx: Context, doc: object, ignored: dict[str, int]) -> bool:
-    """Add one manifest; returns False when it is not a Kubernetes object at all."""
+Built = NetworkPolicy | Workload | Namespace | str | InputError  # an object, an ignored kind, or the error
+
+
+def _build(ctx: Context, doc: object, out: list[Built]) -> bool:
+    """The objects of one manifest, in order, into ``out`` (a kind read elsewhere: its name); False when it is
+    not a Kubernetes object at all. Depends on the document and the file's name only, so it can be cached."""
     if not isinstance(doc, Mapping) or "kind" not in doc or "apiVersion" not in doc:
         return False
     kind = str(doc["kind"])
@@ -45,33 +49,62 @@ def _add_document(ctx: Context, doc: object, ignored: dict[str, int]) -> bool:
                 typed.line = line_of(item) or 0
                 typed.key_lines = getattr(item, "key_lines", {})
                 item = typed
-            _add_document(ctx, item, ignored)
+            _build(ctx, item, out)
         return True
     if kind == "NetworkPolicy":
         api = str(doc["apiVersion"])
         if api != "networking.k8s.io/v1":
             raise ctx.error(f"NetworkPolicy apiVersion {api!r} is not supported", doc, hint="use networking.k8s.io/v1")
-        policy = load_policy(ctx, doc)
-        index = ctx.cluster.policy_index
-        if policy.key in index:  # like ``kubectl apply -R``: the later definition replaces the earlier
-            old = ctx.cluster.policies[index[policy.key]]
-            ctx.cluster.skipped.append(
-                SkippedManifest(
-                    old.source.location(), f"NetworkPolicy {policy.key} replaced by {policy.source.location()}"
-                )
-            )
-            ctx.cluster.policies[index[policy.key]] = policy
-        else:
-            index[policy.key] = len(ctx.cluster.policies)
-            ctx.cluster.policies.append(policy)
+        out.append(load_policy(ctx, doc))
     elif kind in WORKLOAD_TEMPLATE:
-        ctx.cluster.workloads.append(load_workload(ctx, doc, kind))
+        out.append(load_workload(ctx, doc, kind))
     elif kind == "Namespace":
-        ns = load_namespace(ctx, doc)
-        ctx.cluster.namespaces[ns.name] = ns
+        out.append(load_namespace(ctx, doc))
     else:
-        ignored[kind] = ignored.get(kind, 0) + 1
+        out.append(kind)
     return True
+
+
+def built_objects(doc: object, name: str) -> tuple[Built, ...] | None:
+    """What ``doc`` of the file shown as ``name`` yields (None: not a Kubernetes object); a bad manifest yields
+    its error last, raised when the objects are added. Kept on the document (``Document.derived``), where
+    the parse cache stores it with the document."""
+    kept = getattr(doc, "derived", None)
+    if kept is not None and kept[0] == name:
+        return kept[1]
+    out: list[Built] = []
+    try:
+        found: tuple[Built, ...] | None = tuple(out) if _build(Context(name), doc, out) else None
+    except InputError as exc:
+        found = (*out, exc)
+    if isinstance(doc, Document):
+        doc.derived = (name, found)
+    return found
+
+
+def _add(cluster: Cluster, built: tuple[Built, ...], ignored: dict[str, int]) -> None:
+    for item in built:
+        if isinstance(item, NetworkPolicy):
+            index = cluster.policy_index
+            if item.key in index:  # like ``kubectl apply -R``: the later definition replaces the earlier
+                old = cluster.policies[index[item.key]]
+                cluster.skipped.append(
+                    SkippedManifest(
+                        old.source.location(), f"NetworkPolicy {item.key} replaced by {item.source.location()}"
+                    )
+                )
+                cluster.policies[index[item.key]] = item
+            else:
+                index[item.key] = len(cluster.policies)
+                cluster.policies.append(item)
+        elif isinstance(item, Workload):
+            cluster.workloads.append(item)
+        elif isinstance(item, Namespace):
+            cluster.namespaces[item.name] = item
+        elif isinstance(item, InputError):
+            raise item
+        else:
+            ignored[item] = ignored.get(item, 0) + 1
 
 
 def _json_fallback(text: str, path: str) -> list[Any] | None:
@@ -108,13 +141,12 @@ def load_file(path: str, cluster: Cluster, display: str | None = None, root: str
 
 def add_documents(docs: list[Any], cluster: Cluster, name: str) -> None:
     """Add a file's parsed documents (from ``documents.load_documents``) to ``cluster``."""
-    ctx = Context(name, cluster)
     ignored: dict[str, int] = {}
     manifests = 0
     for doc in docs:
-        if doc is None:
-            continue
-        if _add_document(ctx, doc, ignored):
+        built = built_objects(doc, name)
+        if built is not None:
+            _add(cluster, built, ignored)
             manifests += 1
     if not manifests:
         cluster.skipped.append(SkippedManifest(name, "not a Kubernetes manifest"))

@@ -15,7 +15,6 @@ from validator.model.kubernetes import (
     DEFAULT_NAMESPACE,
     NAME_LABEL,
     PROTOCOLS,
-    Cluster,
     LabelSelector,
     NamedPort,
     Namespace,
@@ -47,9 +46,12 @@ def line_of(obj: object, fallback: int | None = None) -> int | None:
 
 
 class Context:
-    def __init__(self, file: str, cluster: Cluster) -> None:
+    """The file being read: where every object and error is located."""
+
+    __slots__ = ("file",)
+
+    def __init__(self, file: str) -> None:
         self.file = file
-        self.cluster = cluster
 
     def ref(self, obj: object, resource: str = "", fallback: int | None = None) -> SourceRef:
         return SourceRef(self.file, line_of(obj, fallback), resource)
@@ -59,6 +61,8 @@ class Context:
 
 
 def _as_map(ctx: Context, value: object, what: str, parent: object) -> Mapping[str, Any]:
+    if isinstance(value, dict):  # perf: what the reader builds; the ABC check below is slow
+        return value
     if value is None:
         return {}
     if not isinstance(value, Mapping):
@@ -84,8 +88,13 @@ def _labels(ctx: Context, value: object, what: str, parent: object) -> dict[str,
     return {str(k): "" if v is None else str(v) for k, v in raw.items()}
 
 
+_ANY = LabelSelector()  # ``{}``: shared (perf: one per default-deny policy and namespace-wide peer)
+
+
 def _selector(ctx: Context, value: object, what: str, parent: object) -> LabelSelector:
     raw = _as_map(ctx, value, what, parent)
+    if not raw:
+        return _ANY
     labels = tuple(sorted(_labels(ctx, raw.get("matchLabels"), f"{what}.matchLabels", raw).items()))
     reqs: list[SelectorRequirement] = []
     for expr in _as_list(ctx, raw.get("matchExpressions"), f"{what}.matchExpressions", raw):
