@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from validator.ingest.discover import discover
 from validator.ingest.loaders.registry import load_all
-from validator.ingest.loaders.terraform import load_root
+from validator.ingest.loaders.terraform.evaluate import load_root
 from validator.ingest.topology import parse_topology
 from validator.model.errors import InputError
 

@@ -128,3 +128,9 @@ def test_report_files_honour_the_umask(cli, tmp_path: Path, mask: int) -> None:
         os.umask(old)
     for name in ("a.sarif", "b.json"):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~mask, name
+
+
+def test_every_format_has_a_renderer() -> None:
+    from validator.report import FORMATS, renderer
+
+    assert all(callable(renderer(name)) for name in FORMATS)

@@ -121,6 +121,32 @@ def test_a_rerun_evaluates_nothing_and_one_changed_root_only_that_root(
     assert changed["live:aws_security_group.db"] == first["live:aws_security_group.db"]
 
 
+# a run in a fresh interpreter, then whether it imported the HCL parser (the evaluator's first module)
+IMPORTED = """
+import sys
+from validator.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print("validator.ingest.loaders.terraform.parser" in sys.modules, file=sys.stderr)
+"""
+
+
+def test_a_run_the_cache_serves_does_not_import_the_parser(tree: Path, tmp_path: Path) -> None:
+    """The evaluator is imported (before the workers fork) only when a root has to be evaluated."""
+    said = []
+    for _ in range(2):
+        proc = subprocess.run(
+            [sys.executable, "-c", IMPORTED, "input", str(tree), "--cache-dir", str(tmp_path / "cache")],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        said.append(proc.stderr.strip().splitlines()[-1])
+    assert said == ["True", "False"]
+
+
 @pytest.mark.parametrize(
     ("path", "text", "expect"),
     [

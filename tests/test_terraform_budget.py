@@ -22,10 +22,11 @@ from typing import Any
 
 import pytest
 
-import validator.ingest.loaders.terraform as terraform
+import validator.ingest.loaders.terraform.evaluate as terraform
 from validator.ingest.discover import discover
 from validator.ingest.loaders.registry import terraform_roots
-from validator.ingest.loaders.terraform import budget, load_root
+from validator.ingest.loaders.terraform import budget
+from validator.ingest.loaders.terraform.evaluate import load_root
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS, MIB = 5.0, 500
@@ -52,7 +53,7 @@ def line_of(text: str, needle: str) -> int:
 CHILD = """
 import json, sys
 from pathlib import Path
-from validator.ingest.loaders.terraform import load_root
+from validator.ingest.loaders.terraform.evaluate import load_root
 root = load_root(Path(sys.argv[1]), ".", sys.argv[2:])
 rules = {k: [[str(r.ports), [[u.field, u.reason, u.source.line] for u in r.unknowns]] for r in p.rules]
          for k, p in root.inventory.points.items()}

@@ -23,7 +23,8 @@ import yaml
 
 from tests.helpers import terraform_case_src
 from validator.ingest.discover import discover
-from validator.ingest.loaders.terraform import TerraformRoot, load_root
+from validator.ingest.loaders.terraform import TerraformRoot
+from validator.ingest.loaders.terraform.evaluate import load_root
 from validator.model.sets import AddressSet
 
 CORPUS = Path(__file__).parent / "corpus" / "terraform"

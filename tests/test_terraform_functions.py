@@ -521,7 +521,7 @@ def test_undeclared_references_are_not_caught_by_try_or_can() -> None:
     import tempfile
     from pathlib import Path
 
-    from validator.ingest.loaders.terraform import load_root
+    from validator.ingest.loaders.terraform.evaluate import load_root
 
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "main.tf").write_text(

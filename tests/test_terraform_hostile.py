@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from validator.ingest.loaders.terraform import load_root
+from validator.ingest.loaders.terraform.evaluate import load_root
 from validator.model.errors import InputError
 
 HOSTILE_ERRORS = {

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from validator.ingest.loaders.terraform import VariableOptions, load_root
+from validator.ingest.loaders.terraform import VariableOptions
+from validator.ingest.loaders.terraform.evaluate import load_root
 from validator.model.inventory import Inventory
 
 TOPOLOGY = """profiles: [saas]

@@ -21,7 +21,7 @@ from validator.cli.outputs import emit, format_option, output_option, plan
 from validator.cli.settings import CONFIG_META, source
 from validator.ingest.limits import Limits
 from validator.model.errors import InputError
-from validator.report import FORMATS, renderers
+from validator.report import FORMATS, renderer
 
 if TYPE_CHECKING:
     from validator.model.report import Report
@@ -139,7 +139,6 @@ def validate(
             options.progress = tell
             report = run(options)
             options.progress = None
-        formats = renderers()
         # the table takes the terminal's width only when it is shown on one; files and pipes get a fixed
         # width, so the same inputs give the same bytes
         tables = [o for o in outputs if o.format == "table"]
@@ -150,12 +149,12 @@ def validate(
         )
 
         def render(fmt: str) -> str:
-            renderer: Callable[..., str] = formats[fmt]
+            write: Callable[..., str] = renderer(fmt)
             if fmt in ROOT_AWARE and sarif_root is not None:
-                return renderer(report, root=sarif_root)
+                return write(report, root=sarif_root)
             if fmt == "table" and width is not None:
-                return renderer(report, width=width)
-            return renderer(report)
+                return write(report, width=width)
+            return write(report)
 
         if evidence is not None:
             from validator.report.evidence import write_bundle

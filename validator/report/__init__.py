@@ -6,6 +6,7 @@ atomically in a regular file.
 
 from __future__ import annotations
 
+import importlib
 import os
 import stat
 import sys
@@ -22,22 +23,23 @@ if TYPE_CHECKING:
 Renderer = Callable[["Report"], str]
 
 
-FORMATS = ("table", "json", "sarif", "junit", "github", "markdown", "html")
+_MODULES = {  # format → the module whose ``render`` writes it
+    "table": "text",
+    "json": "json_report",
+    "sarif": "sarif",
+    "junit": "junit",
+    "github": "github",
+    "markdown": "markdown",
+    "html": "html",
+}
+FORMATS = tuple(_MODULES)
 
 
-def renderers() -> dict[str, Renderer]:
-    """Format name → renderer (imported on use: the CLI starts fast)."""
-    from validator.report import github, html, json_report, junit, markdown, sarif, text
-
-    return {
-        "table": text.render,
-        "json": json_report.render,
-        "sarif": sarif.render,
-        "junit": junit.render,
-        "github": github.render,
-        "markdown": markdown.render,
-        "html": html.render,
-    }
+def renderer(name: str) -> Renderer:
+    """The renderer of one format; only its module is imported (the CLI starts fast)."""
+    module = importlib.import_module(f"validator.report.{_MODULES[name]}")
+    render: Renderer = module.render
+    return render
 
 
 def _umask() -> int:

@@ -34,7 +34,7 @@ from validator.ingest.isolation import ChildLimits, TaskFailed, WorkerPool, core
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders import aws_describe, cloudformation, firewall, proxy_rules, squid, tfplan
 from validator.ingest.loaders.cloudformation_values import StackInputs
-from validator.ingest.loaders.terraform import VariableOptions, load_root
+from validator.ingest.loaders.terraform import VariableOptions
 from validator.ingest.reader import ReadScope, current_scope, read_text, reading
 from validator.model.errors import InputError
 from validator.model.inventory import InputIssue, Inventory, LoadedFile, SkippedFile
@@ -83,6 +83,8 @@ def evaluate_root(
     """In a worker: one root module evaluated under the run's read rules, with the record of what it read,
     pickled here: the parent unpickles these bytes and stores the same bytes in the parse cache, instead of
     pickling the root a second time."""
+    from validator.ingest.loaders.terraform.evaluate import load_root  # the parent imported it before the fork
+
     with reading(ReadScope(rules.root, rules.allowed, rules.max_bytes)) as scope:
         loaded = load_root(directory, display, names, variables, excluded=excluded)
     return pickle.dumps((loaded, list(scope.log.values())), protocol=pickle.HIGHEST_PROTOCOL)
@@ -112,6 +114,8 @@ def evaluating(
     if not tasks:
         yield iter(stored)
         return
+    import validator.ingest.loaders.terraform.evaluate  # noqa: F401 - once, here: the forked workers inherit it
+
     with WorkerPool(workers, ChildLimits(limits.parser_memory_bytes, limits.parser_seconds)) as pool:
         yield _with_stored(stored, tasks, pool.map(evaluate_root, tasks), started, key)
 

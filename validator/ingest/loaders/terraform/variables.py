@@ -17,9 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validator.ingest.loaders.terraform.expr import CONSTANTS
-from validator.ingest.loaders.terraform.lexer import decode
-from validator.ingest.loaders.terraform.parser import parse_hcl
 from validator.ingest.loaders.terraform.values import EvalError, RawText
 from validator.ingest.reader import current_scope, read_bytes
 from validator.model.errors import InputError
@@ -87,6 +84,11 @@ def read_variables_file(path: Path, shown: str, inside: bool = True) -> dict[str
     """One ``.tfvars`` (HCL attributes) or ``.tfvars.json`` file → values; InputError with file:line.
 
     ``inside``: a file of the repository (confined to it); else one the command line named."""
+    # the parser and the evaluator, imported on first use (perf): a run the parse cache serves reads no HCL
+    from validator.ingest.loaders.terraform.expr import CONSTANTS
+    from validator.ingest.loaders.terraform.lexer import decode
+    from validator.ingest.loaders.terraform.parser import parse_hcl
+
     data = read_bytes(path, shown, root=current_scope().root if inside else None)
     text = decode(data, shown, hcl=not path.name.endswith(".json"))
     if path.name.endswith(".json"):
