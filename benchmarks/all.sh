@@ -27,9 +27,10 @@ printf '\n## 50k rules in 20 roots\n\n' >>"$out"
 printf '\n## NetworkPolicy connectivity, against network-config-analyzer\n\n' >>"$out"
 "$py" benchmarks/k8s_connectivity.py --sizes 200,800 --repeat "$rounds" --nca benchmarks/.venvs/nca/bin/nca \
   --markdown "$k8s"
-cat "$k8s" >>"$out"
+tidy() { sed -e '/^# Benchmark/d' -e "s| --markdown $k8s||" "$k8s"; }  # the table under this file's heading
+tidy >>"$out"
 printf '\n## NetworkPolicy connectivity on a dense cluster\n\n' >>"$out"
 "$py" benchmarks/k8s_connectivity.py --generator random --sizes 200 --repeat "$rounds" --nca-repeat "$rounds" \
   --nca benchmarks/.venvs/nca/bin/nca --markdown "$k8s"
-cat "$k8s" >>"$out"
+tidy >>"$out"
 echo "wrote $out" >&2

@@ -356,12 +356,15 @@ def render(rows: list[Row]) -> str:
                 else:
                     out.append(f"| {r.size} | {name} | {m} | — | — |")
         out.append("")
-    if len(rows) > 1:
+    steps = [
+        (a, b)
+        for a, b in zip(rows, rows[1:], strict=False)
+        if a.size.partition("/")[2] == b.size.partition("/")[2] and b.counts["sg_rules"] / a.counts["sg_rules"] >= 1.05
+    ]  # bigger inputs of one shape: the scaling to read
+    if steps:
         out += ["Scaling (time ratio per input ratio, SG rules):", ""]
-        for a, b in zip(rows, rows[1:], strict=False):
+        for a, b in steps:
             grow = b.counts["sg_rules"] / a.counts["sg_rules"]
-            if a.size.partition("/")[2] != b.size.partition("/")[2] or grow < 1.05:
-                continue  # another shape, or not a bigger input: no scaling to read
             t = b.ours.wall / a.ours.wall
             out.append(
                 f"- {a.size} → {b.size}: input ×{grow:.1f}, time ×{t:.2f} "
