@@ -316,3 +316,18 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
         end = min(len(data), at + rng.randint(1, 40))
         return data[:end] + data[at:end] + data[end:]
     return data.replace(b"\n", b"\r\n") if rng.random() < 0.5 else b"\xef\xbb\xbf" + data
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = 1 /* a */ $ /* b */\ny = 2\n",  # a comment ends at its first */: what follows is not comment text
+        "/* a */ \\ /* b */\nx = 1\n",
+        'x = "v" /* a */ ; y = 2 /* b */\n',
+        "/* a */\r /* b */\nx = 1\n",  # a lone carriage return between two comments
+    ],
+)
+def test_a_block_comment_ends_at_its_first_close(text: str) -> None:
+    """HCL refuses a character it does not use even between two block comments; a reader that let the first
+    comment run on to the second's end would take it as comment text and read the file as valid."""
+    assert agree(text.encode())[0] == "error"

@@ -30,7 +30,10 @@ from validator.model.errors import InputError
 
 Token = tuple[str, object, int]  # kind, value, start offset
 
-_EXPR = re.compile(  # perf: possessive (no backtracking into blanks and string bodies), frequent kinds first
+# Blanks, comments and string bodies match possessively: a block comment ends at its first */ as in HCL (with
+# backtracking, a character HCL does not use after it made the match run on to a later */ and read the text
+# between as comment), and no string is scanned twice (perf). The most frequent token kinds come first.
+_EXPR = re.compile(
     r"""
     (?:[ \t]++|\#[^\n]*+|//[^\n]*+|/\*.*?\*/)*+  # blanks and comments before the token
     (?:
