@@ -28,14 +28,13 @@ import os
 import pickle
 import re
 import sys
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from validator.ingest.documents import load_documents
 from validator.ingest.limits import DEFAULT_LIMITS, Limits
 from validator.ingest.loaders.terraform import TerraformRoot, VariableOptions
+from validator.ingest.signed import Cache, open_folder, read_signed, write_atomic, write_signed
 
 FORMAT = b"palette-policy parse cache 1\n"
 SETTLE = 2.0  # seconds: a file modified this recently may be changing while it is read (coarse clocks)
@@ -50,14 +49,6 @@ def default_dir() -> Path:
     return Path(base) / "palette-policy"
 
 
-@dataclass(frozen=True)
-class Cache:
-    """An opened cache folder and its HMAC key."""
-
-    directory: Path
-    secret: bytes
-
-
 _ACTIVE: Cache | None = None
 _FINGERPRINT: str | None = None
 
@@ -70,7 +61,7 @@ def use(directory: Path | None) -> str | None:
     if directory is None:
         return None
     try:
-        _ACTIVE = _open(Path(directory))
+        _ACTIVE = open_folder(Path(directory))
     except OSError as exc:
         return f"{directory}: {exc.strerror or exc}"
     except ValueError as exc:
@@ -80,50 +71,6 @@ def use(directory: Path | None) -> str | None:
 
 def active() -> Cache | None:
     return _ACTIVE
-
-
-def _open(directory: Path) -> Cache:
-    _private_dirs(directory)
-    info = directory.stat()
-    if info.st_uid != os.geteuid() or info.st_mode & 0o077:
-        raise ValueError("the cache folder must belong to this user and be private (chmod 700)")
-    key = directory / "key"
-    if not key.exists():
-        _write_atomic(key, os.urandom(32), exclusive=True)
-    info = key.stat()
-    secret = key.read_bytes()
-    if info.st_uid != os.geteuid() or info.st_mode & 0o077 or len(secret) != 32:
-        raise ValueError("the cache key must be this user's private 32-byte file (delete it to start afresh)")
-    return Cache(directory, secret)
-
-
-def _write_atomic(path: Path, data: bytes, exclusive: bool = False) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and move it into place in one step (``exclusive``:
-    keep a file another process put there first)."""
-    _private_dirs(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        if exclusive:
-            with contextlib.suppress(FileExistsError):  # another run's key came first: theirs is used
-                os.link(tmp, path)
-        else:
-            os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _private_dirs(folder: Path) -> None:
-    """``folder`` and its missing parents, each created ``0700`` (``mkdir(parents=True)`` would not)."""
-    missing = []
-    while not folder.is_dir():
-        missing.append(folder)
-        folder = folder.parent
-    for item in reversed(missing):
-        with contextlib.suppress(FileExistsError):
-            item.mkdir(mode=0o700)
 
 
 def fingerprint() -> str:
@@ -271,7 +218,7 @@ def remember(
     key = _digest(inputs, states)
     try:
         _write_entry(cache, key, result, payload=payload)
-        _write_atomic(cache.directory / "roots" / record, json.dumps([list(d) for d in deps]).encode())
+        write_atomic(cache.directory / "roots" / record, json.dumps([list(d) for d in deps]).encode())
     except OSError:
         pass  # a full disk or a read-only cache costs the next run time, never this run's result
 
@@ -284,7 +231,7 @@ def _write_entry(cache: Cache, key: str, value: object, kind: str = "terraform",
     """Store ``value`` under ``key`` (``payload``: ``value`` already pickled)."""
     if payload is None:
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    _write_atomic(_entry_path(cache, key, kind), FORMAT + hmac.new(cache.secret, payload, "sha256").digest() + payload)
+    write_signed(cache, _entry_path(cache, key, kind), FORMAT, payload)
     global _PRUNED
     if not _PRUNED:
         _PRUNED = True
@@ -326,17 +273,8 @@ def _read_record(path: Path) -> list[Dependency] | None:
 
 def _read_entry(cache: Cache, key: str, kind: str = "terraform") -> Any:
     """The entry of ``key`` when it is there, whole and signed by this cache's key; else None."""
-    path = _entry_path(cache, key, kind)
-    try:
-        blob = path.read_bytes()
-        os.utime(path)  # recently used: the last to be pruned
-    except OSError:
-        return None
-    head = len(FORMAT) + 32
-    if not blob.startswith(FORMAT) or len(blob) <= head:
-        return None
-    mac, payload = blob[len(FORMAT) : head], blob[head:]
-    if not hmac.compare_digest(mac, hmac.new(cache.secret, payload, "sha256").digest()):
+    payload = read_signed(cache, _entry_path(cache, key, kind), FORMAT)
+    if payload is None:
         return None
     try:
         found = pickle.loads(payload)
@@ -397,4 +335,4 @@ def has_mark(mark: Mark) -> bool:
 
 def write_mark(mark: Mark) -> None:
     with contextlib.suppress(OSError):
-        _write_atomic(*mark)
+        write_atomic(*mark)

@@ -14,34 +14,22 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import hmac
 import json
-import os
 import pickle
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
+
+from validator.ingest.signed import Cache, read_signed, write_signed
 
 FORMAT = b"palette-policy rego parse 1\n"
 KIND = "documents"  # the cache's folder of parsed documents (pruned with them)
 
 
-class CacheFolder(Protocol):
-    """The parse cache's folder and its HMAC key (``validator.ingest.cache.Cache``)."""
-
-    @property
-    def directory(self) -> Path: ...
-
-    @property
-    def secret(self) -> bytes: ...
-
-
 @dataclass
 class _Store:
-    directory: Path
-    secret: bytes
+    cache: Cache
     fingerprint: Callable[[], str]
     prefix: list[str] | None = None  # what every key starts with, once per process
 
@@ -52,20 +40,20 @@ class _Store:
             self.prefix = [FORMAT.decode(), self.fingerprint(), regorus_version()]
         parts = [*self.prefix, file, hashlib.sha256(source.encode()).hexdigest()]
         key = hashlib.sha256(json.dumps(parts).encode()).hexdigest()
-        return self.directory / KIND / key[:2] / key
+        return self.cache.directory / KIND / key[:2] / key
 
 
 _STORE: _Store | None = None
 
 
-def use(folder: CacheFolder | None, fingerprint: Callable[[], str] | None = None) -> None:
+def use(folder: Cache | None, fingerprint: Callable[[], str] | None = None) -> None:
     """Remember parses in ``folder`` for this process (None: off); ``fingerprint`` names this program (the
     parse cache's, ``validator.ingest.cache.fingerprint``)."""
     global _STORE
     if folder is None or fingerprint is None:
         _STORE = None
     else:
-        _STORE = _Store(Path(folder.directory), bytes(folder.secret), fingerprint)
+        _STORE = _Store(Cache(Path(folder.directory), bytes(folder.secret)), fingerprint)
 
 
 def recall(file: str, source: str, kind: type) -> Any:
@@ -74,12 +62,8 @@ def recall(file: str, source: str, kind: type) -> Any:
     store = _STORE
     if store is None:
         return None
-    try:
-        blob = store.path(file, source).read_bytes()
-    except OSError:
-        return None
-    mac, payload = blob[len(FORMAT) : len(FORMAT) + 32], blob[len(FORMAT) + 32 :]
-    if not blob.startswith(FORMAT) or not hmac.compare_digest(mac, hmac.new(store.secret, payload, "sha256").digest()):
+    payload = read_signed(store.cache, store.path(file, source), FORMAT)
+    if payload is None:
         return None
     try:
         found = pickle.loads(payload)
@@ -94,16 +78,6 @@ def remember(file: str, source: str, parsed: object) -> None:
     store = _STORE
     if store is None:
         return
-    path = store.path(file, source)
     payload = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
     with contextlib.suppress(OSError):
-        for folder in (path.parent.parent, path.parent):
-            folder.mkdir(mode=0o700, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(FORMAT + hmac.new(store.secret, payload, "sha256").digest() + payload)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        write_signed(store.cache, store.path(file, source), FORMAT, payload)
