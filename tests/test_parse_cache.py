@@ -429,6 +429,35 @@ def test_a_topology_passes_its_schema_once_and_a_change_is_checked_again(cli: Cl
     assert "topology.schema.json" in checked
 
 
+@pytest.mark.parametrize(
+    ("passed", "other"),
+    [
+        ('reason: "datetime.date(2026, 1, 1)"', "reason: 2026-01-01"),  # a date is not the text of its repr
+        ("reason: \"b'accepted'\"", "reason: !!binary YWNjZXB0ZWQ="),  # nor are bytes
+    ],
+)
+def test_a_schema_mark_is_not_shared_by_documents_that_differ_only_in_types(
+    tmp_path: Path, passed: str, other: str
+) -> None:
+    """JSON text with repr for the rest loses types (a date, bytes): the mark of a document that passed must
+    not let through one that differs from it only there."""
+    from validator.ingest.documents import load_documents
+    from validator.ingest.schemas import validate
+    from validator.model.errors import InputError
+
+    template = "waivers:\n  - id: PP-EXPOSED-PORT\n    {field}\n"
+    defaults = {"reason": "reason: accepted risk", "owner": "owner: ops\n    expires: '2026-01-31'"}
+
+    def waivers(field: str) -> object:
+        fields = [field] + [v for k, v in defaults.items() if not field.startswith(k)]
+        return load_documents(template.format(field="\n    ".join(fields)), "w.yaml")[0]
+
+    assert cache.use(tmp_path / "cache") is None
+    validate(waivers(passed), "waivers.schema.json", "w.yaml")  # passes, and is marked
+    with pytest.raises(InputError):
+        validate(waivers(other), "waivers.schema.json", "w.yaml")
+
+
 def test_the_cache_keeps_the_recently_used_entries_within_its_size(
     cli: Cli, tree: Path, tmp_path: Path, evaluated: list[str]
 ) -> None:

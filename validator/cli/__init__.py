@@ -106,7 +106,8 @@ def _register(argv: list[str]) -> None:
 
 
 def main() -> None:
-    # the click that typer runs on (typer may vendor its own copy): its exceptions module, found publicly
+    # the click that typer runs on (typer may vendor its own copy): its exceptions module, found publicly;
+    # Abort is typer's own (typer 0.28's copy of click has none)
     click = sys.modules[typer.BadParameter.__module__]
     from validator.ingest.isolation import collect_less
 
@@ -125,7 +126,7 @@ def main() -> None:
         if exc.code == 1 and stdout_at_start != _identity(1) and _identity(1) == os.stat(os.devnull)[1:3]:
             sys.exit(EXIT_PIPE)
         raise
-    except (KeyboardInterrupt, click.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         sys.exit(130)
     except BrokenPipeError:
         closed_stdout()

@@ -314,13 +314,15 @@ Mark = tuple[Path, bytes]  # where the mark of a (document, schema) pair is, and
 
 def schema_mark(doc: Any, schema: dict[str, Any]) -> Mark | None:
     """The mark that ``doc`` passed ``schema``, when the cache is on: an HMAC of the pair's digest, so
-    only this cache's marks count (None: the cache is off, or the document has keys JSON cannot order)."""
+    only this cache's marks count (None: the cache is off, or the document cannot be written out). The
+    document is digested as its ``repr``, which keeps every value's type (JSON would write a date, bytes or
+    an integer key as a string that another document may hold)."""
     cache = _ACTIVE
     if cache is None:
         return None
     try:
-        text = json.dumps([FORMAT.decode(), fingerprint(), schema, doc], sort_keys=True, default=repr)
-    except (TypeError, ValueError):
+        text = repr((FORMAT.decode(), fingerprint(), json.dumps(schema, sort_keys=True), doc))
+    except (RecursionError, ValueError):  # ValueError: an integer beyond Python's digit limit
         return None
     key = hashlib.sha256(text.encode()).hexdigest()
     return _entry_path(cache, key, "valid"), hmac.new(cache.secret, key.encode(), "sha256").digest()
