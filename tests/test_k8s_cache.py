@@ -17,7 +17,7 @@ import pytest
 from tests.helpers import FIXTURES, ROOT
 from validator.ingest import cache
 from validator.ingest.documents import Document, LineDict, LineList, load_documents
-from validator.ingest.loaders import kubernetes_objects
+from validator.ingest.loaders import kubernetes
 from validator.ingest.loaders.kubernetes import add_documents, built_objects
 from validator.model.errors import InputError
 from validator.model.kubernetes import Cluster, finish
@@ -142,34 +142,38 @@ def _cluster(docs: list[Any], *names: str) -> Cluster:
 
 def test_a_rerun_uses_the_stored_objects_and_an_edit_the_new_ones(tmp_path: Path, monkeypatch) -> None:
     assert cache.use(tmp_path / "cache") is None
-    cold = cache.load_documents_cached(POLICY, "k8s/web.yaml")
-    warm = cache.load_documents_cached(POLICY, "k8s/web.yaml")
+    cold = cache.load_documents_cached(POLICY, "k8s/web.yaml", derive=built_objects)
+    warm = cache.load_documents_cached(POLICY, "k8s/web.yaml", derive=built_objects)
     assert warm is not cold and warm[0].derived is not None  # read back, with its objects
     _same(warm, cold)
 
     def no_build(*args: object) -> object:
         raise AssertionError("built again")
 
-    monkeypatch.setattr(kubernetes_objects, "load_policy", no_build)
+    monkeypatch.setattr(kubernetes, "load_policy", no_build)  # the name the builder calls
     cluster = _cluster(warm, "k8s/web.yaml")
     assert cluster.policies[0] is warm[0].derived[1][0]  # the stored object itself
     assert [str(p.ports) for rule in cluster.policies[0].egress for p in rule.ports] == ["443"]
     assert [s.reason for s in cluster.skipped] == ["ignored kinds: ConfigMap (1)"]
     monkeypatch.undo()
 
-    edited = cache.load_documents_cached(POLICY.replace("port: 443", "port: 8443"), "k8s/web.yaml")
+    edited = cache.load_documents_cached(
+        POLICY.replace("port: 443", "port: 8443"), "k8s/web.yaml", derive=built_objects
+    )
     policy = _cluster(edited, "k8s/web.yaml").policies[0]
     assert [str(p.ports) for rule in policy.egress for p in rule.ports] == ["8443"]
     assert policy.egress[0].ports[0].source.line == 13
 
-    shown = _cluster(cache.load_documents_cached(POLICY, "k8s/web.yaml"), "other/web.yaml").policies[0]
+    shown = _cluster(
+        cache.load_documents_cached(POLICY, "k8s/web.yaml", derive=built_objects), "other/web.yaml"
+    ).policies[0]
     assert shown.source.file == "other/web.yaml"  # shown by another name: built for that name
 
 
 def test_a_policy_defined_twice_is_still_reported_replaced_from_the_cache(tmp_path: Path) -> None:
     assert cache.use(tmp_path / "cache") is None
-    cache.load_documents_cached(POLICY, "k8s/web.yaml")
-    warm = cache.load_documents_cached(POLICY, "k8s/web.yaml")
+    cache.load_documents_cached(POLICY, "k8s/web.yaml", derive=built_objects)
+    warm = cache.load_documents_cached(POLICY, "k8s/web.yaml", derive=built_objects)
     cluster = _cluster(warm, "k8s/web.yaml", "k8s/web.yaml")
     assert len(cluster.policies) == 1
     assert "NetworkPolicy prod/web replaced by k8s/web.yaml:1" in [s.reason for s in cluster.skipped]
@@ -188,14 +192,14 @@ def test_a_bad_manifest_is_the_same_located_error_cold_and_warm(tmp_path: Path, 
     assert cache.use(tmp_path / "cache") is None
     errors = []
     for _ in range(2):  # the first run stores the error with the documents, the second reads it back
-        docs = cache.load_documents_cached(text, "k8s/bad.yaml")
+        docs = cache.load_documents_cached(text, "k8s/bad.yaml", derive=built_objects)
         with pytest.raises(InputError) as caught:
             _cluster(docs, "k8s/bad.yaml")
         errors.append(str(caught.value))
     assert errors[0] == errors[1] and errors[0].startswith(expected)
 
 
-def test_a_warm_validate_reports_the_same_bytes_and_an_edited_policy_is_read(cli, tmp_path: Path) -> None:
+def test_a_warm_validate_reports_the_same_bytes_and_an_edited_policy_is_read(cli, tmp_path: Path, monkeypatch) -> None:
     import shutil
 
     net = tmp_path / "net"
@@ -205,6 +209,8 @@ def test_a_warm_validate_reports_the_same_bytes_and_an_edited_policy_is_read(cli
         out = tmp_path / f"report{run}.json"
         assert cli("validate", net, "--cache-dir", store, "-o", f"json={out}").exit_code == 0
         reports.append(out.read_bytes())
+        monkeypatch.setattr(kubernetes, "load_policy", None)  # the warm run builds no policy again
+    monkeypatch.undo()
     assert reports[0] == reports[1] and list((tmp_path / "cache" / "documents").rglob("*"))
     policy = net / "k8s" / "prod" / "allow-palette.yaml"
     policy.write_text(policy.read_text().replace("port: 4222", "port: 4223"))

@@ -28,6 +28,7 @@ import os
 import pickle
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -286,10 +287,13 @@ def _read_entry(cache: Cache, key: str, kind: str = "terraform") -> Any:
 
 
 # --- YAML and JSON documents ------------------------------------------------------------------------
-def load_documents_cached(text: str, filename: str, limits: Limits = DEFAULT_LIMITS) -> list[Any]:
+def load_documents_cached(
+    text: str, filename: str, limits: Limits = DEFAULT_LIMITS, derive: Callable[[Any, str], object] | None = None
+) -> list[Any]:
     """``load_documents`` through the cache when it is on: keyed by the file's text and name (its
-    locations), the limits and the tool. A text that is not a valid document is not stored. A Kubernetes
-    manifest is stored with the objects built from it (``Document.derived``), a function of the same key."""
+    locations), the limits and the tool. A text that is not a valid document is not stored. ``derive(doc,
+    filename)`` runs on each document before it is stored: what a loader builds from it and keeps on it
+    (``Document.derived``) is stored with it, a function of the same key."""
     cache = _ACTIVE
     if cache is None:
         return load_documents(text, filename, limits)
@@ -298,11 +302,9 @@ def load_documents_cached(text: str, filename: str, limits: Limits = DEFAULT_LIM
     if found is not None:
         return found
     docs = load_documents(text, filename, limits)
-    if any(isinstance(doc, dict) and isinstance(doc.get("kind"), str) and "apiVersion" in doc for doc in docs):
-        from validator.ingest.loaders.kubernetes import built_objects  # imported only then
-
-        for doc in docs:  # stored with them: a warm run does not build them again
-            built_objects(doc, filename)
+    if derive is not None:
+        for doc in docs:
+            derive(doc, filename)
     with contextlib.suppress(OSError):
         _write_entry(cache, key, docs, "documents")
     return docs

@@ -205,6 +205,15 @@ def _kubernetes(doc: Any, rel: str) -> Inventory:
     return inv
 
 
+def _kubernetes_objects(doc: Any, rel: str) -> None:
+    """A manifest's Kubernetes objects, built and kept on it (``kubernetes.built_objects``) before the parse
+    cache stores the document, so a warm run does not build them again."""
+    if _is_kubernetes(doc):
+        from validator.ingest.loaders.kubernetes import built_objects  # imported only then
+
+        built_objects(doc, rel)
+
+
 DOCUMENT_LOADERS: list[DocumentLoader] = [
     DocumentLoader("cloudformation", cloudformation.is_template, cloudformation.load_cloudformation),
     DocumentLoader("aws-describe", aws_describe.is_describe, aws_describe.load_describe),
@@ -276,7 +285,7 @@ def _load_document_file(
 ) -> None:
     text = read_text(path, rel, max_bytes=limits.max_file_bytes, root=root)
     try:
-        docs = cache.load_documents_cached(text, rel, limits)
+        docs = cache.load_documents_cached(text, rel, limits, derive=_kubernetes_objects)
     except InputError:
         if "{{" in text:  # a Helm/Go template renders to configs; it is not one itself
             inv.skipped.append(SkippedFile(rel, "a template (contains {{ }}), not a configuration"))
