@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -107,3 +110,21 @@ TERRAFORM_CORPUS = ROOT / "tests" / "corpus" / "terraform"
 def terraform_case_src(case: str, expected: dict[str, Any]) -> Path:
     """A Terraform corpus case's copied files: its own ``src/``, or the repository copy it shares (``repo:``)."""
     return TERRAFORM_CORPUS / expected["repo"] if "repo" in expected else TERRAFORM_CORPUS / case / "src"
+
+
+def go_build(src: Path, out: Path) -> Path:
+    """The Go program in ``src`` (an oracle: Go's own library on the same inputs), built offline into ``out``."""
+    env = {
+        **os.environ,
+        "GOCACHE": str(out / "cache"),
+        "GOPATH": str(out / "gopath"),
+        "GOFLAGS": "-mod=mod",
+        "CGO_ENABLED": "0",
+        "GOPROXY": "off",
+    }
+    go = shutil.which("go")
+    assert go is not None, "go is not installed"
+    subprocess.run(
+        [go, "build", "-o", str(out / "oracle"), "."], cwd=src, env=env, check=True, capture_output=True, timeout=300
+    )
+    return out / "oracle"

@@ -12,7 +12,6 @@ case uses it."""
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import subprocess
@@ -21,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import go_build
 from validator.ingest.loaders.terraform.functions import FUNCS
 from validator.ingest.loaders.terraform.values import EvalError
 
@@ -51,17 +51,7 @@ ALPHABET = "ab é\n1A.-"
 
 @pytest.fixture(scope="module")
 def oracle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("goregexp")
-    env = {
-        **os.environ,
-        "GOCACHE": str(out / "cache"),
-        "GOPATH": str(out / "gopath"),
-        "GOFLAGS": "-mod=mod",
-        "CGO_ENABLED": "0",
-        "GOPROXY": "off",
-    }
-    subprocess.run([str(GO), "build", "-o", str(out / "oracle"), "."], cwd=SRC, env=env, check=True, timeout=300)
-    return out / "oracle"
+    return go_build(SRC, tmp_path_factory.mktemp("goregexp"))
 
 
 def go_answers(binary: Path, cases: list[dict[str, str]]) -> list[dict[str, Any]]:

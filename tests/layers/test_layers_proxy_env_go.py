@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import go_build
 from validator.analysis.proxy_env import proxy_for
 from validator.model.proxy_settings import ProxySettings
 
@@ -26,24 +27,7 @@ SRC = Path(__file__).parent / "goproxy"
 
 @pytest.fixture(scope="module")
 def oracle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("goproxy")
-    env = {
-        **os.environ,
-        "GOCACHE": str(out / "cache"),
-        "GOPATH": str(out / "gopath"),
-        "GOFLAGS": "-mod=mod",
-        "CGO_ENABLED": "0",
-        "GOPROXY": "off",
-    }
-    subprocess.run(
-        [str(GO), "build", "-o", str(out / "oracle"), "."],
-        cwd=SRC,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return out / "oracle"
+    return go_build(SRC, tmp_path_factory.mktemp("goproxy"))
 
 
 def go_answers(binary: Path, https: str | None, http: str | None, no_proxy: str, urls: list[str]) -> list[str]:
