@@ -50,10 +50,7 @@ def use(folder: Cache | None, fingerprint: Callable[[], str] | None = None) -> N
     """Remember parses in ``folder`` for this process (None: off); ``fingerprint`` names this program (the
     parse cache's, ``validator.ingest.cache.fingerprint``)."""
     global _STORE
-    if folder is None or fingerprint is None:
-        _STORE = None
-    else:
-        _STORE = _Store(Cache(Path(folder.directory), bytes(folder.secret)), fingerprint)
+    _STORE = None if folder is None or fingerprint is None else _Store(folder, fingerprint)
 
 
 def recall(file: str, source: str, kind: type) -> Any:
