@@ -123,7 +123,7 @@ def test_the_model_objects_copy_and_pickle_to_equals() -> None:
     assert cluster.policies and all(rule.peers or rule.ports for p in cluster.policies for rule in p.egress)
     for value in (*cluster.policies, *cluster.namespaces.values(), *cluster.workloads):
         for again in (pickle.loads(pickle.dumps(value)), copy.copy(value), copy.deepcopy(value)):
-            assert again == value and repr(again) == repr(value)
+            assert again == value and _typed(again) == _typed(value)
 
 
 POLICY = """\
